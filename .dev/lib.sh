@@ -1,0 +1,87 @@
+# Shared by .dev/launch and .dev/test: install what is missing, idempotently.
+# Sourced, not run. Debian/Ubuntu; root or sudo for the system packages.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/sutazai/target}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# System packages the app needs to build and run.
+BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
+# System packages the tests need: a Docker engine, a virtual display with a
+# notification daemon, WebKit's WebDriver, screenshots.
+TEST_PACKAGES=(docker.io xvfb xauth dbus-daemon dbus-x11 dunst webkit2gtk-driver imagemagick x11-utils)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_toolchains() {
+  command -v cargo >/dev/null || die "Rust is missing: install it from https://rustup.rs (1.90 or newer), then run this again"
+  command -v node >/dev/null || ensure_packages nodejs npm
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed (found $(node --version))"
+  rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy >/dev/null 2>&1 || true
+}
+
+ensure_node_modules() {
+  local stamp="$ROOT/ui/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$ROOT/ui/package-lock.json" -nt "$stamp" ]; then
+    say "installing the UI's npm packages"
+    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_test_tools() {
+  command -v tauri-driver >/dev/null || { say "installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+  if ! python3 -c 'import selenium, pytest' 2>/dev/null; then
+    say "installing selenium and pytest"
+    python3 -m pip install -q selenium pytest 2>/dev/null ||
+      python3 -m pip install -q --break-system-packages selenium pytest 2>/dev/null ||
+      ensure_packages python3-selenium python3-pytest
+  fi
+}
+
+build_ui() {
+  (cd "$ROOT/ui" && npm run --silent build)
+}
+
+# Starts Debian's dockerd when no Docker engine answers; stop_docker stops
+# only what this started.
+STARTED_DOCKERD=""
+ensure_docker() {
+  docker info >/dev/null 2>&1 && return 0
+  [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST does not answer"
+  say "no Docker engine answers: starting dockerd"
+  local log=${1:-/tmp/sutazai-dockerd.log}
+  as_root dockerd --host unix:///var/run/docker.sock >"$log" 2>&1 &
+  STARTED_DOCKERD=$!
+  for _ in $(seq 1 120); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "dockerd did not answer within 60 s; see $log"
+}
+
+stop_docker() {
+  [ -n "$STARTED_DOCKERD" ] || return 0
+  say "stopping the dockerd this run started"
+  as_root kill -TERM "$STARTED_DOCKERD" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || return 0; sleep 0.5; done
+}

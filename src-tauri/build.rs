@@ -1,0 +1,10 @@
+const COMMANDS: &[&str] = &["engine_status", "refresh_status", "config_report"];
+
+fn main() {
+    // Re-embed the UI when it is rebuilt.
+    println!("cargo:rerun-if-changed=../ui/dist");
+    // Declaring the app's commands makes each one a permission that the
+    // capability file must grant explicitly (least privilege).
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build script failed");
+}

@@ -1,0 +1,173 @@
+//! The running system: one [`Engine`] built from a validated [`Config`],
+//! started and stopped explicitly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, instrument, warn};
+
+use crate::clock::Clock;
+use crate::config::{Config, ConfigReport};
+use crate::error::EngineError;
+use crate::logging::log_dir;
+use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
+use crate::store::Store;
+
+/// The app's version, recorded with every run.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The running engine. Cheap to share behind an `Arc`.
+pub struct Engine {
+    /// The effective configuration.
+    config: Arc<Config>,
+    /// How the configuration was resolved, for Settings.
+    report: ConfigReport,
+    /// The one SQLite writer.
+    store: Store,
+    /// Injected time.
+    clock: Arc<dyn Clock>,
+    /// This run's row in `engine_runs`.
+    run_id: i64,
+    /// The latest status; the background checker and `refresh_status` publish here.
+    status: watch::Sender<EngineStatus>,
+    /// The reused HTTP client for Ollama.
+    http: reqwest::Client,
+    /// Cancels every background task on shutdown.
+    cancel: CancellationToken,
+    /// Tracks background tasks so shutdown can wait for them.
+    tracker: TaskTracker,
+}
+
+impl Engine {
+    /// Creates the data dir, opens the store and starts the background status
+    /// checker. The first check starts at once; until it ends, Docker and
+    /// Ollama are reported as `checking`.
+    #[instrument(skip_all, err, fields(data_dir = %config.data_dir.display()))]
+    pub async fn start(
+        config: Config,
+        report: ConfigReport,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Engine>, EngineError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| EngineError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(&config.data_dir.join("sutazai.db"))?;
+        let run_id = store.record_start(VERSION, clock.now_ms()).await?;
+        let unclean = store.unclean_runs_before(run_id).await?;
+        if unclean > 0 {
+            warn!(unclean, "earlier runs ended without a clean stop");
+        }
+
+        let data = DataFacts {
+            data_dir: config.data_dir.display().to_string(),
+            database: store.path().display().to_string(),
+            schema_version: u32::try_from(store.schema_version()).unwrap_or(0),
+            log_dir: log_dir(&config.data_dir).display().to_string(),
+            unclean_previous_runs: u32::try_from(unclean).unwrap_or(u32::MAX),
+        };
+        let initial = EngineStatus {
+            docker_endpoint: config.docker_endpoint.to_string(),
+            docker: Probe::Checking,
+            ollama_url: config.ollama_url.to_string(),
+            ollama: Probe::Checking,
+            data,
+            checked_at_ms: 0,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.probe_timeout)
+            .build()
+            .unwrap_or_default();
+        let engine = Arc::new(Engine {
+            config: Arc::new(config),
+            report,
+            store,
+            clock,
+            run_id,
+            status: watch::channel(initial).0,
+            http,
+            cancel: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        });
+        engine.tracker.spawn(status_loop(Arc::clone(&engine)));
+        info!(run_id, version = VERSION, "engine started");
+        Ok(engine)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The effective configuration, where each value came from, and issues.
+    pub fn config_report(&self) -> ConfigReport {
+        self.report.clone()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The latest known status (never waits).
+    pub fn status(&self) -> EngineStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every new status.
+    pub fn subscribe_status(&self) -> watch::Receiver<EngineStatus> {
+        self.status.subscribe()
+    }
+
+    /// Checks Docker and Ollama now (each within the probe timeout),
+    /// publishes and returns the result.
+    #[instrument(skip_all)]
+    pub async fn refresh_status(&self) -> EngineStatus {
+        let status = self.check().await;
+        self.status.send_replace(status.clone());
+        status
+    }
+
+    async fn check(&self) -> EngineStatus {
+        let timeout = self.config.probe_timeout;
+        let (docker, ollama) = tokio::join!(
+            probe_docker(&self.config.docker_endpoint, timeout),
+            probe_ollama(&self.http, &self.config.ollama_url, timeout),
+        );
+        EngineStatus {
+            docker,
+            ollama,
+            checked_at_ms: self.clock.now_ms(),
+            ..self.status()
+        }
+    }
+
+    /// Stops background work, waiting at most `grace`, and records a clean stop.
+    #[instrument(skip_all)]
+    pub async fn shutdown(&self, grace: Duration) {
+        self.cancel.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(grace, self.tracker.wait()).await.is_err() {
+            warn!(grace_ms = grace.as_millis(), "background tasks did not stop in time");
+        }
+        if let Err(err) = self.store.record_stop(self.run_id, self.clock.now_ms()).await {
+            warn!(cause = %err, "cannot record the clean stop");
+        }
+        info!(run_id = self.run_id, "engine stopped");
+    }
+}
+
+/// Re-checks the outside world every `status_interval` until shutdown.
+async fn status_loop(engine: Arc<Engine>) {
+    loop {
+        tokio::select! {
+            _ = engine.cancel.cancelled() => break,
+            _ = engine.refresh_status() => {}
+        }
+        tokio::select! {
+            _ = engine.cancel.cancelled() => break,
+            _ = tokio::time::sleep(engine.config.status_interval) => {}
+        }
+    }
+}

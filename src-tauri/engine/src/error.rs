@@ -1,0 +1,75 @@
+//! Errors and the one classification (`Code`) that crosses to the UI.
+//!
+//! The UI decides what to show from the code, never from the message text.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The classification of every error the UI can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The data dir could not be created or written.
+    DataDir,
+    /// The SQLite store failed (open, migrate, write).
+    Store,
+    /// No Docker socket at the configured path (engine not installed or not running).
+    DockerMissing,
+    /// The Docker endpoint refused the connection.
+    DockerRefused,
+    /// Docker did not answer within the probe timeout.
+    DockerTimeout,
+    /// Docker answered with an error.
+    DockerError,
+    /// Nothing answers at the Ollama URL.
+    OllamaUnreachable,
+    /// Ollama did not answer within the probe timeout.
+    OllamaTimeout,
+    /// Ollama answered with an error status or an unexpected body.
+    OllamaError,
+    /// The engine could not start; the message says why.
+    EngineUnavailable,
+}
+
+/// An error as it crosses a boundary (IPC, later HTTP): a code and a
+/// sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ErrorBody {
+    pub code: Code,
+    pub message: String,
+}
+
+impl std::fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ErrorBody {}
+
+/// Errors of the engine's own operations.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot create the data dir {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl EngineError {
+    pub fn code(&self) -> Code {
+        match self {
+            Self::DataDir { .. } => Code::DataDir,
+            Self::Store(_) => Code::Store,
+        }
+    }
+}
+
+impl From<&EngineError> for ErrorBody {
+    fn from(err: &EngineError) -> Self {
+        ErrorBody {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}

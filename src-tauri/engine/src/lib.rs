@@ -1,0 +1,21 @@
+//! The SutazAI Control Center's engine: everything the desktop shell shows,
+//! without the shell. It owns the typed [`Config`], the SQLite [`store`], the
+//! probes of the outside world (Docker, Ollama) and the lifecycle that ties
+//! them together ([`Engine`]).
+//!
+//! Architecture invariant: this crate does not depend on tauri (or any UI or
+//! HTTP framework). The shell calls one function here per command.
+
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod logging;
+pub mod status;
+pub mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use config::{Config, ConfigReport};
+pub use engine::Engine;
+pub use error::{Code, EngineError};
+pub use status::EngineStatus;

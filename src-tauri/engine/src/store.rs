@@ -1,0 +1,225 @@
+//! The SQLite store: one writer thread owns the connection; everything
+//! durable goes through [`Store::call`]. Migrations are forward-only and
+//! numbered by SQLite's `user_version`.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+/// Forward-only migrations; entry `i` moves the schema from version `i` to `i + 1`.
+/// Never edit a shipped entry: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: every start and clean stop of the engine, so a crash is visible.
+    "CREATE TABLE engine_runs (
+        id          INTEGER PRIMARY KEY,
+        version     TEXT    NOT NULL,
+        started_ms  INTEGER NOT NULL,
+        stopped_ms  INTEGER
+    );",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("database {path} has schema version {found}, newer than this app's {supported}; use a newer app")]
+    TooNew { path: String, found: i64, supported: i64 },
+    #[error("database migration to version {version} failed: {source}")]
+    Migrate { version: i64, source: rusqlite::Error },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("cannot start the database writer: {0}")]
+    Thread(std::io::Error),
+    #[error("the database writer has stopped")]
+    Closed,
+}
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// A handle to the one writer. Cheap to clone; the writer thread ends when
+/// the last handle is dropped.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    path: PathBuf,
+    schema_version: i64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, applies pending migrations
+    /// and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let label = path.display().to_string();
+        let open_err = |source| StoreError::Open {
+            path: label.clone(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        let schema_version = migrate(&mut conn, &label)?;
+
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sutazai-store".into())
+            .spawn(move || {
+                for job in inbox {
+                    job(&mut conn);
+                }
+            })
+            .map_err(StoreError::Thread)?;
+        Ok(Store {
+            jobs,
+            path: path.to_path_buf(),
+            schema_version,
+        })
+    }
+
+    /// Runs `f` on the writer thread and returns its result.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.jobs.send(job).map_err(|_| StoreError::Closed)?;
+        Ok(answer.await.map_err(|_| StoreError::Closed)??)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> i64 {
+        self.schema_version
+    }
+
+    /// Records an engine start and returns its run id.
+    pub async fn record_start(&self, version: &str, now_ms: i64) -> Result<i64, StoreError> {
+        let version = version.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO engine_runs (version, started_ms) VALUES (?1, ?2)",
+                (version, now_ms),
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    /// Marks a run as cleanly stopped.
+    pub async fn record_stop(&self, run_id: i64, now_ms: i64) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute("UPDATE engine_runs SET stopped_ms = ?1 WHERE id = ?2", (now_ms, run_id))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// How many earlier runs ended without a clean stop (crashes or kills).
+    pub async fn unclean_runs_before(&self, run_id: i64) -> Result<i64, StoreError> {
+        self.call(move |conn| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM engine_runs WHERE id < ?1 AND stopped_ms IS NULL",
+                [run_id],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+}
+
+fn migrate(conn: &mut Connection, label: &str) -> Result<i64, StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: label.to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        let version = index as i64 + 1;
+        let step = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()
+        };
+        step(conn).map_err(|source| StoreError::Migrate { version, source })?;
+    }
+    Ok(SCHEMA_VERSION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrates_a_new_database_and_reopens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sutazai.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version(), SCHEMA_VERSION);
+        let first = store.record_start("0.1.0", 1_000).await.unwrap();
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        let second = store.record_start("0.1.0", 2_000).await.unwrap();
+        assert_eq!(
+            store.unclean_runs_before(second).await.unwrap(),
+            1,
+            "the first run never stopped"
+        );
+        store.record_stop(second, 3_000).await.unwrap();
+        let third = store.record_start("0.1.0", 4_000).await.unwrap();
+        assert_eq!(store.unclean_runs_before(third).await.unwrap(), 1);
+        assert!(first < second && second < third);
+        let mode: String = store
+            .call(|c| c.pragma_query_value(None, "journal_mode", |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn refuses_a_database_from_a_newer_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sutazai.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn sql_errors_come_back_to_the_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let err = store
+            .call(|c| c.execute("INSERT INTO nowhere VALUES (1)", []))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no such table: nowhere"), "{err}");
+    }
+}

@@ -1,0 +1,124 @@
+//! The IPC contract: which commands exist, which events are emitted, and the
+//! TypeScript that `ui/src/ipc` imports. `bindings.ts` is generated from the
+//! Rust types (ts-rs) and committed; a test fails when it is stale.
+
+use tauri::ipc::Invoke;
+use tauri::Runtime;
+
+use crate::commands;
+
+/// The command handler registered with the app.
+pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::engine_status,
+        commands::refresh_status,
+        commands::config_report
+    ]
+}
+
+/// The generator of `ui/src/ipc/bindings.ts`; it runs as a test, which
+/// also fails when the committed file is stale.
+#[cfg(test)]
+mod bindings {
+    use crate::events;
+
+    /// One command as TypeScript sees it. Keep in step with `handler` and
+    /// build.rs (which turns each name into a permission).
+    struct Command {
+        rust: &'static str,
+        ts: &'static str,
+        params: &'static str,
+        args: &'static str,
+        returns: &'static str,
+    }
+
+    const COMMANDS: &[Command] = &[
+        Command {
+            rust: "engine_status",
+            ts: "engineStatus",
+            params: "",
+            args: "",
+            returns: "EngineStatus",
+        },
+        Command {
+            rust: "refresh_status",
+            ts: "refreshStatus",
+            params: "",
+            args: "",
+            returns: "EngineStatus",
+        },
+        Command {
+            rust: "config_report",
+            ts: "configReport",
+            params: "",
+            args: "",
+            returns: "ConfigReport",
+        },
+    ];
+
+    /// Events as TypeScript sees them: (key, name, payload type).
+    const EVENTS: &[(&str, &str, &str)] = &[("statusChanged", events::STATUS_CHANGED, "EngineStatus")];
+
+    /// The content of `ui/src/ipc/bindings.ts`.
+    pub fn typescript() -> String {
+        use sutazai_engine::config::{ConfigIssue, ConfigReport, ConfigSource, ConfigValue};
+        use sutazai_engine::error::{Code, ErrorBody};
+        use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
+        use ts_rs::TS;
+
+        let decls = [
+            Code::decl(),
+            ErrorBody::decl(),
+            <Probe<()>>::decl(),
+            DockerFacts::decl(),
+            OllamaFacts::decl(),
+            DataFacts::decl(),
+            EngineStatus::decl(),
+            ConfigSource::decl(),
+            ConfigValue::decl(),
+            ConfigIssue::decl(),
+            ConfigReport::decl(),
+        ];
+        let mut out = String::from(
+            "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
+             // Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings\n\n\
+             import { call } from \"./call\";\n\n",
+        );
+        for decl in decls {
+            out.push_str("export ");
+            out.push_str(&decl);
+            out.push_str("\n\n");
+        }
+        out.push_str("/** The backend's commands; the only way the UI calls Rust. */\nexport const commands = {\n");
+        for c in COMMANDS {
+            out.push_str(&format!(
+                "  {}: ({}) => call<{}>(\"{}\"{}),\n",
+                c.ts, c.params, c.returns, c.rust, c.args
+            ));
+        }
+        out.push_str("} as const;\n\n/** Event names, built in one place. */\nexport const events = {\n");
+        for (key, name, _) in EVENTS {
+            out.push_str(&format!("  {key}: \"{name}\",\n"));
+        }
+        out.push_str("} as const;\n\n/** The payload of each event. */\nexport type EventPayloads = {\n");
+        for (_, name, payload) in EVENTS {
+            out.push_str(&format!("  \"{name}\": {payload};\n"));
+        }
+        out.push_str("};\n");
+        out
+    }
+
+    #[test]
+    fn bindings_are_fresh() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/bindings.ts");
+        let want = typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/ipc/bindings.ts is stale; regenerate with `UPDATE_BINDINGS=1 cargo test -p sutazai bindings`"
+        );
+    }
+}

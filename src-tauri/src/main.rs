@@ -1,0 +1,68 @@
+// Keeps a console window from opening next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+//! The desktop shell: window, plugins, commands and events. Every command is
+//! one call into `sutazai_engine`; nothing here holds business logic.
+
+mod commands;
+mod events;
+mod ipc;
+mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sutazai_engine::config::ConfigInputs;
+use sutazai_engine::{logging, Config, Engine, SystemClock};
+use tauri::Manager;
+
+/// How long background work may take to stop when the app quits.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+fn main() {
+    let (config, report) = Config::load(&ConfigInputs::from_process());
+    let _log_guard = logging::init(&config.data_dir, &config.log_level);
+    for issue in &report.issues {
+        tracing::warn!(%issue, "config problem; the key keeps its lower-layer value");
+    }
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second launch focuses the window that is already open.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .invoke_handler(ipc::handler())
+        .setup(move |app| {
+            let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));
+            let engine = started.map_err(|err| {
+                tracing::error!(cause = %err, "the engine cannot start");
+                (&err).into()
+            });
+            if let Ok(engine) = &engine {
+                events::forward_status(app.handle().clone(), engine.subscribe_status());
+            }
+            app.manage(state::Shell { report, engine });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!(cause = %err, "the window cannot be created");
+            eprintln!("SutazAI Control Center cannot start: {err}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Ok(engine) = &handle.state::<state::Shell>().engine {
+                tauri::async_runtime::block_on(engine.shutdown(SHUTDOWN_GRACE));
+            }
+        }
+    });
+}

@@ -1,0 +1,201 @@
+"""Fixtures for end-to-end tests that drive the real app window.
+
+Each test launches the real `sutazai` binary through its own tauri-driver
+(WebDriver) process, so each test can give the app its own environment:
+data dir, config file, Docker endpoint, Ollama URL.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = Path(os.environ.get("SUTAZAI_TEST_OUTPUT", ROOT / "tests" / "output")) / "e2e"
+
+
+def app_binary() -> str:
+    explicit = os.environ.get("SUTAZAI_APP")
+    if explicit:
+        return explicit
+    target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+    return str(Path(target) / "debug" / "sutazai")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+
+class App:
+    """A launched app window and the WebDriver session that drives it."""
+
+    def __init__(self, driver, home: Path, name: str):
+        self.driver = driver
+        self.home = home
+        self.name = name
+
+    def wait(self, condition, timeout: float = 20, message: str = ""):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(condition, message)
+
+    def text(self, test_id: str) -> str:
+        return self.driver.find_element("css selector", f'[data-testid="{test_id}"]').text
+
+    def wait_text(self, test_id: str, expected: str, timeout: float = 20) -> str:
+        """Waits until the element's text equals `expected`; returns it."""
+
+        def check(_):
+            try:
+                return self.text(test_id) == expected
+            except Exception:
+                return False
+
+        try:
+            self.wait(check, timeout)
+        except Exception:
+            self.screenshot("timeout")
+            raise AssertionError(f"{test_id!r} never read {expected!r}; last: {self.safe_text(test_id)!r}")
+        return expected
+
+    def safe_text(self, test_id: str) -> str | None:
+        try:
+            return self.text(test_id)
+        except Exception:
+            return None
+
+    def click(self, test_id: str) -> None:
+        self.driver.find_element("css selector", f'[data-testid="{test_id}"]').click()
+
+    def screenshot(self, label: str) -> Path:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        path = OUTPUT / f"{self.name}-{label}.png"
+        self.driver.get_screenshot_as_file(str(path))
+        return path
+
+
+@pytest.fixture
+def launch(request):
+    """Launches the app with extra environment; returns an App."""
+    started = []
+
+    def _launch(env: dict[str, str] | None = None, home: Path | None = None) -> App:
+        home = home or Path(tempfile.mkdtemp(prefix="sutazai-e2e-"))
+        app_env = dict(os.environ)
+        app_env.update(
+            {
+                "SUTAZAI_DATA_DIR": str(home / "data"),
+                "XDG_CONFIG_HOME": str(home / "config"),
+                "XDG_DATA_HOME": str(home / "share"),
+                "SUTAZAI_LOG": "info",
+            }
+        )
+        app_env.update(env or {})
+        port = free_port()
+        driver_log = open(home / "tauri-driver.log", "w")
+        server = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(free_port())],
+            env=app_env,
+            stdout=driver_log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((server, None, home))
+        wait_for_port(port, 15)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": app_binary()})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        started[-1] = (server, driver, home)
+        return App(driver, home, request.node.name)
+
+    yield _launch
+    for server, driver, home in started:
+        if driver is not None:
+            try:
+                driver.quit()
+            except Exception:
+                pass
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class PrivateDockerd:
+    """A dockerd of the test's own that the test may stop (see tests/src/dockerd.rs)."""
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="sdk", dir="/tmp"))
+        self.socket = self.root / "docker.sock"
+        self.log = open(self.root / "dockerd.log", "w")
+        self.proc = subprocess.Popen(
+            [
+                "dockerd",
+                "--host", f"unix://{self.socket}",
+                "--data-root", str(self.root / "data"),
+                "--exec-root", str(self.root / "exec"),
+                "--pidfile", str(self.root / "docker.pid"),
+                "--bridge", "none", "--iptables=false", "--ip-masq=false",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self.version():
+            if time.monotonic() > deadline:
+                raise TimeoutError("private dockerd did not answer within 60 s")
+            time.sleep(0.2)
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket}"
+
+    def version(self) -> str:
+        out = subprocess.run(
+            ["docker", "--host", self.host, "version", "--format", "{{.Server.Version}}"],
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def private_dockerd():
+    dockerd = PrivateDockerd()
+    yield dockerd
+    dockerd.stop()
+    shutil.rmtree(dockerd.root, ignore_errors=True)
+
+
+def closed_port_url() -> str:
+    """An http URL on loopback where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"

@@ -1,0 +1,106 @@
+"""The app as a person uses it: launch, read the Overview, watch Docker go
+away, read Settings, and get a clear dialog when the data dir is unusable."""
+
+import subprocess
+from pathlib import Path
+
+from conftest import OUTPUT, closed_port_url
+
+VIEWS = ["overview", "agents", "deploy", "workflows", "tasks", "models", "metrics", "security", "settings"]
+
+
+def docker_server_version() -> str:
+    out = subprocess.run(
+        ["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_launch_shows_docker_connected_and_ollama_unreachable(launch):
+    ollama_url = closed_port_url()
+    app = launch({"SUTAZAI_OLLAMA_URL": ollama_url})
+    assert app.driver.title == "SutazAI Control Center"
+    app.wait_text("view-title", "Overview")
+
+    app.wait_text("docker-state", "Connected")
+    assert app.text("docker-version") == docker_server_version()
+    assert "running of" in app.text("docker-containers")
+
+    app.wait_text("ollama-state", "Not reachable")
+    assert ollama_url in app.text("ollama-problem")
+    assert "is Ollama running?" in app.text("ollama-problem")
+    assert app.text("data-dir") == str(app.home / "data")
+    app.screenshot("overview")
+
+    # The real window, decorations and all, as the X server shows it.
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["import", "-window", "root", str(OUTPUT / f"{app.name}-screen.png")], check=False)
+
+
+def test_docker_going_away_is_shown_and_the_app_keeps_working(launch, private_dockerd):
+    app = launch(
+        {
+            "SUTAZAI_DOCKER_HOST": private_dockerd.host,
+            "SUTAZAI_OLLAMA_URL": closed_port_url(),
+            "SUTAZAI_STATUS_INTERVAL_MS": "500",
+        }
+    )
+    app.wait_text("docker-state", "Connected")
+    assert app.text("docker-version") == private_dockerd.version()
+    app.screenshot("connected")
+
+    private_dockerd.stop()
+    app.wait_text("docker-state", "Not reachable")
+    problem = app.text("docker-problem")
+    assert str(private_dockerd.socket) in problem, problem
+    app.screenshot("not-reachable")
+
+    # Still alive and responsive: a manual check answers, and views switch.
+    app.click("refresh-status")
+    app.wait_text("refresh-status", "Check now")
+    assert app.text("docker-state") == "Not reachable"
+    app.click("nav-settings")
+    app.wait_text("view-title", "Settings")
+
+
+def test_every_view_is_reachable_and_planned_views_say_so(launch):
+    app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
+    app.wait_text("view-title", "Overview")
+    for view in VIEWS:
+        app.click(f"nav-{view}")
+        app.wait_text("view-title", view.capitalize())
+        built = view in ("overview", "settings")
+        shows_not_built = bool(app.driver.find_elements("css selector", '[data-testid="not-built"]'))
+        assert shows_not_built != built, view
+    app.click("nav-agents")
+    assert "not built yet" in app.text("not-built").lower()
+    app.screenshot("planned-view")
+
+
+def test_a_broken_config_file_is_named_in_settings(launch, tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('colour = "blue"\nprobe_timeout_ms = "fast"\nstatus_interval_ms = 4000\n')
+    app = launch({"SUTAZAI_CONFIG": str(config), "SUTAZAI_OLLAMA_URL": closed_port_url()})
+    app.wait_text("docker-state", "Connected")
+    app.click("nav-settings")
+    app.wait(lambda d: d.find_elements("css selector", '[data-testid="config-issue"]'))
+    issues = [e.text for e in app.driver.find_elements("css selector", '[data-testid="config-issue"]')]
+    assert any(str(config) in i and "colour" in i and "unknown key" in i for i in issues), issues
+    assert any("probe_timeout_ms" in i and "expected an integer" in i for i in issues), issues
+    # The good key from the same file still applies, and says where it came from.
+    assert app.text("config-status_interval_ms-source") == f"file {config}"
+    assert app.text("config-probe_timeout_ms-source") == "default"
+    app.screenshot("settings-issues")
+
+
+def test_an_unusable_data_dir_gets_a_clear_dialog(launch, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = launch({"SUTAZAI_DATA_DIR": str(blocker / "data"), "SUTAZAI_OLLAMA_URL": closed_port_url()})
+    app.wait(lambda d: d.find_elements("css selector", '[data-testid="startup-error"]'))
+    message = app.text("startup-error-message")
+    assert "cannot create the data dir" in message and str(blocker / "data") in message, message
+    app.screenshot("data-dir-dialog")
+    # Closing the dialog leaves a page that still says what is wrong.
+    app.driver.find_element("css selector", "[data-testid=startup-error] button").click()
+    assert "cannot create the data dir" in app.text("engine-problem")

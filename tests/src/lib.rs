@@ -1,0 +1,6 @@
+//! Test support shared by the cross-part tests: a fake Ollama (Ollama cannot
+//! be installed on our machines) and a private Docker engine that a test may
+//! stop. Nothing here is part of the product.
+
+pub mod dockerd;
+pub mod fake_ollama;

@@ -1,0 +1,54 @@
+import { useEffect, useState } from "react";
+import { StartupErrorDialog } from "./components/StartupErrorDialog";
+import { useStatusStore } from "./stores/status";
+import { NotBuilt } from "./views/NotBuilt";
+import { VIEWS, type ViewId } from "./views/registry";
+
+export function App() {
+  const [current, setCurrent] = useState<ViewId>("overview");
+  const load = useStatusStore((s) => s.load);
+  const follow = useStatusStore((s) => s.follow);
+  const error = useStatusStore((s) => s.error);
+
+  useEffect(() => {
+    void load();
+    return follow();
+  }, [load, follow]);
+
+  const view = VIEWS.find((v) => v.id === current) ?? VIEWS[0]!;
+  const Component = view.component;
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Views">
+        <div className="brand">
+          <img src="/icon.svg" alt="" width={28} height={28} />
+          <span>SutazAI</span>
+        </div>
+        <ul>
+          {VIEWS.map((v) => (
+            <li key={v.id}>
+              <button
+                type="button"
+                className={v.id === current ? "nav-item active" : "nav-item"}
+                aria-current={v.id === current ? "page" : undefined}
+                data-testid={`nav-${v.id}`}
+                onClick={() => setCurrent(v.id)}
+              >
+                {v.label}
+                {!v.component && <span className="soon">planned</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content">
+        <header className="page-header">
+          <h1 data-testid="view-title">{view.label}</h1>
+          <p className="muted">{view.purpose}</p>
+        </header>
+        {Component ? <Component /> : <NotBuilt view={view} />}
+      </main>
+      {error && <StartupErrorDialog error={error} />}
+    </div>
+  );
+}

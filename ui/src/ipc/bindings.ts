@@ -1,0 +1,79 @@
+// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings
+
+import { call } from "./call";
+
+export type Code = "data_dir" | "store" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable";
+
+export type ErrorBody = { code: Code, message: string, };
+
+export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
+
+export type DockerFacts = { 
+/**
+ * The engine's version, e.g. `20.10.24+dfsg1`.
+ */
+version: string, 
+/**
+ * The API version spoken after negotiation, e.g. `1.41`.
+ */
+apiVersion: string, os: string, arch: string, containersRunning: number, containersTotal: number, };
+
+export type OllamaFacts = { version: string, modelCount: number, };
+
+export type DataFacts = { dataDir: string, database: string, schemaVersion: number, logDir: string, 
+/**
+ * Earlier runs of the app that ended without a clean stop.
+ */
+uncleanPreviousRuns: number, };
+
+export type EngineStatus = { 
+/**
+ * The Docker endpoint probed, e.g. `unix:///var/run/docker.sock`.
+ */
+dockerEndpoint: string, docker: Probe<DockerFacts>, 
+/**
+ * The Ollama URL probed.
+ */
+ollamaUrl: string, ollama: Probe<OllamaFacts>, data: DataFacts, 
+/**
+ * When the last check finished (ms since the Unix epoch); 0 before the first.
+ */
+checkedAtMs: number, };
+
+export type ConfigSource = { "kind": "default" } | { "kind": "file", path: string, } | { "kind": "env", var: string, };
+
+export type ConfigValue = { key: string, value: string, source: ConfigSource, help: string, };
+
+export type ConfigIssue = { 
+/**
+ * The file path or `environment variable NAME`.
+ */
+origin: string, 
+/**
+ * The key concerned, when the problem is about one key.
+ */
+key: string | null, problem: string, };
+
+export type ConfigReport = { 
+/**
+ * The config file that was looked for (it may not exist).
+ */
+file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Array<ConfigIssue>, };
+
+/** The backend's commands; the only way the UI calls Rust. */
+export const commands = {
+  engineStatus: () => call<EngineStatus>("engine_status"),
+  refreshStatus: () => call<EngineStatus>("refresh_status"),
+  configReport: () => call<ConfigReport>("config_report"),
+} as const;
+
+/** Event names, built in one place. */
+export const events = {
+  statusChanged: "status-changed",
+} as const;
+
+/** The payload of each event. */
+export type EventPayloads = {
+  "status-changed": EngineStatus;
+};

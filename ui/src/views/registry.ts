@@ -1,0 +1,79 @@
+// Every view the product has, in navigation order. A view without a
+// component says plainly what it will do and that it is not built yet.
+import type { ComponentType } from "react";
+import { Overview } from "./Overview";
+import { Settings } from "./Settings";
+
+export type ViewId =
+  | "overview"
+  | "agents"
+  | "deploy"
+  | "workflows"
+  | "tasks"
+  | "models"
+  | "metrics"
+  | "security"
+  | "settings";
+
+export type View = {
+  id: ViewId;
+  label: string;
+  /** What the view is for (shown as the page subtitle). */
+  purpose: string;
+  component?: ComponentType;
+};
+
+export const VIEWS: View[] = [
+  {
+    id: "overview",
+    label: "Overview",
+    purpose: "Is everything the fleet needs reachable right now?",
+    component: Overview,
+  },
+  {
+    id: "agents",
+    label: "Agents",
+    purpose:
+      "The registry of all 69 SutazAI agents: filter by phase, capability and status; start, stop and restart them; read their live logs and resource use.",
+  },
+  {
+    id: "deploy",
+    label: "Deploy",
+    purpose:
+      "Deploy a whole phase of agents (20, 25 or 24 containers) with one click, watch each agent come up healthy, and roll the phase back as easily.",
+  },
+  {
+    id: "workflows",
+    label: "Workflows",
+    purpose:
+      "Design multi-agent workflows by drag and drop, validate and save them, run them and watch every step live on the graph.",
+  },
+  {
+    id: "tasks",
+    label: "Tasks",
+    purpose:
+      "Submit tasks, see which agent the router chose and why, and follow each attempt to its result.",
+  },
+  {
+    id: "models",
+    label: "Models",
+    purpose:
+      "Manage Ollama models: what is installed and loaded, which agents prefer each, pull a model with live progress.",
+  },
+  {
+    id: "metrics",
+    label: "Metrics",
+    purpose: "Live charts of throughput, latency percentiles, success rates and container resources.",
+  },
+  {
+    id: "security",
+    label: "Security",
+    purpose: "Security alerts, the audit log of every control action, container audit findings and API keys.",
+  },
+  {
+    id: "settings",
+    label: "Settings",
+    purpose: "The effective configuration and where each value came from.",
+    component: Settings,
+  },
+];
