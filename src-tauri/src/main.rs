@@ -19,6 +19,22 @@ use tauri::Manager;
 /// How long background work may take to stop when the app quits.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
+/// SIGTERM or Ctrl-C quits through the normal exit path, so the engine
+/// stops cleanly (a plain `kill` would otherwise skip `RunEvent::Exit`).
+fn exit_on_signal(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+            tracing::warn!("cannot listen for SIGTERM");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: quitting"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: quitting"),
+        }
+        app.exit(0);
+    });
+}
+
 fn main() {
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
@@ -45,6 +61,7 @@ fn main() {
             if let Ok(engine) = &engine {
                 events::forward_status(app.handle().clone(), engine.subscribe_status());
             }
+            exit_on_signal(app.handle().clone());
             app.manage(state::Shell { report, engine });
             Ok(())
         })
