@@ -28,7 +28,8 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing system packages: ${missing[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "cannot install: ${missing[*]}"
 }
 
 ensure_toolchains() {
@@ -44,18 +45,27 @@ ensure_node_modules() {
   local stamp="$ROOT/ui/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$ROOT/ui/package-lock.json" -nt "$stamp" ]; then
     say "installing the UI's npm packages"
-    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in ui/"
   fi
 }
 
 ensure_test_tools() {
-  command -v tauri-driver >/dev/null || { say "installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+  command -v tauri-driver >/dev/null || { say "installing tauri-driver"; cargo install tauri-driver --locked --quiet || die "cannot install tauri-driver"; }
   if ! python3 -c 'import selenium, pytest' 2>/dev/null; then
     say "installing selenium and pytest"
     python3 -m pip install -q selenium pytest 2>/dev/null ||
       python3 -m pip install -q --break-system-packages selenium pytest 2>/dev/null ||
       ensure_packages python3-selenium python3-pytest
+    python3 -c 'import selenium, pytest' 2>/dev/null || die "cannot install selenium and pytest"
   fi
+}
+
+# The agent runtime: one static binary (glibc, +crt-static) that runs in a
+# FROM-scratch image. --target keeps the static flag off build scripts.
+AGENT_TARGET=x86_64-unknown-linux-gnu
+export SUTAZAI_AGENT_BIN="$CARGO_TARGET_DIR/$AGENT_TARGET/agent/sutazai-agent"
+build_agent() {
+  RUSTFLAGS="-C target-feature=+crt-static" cargo build -p sutazai-agent --profile agent --target "$AGENT_TARGET" --locked
 }
 
 build_ui() {

@@ -1,4 +1,4 @@
-const COMMANDS: &[&str] = &["engine_status", "refresh_status", "config_report"];
+const COMMANDS: &[&str] = &["engine_status", "refresh_status", "config_report", "catalog_summary"];
 
 fn main() {
     // Re-embed the UI when it is rebuilt.

@@ -1,5 +1,6 @@
 //! Tauri commands: adapters of one line each over the engine.
 
+use sutazai_engine::catalog::CatalogSummary;
 use sutazai_engine::error::ErrorBody;
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::State;
@@ -22,4 +23,10 @@ pub async fn refresh_status(shell: State<'_, Shell>) -> Result<EngineStatus, Err
 #[tauri::command]
 pub fn config_report(shell: State<'_, Shell>) -> ConfigReport {
     shell.report.clone()
+}
+
+/// How many agents the catalog holds, by phase, and which files it refused.
+#[tauri::command]
+pub fn catalog_summary(shell: State<'_, Shell>) -> Result<CatalogSummary, ErrorBody> {
+    Ok(shell.engine()?.catalog().summary())
 }

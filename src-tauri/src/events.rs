@@ -1,12 +1,33 @@
 //! Events the shell emits to the UI. Names are built here and nowhere else
 //! (`ipc.rs` exports them to TypeScript).
 
+use sutazai_engine::catalog::CatalogEvent;
 use sutazai_engine::EngineStatus;
 use tauri::{AppHandle, Emitter};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Emitted with an `EngineStatus` whenever a check finishes.
 pub const STATUS_CHANGED: &str = "status-changed";
+
+/// Emitted with a `CatalogEvent` for each agent added, changed or removed.
+pub const CATALOG_CHANGED: &str = "catalog-changed";
+
+/// Forwards every catalog change to the UI until the engine stops.
+pub fn forward_catalog(app: AppHandle, mut events: broadcast::Receiver<CatalogEvent>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    if let Err(err) = app.emit(CATALOG_CHANGED, event) {
+                        tracing::warn!(cause = %err, "cannot emit a catalog change to the UI");
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "catalog events dropped"),
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
 
 /// Forwards every new engine status to the UI until the engine stops.
 pub fn forward_status(app: AppHandle, mut status: watch::Receiver<EngineStatus>) {

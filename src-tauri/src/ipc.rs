@@ -12,7 +12,8 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
     tauri::generate_handler![
         commands::engine_status,
         commands::refresh_status,
-        commands::config_report
+        commands::config_report,
+        commands::catalog_summary
     ]
 }
 
@@ -54,13 +55,24 @@ mod bindings {
             args: "",
             returns: "ConfigReport",
         },
+        Command {
+            rust: "catalog_summary",
+            ts: "catalogSummary",
+            params: "",
+            args: "",
+            returns: "CatalogSummary",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
-    const EVENTS: &[(&str, &str, &str)] = &[("statusChanged", events::STATUS_CHANGED, "EngineStatus")];
+    const EVENTS: &[(&str, &str, &str)] = &[
+        ("statusChanged", events::STATUS_CHANGED, "EngineStatus"),
+        ("catalogChanged", events::CATALOG_CHANGED, "CatalogEvent"),
+    ];
 
     /// The content of `ui/src/ipc/bindings.ts`.
     pub fn typescript() -> String {
+        use sutazai_engine::catalog::{CatalogEvent, CatalogSummary, Problem};
         use sutazai_engine::config::{ConfigIssue, ConfigReport, ConfigSource, ConfigValue};
         use sutazai_engine::error::{Code, ErrorBody};
         use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
@@ -78,6 +90,9 @@ mod bindings {
             ConfigValue::decl(),
             ConfigIssue::decl(),
             ConfigReport::decl(),
+            Problem::decl(),
+            CatalogSummary::decl(),
+            CatalogEvent::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
@@ -106,6 +121,21 @@ mod bindings {
         }
         out.push_str("};\n");
         out
+    }
+
+    /// Every command has a permission (build.rs) and the capability grants it.
+    #[test]
+    fn every_command_is_declared_and_granted() {
+        let build = include_str!("../build.rs");
+        let capability = include_str!("../capabilities/main.json");
+        for c in COMMANDS {
+            assert!(build.contains(&format!("\"{}\"", c.rust)), "build.rs lacks {}", c.rust);
+            let permission = format!("\"allow-{}\"", c.rust.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "capabilities/main.json lacks {permission}"
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,10 @@ def launch(request):
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": app_binary()})
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        # A bounded wait: an app that never opens its window fails the test
+        # instead of stalling the run.
+        client = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
+        driver = webdriver.Remote(command_executor=client.remote_server_addr, options=options, client_config=client)
         started[-1] = (server, driver, home)
         return App(driver, home, request.node.name)
 
@@ -139,10 +143,29 @@ def launch(request):
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(home, ignore_errors=True)
+    # The app is single-instance: while this test's app is still stopping, the
+    # next test's app would hand over to it and exit. Wait until it is gone.
+    wait_until_gone(app_binary(), 10)
+
+
+def app_pids(binary: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", f"^{binary}$"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def wait_until_gone(binary: str, timeout: float) -> None:
+    """Waits for every process of `binary` to exit; kills what is left."""
+    deadline = time.monotonic() + timeout
+    while app_pids(binary) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in app_pids(binary):
+        os.kill(pid, 9)
 
 
 class PrivateDockerd:
-    """A dockerd of the test's own that the test may stop (see tests/src/dockerd.rs)."""
+    """A dockerd of the test's own that the test may stop, in its own network
+    namespace so it never touches the main engine's docker0 (see
+    tests/src/dockerd.rs)."""
 
     def __init__(self):
         self.root = Path(tempfile.mkdtemp(prefix="sdk", dir="/tmp"))
@@ -150,12 +173,14 @@ class PrivateDockerd:
         self.log = open(self.root / "dockerd.log", "w")
         self.proc = subprocess.Popen(
             [
+                "unshare",
+                "--net",
                 "dockerd",
                 "--host", f"unix://{self.socket}",
                 "--data-root", str(self.root / "data"),
                 "--exec-root", str(self.root / "exec"),
                 "--pidfile", str(self.root / "docker.pid"),
-                "--bridge", "none", "--iptables=false", "--ip-masq=false",
+                "--iptables=false", "--ip-masq=false",
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,

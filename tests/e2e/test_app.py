@@ -30,6 +30,10 @@ def test_launch_shows_docker_connected_and_ollama_unreachable(launch):
     assert ollama_url in app.text("ollama-problem")
     assert "is Ollama running?" in app.text("ollama-problem")
     assert app.text("data-dir") == str(app.home / "data")
+    # The shipped catalog is seeded into the data dir on first start.
+    app.wait_text("catalog-agents", "69")
+    assert app.text("catalog-phases") == "20 · 25 · 24"
+    assert (app.home / "data" / "catalog" / "phase-1" / "AG-017-adversarial-attack-detector.toml").exists()
     app.screenshot("overview")
 
     # The real window, decorations and all, as the X server shows it.
@@ -91,6 +95,20 @@ def test_a_broken_config_file_is_named_in_settings(launch, tmp_path: Path):
     assert app.text("config-status_interval_ms-source") == f"file {config}"
     assert app.text("config-probe_timeout_ms-source") == "default"
     app.screenshot("settings-issues")
+
+
+def test_a_broken_manifest_is_named_and_the_rest_still_load(launch, tmp_path: Path):
+    app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
+    app.wait_text("catalog-agents", "69")
+    manifest = app.home / "data" / "catalog" / "phase-1" / "AG-017-adversarial-attack-detector.toml"
+    manifest.write_text(manifest.read_text().replace("port = 10316", 'port = "high"'))
+    # The folder is watched: the change applies live, without a restart.
+    # AG-064 depends on AG-017, so it cannot load either: 69 - 2.
+    app.wait_text("catalog-agents", "67")
+    problems = [e.text for e in app.driver.find_elements("css selector", '[data-testid="catalog-problem"]')]
+    assert any(str(manifest) in p and "`port`" in p and "invalid type" in p for p in problems), problems
+    assert any("AG-064" in p and "AG-017 is not a loaded agent" in p for p in problems), problems
+    app.screenshot("broken-manifest")
 
 
 def test_an_unusable_data_dir_gets_a_clear_dialog(launch, tmp_path: Path):

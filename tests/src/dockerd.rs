@@ -1,6 +1,8 @@
 //! A private Docker engine for tests that need to stop one: Debian's
-//! `dockerd` on its own socket, data root and exec root, with no bridge and
-//! no iptables changes, so it never disturbs the machine's main engine.
+//! `dockerd` on its own socket, data root and exec root, in a network
+//! namespace of its own (`unshare --net`), so its bridge and iptables never
+//! touch the machine's main engine. (`--bridge none` is no way out: dockerd
+//! then deletes the host's `docker0`.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,7 +21,8 @@ impl PrivateDockerd {
         let dir = tempfile::Builder::new().prefix("sdk").tempdir_in("/tmp")?;
         let root = dir.path();
         let log = std::fs::File::create(root.join("dockerd.log"))?;
-        let child = Command::new("dockerd")
+        let child = Command::new("unshare")
+            .args(["--net", "dockerd"])
             .arg("--host")
             .arg(format!("unix://{}", root.join("docker.sock").display()))
             .arg("--data-root")
@@ -28,7 +31,7 @@ impl PrivateDockerd {
             .arg(root.join("exec"))
             .arg("--pidfile")
             .arg(root.join("docker.pid"))
-            .args(["--bridge", "none", "--iptables=false", "--ip-masq=false"])
+            .args(["--iptables=false", "--ip-masq=false"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

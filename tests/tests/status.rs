@@ -2,6 +2,8 @@
 //! test command starts one when none answers), a private dockerd this test
 //! stops, and the fake Ollama.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;

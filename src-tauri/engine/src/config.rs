@@ -38,6 +38,8 @@ impl std::fmt::Display for DockerEndpoint {
 pub struct Config {
     /// Where the database and log files live.
     pub data_dir: PathBuf,
+    /// The agent manifests the app manages (seeded from the shipped catalog).
+    pub catalog_dir: PathBuf,
     /// The Docker engine to manage.
     pub docker_endpoint: DockerEndpoint,
     /// The Ollama server's base URL.
@@ -147,6 +149,12 @@ const KEYS: &[Key] = &[
         help: "absolute path of the folder holding the database and logs",
     },
     Key {
+        name: "catalog_dir",
+        env: &["SUTAZAI_CATALOG_DIR"],
+        kind: Kind::Str,
+        help: "absolute path of the agent manifests folder (default: <data_dir>/catalog)",
+    },
+    Key {
         name: "docker_endpoint",
         env: &["SUTAZAI_DOCKER_HOST", "DOCKER_HOST"],
         kind: Kind::Str,
@@ -210,7 +218,15 @@ impl Config {
         let mut values = Vec::new();
         let mut resolved: HashMap<&'static str, String> = HashMap::new();
         for key in KEYS {
-            let mut chosen = (default_value(key.name, inputs), ConfigSource::Default);
+            let default = match key.name {
+                // Follows the data dir wherever that came from.
+                "catalog_dir" => resolved
+                    .get("data_dir")
+                    .map(|d| format!("{d}/catalog"))
+                    .unwrap_or_default(),
+                _ => default_value(key.name, inputs),
+            };
+            let mut chosen = (default, ConfigSource::Default);
             if let (Some(table), Some(label)) = (&table, &file_label) {
                 if let Some(raw) = table.get(key.name) {
                     let text = match (key.kind, raw) {
@@ -253,6 +269,7 @@ impl Config {
         // the fallbacks only keep the function total.
         let config = Config {
             data_dir: PathBuf::from(get("data_dir")),
+            catalog_dir: PathBuf::from(get("catalog_dir")),
             docker_endpoint: parse_docker_endpoint(&get("docker_endpoint"))
                 .unwrap_or_else(|_| DockerEndpoint::Unix("/var/run/docker.sock".into())),
             ollama_url: parse_ollama_url(&get("ollama_url"))
@@ -315,8 +332,8 @@ fn read_table(path: &Path, explicit: bool, issues: &mut Vec<ConfigIssue>) -> (Op
 
 fn validate(key: &str, text: &str) -> Result<(), String> {
     match key {
-        "data_dir" if Path::new(text).is_absolute() => Ok(()),
-        "data_dir" => Err(format!("expected an absolute path, found `{text}`")),
+        "data_dir" | "catalog_dir" if Path::new(text).is_absolute() => Ok(()),
+        "data_dir" | "catalog_dir" => Err(format!("expected an absolute path, found `{text}`")),
         "docker_endpoint" => parse_docker_endpoint(text).map(|_| ()),
         "ollama_url" => parse_ollama_url(text).map(|_| ()),
         "log_level" => tracing_subscriber::EnvFilter::try_new(text)
@@ -397,6 +414,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (config, report) = Config::load(&inputs(dir.path(), &[]));
         assert_eq!(config.data_dir, dir.path().join("data"));
+        assert_eq!(config.catalog_dir, dir.path().join("data/catalog"));
         assert_eq!(
             config.docker_endpoint,
             DockerEndpoint::Unix("/var/run/docker.sock".into())
@@ -439,6 +457,15 @@ mod tests {
                 var: "DOCKER_HOST".into()
             }
         );
+    }
+
+    #[test]
+    fn the_catalog_follows_the_data_dir_unless_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, _) = Config::load(&inputs(dir.path(), &[("SUTAZAI_DATA_DIR", "/srv/sutazai")]));
+        assert_eq!(config.catalog_dir, PathBuf::from("/srv/sutazai/catalog"));
+        let (config, _) = Config::load(&inputs(dir.path(), &[("SUTAZAI_CATALOG_DIR", "/opt/agents")]));
+        assert_eq!(config.catalog_dir, PathBuf::from("/opt/agents"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, instrument, warn};
 
+use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigReport};
 use crate::error::EngineError;
@@ -27,6 +28,8 @@ pub struct Engine {
     report: ConfigReport,
     /// The one SQLite writer.
     store: Store,
+    /// The agent manifests, reloaded live when the folder changes.
+    catalog: CatalogWatch,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -56,6 +59,23 @@ impl Engine {
             source,
         })?;
         let store = Store::open(&config.data_dir.join("sutazai.db"))?;
+        let catalog_err = |reason: String| EngineError::Catalog {
+            path: config.catalog_dir.display().to_string(),
+            reason,
+        };
+        if catalog::shipped::seed(&config.catalog_dir).map_err(|err| catalog_err(err.to_string()))? {
+            info!(dir = %config.catalog_dir.display(), "seeded the agent catalog from the shipped one");
+        }
+        let catalog = CatalogWatch::start(&config.catalog_dir, Duration::from_millis(300)).map_err(catalog_err)?;
+        let loaded = catalog.current();
+        for problem in loaded.problems() {
+            warn!(file = %problem.file, errors = ?problem.errors, "agent manifest not loaded");
+        }
+        info!(
+            agents = loaded.len(),
+            problems = loaded.problems().len(),
+            "agent catalog loaded"
+        );
         let run_id = store.record_start(VERSION, clock.now_ms()).await?;
         let unclean = store.unclean_runs_before(run_id).await?;
         if unclean > 0 {
@@ -85,6 +105,7 @@ impl Engine {
             config: Arc::new(config),
             report,
             store,
+            catalog,
             clock,
             run_id,
             status: watch::channel(initial).0,
@@ -108,6 +129,16 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The agent catalog as loaded now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.current()
+    }
+
+    /// Every change of the catalog, one event per agent.
+    pub fn subscribe_catalog(&self) -> tokio::sync::broadcast::Receiver<CatalogEvent> {
+        self.catalog.subscribe()
     }
 
     /// The latest known status (never waits).

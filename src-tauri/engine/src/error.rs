@@ -13,6 +13,8 @@ pub enum Code {
     DataDir,
     /// The SQLite store failed (open, migrate, write).
     Store,
+    /// The agent catalog folder cannot be created or watched.
+    Catalog,
     /// No Docker socket at the configured path (engine not installed or not running).
     DockerMissing,
     /// The Docker endpoint refused the connection.
@@ -54,6 +56,8 @@ pub enum EngineError {
     DataDir { path: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("cannot set up the agent catalog in {path}: {reason}")]
+    Catalog { path: String, reason: String },
 }
 
 impl EngineError {
@@ -61,6 +65,7 @@ impl EngineError {
         match self {
             Self::DataDir { .. } => Code::DataDir,
             Self::Store(_) => Code::Store,
+            Self::Catalog { .. } => Code::Catalog,
         }
     }
 }

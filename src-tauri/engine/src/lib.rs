@@ -6,10 +6,12 @@
 //! Architecture invariant: this crate does not depend on tauri (or any UI or
 //! HTTP framework). The shell calls one function here per command.
 
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod fleet;
 pub mod logging;
 pub mod status;
 pub mod store;

@@ -3,7 +3,7 @@
 
 import { call } from "./call";
 
-export type Code = "data_dir" | "store" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable";
 
 export type ErrorBody = { code: Code, message: string, };
 
@@ -61,19 +61,36 @@ export type ConfigReport = {
  */
 file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Array<ConfigIssue>, };
 
+export type Problem = { file: string, 
+/**
+ * One sentence per error, each naming the field path.
+ */
+errors: Array<string>, };
+
+export type CatalogSummary = { dir: string, agents: number, 
+/**
+ * Agents in phase 1, 2 and 3.
+ */
+byPhase: Array<number>, problems: Array<Problem>, };
+
+export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
+
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
   engineStatus: () => call<EngineStatus>("engine_status"),
   refreshStatus: () => call<EngineStatus>("refresh_status"),
   configReport: () => call<ConfigReport>("config_report"),
+  catalogSummary: () => call<CatalogSummary>("catalog_summary"),
 } as const;
 
 /** Event names, built in one place. */
 export const events = {
   statusChanged: "status-changed",
+  catalogChanged: "catalog-changed",
 } as const;
 
 /** The payload of each event. */
 export type EventPayloads = {
   "status-changed": EngineStatus;
+  "catalog-changed": CatalogEvent;
 };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
 import { useStatusStore } from "../stores/status";
+import { CatalogCard } from "./CatalogCard";
 
 /** What to do about each kind of unreachable service. */
 const HINTS: Partial<Record<ErrorBody["code"], string>> = {
@@ -148,6 +149,7 @@ export function Overview() {
         <DockerCard endpoint={status.dockerEndpoint} probe={status.docker} />
         <OllamaCard url={status.ollamaUrl} probe={status.ollama} />
         <DataCard data={status.data} />
+        <CatalogCard />
       </div>
     </div>
   );

@@ -1,0 +1,251 @@
+//! The agent's HTTP API: `GET /health`, `POST /task`, `GET /metrics`; the
+//! concurrency limit; draining on SIGTERM.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sutazai_protocol::wire::{ErrorReply, HealthReport, HealthStatus, TaskError, TaskOutcome, TaskRequest};
+use sutazai_protocol::{ErrorCode, PROTOCOL_VERSION};
+use tokio::sync::Semaphore;
+
+use crate::config::Settings;
+use crate::llm::Llm;
+use crate::metrics::{Metrics, StatusLabel};
+use crate::task::Executor;
+
+/// Shared by every request.
+pub struct Agent {
+    settings: Settings,
+    executor: Executor,
+    metrics: Metrics,
+    /// One permit per task that may run at once.
+    slots: Arc<Semaphore>,
+    /// Set on SIGTERM: no new tasks, `/health` says `draining`.
+    draining: AtomicBool,
+    started: Instant,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Agent {
+    pub fn new(settings: Settings) -> Arc<Agent> {
+        let llm = Llm::new(&settings.ollama_url, settings.token.clone(), settings.llm_timeout);
+        Arc::new(Agent {
+            executor: Executor {
+                manifest: settings.manifest.clone(),
+                llm,
+            },
+            metrics: Metrics::new(&settings.manifest.id),
+            slots: Arc::new(Semaphore::new(settings.max_concurrency)),
+            draining: AtomicBool::new(false),
+            started: Instant::now(),
+            succeeded: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            settings,
+        })
+    }
+
+    fn active(&self) -> u32 {
+        (self.settings.max_concurrency - self.slots.available_permits()) as u32
+    }
+}
+
+/// The routes, without a socket (tests call it directly).
+pub fn app(agent: Arc<Agent>) -> Router {
+    let limit = agent.settings.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/task", post(task))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(agent)
+}
+
+/// Serves until SIGTERM/SIGINT, then drains in-flight tasks (bounded by the
+/// drain setting) and returns.
+pub async fn run(settings: Settings) -> Result<(), String> {
+    let listen = settings.listen;
+    let drain = settings.drain;
+    let agent = Agent::new(settings);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|err| format!("cannot listen on {listen}: {err}"))?;
+    tracing::info!(agent = %agent.settings.manifest.id, %listen, "agent serving");
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let agent = Arc::clone(&agent);
+        let stop = Arc::clone(&stop);
+        async move {
+            wait_for_signal().await;
+            agent.draining.store(true, Ordering::SeqCst);
+            tracing::info!(in_flight = agent.active(), "draining: finishing in-flight tasks");
+            stop.notify_one();
+        }
+    };
+    let server = axum::serve(listener, app(Arc::clone(&agent))).with_graceful_shutdown(signal);
+    let deadline = async {
+        stop.notified().await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(|err| format!("server error: {err}"))?,
+        () = deadline => tracing::warn!(in_flight = agent.active(), "drain time is up; exiting with tasks in flight"),
+    }
+    tracing::info!("agent stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn health(State(agent): State<Arc<Agent>>) -> Json<HealthReport> {
+    let m = &agent.settings.manifest;
+    let draining = agent.draining.load(Ordering::SeqCst);
+    Json(HealthReport {
+        protocol: PROTOCOL_VERSION,
+        agent_id: m.id.clone(),
+        name: m.name.clone(),
+        runtime_version: crate::VERSION.to_string(),
+        status: if draining {
+            HealthStatus::Draining
+        } else {
+            HealthStatus::Ok
+        },
+        active_tasks: agent.active(),
+        max_concurrency: agent.settings.max_concurrency as u32,
+        uptime_ms: agent.started.elapsed().as_millis() as u64,
+        tasks_succeeded: agent.succeeded.load(Ordering::Relaxed),
+        tasks_failed: agent.failed.load(Ordering::Relaxed),
+    })
+}
+
+async fn metrics(State(agent): State<Arc<Agent>>) -> Response {
+    let body = agent.metrics.render();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+    let reply = ErrorReply {
+        error: TaskError {
+            code,
+            message: message.into(),
+        },
+        known_task_types: None,
+    };
+    (status, Json(reply)).into_response()
+}
+
+async fn task(
+    State(agent): State<Arc<Agent>>,
+    headers: HeaderMap,
+    body: Result<Json<TaskRequest>, JsonRejection>,
+) -> Response {
+    let received = Instant::now();
+    if let Some(token) = &agent.settings.token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if presented != Some(token.as_str()) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "a valid bearer token is required",
+            );
+        }
+    }
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = agent.settings.max_body_bytes;
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooLarge,
+                format!("the body is larger than {limit} bytes"),
+            );
+        }
+        Err(rejection) => return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, rejection.body_text()),
+    };
+    if request.protocol != PROTOCOL_VERSION {
+        let message = format!(
+            "protocol {} is not spoken here; this agent speaks {PROTOCOL_VERSION}",
+            request.protocol
+        );
+        return refuse(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message);
+    }
+    if agent.draining.load(Ordering::SeqCst) {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Draining,
+            "the agent is shutting down",
+        );
+    }
+    let manifest = &agent.settings.manifest;
+    let Some(task_type) = manifest.tasks.get(&request.task_type) else {
+        let reply = ErrorReply {
+            error: TaskError {
+                code: ErrorCode::UnknownTaskType,
+                message: format!("{} has no task type `{}`", manifest.id, request.task_type),
+            },
+            known_task_types: Some(manifest.task_type_names()),
+        };
+        return (StatusCode::NOT_FOUND, Json(reply)).into_response();
+    };
+    let prepared = match agent.executor.prepare(&request, task_type) {
+        Ok(prepared) => prepared,
+        Err(problem) => return refuse(StatusCode::BAD_REQUEST, ErrorCode::PayloadInvalid, problem),
+    };
+    let Ok(_slot) = Arc::clone(&agent.slots).try_acquire_owned() else {
+        let max = agent.settings.max_concurrency;
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Busy,
+            format!("all {max} task slots are busy"),
+        );
+    };
+    agent.metrics.active.inc();
+    let result = agent.executor.run(&request, task_type, prepared, received).await;
+    agent.metrics.active.dec();
+    let status = match &result.outcome {
+        TaskOutcome::Succeeded { .. } => {
+            agent.succeeded.fetch_add(1, Ordering::Relaxed);
+            "succeeded"
+        }
+        TaskOutcome::Failed { .. } => {
+            agent.failed.fetch_add(1, Ordering::Relaxed);
+            "failed"
+        }
+    };
+    agent.metrics.tasks.get_or_create(&StatusLabel { status }).inc();
+    agent.metrics.duration.observe(received.elapsed().as_secs_f64());
+    tracing::info!(task_id = %result.task_id, task_type = %request.task_type, status, total_ms = result.timings.total_ms, "task answered");
+    Json(result).into_response()
+}

@@ -1,0 +1,167 @@
+//! Running one task: a built-in tool, or prompt → model → post-processing;
+//! within the task's deadline. A task succeeds with output or fails with a
+//! reason; it never invents output.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use sutazai_protocol::manifest::{template, TaskType};
+use sutazai_protocol::wire::{Output, TaskError, TaskOutcome, TaskRequest, TaskResult, Timings};
+use sutazai_protocol::{ErrorCode, Manifest, PROTOCOL_VERSION};
+
+use crate::llm::{Ask, Llm};
+use crate::output;
+
+/// Runs tasks for one manifest.
+pub struct Executor {
+    pub manifest: Manifest,
+    pub llm: Llm,
+}
+
+/// A task whose input has been checked: the rendered prompt, or the tool
+/// with the text it will work on.
+pub enum Prepared {
+    Prompt {
+        prompt: String,
+        history: Option<Vec<Value>>,
+    },
+    Tool,
+}
+
+/// What a run produced, before it is wrapped in a `TaskResult`.
+struct Done {
+    outcome: Result<Output, TaskError>,
+    model: Option<String>,
+    timings: Timings,
+}
+
+impl Executor {
+    /// Checks the payload against the task type before any work: a prompt
+    /// must render (every field it uses is present), a tool needs `text`.
+    pub fn prepare(&self, request: &TaskRequest, task: &TaskType) -> Result<Prepared, String> {
+        let payload = &request.payload;
+        if task.tool.is_some() {
+            return crate::tools::input_text(payload).map(|_| Prepared::Tool);
+        }
+        let template_text = task
+            .prompt
+            .as_deref()
+            .ok_or("the task type has neither a prompt nor a tool")?;
+        let prompt = template::render(template_text, payload)?;
+        let history = match payload.get("messages") {
+            None => None,
+            Some(Value::Array(messages)) if messages.iter().all(is_chat_message) => Some(messages.clone()),
+            Some(_) => return Err("`messages` must be a list of {\"role\", \"content\"} objects".into()),
+        };
+        Ok(Prepared::Prompt { prompt, history })
+    }
+
+    /// Runs a prepared task within its deadline.
+    pub async fn run(
+        &self,
+        request: &TaskRequest,
+        task: &TaskType,
+        prepared: Prepared,
+        received: Instant,
+    ) -> TaskResult {
+        let remaining = request.deadline_ms.map(|deadline| deadline - now_ms());
+        let done = match remaining {
+            Some(ms) if ms <= 0 => failed(
+                ErrorCode::DeadlineExceeded,
+                "the deadline had passed when the task arrived",
+            ),
+            Some(ms) => {
+                let budget = Duration::from_millis(ms.unsigned_abs());
+                match tokio::time::timeout(budget, self.work(request, task, prepared)).await {
+                    Ok(done) => done,
+                    Err(_) => failed(
+                        ErrorCode::DeadlineExceeded,
+                        format!("the task did not finish within its deadline ({ms} ms)"),
+                    ),
+                }
+            }
+            None => self.work(request, task, prepared).await,
+        };
+        let timings = Timings {
+            total_ms: received.elapsed().as_secs_f64() * 1000.0,
+            ..done.timings
+        };
+        TaskResult {
+            protocol: PROTOCOL_VERSION,
+            task_id: request.task_id.clone(),
+            agent_id: self.manifest.id.clone(),
+            outcome: match done.outcome {
+                Ok(output) => TaskOutcome::Succeeded { output },
+                Err(error) => TaskOutcome::Failed { error },
+            },
+            model: done.model,
+            timings,
+        }
+    }
+
+    async fn work(&self, request: &TaskRequest, task: &TaskType, prepared: Prepared) -> Done {
+        let payload = &request.payload;
+        let (prompt, history) = match (prepared, task.tool) {
+            (Prepared::Tool, Some(tool)) => {
+                return match crate::tools::run(tool, payload) {
+                    Ok(output) => Done {
+                        outcome: Ok(output),
+                        model: None,
+                        timings: Timings::default(),
+                    },
+                    Err(problem) => failed(ErrorCode::PayloadInvalid, problem),
+                };
+            }
+            (Prepared::Prompt { prompt, history }, _) => (prompt, history),
+            (Prepared::Tool, None) => return failed(ErrorCode::PayloadInvalid, "the task type has no tool"),
+        };
+        let ask = Ask {
+            system: task.system.as_deref(),
+            prompt: &prompt,
+            history: history.as_deref(),
+            json: task.output == sutazai_protocol::manifest::OutputKind::Json,
+        };
+        let answer = match self.llm.ask(&self.manifest.model, &ask).await {
+            Ok(answer) => answer,
+            Err(err) => return failed(err.code, err.message),
+        };
+        let timings = Timings {
+            total_ms: 0.0,
+            llm_ms: answer.llm_ms,
+            prompt_tokens: answer.prompt_tokens,
+            completion_tokens: answer.completion_tokens,
+        };
+        let language = payload.get("language").and_then(Value::as_str);
+        let outcome = output::shape(task.output, answer.text, language).map_err(|message| TaskError {
+            code: ErrorCode::OutputInvalid,
+            message,
+        });
+        Done {
+            outcome,
+            model: Some(answer.model),
+            timings,
+        }
+    }
+}
+
+fn is_chat_message(message: &Value) -> bool {
+    message.get("role").is_some_and(Value::is_string) && message.get("content").is_some_and(Value::is_string)
+}
+
+fn failed(code: ErrorCode, message: impl Into<String>) -> Done {
+    Done {
+        outcome: Err(TaskError {
+            code,
+            message: message.into(),
+        }),
+        model: None,
+        timings: Timings::default(),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

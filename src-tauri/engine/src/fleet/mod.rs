@@ -1,0 +1,4 @@
+//! The agents' containers, through bollard. For now: the agent image.
+
+pub mod image;
+pub mod spec;

@@ -1,0 +1,93 @@
+//! How an agent's container is made: named and labelled so Docker is the
+//! service registry, and least-privilege by default (DESIGN.md §6): non-root,
+//! no capabilities, no new privileges, read-only root filesystem, the
+//! manifest's memory/CPU/PID limits, its port published on 127.0.0.1 only,
+//! no host mounts, never the Docker socket.
+
+use std::collections::HashMap;
+
+use bollard::models::{ContainerCreateBody, HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
+use sutazai_protocol::Manifest;
+
+use super::image::{AGENT_USER, LABEL_APP, LABEL_RUNTIME_VERSION};
+
+pub const LABEL_AGENT_ID: &str = "ai.sutazai.agent.id";
+pub const LABEL_PHASE: &str = "ai.sutazai.agent.phase";
+pub const LABEL_MANIFEST_HASH: &str = "ai.sutazai.agent.manifest-hash";
+
+/// Everything that goes into one agent container.
+#[derive(Debug, Clone)]
+pub struct AgentSpec<'a> {
+    pub manifest: &'a Manifest,
+    /// The manifest's TOML, handed to the runtime through the environment.
+    pub manifest_toml: &'a str,
+    pub manifest_hash: &'a str,
+    /// `sutazai-agent:<version>` or an image id.
+    pub image: &'a str,
+    pub runtime_version: &'a str,
+    /// The Ollama-API URL as the container sees it.
+    pub ollama_url: &'a str,
+    /// The agent's own bearer token.
+    pub token: &'a str,
+    /// The network to join; `None` for Docker's default bridge.
+    pub network: Option<&'a str>,
+}
+
+/// `sutazai-ag-017`.
+pub fn container_name(agent_id: &str) -> String {
+    format!("sutazai-{}", agent_id.to_ascii_lowercase())
+}
+
+/// The create body for the agent's container.
+pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
+    let m = spec.manifest;
+    let port = format!("{}/tcp", m.port);
+    let labels = HashMap::from([
+        (LABEL_APP.to_string(), "sutazai-control-center".to_string()),
+        (LABEL_AGENT_ID.to_string(), m.id.clone()),
+        (LABEL_PHASE.to_string(), m.phase.to_string()),
+        (LABEL_MANIFEST_HASH.to_string(), spec.manifest_hash.to_string()),
+        (LABEL_RUNTIME_VERSION.to_string(), spec.runtime_version.to_string()),
+    ]);
+    let env = vec![
+        format!("SUTAZAI_AGENT_MANIFEST={}", spec.manifest_toml),
+        format!("SUTAZAI_OLLAMA_URL={}", spec.ollama_url),
+        format!("SUTAZAI_AGENT_TOKEN={}", spec.token),
+        format!("SUTAZAI_AGENT_LISTEN=0.0.0.0:{}", m.port),
+    ];
+    let bindings = HashMap::from([(
+        port.clone(),
+        Some(vec![PortBinding {
+            host_ip: Some("127.0.0.1".into()),
+            host_port: Some(m.port.to_string()),
+        }]),
+    )]);
+    let memory = i64::from(m.resources.memory_mb) * 1024 * 1024;
+    let host_config = HostConfig {
+        port_bindings: Some(bindings),
+        cap_drop: Some(vec!["ALL".into()]),
+        security_opt: Some(vec!["no-new-privileges:true".into()]),
+        readonly_rootfs: Some(true),
+        memory: Some(memory),
+        memory_swap: Some(memory),
+        nano_cpus: Some((f64::from(m.resources.cpus) * 1e9) as i64),
+        pids_limit: Some(i64::from(m.resources.pids)),
+        restart_policy: Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::ON_FAILURE),
+            maximum_retry_count: Some(3),
+        }),
+        extra_hosts: Some(vec!["host.docker.internal:host-gateway".into()]),
+        network_mode: spec.network.map(str::to_owned),
+        init: Some(false),
+        ..Default::default()
+    };
+    ContainerCreateBody {
+        image: Some(spec.image.to_string()),
+        user: Some(AGENT_USER.to_string()),
+        env: Some(env),
+        labels: Some(labels),
+        exposed_ports: Some(vec![port]),
+        host_config: Some(host_config),
+        ..Default::default()
+    }
+}

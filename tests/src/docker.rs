@@ -1,0 +1,44 @@
+//! The machine's Docker engine, as the integration tests reach it.
+
+use std::process::Command;
+
+/// The endpoint the tests use: `DOCKER_HOST`, or the default socket.
+pub fn endpoint() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+}
+
+/// The host's address on Docker's default bridge (docker0): where a server
+/// must listen for containers to reach it as `host.docker.internal`.
+pub fn bridge_gateway() -> String {
+    let out = Command::new("docker")
+        .args([
+            "network",
+            "inspect",
+            "bridge",
+            "--format",
+            "{{(index .IPAM.Config 0).Gateway}}",
+        ])
+        .output()
+        .expect("the docker CLI runs");
+    let gateway = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        !gateway.is_empty(),
+        "docker0 has no gateway: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    gateway
+}
+
+/// Removes a container by name or id, whatever state it is in.
+pub fn remove_container(name: &str) {
+    let _ = Command::new("docker").args(["rm", "-f", "-v", name]).output();
+}
+
+/// Removes the container when dropped, even if the test panics.
+pub struct ContainerGuard(pub String);
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        remove_container(&self.0);
+    }
+}

@@ -1,0 +1,52 @@
+import { useEffect } from "react";
+import { useCatalogStore } from "../stores/catalog";
+
+/** How many agents the catalog holds, and which manifests it refused. */
+export function CatalogCard() {
+  const summary = useCatalogStore((s) => s.summary);
+  const load = useCatalogStore((s) => s.load);
+  const follow = useCatalogStore((s) => s.follow);
+  useEffect(() => {
+    void load();
+    return follow();
+  }, [load, follow]);
+
+  if (!summary) return null;
+  const [p1 = 0, p2 = 0, p3 = 0] = summary.byPhase;
+  return (
+    <section className="card" data-testid="catalog-card">
+      <header className="card-header">
+        <h2>Agent catalog</h2>
+        <span className={`badge ${summary.problems.length ? "badge-unreachable" : "badge-connected"}`}>
+          {summary.problems.length ? `${summary.problems.length} refused` : "All valid"}
+        </span>
+      </header>
+      <dl className="facts">
+        <div className="fact">
+          <dt>Agents</dt>
+          <dd data-testid="catalog-agents">{summary.agents}</dd>
+        </div>
+        <div className="fact">
+          <dt>By phase</dt>
+          <dd data-testid="catalog-phases">{`${p1} · ${p2} · ${p3}`}</dd>
+        </div>
+        <div className="fact">
+          <dt>Folder</dt>
+          <dd>{summary.dir}</dd>
+        </div>
+      </dl>
+      {summary.problems.map((p) => (
+        <div className="problem" key={p.file} data-testid="catalog-problem">
+          <p>
+            <code>{p.file}</code>
+          </p>
+          {p.errors.map((e, i) => (
+            <p key={i} className="small">
+              {e}
+            </p>
+          ))}
+        </div>
+      ))}
+    </section>
+  );
+}
