@@ -5,7 +5,8 @@
 //!   Docker's exec-form HEALTHCHECK; the image has no shell or curl).
 //! - `sutazai-agent version`.
 //!
-//! Settings come from the environment; see `config.rs`.
+//! Settings come from the environment; see `config.rs`. `SUTAZAI_AGENT_LOG`
+//! sets the log level (error, warn, info (default), debug, trace).
 
 mod config;
 mod healthcheck;
@@ -40,7 +41,15 @@ fn main() -> ExitCode {
 }
 
 fn serve(env: impl Fn(&str) -> Option<String>) -> ExitCode {
+    let level = match env("SUTAZAI_AGENT_LOG").as_deref() {
+        Some("error") => tracing::Level::ERROR,
+        Some("warn") => tracing::Level::WARN,
+        Some("debug") => tracing::Level::DEBUG,
+        Some("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
     tracing_subscriber::fmt()
+        .with_max_level(level)
         .with_ansi(false)
         .with_target(false)
         .with_writer(std::io::stderr)

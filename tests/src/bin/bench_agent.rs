@@ -64,7 +64,8 @@ async fn main() {
         env!("CARGO_PKG_VERSION"),
         bin.display()
     );
-    println!("note: this driver and the fake Ollama run as a debug build; the agent is the release static binary\n");
+    println!("note: the agent is the static release binary; this driver, the fake Ollama and the catalog loader run");
+    println!("      in the profile `.dev/bench` builds them with (release)\n");
 
     // 1. Size.
     let docker = sutazai_engine::status::connect(&parse_docker_endpoint(&endpoint()).unwrap(), Duration::from_secs(30))
@@ -137,24 +138,36 @@ async fn main() {
     let plain = AgentProcess::start(
         &manifest_text.replace("port = 10316", &format!("port = {}", free_port())),
         "http://127.0.0.1:9",
-        &[],
+        &[("SUTAZAI_AGENT_LOG", "warn")],
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
+    let fresh_rss = rss_kb(plain.pid()) * 1024;
+    for i in 0..200 {
+        let body = json!({"task_id": format!("w{i}"), "task_type": "scan", "payload": {"text": "' OR 1=1 --"}});
+        reqwest::Client::new()
+            .post(format!("{}/task", plain.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let plain_rss = rss_kb(plain.pid()) * 1024;
     drop(plain);
     println!("idle memory (RSS)");
     println!(
-        "  one agent container, after 200 tasks          {}   (goal ≤ 5 MB)",
+        "  one agent container, after 200 scans          {}   (goal ≤ 5 MB)",
         mb(container_rss)
     );
-    println!("  reference: the same binary as a host process  {}\n", mb(plain_rss));
+    println!("  reference: same binary on the host, 200 scans {}", mb(plain_rss));
+    println!("  reference: same binary on the host, unused    {}\n", mb(fresh_rss));
 
     // 3. Overhead per task.
     let ag001 = shipped_manifest("AG-001");
     let preferred = Manifest::from_toml("AG-001", &ag001).unwrap().model.preferred;
     let fake = FakeOllama::start(vec![FakeModel::new(&preferred)]).await.unwrap();
     fake.set_reply(Some("{\"subtasks\": []}".into()));
-    let agent = AgentProcess::start(&ag001, &fake.url(), &[]);
+    let agent = AgentProcess::start(&ag001, &fake.url(), &[("SUTAZAI_AGENT_LOG", "warn")]);
     let client = reqwest::Client::new();
     let mut inside = Histogram::<u64>::new(3).unwrap();
     let mut through_agent = Histogram::<u64>::new(3).unwrap();
