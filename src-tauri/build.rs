@@ -1,4 +1,15 @@
-const COMMANDS: &[&str] = &["engine_status", "refresh_status", "config_report", "catalog_summary"];
+const COMMANDS: &[&str] = &[
+    "engine_status",
+    "refresh_status",
+    "config_report",
+    "catalog_summary",
+    "list_agents",
+    "phase_summaries",
+    "deploy_phase",
+    "undeploy_phase",
+    "agent_action",
+    "agent_logs",
+];
 
 fn main() {
     // Re-embed the UI when it is rebuilt.

@@ -9,6 +9,16 @@ use tokio::sync::{broadcast, watch};
 /// Emitted with an `EngineStatus` whenever a check finishes.
 pub const STATUS_CHANGED: &str = "status-changed";
 
+/// Emitted with a `DeployEvent` for every step of a phase deploy.
+pub const DEPLOY_PROGRESS: &str = "deploy-progress";
+
+/// Emits one event, logging (not failing) when the window is gone.
+pub fn emit<R: tauri::Runtime, T: serde::Serialize + Clone>(app: &AppHandle<R>, name: &str, payload: T) {
+    if let Err(err) = app.emit(name, payload) {
+        tracing::warn!(event = name, cause = %err, "cannot emit to the UI");
+    }
+}
+
 /// Emitted with a `CatalogEvent` for each agent added, changed or removed.
 pub const CATALOG_CHANGED: &str = "catalog-changed";
 

@@ -13,7 +13,13 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         commands::engine_status,
         commands::refresh_status,
         commands::config_report,
-        commands::catalog_summary
+        commands::catalog_summary,
+        commands::list_agents,
+        commands::phase_summaries,
+        commands::deploy_phase,
+        commands::undeploy_phase,
+        commands::agent_action,
+        commands::agent_logs
     ]
 }
 
@@ -62,12 +68,55 @@ mod bindings {
             args: "",
             returns: "CatalogSummary",
         },
+        Command {
+            rust: "list_agents",
+            ts: "listAgents",
+            params: "",
+            args: "",
+            returns: "AgentRow[]",
+        },
+        Command {
+            rust: "phase_summaries",
+            ts: "phaseSummaries",
+            params: "",
+            args: "",
+            returns: "PhaseSummary[]",
+        },
+        Command {
+            rust: "deploy_phase",
+            ts: "deployPhase",
+            params: "phase: number, policy: FailurePolicy",
+            args: ", { phase, policy }",
+            returns: "DeployReport",
+        },
+        Command {
+            rust: "undeploy_phase",
+            ts: "undeployPhase",
+            params: "phase: number",
+            args: ", { phase }",
+            returns: "number",
+        },
+        Command {
+            rust: "agent_action",
+            ts: "agentAction",
+            params: "agentId: string, action: AgentAction",
+            args: ", { agentId, action }",
+            returns: "null",
+        },
+        Command {
+            rust: "agent_logs",
+            ts: "agentLogs",
+            params: "agentId: string, tail: number",
+            args: ", { agentId, tail }",
+            returns: "string",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
     const EVENTS: &[(&str, &str, &str)] = &[
         ("statusChanged", events::STATUS_CHANGED, "EngineStatus"),
         ("catalogChanged", events::CATALOG_CHANGED, "CatalogEvent"),
+        ("deployProgress", events::DEPLOY_PROGRESS, "DeployEvent"),
     ];
 
     /// The content of `ui/src/ipc/bindings.ts`.
@@ -75,6 +124,10 @@ mod bindings {
         use sutazai_engine::catalog::{CatalogEvent, CatalogSummary, Problem};
         use sutazai_engine::config::{ConfigIssue, ConfigReport, ConfigSource, ConfigValue};
         use sutazai_engine::error::{Code, ErrorBody};
+        use sutazai_engine::fleet::model::{
+            AgentAction, AgentRow, AgentStatus, DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy,
+            PhaseSummary,
+        };
         use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
         use ts_rs::TS;
 
@@ -93,6 +146,15 @@ mod bindings {
             Problem::decl(),
             CatalogSummary::decl(),
             CatalogEvent::decl(),
+            AgentStatus::decl(),
+            AgentRow::decl(),
+            FailurePolicy::decl(),
+            DeployStage::decl(),
+            FailedAgent::decl(),
+            DeployReport::decl(),
+            DeployEvent::decl(),
+            PhaseSummary::decl(),
+            AgentAction::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\

@@ -6,7 +6,18 @@ use std::time::{Duration, Instant};
 
 /// The static agent binary built by `.dev/lib.sh` (`build_agent`).
 pub fn binary() -> PathBuf {
-    let path = match std::env::var_os("SUTAZAI_AGENT_BIN") {
+    let path = binary_path();
+    assert!(
+        path.exists(),
+        "no agent runtime at {}; build it with `source .dev/lib.sh && build_agent` (the test command does)",
+        path.display()
+    );
+    path
+}
+
+/// Where the static agent binary is expected.
+pub fn binary_path() -> PathBuf {
+    match std::env::var_os("SUTAZAI_AGENT_BIN") {
         Some(path) => PathBuf::from(path),
         None => {
             let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -14,13 +25,7 @@ pub fn binary() -> PathBuf {
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
             target.join("x86_64-unknown-linux-gnu/agent/sutazai-agent")
         }
-    };
-    assert!(
-        path.exists(),
-        "no agent runtime at {}; build it with `source .dev/lib.sh && build_agent` (the test command does)",
-        path.display()
-    );
-    path
+    }
 }
 
 /// The TOML of a shipped manifest, by id.

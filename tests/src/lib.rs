@@ -5,4 +5,5 @@
 pub mod agent;
 pub mod docker;
 pub mod dockerd;
+pub mod engine;
 pub mod fake_ollama;

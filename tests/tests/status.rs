@@ -4,34 +4,17 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sutazai_engine::config::ConfigInputs;
 use sutazai_engine::error::Code;
 use sutazai_engine::status::Probe;
-use sutazai_engine::{Config, Engine, EngineError, SystemClock};
+use sutazai_engine::{Engine, EngineError, SystemClock};
 use sutazai_tests::dockerd::PrivateDockerd;
+use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{self, FakeModel, FakeOllama, Fault};
-
-fn config(data_dir: &Path, env: &[(&str, &str)]) -> (Config, sutazai_engine::ConfigReport) {
-    let mut vars: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    // The machine's own DOCKER_HOST decides which engine the main tests use.
-    if let Ok(host) = std::env::var("DOCKER_HOST") {
-        vars.entry("DOCKER_HOST".into()).or_insert(host);
-    }
-    let inputs = ConfigInputs {
-        env: vars,
-        default_data_dir: data_dir.to_path_buf(),
-        default_config_file: None,
-    };
-    let (config, report) = Config::load(&inputs);
-    assert!(report.issues.is_empty(), "{:?}", report.issues);
-    (config, report)
-}
 
 async fn start(data_dir: &Path, env: &[(&str, &str)]) -> Arc<Engine> {
     let (config, report) = config(data_dir, env);

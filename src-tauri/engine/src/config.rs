@@ -50,6 +50,10 @@ pub struct Config {
     pub probe_timeout: Duration,
     /// How often the engine re-checks Docker and Ollama in the background.
     pub status_interval: Duration,
+    /// The static agent runtime that agent images are made from.
+    pub agent_runtime: PathBuf,
+    /// How long a new agent may take to answer `/health` during a deploy.
+    pub health_timeout: Duration,
 }
 
 /// Where an effective value came from.
@@ -111,6 +115,8 @@ pub struct ConfigInputs {
     pub default_data_dir: PathBuf,
     /// The config file used when `SUTAZAI_CONFIG` is unset.
     pub default_config_file: Option<PathBuf>,
+    /// The agent runtime used when nothing else says (normally next to the app).
+    pub default_agent_runtime: PathBuf,
 }
 
 impl ConfigInputs {
@@ -121,6 +127,10 @@ impl ConfigInputs {
             env: std::env::vars().collect(),
             default_data_dir: base_data.join("sutazai"),
             default_config_file: dirs::config_dir().map(|d| d.join("sutazai").join("config.toml")),
+            default_agent_runtime: std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join("sutazai-agent")))
+                .unwrap_or_else(|| PathBuf::from("/usr/lib/sutazai/sutazai-agent")),
         }
     }
 }
@@ -177,6 +187,18 @@ const KEYS: &[Key] = &[
         env: &["SUTAZAI_PROBE_TIMEOUT_MS"],
         kind: Kind::Int,
         help: "how long one Docker or Ollama check may take (1..=600000 ms)",
+    },
+    Key {
+        name: "agent_runtime",
+        env: &["SUTAZAI_AGENT_BIN"],
+        kind: Kind::Str,
+        help: "absolute path of the static agent runtime the agent image is made from",
+    },
+    Key {
+        name: "health_timeout_ms",
+        env: &["SUTAZAI_HEALTH_TIMEOUT_MS"],
+        kind: Kind::Int,
+        help: "how long a new agent may take to answer /health during a deploy (1..=600000 ms)",
     },
     Key {
         name: "status_interval_ms",
@@ -277,6 +299,8 @@ impl Config {
             log_level: get("log_level"),
             probe_timeout: Duration::from_millis(parse_ms(&get("probe_timeout_ms")).unwrap_or(3000)),
             status_interval: Duration::from_millis(parse_ms(&get("status_interval_ms")).unwrap_or(3000)),
+            agent_runtime: PathBuf::from(get("agent_runtime")),
+            health_timeout: Duration::from_millis(parse_ms(&get("health_timeout_ms")).unwrap_or(30_000)),
         };
         let report = ConfigReport {
             file: file_label,
@@ -298,6 +322,8 @@ fn default_value(key: &str, inputs: &ConfigInputs) -> String {
         "log_level" => "info".into(),
         "probe_timeout_ms" => "3000".into(),
         "status_interval_ms" => "3000".into(),
+        "agent_runtime" => inputs.default_agent_runtime.display().to_string(),
+        "health_timeout_ms" => "30000".into(),
         _ => String::new(),
     }
 }
@@ -332,14 +358,14 @@ fn read_table(path: &Path, explicit: bool, issues: &mut Vec<ConfigIssue>) -> (Op
 
 fn validate(key: &str, text: &str) -> Result<(), String> {
     match key {
-        "data_dir" | "catalog_dir" if Path::new(text).is_absolute() => Ok(()),
-        "data_dir" | "catalog_dir" => Err(format!("expected an absolute path, found `{text}`")),
+        "data_dir" | "catalog_dir" | "agent_runtime" if Path::new(text).is_absolute() => Ok(()),
+        "data_dir" | "catalog_dir" | "agent_runtime" => Err(format!("expected an absolute path, found `{text}`")),
         "docker_endpoint" => parse_docker_endpoint(text).map(|_| ()),
         "ollama_url" => parse_ollama_url(text).map(|_| ()),
         "log_level" => tracing_subscriber::EnvFilter::try_new(text)
             .map(|_| ())
             .map_err(|err| format!("expected a tracing filter such as `info` or `sutazai_engine=debug`: {err}")),
-        "probe_timeout_ms" | "status_interval_ms" => parse_ms(text).map(|_| ()),
+        "probe_timeout_ms" | "status_interval_ms" | "health_timeout_ms" => parse_ms(text).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -402,6 +428,7 @@ mod tests {
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             default_data_dir: dir.join("data"),
             default_config_file: Some(dir.join("config.toml")),
+            default_agent_runtime: dir.join("sutazai-agent"),
         }
     }
 

@@ -13,6 +13,8 @@ use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigReport};
 use crate::error::EngineError;
+use crate::fleet::model::{AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, PhaseSummary};
+use crate::fleet::{Fleet, FleetConfig, FleetError};
 use crate::logging::log_dir;
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
 use crate::store::Store;
@@ -30,6 +32,8 @@ pub struct Engine {
     store: Store,
     /// The agent manifests, reloaded live when the folder changes.
     catalog: CatalogWatch,
+    /// The agents' containers.
+    fleet: Fleet,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -101,11 +105,21 @@ impl Engine {
             .connect_timeout(config.probe_timeout)
             .build()
             .unwrap_or_default();
+        let fleet = Fleet::new(FleetConfig {
+            endpoint: config.docker_endpoint.clone(),
+            docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
+            agent_binary: config.agent_runtime.clone(),
+            runtime_version: VERSION.to_string(),
+            agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
+            health_timeout: config.health_timeout,
+            concurrency: 20,
+        });
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
             store,
             catalog,
+            fleet,
             clock,
             run_id,
             status: watch::channel(initial).0,
@@ -139,6 +153,41 @@ impl Engine {
     /// Every change of the catalog, one event per agent.
     pub fn subscribe_catalog(&self) -> tokio::sync::broadcast::Receiver<CatalogEvent> {
         self.catalog.subscribe()
+    }
+
+    /// Every catalog agent with its container's live status.
+    pub async fn agents(&self) -> Result<Vec<AgentRow>, FleetError> {
+        self.fleet.agents(&self.catalog()).await
+    }
+
+    /// Per phase: agents, deployed, healthy, memory needed vs available.
+    pub async fn phases(&self) -> Result<Vec<PhaseSummary>, FleetError> {
+        self.fleet.phases(&self.catalog()).await
+    }
+
+    /// Deploys a whole phase; `progress` sees every step.
+    pub async fn deploy_phase(
+        &self,
+        phase: u8,
+        policy: FailurePolicy,
+        progress: impl Fn(DeployEvent) + Send + Sync,
+    ) -> Result<DeployReport, FleetError> {
+        self.fleet.deploy_phase(&self.catalog(), phase, policy, progress).await
+    }
+
+    /// Removes every container of a phase; how many there were.
+    pub async fn undeploy_phase(&self, phase: u8) -> Result<u32, FleetError> {
+        self.fleet.undeploy_phase(&self.catalog(), phase).await
+    }
+
+    /// Start, stop, restart or remove one agent.
+    pub async fn agent_action(&self, agent_id: &str, action: AgentAction) -> Result<(), FleetError> {
+        self.fleet.act(&self.catalog(), agent_id, action).await
+    }
+
+    /// The last lines of an agent's log.
+    pub async fn agent_logs(&self, agent_id: &str, tail: u32) -> Result<String, FleetError> {
+        self.fleet.logs(agent_id, tail).await
     }
 
     /// The latest known status (never waits).
@@ -201,4 +250,15 @@ async fn status_loop(engine: Arc<Engine>) {
             _ = tokio::time::sleep(engine.config.status_interval) => {}
         }
     }
+}
+
+/// Containers cannot reach the host's loopback: a loopback Ollama URL is
+/// rewritten to `host.docker.internal`, which every agent container maps to
+/// the host gateway.
+pub fn ollama_url_for_containers(url: &url::Url) -> String {
+    let mut url = url.clone();
+    if matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "::1" | "[::1]")) {
+        let _ = url.set_host(Some("host.docker.internal"));
+    }
+    url.as_str().trim_end_matches('/').to_string()
 }

@@ -31,6 +31,10 @@ pub enum Code {
     OllamaError,
     /// The engine could not start; the message says why.
     EngineUnavailable,
+    /// The agent image could not be made or loaded.
+    AgentImage,
+    /// No such agent or phase in the catalog.
+    UnknownAgent,
 }
 
 /// An error as it crosses a boundary (IPC, later HTTP): a code and a
@@ -74,6 +78,21 @@ impl From<&EngineError> for ErrorBody {
     fn from(err: &EngineError) -> Self {
         ErrorBody {
             code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<&crate::fleet::FleetError> for ErrorBody {
+    fn from(err: &crate::fleet::FleetError) -> Self {
+        use crate::fleet::FleetError as F;
+        let code = match err {
+            F::Unreachable { .. } | F::Docker(_) => Code::DockerError,
+            F::Image(_) => Code::AgentImage,
+            F::UnknownAgent(_) | F::EmptyPhase(_) => Code::UnknownAgent,
+        };
+        ErrorBody {
+            code,
             message: err.to_string(),
         }
     }

@@ -3,7 +3,7 @@
 
 import { call } from "./call";
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent";
 
 export type ErrorBody = { code: Code, message: string, };
 
@@ -75,22 +75,68 @@ byPhase: Array<number>, problems: Array<Problem>, };
 
 export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
 
+export type AgentStatus = "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped";
+
+export type AgentRow = { id: string, name: string, title: string, phase: number, kind: string, port: number, capabilities: Array<string>, status: AgentStatus, containerId: string | null, 
+/**
+ * When `/health` last answered ok (ms since the Unix epoch).
+ */
+healthyAtMs: number | null, 
+/**
+ * Docker's restart count for the container.
+ */
+restarts: number, 
+/**
+ * Why the agent is not healthy, when known.
+ */
+reason: string | null, };
+
+export type FailurePolicy = "roll_back" | "keep_healthy";
+
+export type DeployStage = "pending" | "creating" | "starting" | "healthy" | "unchanged" | "failed" | "rolled_back";
+
+export type FailedAgent = { agentId: string, reason: string, };
+
+export type DeployReport = { phase: number, total: number, healthy: number, unchanged: number, failed: Array<FailedAgent>, rolledBack: boolean, elapsedMs: number, };
+
+export type DeployEvent = { "kind": "started", phase: number, 
+/**
+ * The agents in dependency order.
+ */
+agents: Array<string>, memoryNeededMb: number, memoryAvailableMb: number, 
+/**
+ * Set when the phase's memory limits exceed what the host has free.
+ */
+warning: string | null, } | { "kind": "agent", phase: number, agentId: string, stage: DeployStage, reason: string | null, elapsedMs: number, } | { "kind": "finished" } & DeployReport;
+
+export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
+
+export type AgentAction = "start" | "stop" | "restart" | "remove";
+
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
   engineStatus: () => call<EngineStatus>("engine_status"),
   refreshStatus: () => call<EngineStatus>("refresh_status"),
   configReport: () => call<ConfigReport>("config_report"),
   catalogSummary: () => call<CatalogSummary>("catalog_summary"),
+  listAgents: () => call<AgentRow[]>("list_agents"),
+  phaseSummaries: () => call<PhaseSummary[]>("phase_summaries"),
+  deployPhase: (phase: number, policy: FailurePolicy) => call<DeployReport>("deploy_phase", { phase, policy }),
+  undeployPhase: (phase: number) => call<number>("undeploy_phase", { phase }),
+  agentAction: (agentId: string, action: AgentAction) => call<null>("agent_action", { agentId, action }),
+  agentLogs: (agentId: string, tail: number) => call<string>("agent_logs", { agentId, tail }),
 } as const;
 
 /** Event names, built in one place. */
 export const events = {
   statusChanged: "status-changed",
   catalogChanged: "catalog-changed",
+  deployProgress: "deploy-progress",
 } as const;
 
 /** The payload of each event. */
 export type EventPayloads = {
   "status-changed": EngineStatus;
   "catalog-changed": CatalogEvent;
+  "deploy-progress": DeployEvent;
 };
