@@ -73,10 +73,10 @@ def test_every_view_is_reachable_and_planned_views_say_so(launch):
     for view in VIEWS:
         app.click(f"nav-{view}")
         app.wait_text("view-title", view.capitalize())
-        built = view in ("overview", "settings")
+        built = view in ("overview", "agents", "deploy", "settings")
         shows_not_built = bool(app.driver.find_elements("css selector", '[data-testid="not-built"]'))
         assert shows_not_built != built, view
-    app.click("nav-agents")
+    app.click("nav-workflows")
     assert "not built yet" in app.text("not-built").lower()
     app.screenshot("planned-view")
 
@@ -122,3 +122,43 @@ def test_an_unusable_data_dir_gets_a_clear_dialog(launch, tmp_path: Path):
     # Closing the dialog leaves a page that still says what is wrong.
     app.driver.find_element("css selector", "[data-testid=startup-error] button").click()
     assert "cannot create the data dir" in app.text("engine-problem")
+
+
+def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
+    """The customer's story: click Deploy on Phase 1, watch 20/20 come up
+    healthy, see them in the Agents view, read one agent's logs."""
+    app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
+    app.click("nav-deploy")
+    app.wait_text("phase-1-agents", "20")
+    try:
+        app.click("deploy-1")
+        # Live progress: the per-agent list appears and fills in.
+        app.wait(lambda d: d.find_elements("css selector", '[data-testid="deploy-progress-1"]'), 20)
+        app.wait(lambda d: d.find_elements("css selector", '[data-testid="deploy-agent-AG-001"]'), 20)
+        app.screenshot("deploying")
+        summary = app.wait(
+            lambda d: (e := d.find_elements("css selector", '[data-testid="deploy-summary-1"]')) and e[0].text, 120
+        )
+        assert summary.startswith("20/20 healthy in "), summary
+        stages = {
+            e.get_attribute("data-testid"): e.get_attribute("data-stage")
+            for e in app.driver.find_elements("css selector", '[data-testid^="deploy-agent-"]')
+        }
+        assert len(stages) == 20 and set(stages.values()) <= {"healthy", "unchanged"}, stages
+        app.wait_text("phase-1-healthy", "20/20 healthy", 30)
+        app.screenshot("deployed")
+
+        app.click("nav-agents")
+        app.wait_text("agent-status-AG-017", "healthy", 30)
+        assert app.text("agent-status-AG-021") == "not deployed"
+        app.click("action-logs-AG-017")
+        logs = app.wait(
+            lambda d: (e := d.find_elements("css selector", '[data-testid="agent-logs"]')) and e[0].text, 30
+        )
+        assert "agent serving" in logs and "AG-017" in logs, logs
+        app.screenshot("agents-with-logs")
+    finally:
+        subprocess.run(
+            ["bash", "-c", "docker ps -aq --filter label=ai.sutazai.agent.phase=1 | xargs -r docker rm -f"],
+            capture_output=True,
+        )

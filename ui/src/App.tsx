@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { StartupErrorDialog } from "./components/StartupErrorDialog";
+import { useDeployStore } from "./stores/deploy";
 import { useStatusStore } from "./stores/status";
 import { NotBuilt } from "./views/NotBuilt";
 import { VIEWS, type ViewId } from "./views/registry";
@@ -9,11 +10,15 @@ export function App() {
   const load = useStatusStore((s) => s.load);
   const follow = useStatusStore((s) => s.follow);
   const error = useStatusStore((s) => s.error);
+  const followDeploys = useDeployStore((s) => s.follow);
 
   useEffect(() => {
     void load();
     return follow();
   }, [load, follow]);
+  // Deploy progress is followed for the app's lifetime, so it survives
+  // switching away from the Deploy view.
+  useEffect(() => followDeploys(), [followDeploys]);
 
   const view = VIEWS.find((v) => v.id === current) ?? VIEWS[0]!;
   const Component = view.component;

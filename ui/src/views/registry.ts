@@ -1,6 +1,8 @@
 // Every view the product has, in navigation order. A view without a
 // component says plainly what it will do and that it is not built yet.
 import type { ComponentType } from "react";
+import { Agents } from "./Agents";
+import { Deploy } from "./Deploy";
 import { Overview } from "./Overview";
 import { Settings } from "./Settings";
 
@@ -34,13 +36,15 @@ export const VIEWS: View[] = [
     id: "agents",
     label: "Agents",
     purpose:
-      "The registry of all 69 SutazAI agents: filter by phase, capability and status; start, stop and restart them; read their live logs and resource use.",
+      "The registry of all 69 SutazAI agents: filter by phase, capability and status; start, stop and restart them; read their logs. (Live resource use is not built yet.)",
+    component: Agents,
   },
   {
     id: "deploy",
     label: "Deploy",
     purpose:
       "Deploy a whole phase of agents (20, 25 or 24 containers) with one click, watch each agent come up healthy, and roll the phase back as easily.",
+    component: Deploy,
   },
   {
     id: "workflows",

@@ -1,0 +1,43 @@
+// The agent registry: every catalog agent with its live status, reloaded
+// on a timer by the Agents view and right after each action.
+import { create } from "zustand";
+import { commands, IpcError, type AgentRow } from "../ipc";
+import { toIpcError } from "../ipc/call";
+
+type AgentsState = {
+  rows: AgentRow[] | null;
+  /** Why the last load failed (the rows of the load before stay shown). */
+  error: IpcError | null;
+  loading: boolean;
+  load: () => Promise<void>;
+};
+
+/** A load asked for while one runs: it runs once more when that one ends. */
+let again = false;
+
+export const useAgentsStore = create<AgentsState>((set, get) => ({
+  rows: null,
+  error: null,
+  loading: false,
+  load: async () => {
+    // A slow Docker must not pile up overlapping reloads, yet a reload asked
+    // for after an action must see the action's effect.
+    if (get().loading) {
+      again = true;
+      return;
+    }
+    set({ loading: true });
+    try {
+      do {
+        again = false;
+        try {
+          set({ rows: await commands.listAgents(), error: null });
+        } catch (err) {
+          set({ error: toIpcError(err) });
+        }
+      } while (again);
+    } finally {
+      set({ loading: false });
+    }
+  },
+}));
