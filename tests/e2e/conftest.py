@@ -83,8 +83,15 @@ class App:
         except Exception:
             return None
 
-    def click(self, test_id: str) -> None:
-        self.driver.find_element("css selector", f'[data-testid="{test_id}"]').click()
+    def click(self, test_id: str, timeout: float = 20) -> None:
+        """Clicks the element once it is there (the page may still be rendering)."""
+        selector = f'[data-testid="{test_id}"]'
+        try:
+            element = self.wait(lambda d: (found := d.find_elements("css selector", selector)) and found[0], timeout)
+        except Exception:
+            self.screenshot("timeout")
+            raise AssertionError(f"{test_id!r} never appeared")
+        element.click()
 
     def screenshot(self, label: str) -> Path:
         OUTPUT.mkdir(parents=True, exist_ok=True)
