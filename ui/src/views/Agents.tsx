@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { ago, useNow } from "../components/time";
 import { commands, type AgentAction, type AgentRow, type AgentStatus } from "../ipc";
 import { toIpcError } from "../ipc/call";
 import { useAgentsStore } from "../stores/agents";
@@ -24,21 +25,8 @@ function capabilityLabel(capability: string): string {
   return capability.replace(/_/g, " ");
 }
 
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
-
 function age(ms: number | null, now: number): string {
-  if (ms === null) return "—";
-  const seconds = Math.max(0, Math.round((now - ms) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  return `${Math.floor(seconds / 3600)} h ago`;
+  return ms === null ? "—" : ago(ms, now);
 }
 
 function matches(row: AgentRow, search: string): boolean {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { ago, useNow } from "../components/time";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
 import { useStatusStore } from "../stores/status";
 import { CatalogCard } from "./CatalogCard";
@@ -11,20 +11,6 @@ const HINTS: Partial<Record<ErrorBody["code"], string>> = {
   ollama_unreachable: "Start Ollama (ollama serve) or point ollama_url at a running server.",
   ollama_timeout: "Ollama does not answer. It may be busy loading a model.",
 };
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
-
-function ago(ms: number, now: number): string {
-  const seconds = Math.max(0, Math.round((now - ms) / 1000));
-  return seconds < 2 ? "just now" : `${seconds} s ago`;
-}
 
 function StateBadge<T>({ probe, testId }: { probe: Probe<T>; testId: string }) {
   const label = probe.state === "connected" ? "Connected" : probe.state === "checking" ? "Checking…" : "Not reachable";
