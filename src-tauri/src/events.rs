@@ -9,6 +9,26 @@ use tokio::sync::{broadcast, watch};
 /// Emitted with an `EngineStatus` whenever a check finishes.
 pub const STATUS_CHANGED: &str = "status-changed";
 
+/// Emitted with a `FleetEvent` whenever self-healing restarts an agent or
+/// finds it flapping.
+pub const FLEET_EVENT: &str = "fleet-event";
+
+/// Forwards every self-healing event to the UI until the engine stops.
+pub fn forward_fleet<R: tauri::Runtime>(
+    app: AppHandle<R>,
+    mut events: broadcast::Receiver<sutazai_engine::fleet::model::FleetEvent>,
+) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => emit(&app, FLEET_EVENT, event),
+                Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "fleet events dropped"),
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
 /// Emitted with a `DeployEvent` for every step of a phase deploy.
 pub const DEPLOY_PROGRESS: &str = "deploy-progress";
 

@@ -117,6 +117,7 @@ mod bindings {
         ("statusChanged", events::STATUS_CHANGED, "EngineStatus"),
         ("catalogChanged", events::CATALOG_CHANGED, "CatalogEvent"),
         ("deployProgress", events::DEPLOY_PROGRESS, "DeployEvent"),
+        ("fleetEvent", events::FLEET_EVENT, "FleetEvent"),
     ];
 
     /// The content of `ui/src/ipc/bindings.ts`.
@@ -126,7 +127,7 @@ mod bindings {
         use sutazai_engine::error::{Code, ErrorBody};
         use sutazai_engine::fleet::model::{
             AgentAction, AgentRow, AgentStatus, DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy,
-            PhaseSummary,
+            FleetEvent, PhaseSummary,
         };
         use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
         use ts_rs::TS;
@@ -155,6 +156,7 @@ mod bindings {
             DeployEvent::decl(),
             PhaseSummary::decl(),
             AgentAction::decl(),
+            FleetEvent::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\

@@ -61,6 +61,7 @@ fn main() {
             if let Ok(engine) = &engine {
                 events::forward_status(app.handle().clone(), engine.subscribe_status());
                 events::forward_catalog(app.handle().clone(), engine.subscribe_catalog());
+                events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
             }
             exit_on_signal(app.handle().clone());
             app.manage(state::Shell { report, engine });

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use sutazai_engine::fleet::model::{AgentStatus, DeployEvent, DeployStage, FailurePolicy};
+use sutazai_engine::fleet::model::{AgentAction, AgentStatus, DeployEvent, DeployStage, FailurePolicy, FleetEvent};
 use sutazai_engine::fleet::spec::container_name;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::engine::config;
@@ -23,6 +23,24 @@ async fn containers_of_phase(engine: &Engine, phase: u8) -> Vec<bollard::models:
         .filters(&filters)
         .build();
     docker.list_containers(Some(options)).await.unwrap()
+}
+
+async fn next_event(events: &mut tokio::sync::broadcast::Receiver<FleetEvent>, within_s: u64) -> FleetEvent {
+    tokio::time::timeout(Duration::from_secs(within_s), events.recv())
+        .await
+        .unwrap_or_else(|_| panic!("no self-healing event within {within_s} s"))
+        .unwrap()
+}
+
+async fn wait_healthy(engine: &Engine, id: &str) {
+    for _ in 0..150 {
+        let rows = engine.agents().await.unwrap();
+        if rows.iter().any(|r| r.id == id && r.status == AgentStatus::Healthy) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{id} did not become healthy within 15 s");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,7 +150,65 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         "the same containers still run"
     );
 
-    // 3. A port held by a host process: that agent fails with the reason,
+    // 3. Self-healing: a killed agent is started again, with an event; one
+    //    that keeps dying is flapping, left stopped, and its history kept.
+    let mut fleet_events = engine.subscribe_fleet();
+    let name = container_name("AG-017");
+    let killed = std::time::Instant::now();
+    docker
+        .kill_container(&name, None::<bollard::query_parameters::KillContainerOptions>)
+        .await
+        .unwrap();
+    let event = next_event(&mut fleet_events, 15).await;
+    assert!(
+        matches!(&event, FleetEvent::Restarted { agent_id, attempt: 1, .. } if agent_id == "AG-017"),
+        "{event:?}"
+    );
+    wait_healthy(&engine, "AG-017").await;
+    println!("AG-017 killed and healthy again after {:?}", killed.elapsed());
+    let flapping = loop {
+        if docker
+            .inspect_container(&name, None)
+            .await
+            .unwrap()
+            .state
+            .unwrap()
+            .running
+            == Some(true)
+        {
+            let _ = docker
+                .kill_container(&name, None::<bollard::query_parameters::KillContainerOptions>)
+                .await;
+        }
+        match next_event(&mut fleet_events, 30).await {
+            FleetEvent::Flapping { agent_id, restarts } if agent_id == "AG-017" => break restarts,
+            _ => {}
+        }
+    };
+    assert_eq!(flapping, 3);
+    let row = engine
+        .agents()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "AG-017")
+        .unwrap();
+    assert_eq!(row.status, AgentStatus::Flapping, "{row:?}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let state = docker.inspect_container(&name, None).await.unwrap().state.unwrap();
+    assert_eq!(state.running, Some(false), "a flapping agent is left stopped");
+    let history = engine.store().agent_events("AG-017").await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|(_, kind, _)| kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["restarted", "restarted", "restarted", "flapping"],
+        "{history:?}"
+    );
+    // Starting it by hand clears the verdict.
+    engine.agent_action("AG-017", AgentAction::Start).await.unwrap();
+    wait_healthy(&engine, "AG-017").await;
+
+    // 4. A port held by a host process: that agent fails with the reason,
     //    the phase is rolled back, nothing is left behind (not even `Created`).
     engine.undeploy_phase(1).await.unwrap();
     let port = catalog.get("AG-005").unwrap().manifest.port;
@@ -151,7 +227,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         "the rollback removed the phase"
     );
 
-    // 4. Keeping the healthy part instead: 19 run, the failed one is gone.
+    // 5. Keeping the healthy part instead: 19 run, the failed one is gone.
     let kept = engine
         .deploy_phase(1, FailurePolicy::KeepHealthy, |_| {})
         .await
@@ -168,7 +244,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         .all(|c| c.state == Some(bollard::models::ContainerSummaryStateEnum::RUNNING)));
     drop(squatter);
 
-    // 5. Undeploy removes everything.
+    // 6. Undeploy removes everything.
     assert_eq!(engine.undeploy_phase(1).await.unwrap(), 19);
     assert!(containers_of_phase(&engine, 1).await.is_empty());
     engine.shutdown(Duration::from_secs(2)).await;

@@ -13,7 +13,7 @@ use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigReport};
 use crate::error::EngineError;
-use crate::fleet::model::{AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, PhaseSummary};
+use crate::fleet::model::{AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, FleetEvent, PhaseSummary};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
 use crate::logging::log_dir;
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
@@ -128,6 +128,8 @@ impl Engine {
             tracker: TaskTracker::new(),
         });
         engine.tracker.spawn(status_loop(Arc::clone(&engine)));
+        engine.tracker.spawn(heal_loop(Arc::clone(&engine)));
+        engine.tracker.spawn(record_fleet_events(Arc::clone(&engine)));
         info!(run_id, version = VERSION, "engine started");
         Ok(engine)
     }
@@ -185,6 +187,11 @@ impl Engine {
         self.fleet.act(&self.catalog(), agent_id, action).await
     }
 
+    /// What self-healing does, as it happens.
+    pub fn subscribe_fleet(&self) -> tokio::sync::broadcast::Receiver<FleetEvent> {
+        self.fleet.subscribe()
+    }
+
     /// The last lines of an agent's log.
     pub async fn agent_logs(&self, agent_id: &str, tail: u32) -> Result<String, FleetError> {
         self.fleet.logs(agent_id, tail).await
@@ -235,6 +242,48 @@ impl Engine {
             warn!(cause = %err, "cannot record the clean stop");
         }
         info!(run_id = self.run_id, "engine stopped");
+    }
+}
+
+/// Looks after the deployed agents every second until shutdown.
+async fn heal_loop(engine: Arc<Engine>) {
+    loop {
+        tokio::select! {
+            _ = engine.cancel.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        if let Err(err) = engine.fleet.heal().await {
+            // Docker down is reported by the status; no need to repeat it every second.
+            tracing::debug!(cause = %err, "self-healing round skipped");
+        }
+    }
+}
+
+/// Persists every self-healing event in the agent's history.
+async fn record_fleet_events(engine: Arc<Engine>) {
+    let mut events = engine.fleet.subscribe();
+    loop {
+        let event = tokio::select! {
+            _ = engine.cancel.cancelled() => break,
+            event = events.recv() => event,
+        };
+        let event = match event {
+            Ok(event) => event,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        };
+        let (agent_id, kind) = match &event {
+            FleetEvent::Restarted { agent_id, .. } => (agent_id.clone(), "restarted"),
+            FleetEvent::Flapping { agent_id, .. } => (agent_id.clone(), "flapping"),
+        };
+        let detail = serde_json::to_string(&event).unwrap_or_default();
+        if let Err(err) = engine
+            .store
+            .record_agent_event(&agent_id, engine.clock.now_ms(), kind, &detail)
+            .await
+        {
+            warn!(cause = %err, "cannot record an agent event");
+        }
     }
 }
 

@@ -18,6 +18,15 @@ const MIGRATIONS: &[&str] = &[
         started_ms  INTEGER NOT NULL,
         stopped_ms  INTEGER
     );",
+    // 2: what self-healing did to each agent, for its history.
+    "CREATE TABLE agent_events (
+        id          INTEGER PRIMARY KEY,
+        agent_id    TEXT    NOT NULL,
+        at_ms       INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        detail      TEXT    NOT NULL
+    );
+    CREATE INDEX agent_events_by_agent ON agent_events (agent_id, at_ms);",
 ];
 
 /// The schema version this build writes.
@@ -130,6 +139,37 @@ impl Store {
         self.call(move |conn| {
             conn.execute("UPDATE engine_runs SET stopped_ms = ?1 WHERE id = ?2", (now_ms, run_id))?;
             Ok(())
+        })
+        .await
+    }
+
+    /// Appends one event to an agent's history.
+    pub async fn record_agent_event(
+        &self,
+        agent_id: &str,
+        at_ms: i64,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let (agent_id, kind, detail) = (agent_id.to_string(), kind.to_string(), detail.to_string());
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO agent_events (agent_id, at_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+                (agent_id, at_ms, kind, detail),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// An agent's history, oldest first: (at_ms, kind, detail).
+    pub async fn agent_events(&self, agent_id: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let agent_id = agent_id.to_string();
+        self.call(move |conn| {
+            let mut stmt =
+                conn.prepare("SELECT at_ms, kind, detail FROM agent_events WHERE agent_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([agent_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
         })
         .await
     }

@@ -75,7 +75,7 @@ byPhase: Array<number>, problems: Array<Problem>, };
 
 export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
 
-export type AgentStatus = "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped";
+export type AgentStatus = "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped" | "flapping";
 
 export type AgentRow = { id: string, name: string, title: string, phase: number, kind: string, port: number, capabilities: Array<string>, status: AgentStatus, containerId: string | null, 
 /**
@@ -113,6 +113,8 @@ export type PhaseSummary = { phase: number, agents: number, deployed: number, he
 
 export type AgentAction = "start" | "stop" | "restart" | "remove";
 
+export type FleetEvent = { "kind": "restarted", agentId: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, restarts: number, };
+
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
   engineStatus: () => call<EngineStatus>("engine_status"),
@@ -132,6 +134,7 @@ export const events = {
   statusChanged: "status-changed",
   catalogChanged: "catalog-changed",
   deployProgress: "deploy-progress",
+  fleetEvent: "fleet-event",
 } as const;
 
 /** The payload of each event. */
@@ -139,4 +142,5 @@ export type EventPayloads = {
   "status-changed": EngineStatus;
   "catalog-changed": CatalogEvent;
   "deploy-progress": DeployEvent;
+  "fleet-event": FleetEvent;
 };

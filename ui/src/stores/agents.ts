@@ -1,7 +1,7 @@
 // The agent registry: every catalog agent with its live status, reloaded
 // on a timer by the Agents view and right after each action.
 import { create } from "zustand";
-import { commands, IpcError, type AgentRow } from "../ipc";
+import { commands, events, IpcError, onEvent, type AgentRow } from "../ipc";
 import { toIpcError } from "../ipc/call";
 
 type AgentsState = {
@@ -10,6 +10,9 @@ type AgentsState = {
   error: IpcError | null;
   loading: boolean;
   load: () => Promise<void>;
+  /** Reloads whenever self-healing restarts an agent or finds it flapping;
+   * returns the function that stops following. */
+  follow: () => () => void;
 };
 
 /** A load asked for while one runs: it runs once more when that one ends. */
@@ -39,5 +42,11 @@ export const useAgentsStore = create<AgentsState>((set, get) => ({
     } finally {
       set({ loading: false });
     }
+  },
+  follow: () => {
+    const unlisten = onEvent(events.fleetEvent, () => void get().load());
+    return () => {
+      void unlisten.then((stop) => stop());
+    };
   },
 }));

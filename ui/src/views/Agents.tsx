@@ -4,7 +4,7 @@ import { commands, type AgentAction, type AgentRow, type AgentStatus } from "../
 import { toIpcError } from "../ipc/call";
 import { useAgentsStore } from "../stores/agents";
 
-const STATUSES: AgentStatus[] = ["not_deployed", "starting", "healthy", "unhealthy", "stopped"];
+const STATUSES: AgentStatus[] = ["not_deployed", "starting", "healthy", "unhealthy", "stopped", "flapping"];
 
 const BADGE: Record<AgentStatus, string> = {
   not_deployed: "badge-idle",
@@ -12,6 +12,7 @@ const BADGE: Record<AgentStatus, string> = {
   healthy: "badge-connected",
   unhealthy: "badge-unreachable",
   stopped: "badge-unreachable",
+  flapping: "badge-unreachable",
 };
 
 const LOG_LINES = 200;
@@ -83,7 +84,8 @@ function RowActions({ row, busy, onAction, onLogs }: RowActionsProps) {
   );
   return (
     <span className="row-actions">
-      {row.status === "stopped" && button("action-start", "Start", () => onAction(row, "start"))}
+      {(row.status === "stopped" || row.status === "flapping") &&
+        button("action-start", "Start", () => onAction(row, "start"))}
       {running && button("action-stop", "Stop", () => onAction(row, "stop"))}
       {running && button("action-restart", "Restart", () => onAction(row, "restart"))}
       {row.status !== "not_deployed" && button("action-logs", "Logs", () => onLogs(row))}
@@ -204,11 +206,16 @@ export function Agents() {
   /** The agent whose logs are wanted; a late answer for another is dropped. */
   const wanted = useRef<string | null>(null);
 
+  const follow = useAgentsStore((s) => s.follow);
   useEffect(() => {
     void load();
     const timer = setInterval(() => void load(), 3000);
-    return () => clearInterval(timer);
-  }, [load]);
+    const unfollow = follow();
+    return () => {
+      clearInterval(timer);
+      unfollow();
+    };
+  }, [load, follow]);
 
   const capabilities = useMemo(
     () => [...new Set((rows ?? []).flatMap((r) => r.capabilities))].sort(),

@@ -4,6 +4,7 @@
 //! actions. Docker is the registry: an agent's container is found by its
 //! name and labels, so the app adopts whatever already runs.
 
+pub mod heal;
 pub mod image;
 pub mod model;
 pub mod spec;
@@ -20,13 +21,13 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures::StreamExt;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{broadcast, Mutex, Semaphore};
 use tracing::{info, instrument, warn};
 
 use crate::catalog::{Catalog, Entry};
 use crate::config::DockerEndpoint;
 use model::{
-    AgentAction, AgentRow, AgentStatus, DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy,
+    AgentAction, AgentRow, AgentStatus, DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy, FleetEvent,
     PhaseSummary,
 };
 use spec::{container_name, create_body, AgentSpec, LABEL_AGENT_ID, LABEL_MANIFEST_HASH};
@@ -71,6 +72,14 @@ pub struct Fleet {
     /// Connected on first use and kept; dropped when a call finds it broken.
     docker: Mutex<Option<Docker>>,
     http: reqwest::Client,
+    /// Agents that should be running (deployed or started by the user).
+    /// Filled from what runs on the first heal, then kept by deploys and actions.
+    desired: std::sync::Mutex<Option<HashMap<String, bool>>>,
+    /// Recent restarts per agent, and the agents left stopped as flapping.
+    healing: std::sync::Mutex<HashMap<String, heal::Healing>>,
+    flapping: std::sync::Mutex<HashMap<String, u32>>,
+    policy: heal::HealPolicy,
+    events: broadcast::Sender<FleetEvent>,
 }
 
 impl Fleet {
@@ -83,7 +92,94 @@ impl Fleet {
             config,
             docker: Mutex::new(None),
             http,
+            desired: std::sync::Mutex::new(None),
+            healing: std::sync::Mutex::new(HashMap::new()),
+            flapping: std::sync::Mutex::new(HashMap::new()),
+            policy: heal::HealPolicy::default(),
+            events: broadcast::channel(256).0,
         }
+    }
+
+    /// Every restart and flapping verdict of self-healing.
+    pub fn subscribe(&self) -> broadcast::Receiver<FleetEvent> {
+        self.events.subscribe()
+    }
+
+    /// Records whether an agent should run (`None`: forget it).
+    fn want(&self, agent_id: &str, run: Option<bool>) {
+        let mut desired = lock(&self.desired);
+        let map = desired.get_or_insert_with(HashMap::new);
+        match run {
+            Some(run) => map.insert(agent_id.to_string(), run),
+            None => map.remove(agent_id),
+        };
+        if run == Some(true) || run.is_none() {
+            lock(&self.flapping).remove(agent_id);
+            lock(&self.healing).remove(agent_id);
+        }
+    }
+
+    /// One round of self-healing: every agent that should run but whose
+    /// container is dead is restarted (with backoff), or left stopped as
+    /// flapping when it keeps dying.
+    pub async fn heal(&self) -> Result<(), FleetError> {
+        let docker = self.docker().await?;
+        let containers = self.containers(&docker).await?;
+        let running = |c: &ContainerSummary| c.state == Some(ContainerSummaryStateEnum::RUNNING);
+        let dead: Vec<(String, String)> = {
+            let mut desired = lock(&self.desired);
+            // On the first round, adopt what already runs.
+            let map = desired.get_or_insert_with(|| {
+                containers
+                    .iter()
+                    .filter(|(_, c)| running(c))
+                    .map(|(id, _)| (id.clone(), true))
+                    .collect()
+            });
+            map.retain(|id, _| containers.contains_key(id));
+            map.iter()
+                .filter(|(_, want)| **want)
+                .filter_map(|(id, _)| {
+                    let c = &containers[id];
+                    (!running(c)).then(|| (id.clone(), c.status.clone().unwrap_or_else(|| "not running".into())))
+                })
+                .collect()
+        };
+        for (agent_id, reason) in dead {
+            let decision = lock(&self.healing)
+                .entry(agent_id.clone())
+                .or_default()
+                .decide(Instant::now(), &self.policy);
+            match decision {
+                heal::Decision::Wait => {}
+                heal::Decision::Restart { attempt } => {
+                    warn!(agent = %agent_id, attempt, %reason, "agent died; restarting it");
+                    match docker.start_container(&container_name(&agent_id), None).await {
+                        Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {
+                            let _ = self.events.send(FleetEvent::Restarted {
+                                agent_id,
+                                attempt,
+                                reason,
+                            });
+                        }
+                        Err(err) => warn!(agent = %agent_id, cause = %err, "cannot restart the agent"),
+                    }
+                }
+                heal::Decision::GiveUp { restarts } => {
+                    warn!(agent = %agent_id, restarts, "agent is flapping; leaving it stopped");
+                    lock(&self.desired)
+                        .get_or_insert_with(HashMap::new)
+                        .insert(agent_id.clone(), false);
+                    lock(&self.flapping).insert(agent_id.clone(), restarts as u32);
+                    let _ = docker.stop_container(&container_name(&agent_id), None).await;
+                    let _ = self.events.send(FleetEvent::Flapping {
+                        agent_id,
+                        restarts: restarts as u32,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn docker(&self) -> Result<Docker, FleetError> {
@@ -164,6 +260,14 @@ impl Fleet {
             if let Ok(inspect) = docker.inspect_container(id, None).await {
                 row.restarts = u32::try_from(inspect.restart_count.unwrap_or(0)).unwrap_or(0);
             }
+        }
+        if let Some(restarts) = lock(&self.flapping).get(&m.id) {
+            row.status = AgentStatus::Flapping;
+            row.reason = Some(format!(
+                "died {restarts} times in {} s; left stopped",
+                self.policy.window.as_secs()
+            ));
+            return row;
         }
         if container.state != Some(ContainerSummaryStateEnum::RUNNING) {
             row.status = AgentStatus::Stopped;
@@ -332,6 +436,10 @@ impl Fleet {
             })
             .collect();
         let rolled_back = !failed.is_empty() && policy == FailurePolicy::RollBack;
+        for id in &order {
+            let up = !rolled_back && outcome[id].is_ok();
+            self.want(id, up.then_some(true));
+        }
         if rolled_back {
             warn!(phase, failed = failed.len(), "rolling the phase back");
             for id in &order {
@@ -482,6 +590,9 @@ impl Fleet {
             .filter(|id| containers.contains_key(id))
             .collect();
         futures::future::join_all(ids.iter().map(|id| self.remove(&docker, id))).await;
+        for id in &ids {
+            self.want(id, None);
+        }
         info!(phase, removed = ids.len(), "phase undeployed");
         Ok(ids.len() as u32)
     }
@@ -494,6 +605,14 @@ impl Fleet {
         }
         let docker = self.docker().await?;
         let name = container_name(agent_id);
+        self.want(
+            agent_id,
+            match action {
+                AgentAction::Start | AgentAction::Restart => Some(true),
+                AgentAction::Stop => Some(false),
+                AgentAction::Remove => None,
+            },
+        );
         match action {
             AgentAction::Start => docker.start_container(&name, None).await?,
             AgentAction::Stop => {
@@ -562,4 +681,9 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Locks a std mutex, recovering the data if a holder panicked.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -18,6 +18,24 @@ pub enum AgentStatus {
     Unhealthy,
     /// The container exists and is not running.
     Stopped,
+    /// Died too often in a short time; left stopped until started by hand.
+    Flapping,
+}
+
+/// What self-healing did, for the UI and the agent's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum FleetEvent {
+    /// A dead agent was started again.
+    #[serde(rename_all = "camelCase")]
+    Restarted {
+        agent_id: String,
+        attempt: u32,
+        reason: String,
+    },
+    /// An agent died too often and was left stopped.
+    #[serde(rename_all = "camelCase")]
+    Flapping { agent_id: String, restarts: u32 },
 }
 
 /// One row of the Agents view.
