@@ -196,8 +196,11 @@ fn migrate(conn: &mut Connection, label: &str) -> Result<i64, StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
         let version = index as i64 + 1;
+        if version <= found {
+            continue; // applied already
+        }
         let step = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;

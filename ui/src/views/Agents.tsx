@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { Fact } from "../components/Fact";
 import { ago, useNow } from "../components/time";
 import { commands, type AgentAction, type AgentRow, type AgentStatus } from "../ipc";
 import { toIpcError } from "../ipc/call";
@@ -125,35 +126,14 @@ function Detail({
         </span>
       </header>
       <dl className="facts">
-        <div className="fact">
-          <dt>Title</dt>
-          <dd data-testid="agent-detail-title">{row.title}</dd>
-        </div>
-        <div className="fact">
-          <dt>Kind</dt>
-          <dd>{row.kind}</dd>
-        </div>
-        <div className="fact">
-          <dt>Phase · port</dt>
-          <dd>{`${row.phase} · ${row.port}`}</dd>
-        </div>
-        <div className="fact">
-          <dt>Capabilities</dt>
-          <dd>{row.capabilities.map(capabilityLabel).join(", ")}</dd>
-        </div>
-        <div className="fact">
-          <dt>Container</dt>
-          <dd>{row.containerId ? <code>{row.containerId.slice(0, 12)}</code> : "—"}</dd>
-        </div>
-        <div className="fact">
-          <dt>Restarts</dt>
-          <dd>{row.restarts}</dd>
-        </div>
+        <Fact label="Title" value={row.title} testId="agent-detail-title" />
+        <Fact label="Kind" value={row.kind} />
+        <Fact label="Phase · port" value={`${row.phase} · ${row.port}`} />
+        <Fact label="Capabilities" value={row.capabilities.map(capabilityLabel).join(", ")} />
+        <Fact label="Container" value={row.containerId ? <code>{row.containerId.slice(0, 12)}</code> : "—"} />
+        <Fact label="Restarts" value={row.restarts} />
         {row.reason && (
-          <div className="fact">
-            <dt>Reason</dt>
-            <dd data-testid="agent-detail-reason">{row.reason}</dd>
-          </div>
+          <Fact label="Reason" value={row.reason} testId="agent-detail-reason" />
         )}
       </dl>
       <div className="logs-header">

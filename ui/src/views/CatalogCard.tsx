@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { Fact } from "../components/Fact";
 import { useCatalogStore } from "../stores/catalog";
 
 /** How many agents the catalog holds, and which manifests it refused. */
@@ -22,18 +23,9 @@ export function CatalogCard() {
         </span>
       </header>
       <dl className="facts">
-        <div className="fact">
-          <dt>Agents</dt>
-          <dd data-testid="catalog-agents">{summary.agents}</dd>
-        </div>
-        <div className="fact">
-          <dt>By phase</dt>
-          <dd data-testid="catalog-phases">{`${p1} · ${p2} · ${p3}`}</dd>
-        </div>
-        <div className="fact">
-          <dt>Folder</dt>
-          <dd>{summary.dir}</dd>
-        </div>
+        <Fact label="Agents" value={summary.agents} testId="catalog-agents" />
+        <Fact label="By phase" value={`${p1} · ${p2} · ${p3}`} testId="catalog-phases" />
+        <Fact label="Folder" value={summary.dir} />
       </dl>
       {summary.problems.map((p) => (
         <div className="problem" key={p.file} data-testid="catalog-problem">

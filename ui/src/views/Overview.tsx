@@ -1,4 +1,5 @@
 import { ago, useNow } from "../components/time";
+import { Fact } from "../components/Fact";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
 import { useStatusStore } from "../stores/status";
 import { CatalogCard } from "./CatalogCard";
@@ -26,15 +27,6 @@ function Problem({ error, testId }: { error: ErrorBody; testId: string }) {
     <div className="problem" role="alert">
       <p data-testid={testId}>{error.message}</p>
       {HINTS[error.code] && <p className="muted">{HINTS[error.code]}</p>}
-    </div>
-  );
-}
-
-function Fact({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
-  return (
-    <div className="fact">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
     </div>
   );
 }
