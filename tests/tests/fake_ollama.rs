@@ -47,6 +47,19 @@ fn ndjson(body: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A complete NDJSON stream from `path`: its raw text, then its objects
+/// split into the final one and the chunks before it.
+async fn stream(ollama: &FakeOllama, path: &str, body: Value) -> (String, Value, Vec<Value>) {
+    let response = post(ollama, path, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(content_type(&response), "application/x-ndjson");
+    let (text, broken) = read_all(response).await;
+    assert!(!broken, "the stream broke off: {text}");
+    let mut lines = ndjson(&text);
+    let last = lines.pop().expect("at least the final object");
+    (text, last, lines)
+}
+
 fn content_type(response: &reqwest::Response) -> String {
     response.headers()["content-type"].to_str().expect("ASCII").to_string()
 }
@@ -87,13 +100,8 @@ async fn generate_streams_ndjson_chunks_that_add_up_to_the_whole_answer() {
     let ollama = fake().await;
     let prompt = "Why is the sky blue? Answer briefly.";
     // No "stream" field: Ollama streams by default.
-    let response = post(&ollama, "/api/generate", json!({ "model": MODEL, "prompt": prompt })).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(content_type(&response), "application/x-ndjson");
-    let (body, broken) = read_all(response).await;
-    assert!(!broken);
-    let lines = ndjson(&body);
-    let (last, chunks) = lines.split_last().unwrap();
+    let (body, last, chunks) = stream(&ollama, "/api/generate", json!({ "model": MODEL, "prompt": prompt })).await;
+    let (last, chunks) = (&last, chunks.as_slice());
     assert!(chunks.len() > 1, "several chunks: {body}");
     for chunk in chunks {
         assert_eq!(chunk["model"], MODEL);
@@ -145,13 +153,8 @@ async fn chat_streams_assistant_messages_that_add_up_to_the_whole_answer() {
         { "role": "assistant", "content": "Blue." },
         { "role": "user", "content": "Another one, please." },
     ]);
-    let response = post(&ollama, "/api/chat", json!({ "model": MODEL, "messages": messages })).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(content_type(&response), "application/x-ndjson");
-    let (body, broken) = read_all(response).await;
-    assert!(!broken);
-    let lines = ndjson(&body);
-    let (last, chunks) = lines.split_last().unwrap();
+    let (body, last, chunks) = stream(&ollama, "/api/chat", json!({ "model": MODEL, "messages": messages })).await;
+    let (last, chunks) = (&last, chunks.as_slice());
     assert!(chunks.len() > 1, "{body}");
     for chunk in chunks {
         assert_eq!(chunk["model"], MODEL);
