@@ -16,11 +16,16 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agents/catalog");
+    // Read when the script runs, not `env!` (fixed when it was compiled):
+    // cargo reuses a compiled build script for a clone elsewhere that shares
+    // the target dir, and the clone it was compiled for may be gone.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../../agents/catalog");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
+    assert!(!files.is_empty(), "no agent manifests under {}", root.display());
     let mut code = String::from("/// The shipped catalog: (path inside the catalog folder, TOML text).\npub const SHIPPED: &[(&str, &str)] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());

@@ -22,7 +22,7 @@ pub fn binary_path() -> PathBuf {
         None => {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+                .unwrap_or_else(|| crate::manifest_dir().join("../target"));
             target.join("x86_64-unknown-linux-gnu/agent/sutazai-agent")
         }
     }
@@ -30,7 +30,7 @@ pub fn binary_path() -> PathBuf {
 
 /// The TOML of a shipped manifest, by id.
 pub fn shipped_manifest(id: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../agents/catalog");
+    let root = crate::manifest_dir().join("../agents/catalog");
     for phase in 1..=3 {
         let dir = root.join(format!("phase-{phase}"));
         for entry in std::fs::read_dir(&dir).expect("the catalog folder exists").flatten() {

@@ -7,3 +7,12 @@ pub mod docker;
 pub mod dockerd;
 pub mod engine;
 pub mod fake_ollama;
+
+/// This crate's folder, as cargo says when it runs a test or benchmark (a
+/// binary built in another clone that shares the target dir keeps that
+/// clone's compile-time path, which may be gone).
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+        .into()
+}

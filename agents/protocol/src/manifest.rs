@@ -698,15 +698,20 @@ mod schema_tests {
     /// Regenerate: UPDATE_SCHEMA=1 cargo test -p sutazai-protocol schema
     #[test]
     fn the_shipped_schema_is_fresh() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../catalog/manifest.schema.json");
+        // At run time: a test binary may have been built in another clone.
+        let path = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("../catalog/manifest.schema.json");
         let want = super::json_schema();
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(path, &want).unwrap();
+            std::fs::write(&path, &want).unwrap();
         }
-        let have = std::fs::read_to_string(path).unwrap_or_default();
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             have == want,
-            "{path} is stale; regenerate with `UPDATE_SCHEMA=1 cargo test -p sutazai-protocol schema`"
+            "{} is stale; regenerate with `UPDATE_SCHEMA=1 cargo test -p sutazai-protocol schema`",
+            path.display()
         );
         let schema: serde_json::Value = serde_json::from_str(&have).unwrap();
         assert_eq!(schema["title"], "Manifest");

@@ -13,7 +13,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot run should stop loudly
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
@@ -99,6 +98,7 @@ async fn main() {
         ollama_url: "http://host.docker.internal:11434",
         token: "bench",
         network: None,
+        instance: 1,
     };
     docker
         .create_container(
@@ -215,7 +215,7 @@ async fn main() {
     println!("  (goal: p99 inside the agent ≤ 0.5 ms)\n");
 
     // 4. Catalog load.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agents/catalog");
+    let dir = sutazai_tests::manifest_dir().join("../agents/catalog");
     let runs = 20;
     let mut load = Vec::new();
     let mut read = Vec::new();

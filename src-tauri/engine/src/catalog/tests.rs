@@ -1,4 +1,4 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
@@ -7,7 +7,11 @@ use sutazai_protocol::manifest::{template, Kind, Tool};
 use super::*;
 
 fn shipped() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agents/catalog")
+    // At run time: a test binary may have been built in another clone.
+    std::path::PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../agents/catalog")
 }
 
 /// A copy of some shipped manifests in a temp folder, keyed by id.
