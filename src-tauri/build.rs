@@ -9,6 +9,13 @@ const COMMANDS: &[&str] = &[
     "undeploy_phase",
     "agent_action",
     "agent_logs",
+    "scale_agent",
+    "fleet_stats",
+    "stats_history",
+    "fleet_strays",
+    "agent_history",
+    "follow_logs",
+    "stop_logs",
 ];
 
 fn main() {

@@ -2,8 +2,12 @@
 
 use sutazai_engine::catalog::CatalogSummary;
 use sutazai_engine::error::ErrorBody;
-use sutazai_engine::fleet::model::{AgentAction, AgentRow, DeployReport, FailurePolicy, PhaseSummary};
+use sutazai_engine::fleet::model::{
+    AgentAction, AgentRow, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
+};
+use sutazai_engine::fleet::stats::ContainerStats;
 use sutazai_engine::{ConfigReport, EngineStatus};
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::state::Shell;
@@ -35,13 +39,13 @@ pub fn catalog_summary(shell: State<'_, Shell>) -> Result<CatalogSummary, ErrorB
 /// Every catalog agent with its container's live status.
 #[tauri::command]
 pub async fn list_agents(shell: State<'_, Shell>) -> Result<Vec<AgentRow>, ErrorBody> {
-    shell.engine()?.agents().await.map_err(|e| (&e).into())
+    Ok(shell.engine()?.agents().await)
 }
 
 /// One card per phase for the Deploy view.
 #[tauri::command]
 pub async fn phase_summaries(shell: State<'_, Shell>) -> Result<Vec<PhaseSummary>, ErrorBody> {
-    shell.engine()?.phases().await.map_err(|e| (&e).into())
+    Ok(shell.engine()?.phases().await)
 }
 
 /// Deploys a whole phase; progress arrives as `deploy-progress` events.
@@ -84,4 +88,65 @@ pub async fn agent_logs(shell: State<'_, Shell>, agent_id: String, tail: u32) ->
         .agent_logs(&agent_id, tail)
         .await
         .map_err(|e| (&e).into())
+}
+
+/// Runs an agent as exactly `instances` containers.
+#[tauri::command]
+pub async fn scale_agent(shell: State<'_, Shell>, agent_id: String, instances: u32) -> Result<ScaleReport, ErrorBody> {
+    shell
+        .engine()?
+        .scale_agent(&agent_id, instances)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// CPU, memory and network of every running agent container, now.
+#[tauri::command]
+pub async fn fleet_stats(shell: State<'_, Shell>) -> Result<Vec<ContainerStats>, ErrorBody> {
+    shell.engine()?.fleet_stats().await.map_err(|e| (&e).into())
+}
+
+/// The last few minutes of one container's samples.
+#[tauri::command]
+pub fn stats_history(shell: State<'_, Shell>, container: String) -> Result<Vec<ContainerStats>, ErrorBody> {
+    Ok(shell.engine()?.stats_history(&container))
+}
+
+/// Containers with the app's label that no catalog agent accounts for.
+#[tauri::command]
+pub async fn fleet_strays(shell: State<'_, Shell>) -> Result<Vec<Stray>, ErrorBody> {
+    shell.engine()?.strays().await.map_err(|e| (&e).into())
+}
+
+/// An agent's history, newest first.
+#[tauri::command]
+pub async fn agent_history(shell: State<'_, Shell>, agent_id: String) -> Result<Vec<HistoryEntry>, ErrorBody> {
+    shell
+        .engine()?
+        .agent_history(&agent_id, 200)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Streams an agent's log to `on_chunk` (the last `tail` lines, then every
+/// new one) until `stop_logs` with the returned id.
+#[tauri::command]
+pub async fn follow_logs(
+    shell: State<'_, Shell>,
+    agent_id: String,
+    tail: u32,
+    on_chunk: Channel<String>,
+) -> Result<u32, ErrorBody> {
+    let stream = shell
+        .engine()?
+        .follow_logs(&agent_id, tail)
+        .await
+        .map_err(|e| ErrorBody::from(&e))?;
+    Ok(shell.follows.start(stream, move |chunk| on_chunk.send(chunk).is_ok()))
+}
+
+/// Ends a `follow_logs` stream.
+#[tauri::command]
+pub fn stop_logs(shell: State<'_, Shell>, follow_id: u32) {
+    shell.follows.stop(follow_id);
 }

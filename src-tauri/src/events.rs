@@ -9,11 +9,11 @@ use tokio::sync::{broadcast, watch};
 /// Emitted with an `EngineStatus` whenever a check finishes.
 pub const STATUS_CHANGED: &str = "status-changed";
 
-/// Emitted with a `FleetEvent` whenever self-healing restarts an agent or
-/// finds it flapping.
+/// Emitted with a `FleetEvent` for every lifecycle change: deploys, user
+/// actions, scaling, replacements, self-healing restarts and verdicts.
 pub const FLEET_EVENT: &str = "fleet-event";
 
-/// Forwards every self-healing event to the UI until the engine stops.
+/// Forwards every fleet event to the UI until the engine stops.
 pub fn forward_fleet<R: tauri::Runtime>(
     app: AppHandle<R>,
     mut events: broadcast::Receiver<sutazai_engine::fleet::model::FleetEvent>,

@@ -19,7 +19,14 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         commands::deploy_phase,
         commands::undeploy_phase,
         commands::agent_action,
-        commands::agent_logs
+        commands::agent_logs,
+        commands::scale_agent,
+        commands::fleet_stats,
+        commands::stats_history,
+        commands::fleet_strays,
+        commands::agent_history,
+        commands::follow_logs,
+        commands::stop_logs
     ]
 }
 
@@ -110,6 +117,55 @@ mod bindings {
             args: ", { agentId, tail }",
             returns: "string",
         },
+        Command {
+            rust: "scale_agent",
+            ts: "scaleAgent",
+            params: "agentId: string, instances: number",
+            args: ", { agentId, instances }",
+            returns: "ScaleReport",
+        },
+        Command {
+            rust: "fleet_stats",
+            ts: "fleetStats",
+            params: "",
+            args: "",
+            returns: "ContainerStats[]",
+        },
+        Command {
+            rust: "stats_history",
+            ts: "statsHistory",
+            params: "container: string",
+            args: ", { container }",
+            returns: "ContainerStats[]",
+        },
+        Command {
+            rust: "fleet_strays",
+            ts: "fleetStrays",
+            params: "",
+            args: "",
+            returns: "Stray[]",
+        },
+        Command {
+            rust: "agent_history",
+            ts: "agentHistory",
+            params: "agentId: string",
+            args: ", { agentId }",
+            returns: "HistoryEntry[]",
+        },
+        Command {
+            rust: "follow_logs",
+            ts: "followLogs",
+            params: "agentId: string, tail: number, onChunk: Channel<string>",
+            args: ", { agentId, tail, onChunk }",
+            returns: "number",
+        },
+        Command {
+            rust: "stop_logs",
+            ts: "stopLogs",
+            params: "followId: number",
+            args: ", { followId }",
+            returns: "null",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
@@ -127,8 +183,9 @@ mod bindings {
         use sutazai_engine::error::{Code, ErrorBody};
         use sutazai_engine::fleet::model::{
             AgentAction, AgentRow, AgentStatus, DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy,
-            FleetEvent, PhaseSummary,
+            FleetEvent, FleetEventRecord, HistoryEntry, PhaseSummary, ScaleReport, Stray,
         };
+        use sutazai_engine::fleet::stats::{ContainerStats, StatsSource};
         use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
         use ts_rs::TS;
 
@@ -157,10 +214,17 @@ mod bindings {
             PhaseSummary::decl(),
             AgentAction::decl(),
             FleetEvent::decl(),
+            ScaleReport::decl(),
+            StatsSource::decl(),
+            ContainerStats::decl(),
+            Stray::decl(),
+            FleetEventRecord::decl(),
+            HistoryEntry::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
              // Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings\n\n\
+             import type { Channel } from \"@tauri-apps/api/core\";\n\
              import { call } from \"./call\";\n\n",
         );
         for decl in decls {
@@ -204,12 +268,16 @@ mod bindings {
 
     #[test]
     fn bindings_are_fresh() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/ipc/bindings.ts");
+        // At run time: a test binary may have been built in another clone.
+        let path = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("../ui/src/ipc/bindings.ts");
         let want = typescript();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(path, &want).unwrap();
+            std::fs::write(&path, &want).unwrap();
         }
-        let have = std::fs::read_to_string(path).unwrap_or_default();
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             have == want,
             "ui/src/ipc/bindings.ts is stale; regenerate with `UPDATE_BINDINGS=1 cargo test -p sutazai bindings`"

@@ -64,7 +64,11 @@ fn main() {
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
             }
             exit_on_signal(app.handle().clone());
-            app.manage(state::Shell { report, engine });
+            app.manage(state::Shell {
+                report,
+                engine,
+                follows: state::Follows::default(),
+            });
             Ok(())
         })
         .build(tauri::generate_context!());

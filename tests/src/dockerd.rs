@@ -1,8 +1,10 @@
 //! A private Docker engine for tests that need to stop one: Debian's
 //! `dockerd` on its own socket, data root and exec root, in a network
-//! namespace of its own (`unshare --net`), so its bridge and iptables never
-//! touch the machine's main engine. (`--bridge none` is no way out: dockerd
-//! then deletes the host's `docker0`.)
+//! namespace of its own (`unshare --net`, loopback up), so its bridge and
+//! iptables never touch the machine's main engine. (`--bridge none` is no
+//! way out: dockerd then deletes the host's `docker0`.) Ports its containers
+//! publish on 127.0.0.1 are reachable from a thread that enters that
+//! namespace (`enter_network`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,10 +21,28 @@ impl PrivateDockerd {
     pub fn start(ready_within: Duration) -> std::io::Result<PrivateDockerd> {
         // Unix socket paths are limited to ~108 bytes: keep the folder short.
         let dir = tempfile::Builder::new().prefix("sdk").tempdir_in("/tmp")?;
-        let root = dir.path();
-        let log = std::fs::File::create(root.join("dockerd.log"))?;
+        let mut dockerd = PrivateDockerd { dir, child: None };
+        dockerd.restart(ready_within)?;
+        Ok(dockerd)
+    }
+
+    /// Starts the engine again on the same data root (after `stop`), in a
+    /// new network namespace; waits until it answers.
+    pub fn restart(&mut self, ready_within: Duration) -> std::io::Result<()> {
+        self.stop();
+        let root = self.dir.path();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("dockerd.log"))?;
         let child = Command::new("unshare")
-            .args(["--net", "dockerd"])
+            .args([
+                "--net",
+                "sh",
+                "-c",
+                "ip link set lo up && exec dockerd \"$@\"",
+                "dockerd",
+            ])
             .arg("--host")
             .arg(format!("unix://{}", root.join("docker.sock").display()))
             .arg("--data-root")
@@ -36,21 +56,30 @@ impl PrivateDockerd {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()?;
-        let dockerd = PrivateDockerd {
-            dir,
-            child: Some(child),
-        };
+        self.child = Some(child);
         let deadline = Instant::now() + ready_within;
-        while !dockerd.answers() {
+        while !self.answers() {
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(dockerd.dir.path().join("dockerd.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(self.dir.path().join("dockerd.log")).unwrap_or_default();
                 return Err(std::io::Error::other(format!(
                     "private dockerd did not answer in time; its log:\n{log}"
                 )));
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        Ok(dockerd)
+        Ok(())
+    }
+
+    /// Moves the calling thread (only it) into the engine's network
+    /// namespace, where its containers' ports are published.
+    pub fn enter_network(&self) -> std::io::Result<()> {
+        let pid = self
+            .child
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the private dockerd is not running"))?
+            .id();
+        let netns = std::fs::File::open(format!("/proc/{pid}/ns/net"))?;
+        nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)
     }
 
     pub fn socket(&self) -> PathBuf {

@@ -107,6 +107,7 @@ async fn a_hardened_container_serves_tasks_through_the_host_gateway() {
         ollama_url: &ollama_url,
         token,
         network: None,
+        instance: 1,
     };
     let name = format!("sutazai-test-ag017-{}", std::process::id());
     let _guard = ContainerGuard(name.clone());

@@ -1,5 +1,9 @@
-//! Phase deploys in the real dockerd: all healthy and hardened, redeploy is
-//! a no-op, a failed agent rolls the phase back and leaves nothing behind,
+//! The fleet in the real dockerd: a phase deploys healthy and hardened,
+//! redeploy is a no-op, stats come from the cgroups and agree with Docker's,
+//! logs follow, scaling adds and removes instances, an agent that stops
+//! answering or dies is restarted, one that keeps dying is left stopped, a
+//! restart with a changed manifest replaces just that container, strays are
+//! reported, a failed agent rolls the phase back and leaves nothing behind,
 //! undeploy removes everything. One test, in order: the phase's ports and
 //! container names are shared, so its steps must not run concurrently.
 
@@ -9,10 +13,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bollard::query_parameters::ListContainersOptionsBuilder;
+use bollard::query_parameters::{ListContainersOptionsBuilder, StatsOptionsBuilder};
+use futures::StreamExt;
 use sutazai_engine::fleet::model::{AgentAction, AgentStatus, DeployEvent, DeployStage, FailurePolicy, FleetEvent};
-use sutazai_engine::fleet::spec::container_name;
+use sutazai_engine::fleet::spec::{container_name, instance_name};
+use sutazai_engine::fleet::stats::StatsSource;
+use sutazai_engine::fleet::FleetError;
 use sutazai_engine::{Engine, SystemClock};
+use sutazai_tests::docker::ContainerGuard;
 use sutazai_tests::engine::config;
 
 async fn containers_of_phase(engine: &Engine, phase: u8) -> Vec<bollard::models::ContainerSummary> {
@@ -25,16 +33,30 @@ async fn containers_of_phase(engine: &Engine, phase: u8) -> Vec<bollard::models:
     docker.list_containers(Some(options)).await.unwrap()
 }
 
+/// The next self-healing event (restarted or flapping), skipping the rest.
 async fn next_event(events: &mut tokio::sync::broadcast::Receiver<FleetEvent>, within_s: u64) -> FleetEvent {
-    tokio::time::timeout(Duration::from_secs(within_s), events.recv())
+    let wait = async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if matches!(event, FleetEvent::Restarted { .. } | FleetEvent::Flapping { .. }) {
+                break event;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(within_s), wait)
         .await
         .unwrap_or_else(|_| panic!("no self-healing event within {within_s} s"))
-        .unwrap()
+}
+
+async fn health(port: u16) -> bool {
+    reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
 
 async fn wait_healthy(engine: &Engine, id: &str) {
     for _ in 0..150 {
-        let rows = engine.agents().await.unwrap();
+        let rows = engine.agents().await;
         if rows.iter().any(|r| r.id == id && r.status == AgentStatus::Healthy) {
             return;
         }
@@ -45,6 +67,11 @@ async fn wait_healthy(engine: &Engine, id: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure() {
+    // What the fleet did, in the test's output (`--nocapture` to see it).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("sutazai_engine::fleet=info,sutazai_engine::fleet::watch=debug")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let (config, report) = config(dir.path(), &[("SUTAZAI_HEALTH_TIMEOUT_MS", "20000")]);
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
@@ -83,7 +110,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
             DeployStage::Healthy
         ]
     );
-    let rows = engine.agents().await.unwrap();
+    let rows = engine.agents().await;
     let phase1: Vec<_> = rows.iter().filter(|r| r.phase == 1).collect();
     assert!(phase1.iter().all(|r| r.status == AgentStatus::Healthy), "{phase1:?}");
     assert!(rows
@@ -150,6 +177,135 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         "the same containers still run"
     );
 
+    // Stats: from the cgroup files, one per running container, CPU from the
+    // second sample on, memory within the limit and close to Docker's figure.
+    let first = engine.fleet_stats().await.unwrap();
+    assert_eq!(first.len(), 20, "{first:?}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let second = engine.fleet_stats().await.unwrap();
+    for s in &second {
+        let m = &catalog.get(&s.agent_id).unwrap().manifest;
+        assert_eq!(s.source, StatsSource::CgroupV1, "this machine is cgroup v1: {s:?}");
+        let cpu = s
+            .cpu_percent
+            .unwrap_or_else(|| panic!("no CPU on the second sample: {s:?}"));
+        assert!(
+            (0.0..=100.0 * f64::from(m.resources.cpus) + 5.0).contains(&cpu),
+            "{s:?}"
+        );
+        assert!(s.memory_bytes > 0, "{s:?}");
+        assert_eq!(
+            s.memory_limit_bytes,
+            Some(u64::from(m.resources.memory_mb) << 20),
+            "{s:?}"
+        );
+        assert!(s.net_rx_per_s.is_some(), "{s:?}");
+    }
+    let ours = second.iter().find(|s| s.agent_id == "AG-001").unwrap();
+    let theirs = docker
+        .stats(
+            &ours.container,
+            Some(StatsOptionsBuilder::default().stream(false).build()),
+        )
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let memory = theirs.memory_stats.unwrap();
+    let inactive = memory
+        .stats
+        .unwrap_or_default()
+        .get("total_inactive_file")
+        .copied()
+        .unwrap_or(0);
+    let docker_memory = memory.usage.unwrap() - inactive;
+    let gap = (ours.memory_bytes as f64 - docker_memory as f64).abs();
+    println!(
+        "AG-001 memory: cgroup {} B, Docker API {} B",
+        ours.memory_bytes, docker_memory
+    );
+    assert!(
+        gap <= (docker_memory as f64 * 0.2).max(512.0 * 1024.0),
+        "cgroup says {} B, Docker says {docker_memory} B",
+        ours.memory_bytes
+    );
+    assert!(engine.stats_history(&ours.container).len() >= 2);
+
+    // Logs follow: lines written after the stream opened arrive on it.
+    let mut follow = engine.follow_logs("AG-010", 0).await.unwrap();
+    // The stream asks Docker on its first poll: poll it before the restart.
+    let first_chunk = tokio::spawn(async move { follow.next().await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    engine.agent_action("AG-010", AgentAction::Restart).await.unwrap();
+    let chunk = tokio::time::timeout(Duration::from_secs(15), first_chunk)
+        .await
+        .expect("a line within 15 s of the restart")
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(chunk.contains("AG-010") || chunk.contains("draining"), "{chunk}");
+    wait_healthy(&engine, "AG-010").await;
+
+    // Scaling: two more instances on ports Docker picks, then back to one.
+    assert!(matches!(
+        engine.scale_agent("AG-010", 0).await,
+        Err(FleetError::Instances { asked: 0, max: 10 })
+    ));
+    let scaled = engine.scale_agent("AG-010", 3).await.unwrap();
+    assert_eq!((scaled.instances, scaled.healthy), (3, 3), "{scaled:?}");
+    let port = catalog.get("AG-010").unwrap().manifest.port;
+    for n in 2..=3 {
+        let inspect = docker
+            .inspect_container(&instance_name("AG-010", n), None)
+            .await
+            .unwrap();
+        let bindings = inspect.host_config.unwrap().port_bindings.unwrap();
+        assert_eq!(
+            bindings[&format!("{port}/tcp")].clone().unwrap()[0].host_ip.as_deref(),
+            Some("127.0.0.1")
+        );
+        let published = inspect.network_settings.unwrap().ports.unwrap()[&format!("{port}/tcp")]
+            .clone()
+            .unwrap()[0]
+            .host_port
+            .clone()
+            .unwrap();
+        let published: u16 = published.parse().unwrap();
+        assert_ne!(published, port);
+        assert!(health(published).await, "instance {n} answers on {published}");
+    }
+    let row = engine.agents().await.into_iter().find(|r| r.id == "AG-010").unwrap();
+    assert_eq!((row.instances, row.status), (3, AgentStatus::Healthy), "{row:?}");
+    let down = engine.scale_agent("AG-010", 1).await.unwrap();
+    assert_eq!((down.instances, down.healthy), (1, 1), "{down:?}");
+    assert!(docker
+        .inspect_container(&instance_name("AG-010", 2), None)
+        .await
+        .is_err());
+    assert_eq!(containers_of_phase(&engine, 1).await.len(), 20);
+
+    // A running agent that stops answering (its process frozen) is restarted.
+    let mut fleet_events = engine.subscribe_fleet();
+    let frozen = docker
+        .inspect_container(&container_name("AG-016"), None)
+        .await
+        .unwrap()
+        .state
+        .unwrap()
+        .pid
+        .unwrap();
+    assert!(std::process::Command::new("kill")
+        .args(["-STOP", &frozen.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let event = next_event(&mut fleet_events, 20).await;
+    assert!(
+        matches!(&event, FleetEvent::Restarted { agent_id, reason, .. } if agent_id == "AG-016" && reason.starts_with("unhealthy")),
+        "{event:?}"
+    );
+    wait_healthy(&engine, "AG-016").await;
+
     // 3. Self-healing: a killed agent is started again, with an event; one
     //    that keeps dying is flapping, left stopped, and its history kept.
     let mut fleet_events = engine.subscribe_fleet();
@@ -181,32 +337,103 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
                 .await;
         }
         match next_event(&mut fleet_events, 30).await {
-            FleetEvent::Flapping { agent_id, restarts } if agent_id == "AG-017" => break restarts,
+            FleetEvent::Flapping { agent_id, restarts, .. } if agent_id == "AG-017" => break restarts,
             _ => {}
         }
     };
     assert_eq!(flapping, 3);
-    let row = engine
-        .agents()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == "AG-017")
-        .unwrap();
+    let row = engine.agents().await.into_iter().find(|r| r.id == "AG-017").unwrap();
     assert_eq!(row.status, AgentStatus::Flapping, "{row:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let state = docker.inspect_container(&name, None).await.unwrap().state.unwrap();
     assert_eq!(state.running, Some(false), "a flapping agent is left stopped");
-    let history = engine.store().agent_events("AG-017").await.unwrap();
-    let kinds: Vec<&str> = history.iter().map(|(_, kind, _)| kind.as_str()).collect();
+    let history = engine.agent_history("AG-017", 100).await.unwrap();
+    let kinds: Vec<&str> = history
+        .iter()
+        .rev()
+        .map(|h| h.event.kind.as_str())
+        .filter(|k| matches!(*k, "restarted" | "flapping"))
+        .collect();
     assert_eq!(
         kinds,
         ["restarted", "restarted", "restarted", "flapping"],
         "{history:?}"
     );
+    assert_eq!(row.restarts, 4, "every unplanned exit is counted: {row:?}");
     // Starting it by hand clears the verdict.
     engine.agent_action("AG-017", AgentAction::Start).await.unwrap();
     wait_healthy(&engine, "AG-017").await;
+
+    // Restarting the app with AG-003's manifest changed replaces just that
+    // container and adopts the others; a stray is reported, not touched.
+    let before: HashMap<String, String> = containers_of_phase(&engine, 1)
+        .await
+        .into_iter()
+        .map(|c| (c.names.unwrap()[0].clone(), c.id.unwrap()))
+        .collect();
+    engine.shutdown(Duration::from_secs(2)).await;
+    let manifest = engine.config().catalog_dir.join(&catalog.get("AG-003").unwrap().file);
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let title = &catalog.get("AG-003").unwrap().manifest.title;
+    let changed = text.replacen(
+        &format!("title = \"{title}\""),
+        "title = \"Changed while the app was closed\"",
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&manifest, changed).unwrap();
+    let stray = ContainerGuard("sutazai-stray-for-test".into());
+    let created = std::process::Command::new("docker")
+        .args([
+            "create",
+            "--name",
+            &stray.0,
+            "--label",
+            "ai.sutazai.app=sutazai-control-center",
+        ])
+        .arg(format!("sutazai-agent:{}", sutazai_engine::engine::VERSION))
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let (config2, report2) = sutazai_tests::engine::config(dir.path(), &[("SUTAZAI_HEALTH_TIMEOUT_MS", "20000")]);
+    let engine = Engine::start(config2, report2, Arc::new(SystemClock)).await.unwrap();
+    let mut replaced = None;
+    for _ in 0..200 {
+        let history = engine.agent_history("AG-003", 5).await.unwrap();
+        if let Some(h) = history.iter().find(|h| h.event.kind == "replaced") {
+            replaced = Some(h.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let replaced = replaced.unwrap_or_else(|| {
+        panic!(
+            "AG-003 not replaced within 20 s; catalog hash {}, file {}",
+            engine.catalog().get("AG-003").unwrap().hash,
+            engine.catalog().get("AG-003").unwrap().file.display()
+        )
+    });
+    assert!(
+        replaced.event.detail["reason"].as_str().unwrap().contains("manifest"),
+        "{replaced:?}"
+    );
+    let after: HashMap<String, String> = containers_of_phase(&engine, 1)
+        .await
+        .into_iter()
+        .map(|c| (c.names.unwrap()[0].clone(), c.id.unwrap()))
+        .collect();
+    assert_eq!(after.len(), 20);
+    for (name, id) in &before {
+        let same = after.get(name) == Some(id);
+        assert_eq!(same, name != "/sutazai-ag-003", "{name}");
+    }
+    wait_healthy(&engine, "AG-003").await;
+    let strays = engine.strays().await.unwrap();
+    assert_eq!(strays.len(), 1, "{strays:?}");
+    assert_eq!(strays[0].container, stray.0);
+    assert_eq!(strays[0].reason, "no agent label");
+    drop(stray);
+    let catalog = engine.catalog();
 
     // 4. A port held by a host process: that agent fails with the reason,
     //    the phase is rolled back, nothing is left behind (not even `Created`).

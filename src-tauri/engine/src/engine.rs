@@ -13,7 +13,11 @@ use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigReport};
 use crate::error::EngineError;
-use crate::fleet::model::{AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, FleetEvent, PhaseSummary};
+use crate::fleet::model::{
+    AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, FleetEvent, FleetEventRecord, HistoryEntry,
+    PhaseSummary, ScaleReport, Stray,
+};
+use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
 use crate::logging::log_dir;
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
@@ -113,6 +117,7 @@ impl Engine {
             agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
             health_timeout: config.health_timeout,
             concurrency: 20,
+            stats: StatsPreference::Cheapest,
         });
         let engine = Arc::new(Engine {
             config: Arc::new(config),
@@ -128,8 +133,12 @@ impl Engine {
             tracker: TaskTracker::new(),
         });
         engine.tracker.spawn(status_loop(Arc::clone(&engine)));
-        engine.tracker.spawn(heal_loop(Arc::clone(&engine)));
-        engine.tracker.spawn(record_fleet_events(Arc::clone(&engine)));
+        // Subscribed before the fleet task runs, so its first events are kept.
+        let fleet_events = engine.fleet.subscribe();
+        engine
+            .tracker
+            .spawn(record_fleet_events(Arc::clone(&engine), fleet_events));
+        engine.tracker.spawn(keep_fleet(Arc::clone(&engine)));
         info!(run_id, version = VERSION, "engine started");
         Ok(engine)
     }
@@ -157,14 +166,52 @@ impl Engine {
         self.catalog.subscribe()
     }
 
-    /// Every catalog agent with its container's live status.
-    pub async fn agents(&self) -> Result<Vec<AgentRow>, FleetError> {
+    /// Every catalog agent with its container's live status (`unknown`
+    /// while Docker is not reachable).
+    pub async fn agents(&self) -> Vec<AgentRow> {
         self.fleet.agents(&self.catalog()).await
     }
 
     /// Per phase: agents, deployed, healthy, memory needed vs available.
-    pub async fn phases(&self) -> Result<Vec<PhaseSummary>, FleetError> {
+    pub async fn phases(&self) -> Vec<PhaseSummary> {
         self.fleet.phases(&self.catalog()).await
+    }
+
+    /// Runs an agent as exactly `instances` containers.
+    pub async fn scale_agent(&self, agent_id: &str, instances: u32) -> Result<ScaleReport, FleetError> {
+        self.fleet.scale(&self.catalog(), agent_id, instances).await
+    }
+
+    /// CPU, memory and network of every running agent container, now.
+    pub async fn fleet_stats(&self) -> Result<Vec<ContainerStats>, FleetError> {
+        self.fleet.stats().await
+    }
+
+    /// The recent samples of one container (the last few minutes).
+    pub fn stats_history(&self, container: &str) -> Vec<ContainerStats> {
+        self.fleet.stats_history(container)
+    }
+
+    /// Containers with the app's label that no catalog agent accounts for.
+    pub async fn strays(&self) -> Result<Vec<Stray>, FleetError> {
+        self.fleet.strays(&self.catalog()).await
+    }
+
+    /// An agent's history, newest first (at most `limit` entries).
+    pub async fn agent_history(&self, agent_id: &str, limit: usize) -> Result<Vec<HistoryEntry>, EngineError> {
+        let rows = self.store.agent_events(agent_id).await?;
+        Ok(rows
+            .into_iter()
+            .rev()
+            .take(limit)
+            .map(|(at_ms, kind, detail)| HistoryEntry {
+                at_ms,
+                event: FleetEventRecord {
+                    kind,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+                },
+            })
+            .collect())
     }
 
     /// Deploys a whole phase; `progress` sees every step.
@@ -195,6 +242,21 @@ impl Engine {
     /// The last lines of an agent's log.
     pub async fn agent_logs(&self, agent_id: &str, tail: u32) -> Result<String, FleetError> {
         self.fleet.logs(agent_id, tail).await
+    }
+
+    /// The last `tail` lines of an agent's log, then every new one until the
+    /// container goes or the engine stops.
+    pub async fn follow_logs(
+        &self,
+        agent_id: &str,
+        tail: u32,
+    ) -> Result<futures::stream::BoxStream<'static, Result<String, FleetError>>, FleetError> {
+        let stream = self.fleet.follow_logs(agent_id, tail, true).await?;
+        let cancel = self.cancel.clone();
+        Ok(futures::StreamExt::boxed(futures::StreamExt::take_until(
+            stream,
+            cancel.cancelled_owned(),
+        )))
     }
 
     /// The latest known status (never waits).
@@ -245,23 +307,24 @@ impl Engine {
     }
 }
 
-/// Looks after the deployed agents every second until shutdown.
-async fn heal_loop(engine: Arc<Engine>) {
+/// Reconciles the fleet with the catalog once Docker answers (retrying
+/// every two seconds until it does), then watches it until shutdown.
+async fn keep_fleet(engine: Arc<Engine>) {
     loop {
-        tokio::select! {
-            _ = engine.cancel.cancelled() => break,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        match engine.fleet.reconcile(&engine.catalog()).await {
+            Ok(_) => break,
+            Err(err) => tracing::debug!(cause = %err, "cannot reconcile the fleet yet"),
         }
-        if let Err(err) = engine.fleet.heal().await {
-            // Docker down is reported by the status; no need to repeat it every second.
-            tracing::debug!(cause = %err, "self-healing round skipped");
+        tokio::select! {
+            _ = engine.cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
+    engine.fleet.watch(engine.cancel.clone()).await;
 }
 
-/// Persists every self-healing event in the agent's history.
-async fn record_fleet_events(engine: Arc<Engine>) {
-    let mut events = engine.fleet.subscribe();
+/// Persists every fleet event in its agent's history.
+async fn record_fleet_events(engine: Arc<Engine>, mut events: tokio::sync::broadcast::Receiver<FleetEvent>) {
     loop {
         let event = tokio::select! {
             _ = engine.cancel.cancelled() => break,
@@ -272,14 +335,10 @@ async fn record_fleet_events(engine: Arc<Engine>) {
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         };
-        let (agent_id, kind) = match &event {
-            FleetEvent::Restarted { agent_id, .. } => (agent_id.clone(), "restarted"),
-            FleetEvent::Flapping { agent_id, .. } => (agent_id.clone(), "flapping"),
-        };
         let detail = serde_json::to_string(&event).unwrap_or_default();
         if let Err(err) = engine
             .store
-            .record_agent_event(&agent_id, engine.clock.now_ms(), kind, &detail)
+            .record_agent_event(event.agent_id(), engine.clock.now_ms(), event.kind(), &detail)
             .await
         {
             warn!(cause = %err, "cannot record an agent event");

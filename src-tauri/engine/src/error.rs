@@ -35,6 +35,8 @@ pub enum Code {
     AgentImage,
     /// No such agent or phase in the catalog.
     UnknownAgent,
+    /// A value out of range; the message names it and the allowed range.
+    InvalidRequest,
 }
 
 /// An error as it crosses a boundary (IPC, later HTTP): a code and a
@@ -87,9 +89,11 @@ impl From<&crate::fleet::FleetError> for ErrorBody {
     fn from(err: &crate::fleet::FleetError) -> Self {
         use crate::fleet::FleetError as F;
         let code = match err {
-            F::Unreachable { .. } | F::Docker(_) => Code::DockerError,
+            F::Unreachable { code, .. } => *code,
+            F::Docker(_) => Code::DockerError,
             F::Image(_) => Code::AgentImage,
             F::UnknownAgent(_) | F::EmptyPhase(_) => Code::UnknownAgent,
+            F::Instances { .. } => Code::InvalidRequest,
         };
         ErrorBody {
             code,

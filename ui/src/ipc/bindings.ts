@@ -1,9 +1,10 @@
 // Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings
 
+import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request";
 
 export type ErrorBody = { code: Code, message: string, };
 
@@ -75,7 +76,7 @@ byPhase: Array<number>, problems: Array<Problem>, };
 
 export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
 
-export type AgentStatus = "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped" | "flapping";
+export type AgentStatus = "unknown" | "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped" | "flapping";
 
 export type AgentRow = { id: string, name: string, title: string, phase: number, kind: string, port: number, capabilities: Array<string>, status: AgentStatus, containerId: string | null, 
 /**
@@ -83,13 +84,17 @@ export type AgentRow = { id: string, name: string, title: string, phase: number,
  */
 healthyAtMs: number | null, 
 /**
- * Docker's restart count for the container.
+ * Unplanned exits the watch has seen (each one healed or flapping).
  */
 restarts: number, 
 /**
  * Why the agent is not healthy, when known.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Containers running this agent (more than 1 when scaled).
+ */
+instances: number, };
 
 export type FailurePolicy = "roll_back" | "keep_healthy";
 
@@ -113,7 +118,35 @@ export type PhaseSummary = { phase: number, agents: number, deployed: number, he
 
 export type AgentAction = "start" | "stop" | "restart" | "remove";
 
-export type FleetEvent = { "kind": "restarted", agentId: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, restarts: number, };
+export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
+
+export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
+
+export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
+
+export type ContainerStats = { agentId: string, container: string, instance: number, 
+/**
+ * Percent of one core since the previous sample (none on the first).
+ */
+cpuPercent: number | null, 
+/**
+ * Memory in use, not counting reclaimable page cache (as `docker stats`).
+ */
+memoryBytes: number, memoryLimitBytes: number | null, 
+/**
+ * Bytes received and sent since the container started.
+ */
+netRxBytes: number, netTxBytes: number, netRxPerS: number | null, netTxPerS: number | null, atMs: number, source: StatsSource, };
+
+export type Stray = { container: string, state: string, reason: string, };
+
+export type FleetEventRecord = { kind: string, 
+/**
+ * The event as JSON (the `FleetEvent` shape of the version that wrote it).
+ */
+detail: Record<string, unknown>, };
+
+export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -127,6 +160,13 @@ export const commands = {
   undeployPhase: (phase: number) => call<number>("undeploy_phase", { phase }),
   agentAction: (agentId: string, action: AgentAction) => call<null>("agent_action", { agentId, action }),
   agentLogs: (agentId: string, tail: number) => call<string>("agent_logs", { agentId, tail }),
+  scaleAgent: (agentId: string, instances: number) => call<ScaleReport>("scale_agent", { agentId, instances }),
+  fleetStats: () => call<ContainerStats[]>("fleet_stats"),
+  statsHistory: (container: string) => call<ContainerStats[]>("stats_history", { container }),
+  fleetStrays: () => call<Stray[]>("fleet_strays"),
+  agentHistory: (agentId: string) => call<HistoryEntry[]>("agent_history", { agentId }),
+  followLogs: (agentId: string, tail: number, onChunk: Channel<string>) => call<number>("follow_logs", { agentId, tail, onChunk }),
+  stopLogs: (followId: number) => call<null>("stop_logs", { followId }),
 } as const;
 
 /** Event names, built in one place. */

@@ -36,7 +36,7 @@ export const VIEWS: View[] = [
     id: "agents",
     label: "Agents",
     purpose:
-      "The registry of all 69 SutazAI agents: filter by phase, capability and status; start, stop and restart them; read their logs. (Live resource use is not built yet.)",
+      "The registry of all 69 SutazAI agents with live status, CPU and memory: filter by phase, capability and status; start, stop, restart and scale them; follow each one's logs, resource use and history.",
     component: Agents,
   },
   {

@@ -8,6 +8,8 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
+    /// Docker is not reachable, so nobody knows.
+    Unknown,
     /// No container.
     NotDeployed,
     /// Container being created or started; not answering `/health` yet.
@@ -22,20 +24,101 @@ pub enum AgentStatus {
     Flapping,
 }
 
-/// What self-healing did, for the UI and the agent's history.
+/// A change in the fleet, for the UI and the agent's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FleetEvent {
-    /// A dead agent was started again.
+    /// Self-healing started a dead agent again, or restarted one that
+    /// stopped answering `/health`.
     #[serde(rename_all = "camelCase")]
     Restarted {
         agent_id: String,
+        container: String,
         attempt: u32,
         reason: String,
     },
     /// An agent died too often and was left stopped.
     #[serde(rename_all = "camelCase")]
-    Flapping { agent_id: String, restarts: u32 },
+    Flapping {
+        agent_id: String,
+        container: String,
+        restarts: u32,
+    },
+    /// A deploy or scale brought a container up, or failed to.
+    #[serde(rename_all = "camelCase")]
+    Deployed {
+        agent_id: String,
+        container: String,
+        stage: DeployStage,
+        reason: Option<String>,
+    },
+    /// The user started, stopped, restarted or removed an agent.
+    #[serde(rename_all = "camelCase")]
+    Acted { agent_id: String, action: AgentAction },
+    /// The user asked for this many instances (failures come as `Deployed`).
+    #[serde(rename_all = "camelCase")]
+    Scaled { agent_id: String, instances: u32 },
+    /// A container from an older manifest or runtime was replaced at start.
+    #[serde(rename_all = "camelCase")]
+    Replaced {
+        agent_id: String,
+        container: String,
+        reason: String,
+    },
+}
+
+impl FleetEvent {
+    /// The agent the event is about.
+    pub fn agent_id(&self) -> &str {
+        match self {
+            FleetEvent::Restarted { agent_id, .. }
+            | FleetEvent::Flapping { agent_id, .. }
+            | FleetEvent::Deployed { agent_id, .. }
+            | FleetEvent::Acted { agent_id, .. }
+            | FleetEvent::Scaled { agent_id, .. }
+            | FleetEvent::Replaced { agent_id, .. } => agent_id,
+        }
+    }
+
+    /// A short name for the history table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FleetEvent::Restarted { .. } => "restarted",
+            FleetEvent::Flapping { .. } => "flapping",
+            FleetEvent::Deployed { .. } => "deployed",
+            FleetEvent::Acted { .. } => "acted",
+            FleetEvent::Scaled { .. } => "scaled",
+            FleetEvent::Replaced { .. } => "replaced",
+        }
+    }
+}
+
+/// One entry of an agent's history, newest first in the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    pub event: FleetEventRecord,
+}
+
+/// A stored event: what was recorded, even from an older app version.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetEventRecord {
+    pub kind: String,
+    /// The event as JSON (the `FleetEvent` shape of the version that wrote it).
+    #[ts(type = "Record<string, unknown>")]
+    pub detail: serde_json::Value,
+}
+
+/// A container with the app's label that no catalog agent accounts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Stray {
+    pub container: String,
+    pub state: String,
+    pub reason: String,
 }
 
 /// One row of the Agents view.
@@ -54,10 +137,37 @@ pub struct AgentRow {
     /// When `/health` last answered ok (ms since the Unix epoch).
     #[ts(type = "number | null")]
     pub healthy_at_ms: Option<i64>,
-    /// Docker's restart count for the container.
+    /// Unplanned exits the watch has seen (each one healed or flapping).
     pub restarts: u32,
     /// Why the agent is not healthy, when known.
     pub reason: Option<String>,
+    /// Containers running this agent (more than 1 when scaled).
+    pub instances: u32,
+}
+
+impl AgentRow {
+    /// The row of an agent with no container.
+    pub fn new(entry: &crate::catalog::Entry) -> AgentRow {
+        let m = &entry.manifest;
+        AgentRow {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            title: m.title.clone(),
+            phase: m.phase,
+            kind: serde_json::to_value(m.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            port: m.port,
+            capabilities: m.capabilities.clone(),
+            status: AgentStatus::NotDeployed,
+            container_id: None,
+            healthy_at_ms: None,
+            restarts: 0,
+            reason: None,
+            instances: 0,
+        }
+    }
 }
 
 /// What to do with the healthy part of a phase when some agents fail.
@@ -71,7 +181,7 @@ pub enum FailurePolicy {
 }
 
 /// The stages one agent goes through during a deploy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeployStage {
     Pending,
@@ -144,7 +254,17 @@ pub struct PhaseSummary {
     pub memory_available_mb: u32,
 }
 
-/// A lifecycle action on one agent.
+/// What a scale did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleReport {
+    pub agent_id: String,
+    pub instances: u32,
+    pub healthy: u32,
+    pub failed: Vec<FailedAgent>,
+}
+
+/// A lifecycle action on one agent (every instance of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentAction {

