@@ -66,6 +66,16 @@ def test_docker_going_away_is_shown_and_the_app_keeps_working(launch, private_do
     app.click("nav-settings")
     app.wait_text("view-title", "Settings")
 
+    # The registry is still listed, every agent "unknown", with one banner.
+    app.click("nav-agents")
+    banner = app.wait(
+        lambda d: (e := d.find_elements("css selector", '[data-testid="docker-down"]')) and e[0].text, 20
+    )
+    assert str(private_dockerd.socket) in banner, banner
+    app.wait_text("agent-status-AG-001", "unknown")
+    assert app.text("agent-status-AG-069") == "unknown"
+    app.screenshot("agents-docker-down")
+
 
 def test_every_view_is_reachable_and_planned_views_say_so(launch):
     app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
@@ -124,6 +134,15 @@ def test_an_unusable_data_dir_gets_a_clear_dialog(launch, tmp_path: Path):
     assert "cannot create the data dir" in app.text("engine-problem")
 
 
+def scale_to(app, instances: int) -> None:
+    """Types a count into the open agent's scale field and waits for all healthy."""
+    field = app.driver.find_element("css selector", '[data-testid="scale-input"]')
+    field.clear()
+    field.send_keys(str(instances))
+    app.click("scale-apply")
+    app.wait_text("scale-result", f"{instances}/{instances}", 60)
+
+
 def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
     """The customer's story: click Deploy on Phase 1, watch 20/20 come up
     healthy, see them in the Agents view, read one agent's logs."""
@@ -156,7 +175,30 @@ def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
             lambda d: (e := d.find_elements("css selector", '[data-testid="agent-logs"]')) and e[0].text, 30
         )
         assert "agent serving" in logs and "AG-017" in logs, logs
+        app.wait(lambda d: d.find_elements("css selector", '[data-testid="logs-following"]'), 10)
+        # Live resource use, sampled once a second from the cgroups.
+        cpu = app.wait(
+            lambda d: (e := d.find_elements("css selector", '[data-testid="agent-cpu-AG-017"]'))
+            and "%" in e[0].text
+            and e[0].text,
+            20,
+        )
+        assert "MB" in app.text("agent-mem-AG-017"), app.text("agent-mem-AG-017")
+        assert app.text("agent-cpu-AG-021") == "—"
+        app.wait(lambda d: d.find_elements("css selector", '[data-testid="agent-sparkline-cpu"]'), 10)
+        # The agent's history starts with its deploy.
+        history = app.wait(
+            lambda d: (e := d.find_elements("css selector", '[data-testid="history-entry"]')) and e[-1].text, 20
+        )
+        assert "deployed" in history, history
         app.screenshot("agents-with-logs")
+
+        # Scale to two instances and back to one, from the detail panel.
+        scale_to(app, 2)
+        app.wait_text("agent-instances-AG-017", "2", 20)
+        app.screenshot("agent-scaled")
+        scale_to(app, 1)
+        print(f"AG-017 CPU shown: {cpu}")
     finally:
         subprocess.run(
             ["bash", "-c", "docker ps -aq --filter label=ai.sutazai.agent.phase=1 | xargs -r docker rm -f"],

@@ -3,6 +3,7 @@
 import { create } from "zustand";
 import { commands, events, IpcError, onEvent, type AgentRow } from "../ipc";
 import { toIpcError } from "../ipc/call";
+import { coalesced } from "./reload";
 
 type AgentsState = {
   rows: AgentRow[] | null;
@@ -15,34 +16,22 @@ type AgentsState = {
   follow: () => () => void;
 };
 
-/** A load asked for while one runs: it runs once more when that one ends. */
-let again = false;
-
 export const useAgentsStore = create<AgentsState>((set, get) => ({
   rows: null,
   error: null,
   loading: false,
-  load: async () => {
-    // A slow Docker must not pile up overlapping reloads, yet a reload asked
-    // for after an action must see the action's effect.
-    if (get().loading) {
-      again = true;
-      return;
-    }
-    set({ loading: true });
-    try {
-      do {
-        again = false;
-        try {
-          set({ rows: await commands.listAgents(), error: null });
-        } catch (err) {
-          set({ error: toIpcError(err) });
-        }
-      } while (again);
-    } finally {
-      set({ loading: false });
-    }
-  },
+  // A slow Docker must not pile up overlapping reloads, yet a reload asked
+  // for after an action must see the action's effect.
+  load: coalesced(
+    async () => {
+      try {
+        set({ rows: await commands.listAgents(), error: null });
+      } catch (err) {
+        set({ error: toIpcError(err) });
+      }
+    },
+    (loading) => set({ loading }),
+  ),
   follow: () => {
     const unlisten = onEvent(events.fleetEvent, () => void get().load());
     return () => {

@@ -3,6 +3,7 @@
 import { create } from "zustand";
 import { commands, events, IpcError, onEvent, type Stray } from "../ipc";
 import { toIpcError } from "../ipc/call";
+import { coalesced } from "./reload";
 
 type StraysState = {
   strays: Stray[];
@@ -14,33 +15,20 @@ type StraysState = {
   follow: () => () => void;
 };
 
-/** A load asked for while one runs: it runs once more when that one ends
- * (a phase deploy sends a burst of events). */
-let again = false;
-
 export const useStraysStore = create<StraysState>((set, get) => ({
   strays: [],
   error: null,
   loading: false,
-  load: async () => {
-    if (get().loading) {
-      again = true;
-      return;
-    }
-    set({ loading: true });
-    try {
-      do {
-        again = false;
-        try {
-          set({ strays: await commands.fleetStrays(), error: null });
-        } catch (err) {
-          set({ strays: [], error: toIpcError(err) });
-        }
-      } while (again);
-    } finally {
-      set({ loading: false });
-    }
-  },
+  load: coalesced(
+    async () => {
+      try {
+        set({ strays: await commands.fleetStrays(), error: null });
+      } catch (err) {
+        set({ strays: [], error: toIpcError(err) });
+      }
+    },
+    (loading) => set({ loading }),
+  ),
   follow: () => {
     const unlisten = onEvent(events.fleetEvent, () => void get().load());
     return () => {

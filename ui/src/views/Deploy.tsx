@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
-import type { DeployStage, FailurePolicy, PhaseSummary } from "../ipc";
+import type { FailurePolicy, PhaseSummary } from "../ipc";
 import { doneCount, IDLE_RUN, summaryText, useDeployStore, type PhaseRun } from "../stores/deploy";
+import { STAGE_LABELS } from "../components/stages";
 
 const TITLES: Record<number, string> = {
   1: "Critical orchestration",
@@ -13,15 +14,6 @@ const POLICIES: { value: FailurePolicy; label: string }[] = [
   { value: "keep_healthy", label: "Keep the healthy agents" },
 ];
 
-const STAGE_LABELS: Record<DeployStage, string> = {
-  pending: "pending",
-  creating: "creating",
-  starting: "starting",
-  healthy: "healthy",
-  unchanged: "unchanged",
-  failed: "failed",
-  rolled_back: "rolled back",
-};
 
 function gb(mb: number): string {
   return `${(mb / 1024).toFixed(1)} GB`;

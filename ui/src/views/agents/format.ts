@@ -1,5 +1,6 @@
 // Words and figures of the Agents view: statuses, resource use, history.
 import type { AgentAction, AgentStatus, DeployStage, HistoryEntry } from "../../ipc";
+import { STAGE_LABELS } from "../../components/stages";
 
 /** Every status, in the order the filter offers them. */
 export const STATUSES: AgentStatus[] = [
@@ -76,15 +77,6 @@ const ACTED: Record<AgentAction, string> = {
   remove: "removed by you",
 };
 
-const STAGES: Record<DeployStage, string> = {
-  pending: "pending",
-  creating: "creating",
-  starting: "starting",
-  healthy: "healthy",
-  unchanged: "unchanged",
-  failed: "failed",
-  rolled_back: "rolled back",
-};
 
 function text(detail: Record<string, unknown>, key: string): string | null {
   const value = detail[key];
@@ -117,7 +109,7 @@ export function historyLine({ event }: HistoryEntry): string {
     }
     case "deployed": {
       const stage = text(d, "stage");
-      const label = stage && stage in STAGES ? STAGES[stage as DeployStage] : (stage ?? "done");
+      const label = stage && stage in STAGE_LABELS ? STAGE_LABELS[stage as DeployStage] : (stage ?? "done");
       return withReason(stage === "failed" ? "deploy failed" : `deployed: ${label}`, text(d, "reason"));
     }
     case "acted": {
