@@ -227,7 +227,18 @@ impl Fleet {
                 row.healthy_at_ms = Some(now_ms());
             }
             Err(reason) => {
-                row.status = AgentStatus::Unhealthy;
+                // Docker says "health: starting" until its first (rare)
+                // check: a container that new is starting, not unhealthy.
+                let new = primary
+                    .summary
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.contains("health: starting"));
+                row.status = if new {
+                    AgentStatus::Starting
+                } else {
+                    AgentStatus::Unhealthy
+                };
                 row.reason = Some(reason);
             }
         }
