@@ -241,3 +241,23 @@ fn rendered_prompts() {
         insta::assert_snapshot!(format!("{id}_{task}"), rendered);
     }
 }
+
+/// Loading reads every file, and reading is an inotify event too: the watch
+/// must not take its own reads for changes (it once reloaded forever, a
+/// third of a core in a debug build).
+#[test]
+fn the_watch_does_not_reload_on_its_own_reads() {
+    let (dir, _) = sample(&["AG-001", "AG-002"]);
+    let watch = CatalogWatch::start(dir.path(), Duration::from_millis(50)).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let settled = watch.current();
+    // A read by someone else, as an editor opening the file would do.
+    for entry in settled.all() {
+        std::fs::read_to_string(&entry.file).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        Arc::ptr_eq(&settled, &watch.current()),
+        "the catalog was reloaded without any change"
+    );
+}

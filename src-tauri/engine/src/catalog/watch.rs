@@ -76,8 +76,17 @@ impl CatalogWatch {
         let sender = events.clone();
         let folder = dir.to_path_buf();
         let mut debouncer = new_debouncer(debounce, None, move |result: DebounceEventResult| {
-            if let Err(errors) = result {
-                tracing::warn!(?errors, "catalog watch error");
+            let changed = match &result {
+                // Reading the files is an event too (open, access, close):
+                // reloading on those would reload forever.
+                Ok(events) => events.iter().any(|e| !e.kind.is_access()),
+                Err(errors) => {
+                    tracing::warn!(?errors, "catalog watch error");
+                    true
+                }
+            };
+            if !changed {
+                return;
             }
             let new = Arc::new(Catalog::load(&folder));
             let old = current_tx.send_replace(Arc::clone(&new));
