@@ -109,16 +109,7 @@ impl Engine {
             .connect_timeout(config.probe_timeout)
             .build()
             .unwrap_or_default();
-        let fleet = Fleet::new(FleetConfig {
-            endpoint: config.docker_endpoint.clone(),
-            docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
-            agent_binary: config.agent_runtime.clone(),
-            runtime_version: VERSION.to_string(),
-            agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
-            health_timeout: config.health_timeout,
-            concurrency: 20,
-            stats: StatsPreference::Cheapest,
-        });
+        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest));
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -357,6 +348,20 @@ async fn status_loop(engine: Arc<Engine>) {
             _ = engine.cancel.cancelled() => break,
             _ = tokio::time::sleep(engine.config.status_interval) => {}
         }
+    }
+}
+
+/// What the fleet takes from the app's configuration.
+pub fn fleet_config(config: &Config, stats: StatsPreference) -> FleetConfig {
+    FleetConfig {
+        endpoint: config.docker_endpoint.clone(),
+        docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
+        agent_binary: config.agent_runtime.clone(),
+        runtime_version: VERSION.to_string(),
+        agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
+        health_timeout: config.health_timeout,
+        concurrency: 20,
+        stats,
     }
 }
 

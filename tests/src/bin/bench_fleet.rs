@@ -47,7 +47,7 @@ use sutazai_engine::fleet::image::{self, AgentImage, LABEL_APP};
 use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::fleet::spec::{create_body, instance_name, AgentSpec};
 use sutazai_engine::fleet::stats::{StatsPreference, StatsSource};
-use sutazai_engine::fleet::{Fleet, FleetConfig, NETWORK};
+use sutazai_engine::fleet::{Fleet, NETWORK};
 use sutazai_engine::{Config, Engine, SystemClock};
 use sutazai_tests::engine::config;
 
@@ -753,16 +753,7 @@ where
 
 fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
     // As Engine::start builds it, but for the stats source.
-    Fleet::new(FleetConfig {
-        endpoint: config.docker_endpoint.clone(),
-        docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
-        agent_binary: config.agent_runtime.clone(),
-        runtime_version: VERSION.to_string(),
-        agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
-        health_timeout: config.health_timeout,
-        concurrency: 20,
-        stats,
-    })
+    Fleet::new(sutazai_engine::engine::fleet_config(config, stats))
 }
 
 /// One stats source: warm up (the cgroup reader finds each container's
