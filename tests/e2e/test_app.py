@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import OUTPUT, closed_port_url
+from selenium.webdriver.common.keys import Keys
 
 VIEWS = ["overview", "agents", "deploy", "workflows", "tasks", "models", "metrics", "security", "settings"]
 
@@ -137,8 +138,10 @@ def test_an_unusable_data_dir_gets_a_clear_dialog(launch, tmp_path: Path):
 def scale_to(app, instances: int) -> None:
     """Types a count into the open agent's scale field and waits for all healthy."""
     field = app.driver.find_element("css selector", '[data-testid="scale-input"]')
-    field.clear()
-    field.send_keys(str(instances))
+    # Delete as a person would: `clear()` fires no input event, so React
+    # kept the old value and the typed digit was appended to it ("21").
+    field.send_keys(Keys.END, Keys.BACKSPACE * 3, str(instances))
+    assert field.get_attribute("value") == str(instances), field.get_attribute("value")
     app.click("scale-apply")
     noun = "instance" if instances == 1 else "instances"
     app.wait_text("scale-result", f"{instances}/{instances} {noun} healthy", 60)
