@@ -118,7 +118,13 @@ pub enum Tool {
     CodeCheck,
     /// Validates `payload.text` as JSON.
     JsonValidate,
+    /// Answers the payload as it came, without a model: the built-in `echo`
+    /// task type, for checking (and measuring) the way from hub to agent.
+    Echo,
 }
+
+/// The task type every agent has, whatever its manifest says.
+pub const ECHO_TASK: &str = "echo";
 
 /// One problem in a manifest: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +287,18 @@ impl Manifest {
             if !is_snake(name) {
                 bad(&at(""), format!("expected a snake_case task type name, found `{name}`"));
             }
+            if name == ECHO_TASK {
+                bad(
+                    &at(""),
+                    "`echo` is built into every agent; name this task type otherwise".into(),
+                );
+            }
+            if task.tool == Some(Tool::Echo) {
+                bad(
+                    &at(".tool"),
+                    "`echo` is not a tool a manifest can use; every agent has the `echo` task type".into(),
+                );
+            }
             if task.description.trim().is_empty() {
                 bad(&at(".description"), "expected a non-empty description".into());
             }
@@ -303,7 +321,31 @@ impl Manifest {
 
     /// The task types by name, in order.
     pub fn task_type_names(&self) -> Vec<String> {
-        self.tasks.keys().cloned().collect()
+        let mut names: Vec<String> = self.tasks.keys().cloned().collect();
+        if !self.tasks.contains_key(ECHO_TASK) {
+            names.push(ECHO_TASK.to_string());
+        }
+        names
+    }
+
+    /// The task type called `name`: the manifest's own, or the built-in
+    /// `echo` (a manifest may not redefine it; validation refuses that).
+    pub fn task_type(&self, name: &str) -> Option<std::borrow::Cow<'_, TaskType>> {
+        if name == ECHO_TASK {
+            return Some(std::borrow::Cow::Owned(TaskType {
+                description: "Answers the payload as it came (built in, no model).".into(),
+                output: OutputKind::Json,
+                system: None,
+                prompt: None,
+                tool: Some(Tool::Echo),
+            }));
+        }
+        self.tasks.get(name).map(std::borrow::Cow::Borrowed)
+    }
+
+    /// Whether the agent takes tasks of this type.
+    pub fn knows_task_type(&self, name: &str) -> bool {
+        name == ECHO_TASK || self.tasks.contains_key(name)
     }
 }
 

@@ -209,7 +209,7 @@ async fn task(
         );
     }
     let manifest = &agent.settings.manifest;
-    let Some(task_type) = manifest.tasks.get(&request.task_type) else {
+    let Some(task_type) = manifest.task_type(&request.task_type) else {
         let reply = ErrorReply {
             error: TaskError {
                 code: ErrorCode::UnknownTaskType,
@@ -219,6 +219,7 @@ async fn task(
         };
         return (StatusCode::NOT_FOUND, Json(reply)).into_response();
     };
+    let task_type = task_type.as_ref();
     let prepared = match agent.executor.prepare(&request, task_type) {
         Ok(prepared) => prepared,
         Err(problem) => return refuse(StatusCode::BAD_REQUEST, ErrorCode::PayloadInvalid, problem),

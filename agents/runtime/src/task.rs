@@ -40,6 +40,9 @@ impl Executor {
     /// must render (every field it uses is present), a tool needs `text`.
     pub fn prepare(&self, request: &TaskRequest, task: &TaskType) -> Result<Prepared, String> {
         let payload = &request.payload;
+        if task.tool == Some(sutazai_protocol::manifest::Tool::Echo) {
+            return Ok(Prepared::Tool);
+        }
         if task.tool.is_some() {
             return crate::tools::input_text(payload).map(|_| Prepared::Tool);
         }

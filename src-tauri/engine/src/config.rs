@@ -54,6 +54,17 @@ pub struct Config {
     pub agent_runtime: PathBuf,
     /// How long a new agent may take to answer `/health` during a deploy.
     pub health_timeout: Duration,
+    /// Where the local API listens (loopback by default; agents reach it
+    /// through Docker's host gateway as well).
+    pub api_listen: std::net::SocketAddr,
+    /// Consecutive failures that open an agent's circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker waits before it lets one probe through.
+    pub breaker_recovery: Duration,
+    /// Attempts a task gets (the first included) before it is dead.
+    pub task_attempts: u32,
+    /// How long one task may take when it sets no deadline of its own.
+    pub task_timeout: Duration,
 }
 
 /// Where an effective value came from.
@@ -206,6 +217,36 @@ const KEYS: &[Key] = &[
         kind: Kind::Int,
         help: "how often Docker and Ollama are re-checked (1..=600000 ms)",
     },
+    Key {
+        name: "api_listen",
+        env: &["SUTAZAI_API_LISTEN"],
+        kind: Kind::Str,
+        help: "ip:port of the local API (loopback unless you mean otherwise)",
+    },
+    Key {
+        name: "breaker_failures",
+        env: &["SUTAZAI_BREAKER_FAILURES"],
+        kind: Kind::Int,
+        help: "consecutive failures that open an agent's circuit breaker (1..=1000)",
+    },
+    Key {
+        name: "breaker_recovery_ms",
+        env: &["SUTAZAI_BREAKER_RECOVERY_MS"],
+        kind: Kind::Int,
+        help: "how long an open breaker waits before one probe call (1..=600000 ms)",
+    },
+    Key {
+        name: "task_attempts",
+        env: &["SUTAZAI_TASK_ATTEMPTS"],
+        kind: Kind::Int,
+        help: "attempts a task gets, the first included, before it is dead (1..=1000)",
+    },
+    Key {
+        name: "task_timeout_ms",
+        env: &["SUTAZAI_TASK_TIMEOUT_MS"],
+        kind: Kind::Int,
+        help: "how long a task may take when it sets no deadline (1..=600000 ms)",
+    },
 ];
 
 impl Config {
@@ -301,6 +342,13 @@ impl Config {
             status_interval: Duration::from_millis(parse_ms(&get("status_interval_ms")).unwrap_or(3000)),
             agent_runtime: PathBuf::from(get("agent_runtime")),
             health_timeout: Duration::from_millis(parse_ms(&get("health_timeout_ms")).unwrap_or(30_000)),
+            api_listen: get("api_listen")
+                .parse()
+                .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT))),
+            breaker_failures: parse_count(&get("breaker_failures")).unwrap_or(5),
+            breaker_recovery: Duration::from_millis(parse_ms(&get("breaker_recovery_ms")).unwrap_or(30_000)),
+            task_attempts: parse_count(&get("task_attempts")).unwrap_or(4),
+            task_timeout: Duration::from_millis(parse_ms(&get("task_timeout_ms")).unwrap_or(120_000)),
         };
         let report = ConfigReport {
             file: file_label,
@@ -313,6 +361,8 @@ impl Config {
 }
 
 const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
+/// The local API's default port (agents use 10300 and up).
+pub const DEFAULT_API_PORT: u16 = 10200;
 
 fn default_value(key: &str, inputs: &ConfigInputs) -> String {
     match key {
@@ -324,6 +374,11 @@ fn default_value(key: &str, inputs: &ConfigInputs) -> String {
         "status_interval_ms" => "3000".into(),
         "agent_runtime" => inputs.default_agent_runtime.display().to_string(),
         "health_timeout_ms" => "30000".into(),
+        "api_listen" => format!("127.0.0.1:{DEFAULT_API_PORT}"),
+        "breaker_failures" => "5".into(),
+        "breaker_recovery_ms" => "30000".into(),
+        "task_attempts" => "4".into(),
+        "task_timeout_ms" => "120000".into(),
         _ => String::new(),
     }
 }
@@ -365,8 +420,24 @@ fn validate(key: &str, text: &str) -> Result<(), String> {
         "log_level" => tracing_subscriber::EnvFilter::try_new(text)
             .map(|_| ())
             .map_err(|err| format!("expected a tracing filter such as `info` or `sutazai_engine=debug`: {err}")),
-        "probe_timeout_ms" | "status_interval_ms" | "health_timeout_ms" => parse_ms(text).map(|_| ()),
+        "probe_timeout_ms" | "status_interval_ms" | "health_timeout_ms" | "breaker_recovery_ms" | "task_timeout_ms" => {
+            parse_ms(text).map(|_| ())
+        }
+        "breaker_failures" | "task_attempts" => parse_count(text).map(|_| ()),
+        "api_listen" => text
+            .trim()
+            .parse::<std::net::SocketAddr>()
+            .map(|_| ())
+            .map_err(|_| format!("expected ip:port such as 127.0.0.1:{DEFAULT_API_PORT}, found `{text}`")),
         _ => Ok(()),
+    }
+}
+
+fn parse_count(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("expected a whole number between 1 and 1000, found {n}")),
+        Err(_) => Err(format!("expected a whole number, found `{text}`")),
     }
 }
 

@@ -20,6 +20,12 @@ use crate::fleet::model::{
 use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
 use crate::logging::log_dir;
+use crate::orchestrator::model::{NewTask, Task, TaskEvent, TaskPage, TaskQuery};
+use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
+use crate::security::audit::{self, AuditEntry};
+use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
+use crate::security::tokens::HubSecret;
+use crate::security::{Principal, Role};
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
 use crate::store::Store;
 
@@ -38,6 +44,10 @@ pub struct Engine {
     catalog: CatalogWatch,
     /// The agents' containers.
     fleet: Fleet,
+    /// Durable tasks, routing, retries, breakers.
+    orchestrator: Arc<Orchestrator>,
+    /// Derives and checks the agents' service tokens.
+    secret: HubSecret,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -109,13 +119,28 @@ impl Engine {
             .connect_timeout(config.probe_timeout)
             .build()
             .unwrap_or_default();
-        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest));
+        let secret = HubSecret::load_or_create(&config.data_dir).map_err(|source| EngineError::DataDir {
+            path: config.data_dir.join("hub.secret").display().to_string(),
+            source,
+        })?;
+        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest, secret.clone()));
+        let catalog_now = catalog.receiver();
+        let orchestrator = Orchestrator::new(
+            orchestrator_config(&config),
+            store.clone(),
+            Arc::clone(&clock),
+            Arc::new(move || catalog_now.borrow().clone()),
+            fleet.endpoints(),
+            secret.clone(),
+        );
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
             store,
             catalog,
             fleet,
+            orchestrator,
+            secret,
             clock,
             run_id,
             status: watch::channel(initial).0,
@@ -130,6 +155,10 @@ impl Engine {
             .tracker
             .spawn(record_fleet_events(Arc::clone(&engine), fleet_events));
         engine.tracker.spawn(keep_fleet(Arc::clone(&engine)));
+        engine.orchestrator.recover().await?;
+        engine
+            .tracker
+            .spawn(Arc::clone(&engine.orchestrator).run(engine.cancel.clone()));
         info!(run_id, version = VERSION, "engine started");
         Ok(engine)
     }
@@ -250,6 +279,118 @@ impl Engine {
         )))
     }
 
+    /// Submits a task for `by`; committed before this returns.
+    #[instrument(skip_all, err, fields(by = %by.label()))]
+    pub async fn submit_task(&self, task: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
+        let result = self.orchestrator.submit(task, by).await;
+        let (target, outcome) = match &result {
+            Ok(task) => (task.id.clone(), "ok".to_string()),
+            Err(err) => (String::new(), format!("refused: {err}")),
+        };
+        self.audit(by, "task.submit", &target, &outcome).await;
+        result
+    }
+
+    pub async fn task(&self, id: &str) -> Result<Task, OrchestratorError> {
+        self.orchestrator.get(id).await
+    }
+
+    pub async fn tasks(&self, query: TaskQuery) -> Result<TaskPage, OrchestratorError> {
+        self.orchestrator.list(query).await
+    }
+
+    /// Waits (at most `timeout`) until a task has ended.
+    pub async fn wait_task(&self, id: &str, timeout: Duration) -> Result<Task, OrchestratorError> {
+        self.orchestrator.wait(id, timeout).await
+    }
+
+    #[instrument(skip_all, err, fields(by = %by.label(), task = id))]
+    pub async fn cancel_task(&self, id: &str, by: &Principal) -> Result<Task, OrchestratorError> {
+        let result = self.orchestrator.cancel(id).await;
+        self.audit(by, "task.cancel", id, &outcome_of(&result)).await;
+        result
+    }
+
+    #[instrument(skip_all, err, fields(by = %by.label(), task = id))]
+    pub async fn requeue_task(&self, id: &str, by: &Principal) -> Result<Task, OrchestratorError> {
+        let result = self.orchestrator.requeue(id).await;
+        self.audit(by, "task.requeue", id, &outcome_of(&result)).await;
+        result
+    }
+
+    /// Every change of every task.
+    pub fn subscribe_tasks(&self) -> tokio::sync::broadcast::Receiver<TaskEvent> {
+        self.orchestrator.subscribe()
+    }
+
+    /// The orchestrator itself (breakers, load), for the API's health.
+    pub fn orchestrator(&self) -> &Orchestrator {
+        &self.orchestrator
+    }
+
+    /// Who presents `token`: an API key or an agent's service token.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, EngineError> {
+        if let Some(container) = self.secret.verify(token) {
+            let agent_id = crate::fleet::spec::agent_of_container(&container);
+            return Ok(agent_id.map(|agent_id| Principal::Agent { agent_id, container }));
+        }
+        let found = keys::verify(&self.store, token, self.clock.now_ms()).await?;
+        Ok(found.map(|info| Principal::Key {
+            id: info.id,
+            name: info.name,
+            role: info.role,
+        }))
+    }
+
+    pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, EngineError> {
+        Ok(keys::list(&self.store).await?)
+    }
+
+    /// Makes an API key; the only time the key itself is seen.
+    #[instrument(skip_all, err, fields(by = %by.label(), name))]
+    pub async fn create_api_key(
+        &self,
+        name: &str,
+        role: Role,
+        by: &Principal,
+    ) -> Result<CreatedKey, OrchestratorError> {
+        keys::check_name(name).map_err(OrchestratorError::Invalid)?;
+        let created = keys::create(&self.store, name, role, &by.label(), self.clock.now_ms()).await?;
+        let detail = format!("role {}", role.as_str());
+        self.audit_with(by, "key.create", &created.info.prefix, "ok", &detail)
+            .await;
+        Ok(created)
+    }
+
+    #[instrument(skip_all, err, fields(by = %by.label(), id))]
+    pub async fn revoke_api_key(&self, id: i64, by: &Principal) -> Result<ApiKeyInfo, OrchestratorError> {
+        let revoked = keys::revoke(&self.store, id, self.clock.now_ms())
+            .await?
+            .ok_or_else(|| OrchestratorError::NotFound(format!("API key {id}")));
+        let target = revoked
+            .as_ref()
+            .map(|k| k.prefix.clone())
+            .unwrap_or_else(|_| id.to_string());
+        self.audit(by, "key.revoke", &target, &outcome_of(&revoked)).await;
+        revoked
+    }
+
+    /// The newest entries of the audit log.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, EngineError> {
+        Ok(audit::recent(&self.store, limit).await?)
+    }
+
+    async fn audit(&self, by: &Principal, action: &str, target: &str, outcome: &str) {
+        self.audit_with(by, action, target, outcome, "").await;
+    }
+
+    async fn audit_with(&self, by: &Principal, action: &str, target: &str, outcome: &str, detail: &str) {
+        let at = self.clock.now_ms();
+        if let Err(err) = audit::record(&self.store, at, &by.label(), action, target, outcome, detail).await {
+            warn!(cause = %err, action, "cannot write the audit log");
+        }
+    }
+
     /// The latest known status (never waits).
     pub fn status(&self) -> EngineStatus {
         self.status.borrow().clone()
@@ -351,8 +492,25 @@ async fn status_loop(engine: Arc<Engine>) {
     }
 }
 
+/// What the orchestrator takes from the app's configuration.
+pub fn orchestrator_config(config: &Config) -> OrchestratorConfig {
+    OrchestratorConfig {
+        breaker: crate::orchestrator::breaker::BreakerSettings {
+            failures_to_open: config.breaker_failures,
+            recovery: config.breaker_recovery,
+        },
+        retry: crate::orchestrator::retry::RetryPolicy {
+            max_attempts: config.task_attempts,
+            ..Default::default()
+        },
+        default_timeout: config.task_timeout,
+        weights: crate::orchestrator::router::Weights::default(),
+        max_delegation_depth: 5,
+    }
+}
+
 /// What the fleet takes from the app's configuration.
-pub fn fleet_config(config: &Config, stats: StatsPreference) -> FleetConfig {
+pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecret) -> FleetConfig {
     FleetConfig {
         endpoint: config.docker_endpoint.clone(),
         docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
@@ -362,6 +520,7 @@ pub fn fleet_config(config: &Config, stats: StatsPreference) -> FleetConfig {
         health_timeout: config.health_timeout,
         concurrency: 20,
         stats,
+        hub_secret,
     }
 }
 
@@ -374,4 +533,11 @@ pub fn ollama_url_for_containers(url: &url::Url) -> String {
         let _ = url.set_host(Some("host.docker.internal"));
     }
     url.as_str().trim_end_matches('/').to_string()
+}
+
+fn outcome_of<T>(result: &Result<T, OrchestratorError>) -> String {
+    match result {
+        Ok(_) => "ok".into(),
+        Err(err) => format!("refused: {err}"),
+    }
 }

@@ -37,6 +37,15 @@ pub enum Code {
     UnknownAgent,
     /// A value out of range; the message names it and the allowed range.
     InvalidRequest,
+    /// No such task (or key).
+    NotFound,
+    /// The request does not fit the current state (e.g. cancelling a
+    /// finished task, a delegation loop).
+    Conflict,
+    /// The caller may not do this.
+    Forbidden,
+    /// No valid credentials.
+    Unauthorized,
 }
 
 /// An error as it crosses a boundary (IPC, later HTTP): a code and a

@@ -13,6 +13,8 @@ pub mod engine;
 pub mod error;
 pub mod fleet;
 pub mod logging;
+pub mod orchestrator;
+pub mod security;
 pub mod status;
 pub mod store;
 

@@ -27,6 +27,59 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT    NOT NULL
     );
     CREATE INDEX agent_events_by_agent ON agent_events (agent_id, at_ms);",
+    // 3: durable tasks (orchestrator). JSON columns hold what is only ever
+    // read whole: payload, route, attempts, result, error, chain.
+    "CREATE TABLE tasks (
+        seq             INTEGER PRIMARY KEY,
+        id              TEXT    NOT NULL UNIQUE,
+        status          TEXT    NOT NULL,
+        priority        INTEGER NOT NULL,
+        capability      TEXT,
+        agent_id        TEXT,
+        task_type       TEXT    NOT NULL,
+        payload         TEXT    NOT NULL,
+        name            TEXT,
+        description     TEXT,
+        idempotency_key TEXT    NOT NULL UNIQUE,
+        created_ms      INTEGER NOT NULL,
+        updated_ms      INTEGER NOT NULL,
+        deadline_ms     INTEGER NOT NULL,
+        not_before_ms   INTEGER NOT NULL DEFAULT 0,
+        finished_ms     INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        max_attempts    INTEGER NOT NULL,
+        assigned_agent  TEXT,
+        assigned_container TEXT,
+        route           TEXT,
+        attempt_log     TEXT    NOT NULL DEFAULT '[]',
+        result          TEXT,
+        error           TEXT,
+        submitted_by    TEXT    NOT NULL,
+        parent_id       TEXT,
+        chain           TEXT    NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX tasks_by_status ON tasks (status, seq);",
+    // 4: API keys (only a hash is kept) and the audit log of control actions.
+    "CREATE TABLE api_keys (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT    NOT NULL,
+        role        TEXT    NOT NULL,
+        prefix      TEXT    NOT NULL,
+        hash        TEXT    NOT NULL UNIQUE,
+        created_ms  INTEGER NOT NULL,
+        created_by  TEXT    NOT NULL,
+        revoked_ms  INTEGER,
+        last_used_ms INTEGER
+    );
+    CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at_ms       INTEGER NOT NULL,
+        actor       TEXT    NOT NULL,
+        action      TEXT    NOT NULL,
+        target      TEXT    NOT NULL,
+        outcome     TEXT    NOT NULL,
+        detail      TEXT    NOT NULL DEFAULT ''
+    );",
 ];
 
 /// The schema version this build writes.

@@ -753,7 +753,11 @@ where
 
 fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
     // As Engine::start builds it, but for the stats source.
-    Fleet::new(sutazai_engine::engine::fleet_config(config, stats))
+    Fleet::new(sutazai_engine::engine::fleet_config(
+        config,
+        stats,
+        sutazai_engine::security::tokens::HubSecret::from_text("bench-fleet-secret-of-32-characters!"),
+    ))
 }
 
 /// One stats source: warm up (the cgroup reader finds each container's

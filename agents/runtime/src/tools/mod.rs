@@ -19,10 +19,14 @@ pub fn input_text(payload: &Value) -> Result<&str, String> {
 
 /// Runs a tool on a task's payload; `Err` names what the payload lacks.
 pub fn run(tool: Tool, payload: &Value) -> Result<Output, String> {
+    if tool == Tool::Echo {
+        return Ok(json_output(payload));
+    }
     let text = input_text(payload)?;
     Ok(match tool {
         Tool::InjectionScan => json_output(&injection::scan(text)),
         Tool::JsonValidate => json_output(&json::validate(text)),
+        Tool::Echo => json_output(payload),
         Tool::CodeCheck => {
             let language = payload.get("language").and_then(Value::as_str);
             let blocks = code::check_all(text, language);

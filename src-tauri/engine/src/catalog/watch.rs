@@ -69,6 +69,11 @@ pub struct CatalogWatch {
 }
 
 impl CatalogWatch {
+    /// A receiver that always holds the current catalog.
+    pub fn receiver(&self) -> watch::Receiver<Arc<Catalog>> {
+        self.current.clone()
+    }
+
     /// Loads `dir` and starts watching it.
     pub fn start(dir: &Path, debounce: Duration) -> Result<CatalogWatch, String> {
         let (current_tx, current) = watch::channel(Arc::new(Catalog::load(dir)));

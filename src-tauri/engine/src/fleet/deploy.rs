@@ -15,7 +15,7 @@ use tracing::{info, instrument, warn};
 
 use super::model::{DeployEvent, DeployReport, DeployStage, FailedAgent, FailurePolicy, FleetEvent, ScaleReport};
 use super::spec::{create_body, instance_name, AgentSpec};
-use super::{docker_reason, image, memory_available_mb, new_token, Fleet, FleetError, Placed, MAX_INSTANCES, NETWORK};
+use super::{docker_reason, image, memory_available_mb, Fleet, FleetError, Placed, MAX_INSTANCES, NETWORK};
 use crate::catalog::{Catalog, Entry};
 
 impl Fleet {
@@ -240,7 +240,7 @@ impl Fleet {
         step(&m.id, DeployStage::Creating, None);
         let toml =
             std::fs::read_to_string(&entry.file).map_err(|e| format!("cannot read {}: {e}", entry.file.display()))?;
-        let token = new_token();
+        let token = self.config.hub_secret.token_for(&name);
         let spec = AgentSpec {
             manifest: m,
             manifest_toml: &toml,

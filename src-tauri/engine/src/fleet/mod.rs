@@ -53,6 +53,9 @@ pub struct FleetConfig {
     pub concurrency: usize,
     /// Where container stats come from.
     pub stats: stats::StatsPreference,
+    /// Derives each container's service token (the hub checks it, and
+    /// presents it when it calls the agent).
+    pub hub_secret: crate::security::tokens::HubSecret,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +94,9 @@ pub struct Fleet {
     /// Resource samples of running containers.
     stats: std::sync::Mutex<stats::Sampler>,
     events: broadcast::Sender<FleetEvent>,
+    /// The running agent containers and their health, republished by every
+    /// watch round; the orchestrator routes from it.
+    endpoints: tokio::sync::watch::Sender<std::sync::Arc<Vec<model::Endpoint>>>,
 }
 
 impl Fleet {
@@ -109,7 +115,13 @@ impl Fleet {
             seen: std::sync::Mutex::new(None),
             stats: std::sync::Mutex::new(stats::Sampler::default()),
             events: broadcast::channel(512).0,
+            endpoints: tokio::sync::watch::channel(std::sync::Arc::new(Vec::new())).0,
         }
+    }
+
+    /// Where the running agent containers take tasks, kept current by the watch.
+    pub fn endpoints(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<Vec<model::Endpoint>>> {
+        self.endpoints.subscribe()
     }
 
     /// Every lifecycle change: deploys, actions, restarts, verdicts.
@@ -289,15 +301,6 @@ fn docker_reason(err: &bollard::errors::Error) -> String {
         bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
         other => other.to_string(),
     }
-}
-
-/// A random bearer token for one agent container.
-fn new_token() -> String {
-    let mut bytes = [0u8; 16];
-    if let Ok(mut urandom) = std::fs::File::open("/dev/urandom") {
-        let _ = std::io::Read::read_exact(&mut urandom, &mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `MemAvailable` of this host in MB (0 when unknown).

@@ -273,3 +273,15 @@ pub enum AgentAction {
     Restart,
     Remove,
 }
+
+/// Where one running agent container takes tasks, as the watch last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub agent_id: String,
+    /// The container's name: `sutazai-ag-010`, `sutazai-ag-010-2`.
+    pub container: String,
+    /// Its port published on 127.0.0.1.
+    pub port: u16,
+    /// Its last `/health` poll succeeded (or none has failed yet).
+    pub healthy: bool,
+}

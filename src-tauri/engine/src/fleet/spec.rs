@@ -51,6 +51,39 @@ pub fn instance_name(agent_id: &str, instance: u32) -> String {
     }
 }
 
+/// The agent a canonical container name belongs to: `sutazai-ag-017-2` → `AG-017`.
+pub fn agent_of_container(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("sutazai-")?;
+    let (prefix, tail) = rest.split_once('-')?;
+    let number: String = tail.chars().take_while(char::is_ascii_digit).collect();
+    let after = &tail[number.len()..];
+    let valid_tail = after.is_empty()
+        || after
+            .strip_prefix('-')
+            .is_some_and(|n| n.parse::<u32>().is_ok_and(|n| n >= 2));
+    (!prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_lowercase()) && !number.is_empty() && valid_tail)
+        .then(|| format!("{}-{number}", prefix.to_ascii_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn container_names_give_their_agent() {
+        use super::{agent_of_container, instance_name};
+        assert_eq!(
+            agent_of_container(&instance_name("AG-017", 1)).as_deref(),
+            Some("AG-017")
+        );
+        assert_eq!(
+            agent_of_container(&instance_name("AG-017", 3)).as_deref(),
+            Some("AG-017")
+        );
+        assert_eq!(agent_of_container("sutazai-ag-017-x"), None);
+        assert_eq!(agent_of_container("other-ag-017"), None);
+        assert_eq!(agent_of_container("sutazai-ag-"), None);
+    }
+}
+
 /// The create body for the agent's container.
 pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
     let m = spec.manifest;

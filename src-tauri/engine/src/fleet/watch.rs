@@ -18,7 +18,7 @@ use tracing::{info, warn};
 
 use super::heal::{Decision, Healing};
 use super::image::LABEL_APP;
-use super::model::FleetEvent;
+use super::model::{Endpoint, FleetEvent};
 use super::{lock, Containers, Fleet, FleetError, Placed};
 
 /// How often the watch lists every container even when events flow.
@@ -234,9 +234,38 @@ impl Fleet {
                 }
             }
         }
+        self.publish_endpoints(&containers);
         let docker = &docker;
         futures::future::join_all(trouble.into_iter().map(|(p, trouble)| self.heal(docker, p, trouble))).await;
         Ok(())
+    }
+
+    /// Tells the orchestrator which containers run, where and how healthy.
+    fn publish_endpoints(&self, containers: &Containers) {
+        let endpoints: Vec<Endpoint> = {
+            let state = lock(&self.healing);
+            containers
+                .all()
+                .filter(|p| p.running())
+                .filter_map(|p| {
+                    let port = first_loopback_port(p)?;
+                    let failing = state.by_name.get(&p.name).map_or(0, |w| w.failing);
+                    Some(Endpoint {
+                        agent_id: p.agent_id.clone(),
+                        container: p.name.clone(),
+                        port,
+                        healthy: failing == 0,
+                    })
+                })
+                .collect()
+        };
+        self.endpoints.send_if_modified(|current| {
+            if **current == endpoints {
+                return false;
+            }
+            *current = std::sync::Arc::new(endpoints);
+            true
+        });
     }
 
     /// The containers that should run; on the first round, whatever runs.

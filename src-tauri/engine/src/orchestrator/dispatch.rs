@@ -1,0 +1,166 @@
+//! One call to an agent: `POST /task` on its port on 127.0.0.1 with its
+//! service token, within the task's remaining time; and what the answer
+//! means for the task (done, retry elsewhere, give up) and for the agent's
+//! breaker.
+
+use std::time::Duration;
+
+use sutazai_protocol::wire::{ErrorReply, TaskOutcome, TaskRequest, TaskResult};
+use sutazai_protocol::ErrorCode;
+
+use super::model::TaskFailure;
+
+/// What came back from one call.
+#[derive(Debug)]
+pub enum Reply {
+    /// The agent ran the task (it may still have failed it).
+    Done(Box<TaskResult>),
+    /// The agent refused to take it (4xx or 503 with an error body).
+    Refused {
+        status: u16,
+        error: sutazai_protocol::wire::TaskError,
+    },
+    /// No usable answer: connection refused or reset, a 5xx, a body that
+    /// is not the protocol.
+    Broken(String),
+    /// No answer within the time the task had left.
+    TimedOut(Duration),
+}
+
+pub async fn call(http: &reqwest::Client, port: u16, token: &str, request: &TaskRequest, timeout: Duration) -> Reply {
+    let url = format!("http://127.0.0.1:{port}/task");
+    let sent = http
+        .post(&url)
+        .bearer_auth(token)
+        .json(request)
+        .timeout(timeout)
+        .send()
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
+        Err(err) => return Reply::Broken(format!("{url}: {}", chain(&err))),
+    };
+    let status = response.status();
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
+        Err(err) => return Reply::Broken(format!("{url}: reading the answer: {}", chain(&err))),
+    };
+    if status.is_success() {
+        return match serde_json::from_slice::<TaskResult>(&body) {
+            Ok(result) => Reply::Done(Box::new(result)),
+            Err(err) => Reply::Broken(format!(
+                "{url} answered {status} with a body that is not a task result: {err}"
+            )),
+        };
+    }
+    match serde_json::from_slice::<ErrorReply>(&body) {
+        Ok(reply) if status.is_client_error() || status.as_u16() == 503 => Reply::Refused {
+            status: status.as_u16(),
+            error: reply.error,
+        },
+        _ => Reply::Broken(format!(
+            "{url} answered {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        )),
+    }
+}
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// What a reply means.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Succeeded(serde_json::Value),
+    /// Try again, on this or another agent, unless the budget is spent.
+    Retry {
+        failure: TaskFailure,
+        /// The agent itself failed (counts against its breaker).
+        agent_fault: bool,
+        /// Whether this try counts against the task's attempts (a busy agent's
+        /// refusal does not).
+        counts: bool,
+    },
+    /// No retry can help.
+    Failed(TaskFailure),
+}
+
+fn failure(code: &str, message: impl Into<String>) -> TaskFailure {
+    TaskFailure {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{code:?}"))
+}
+
+pub fn judge(reply: Reply) -> Verdict {
+    match reply {
+        Reply::Done(result) => match result.outcome {
+            TaskOutcome::Succeeded { output } => {
+                Verdict::Succeeded(serde_json::to_value(output).unwrap_or(serde_json::Value::Null))
+            }
+            TaskOutcome::Failed { error } => {
+                let f = failure(&code_name(error.code), error.message);
+                match error.code {
+                    // Another try (maybe with another agent) may well succeed.
+                    ErrorCode::LlmTimeout
+                    | ErrorCode::LlmBadStream
+                    | ErrorCode::LlmUnreachable
+                    | ErrorCode::LlmError
+                    | ErrorCode::OutputInvalid => Verdict::Retry {
+                        failure: f,
+                        agent_fault: false,
+                        counts: true,
+                    },
+                    _ => Verdict::Failed(f),
+                }
+            }
+        },
+        Reply::Refused { status, error } => {
+            let f = failure(&code_name(error.code), format!("{} ({status})", error.message));
+            match error.code {
+                ErrorCode::Busy | ErrorCode::Draining => Verdict::Retry {
+                    failure: f,
+                    agent_fault: false,
+                    counts: false,
+                },
+                // The agent does not know its own token: misconfigured.
+                ErrorCode::Unauthorized => Verdict::Retry {
+                    failure: f,
+                    agent_fault: true,
+                    counts: true,
+                },
+                _ => Verdict::Failed(f),
+            }
+        }
+        Reply::Broken(message) => Verdict::Retry {
+            failure: failure("unreachable", message),
+            agent_fault: true,
+            counts: true,
+        },
+        Reply::TimedOut(after) => Verdict::Retry {
+            failure: failure(
+                "timeout",
+                format!("the agent did not answer within {} ms", after.as_millis()),
+            ),
+            agent_fault: true,
+            counts: true,
+        },
+    }
+}

@@ -1,0 +1,331 @@
+//! The tasks table. Writes are grouped: whatever writes are waiting go to
+//! the store's one writer as one transaction (each in its own savepoint, so
+//! one failure spoils only itself). A caller that must not go on before its
+//! write is durable (a submission being acknowledged) awaits it; state
+//! changes that a crash may lose safely (the task is then re-queued, which
+//! at-least-once allows) are sent without waiting.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use super::model::{Attempt, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus, TaskSummary};
+use super::router::RouteDecision;
+use crate::store::{Store, StoreError};
+
+type Write = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
+
+/// At most this many writes go into one transaction.
+const BATCH: usize = 1024;
+
+#[derive(Clone)]
+pub struct Journal {
+    store: Store,
+    writes: mpsc::UnboundedSender<(Write, Option<oneshot::Sender<Result<(), String>>>)>,
+}
+
+/// The columns `Task` is read from, in `task_from_row`'s order.
+const TASK_COLUMNS: &str = "id, status, priority, capability, agent_id, task_type, payload, name, description, \
+     idempotency_key, created_ms, updated_ms, deadline_ms, finished_ms, attempts, max_attempts, \
+     assigned_agent, assigned_container, route, attempt_log, result, error, submitted_by, parent_id, chain, \
+     not_before_ms, seq";
+
+/// A task with the fields only the dispatcher needs.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub task: Task,
+    pub not_before_ms: i64,
+    pub seq: i64,
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let status: String = r.get(1)?;
+    let payload: String = r.get(6)?;
+    Ok(Stored {
+        task: Task {
+            id: r.get(0)?,
+            status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Failed),
+            priority: r.get(2)?,
+            capability: r.get(3)?,
+            agent_id: r.get(4)?,
+            task_type: r.get(5)?,
+            payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+            name: r.get(7)?,
+            description: r.get(8)?,
+            idempotency_key: r.get(9)?,
+            created_ms: r.get(10)?,
+            updated_ms: r.get(11)?,
+            deadline_ms: r.get(12)?,
+            finished_ms: r.get(13)?,
+            attempts: r.get(14)?,
+            max_attempts: r.get(15)?,
+            assigned_agent: r.get(16)?,
+            assigned_container: r.get(17)?,
+            route: json_col::<RouteDecision>(r.get(18)?),
+            attempt_log: json_col::<Vec<Attempt>>(r.get(19)?).unwrap_or_default(),
+            result: json_col::<Value>(r.get(20)?),
+            error: json_col::<TaskFailure>(r.get(21)?),
+            submitted_by: r.get(22)?,
+            parent_id: r.get(23)?,
+            delegation_chain: json_col::<Vec<String>>(r.get(24)?).unwrap_or_default(),
+        },
+        not_before_ms: r.get(25)?,
+        seq: r.get(26)?,
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+impl Journal {
+    /// Starts the group-commit writer; it ends when the last handle is dropped.
+    pub fn start(store: Store) -> Journal {
+        let (writes, mut inbox) = mpsc::unbounded_channel::<(Write, Option<oneshot::Sender<Result<(), String>>>)>();
+        let writer = store.clone();
+        tokio::spawn(async move {
+            while let Some(first) = inbox.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match inbox.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (jobs, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
+                let outcome = writer
+                    .call(move |conn| {
+                        let tx = conn.unchecked_transaction()?;
+                        let mut results = Vec::with_capacity(jobs.len());
+                        for job in jobs {
+                            tx.execute_batch("SAVEPOINT w")?;
+                            match job(&tx) {
+                                Ok(()) => {
+                                    tx.execute_batch("RELEASE w")?;
+                                    results.push(Ok(()));
+                                }
+                                Err(err) => {
+                                    tx.execute_batch("ROLLBACK TO w; RELEASE w")?;
+                                    results.push(Err(err.to_string()));
+                                }
+                            }
+                        }
+                        tx.commit()?;
+                        Ok(results)
+                    })
+                    .await;
+                match outcome {
+                    Ok(results) => {
+                        for (reply, result) in replies.into_iter().zip(results) {
+                            if let Some(reply) = reply {
+                                let _ = reply.send(result);
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(cause = %err, "cannot write tasks");
+                        for reply in replies.into_iter().flatten() {
+                            let _ = reply.send(Err(err.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Journal { store, writes }
+    }
+
+    /// Queues a write without waiting for it.
+    fn send(&self, write: Write) {
+        let _ = self.writes.send((write, None));
+    }
+
+    /// Writes and waits until the write is committed.
+    async fn commit(&self, write: Write) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writes.send((write, Some(reply))).map_err(|_| StoreError::Closed)?;
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(message.into()))),
+            Err(_) => Err(StoreError::Closed),
+        }
+    }
+
+    /// Inserts a new task, committed before this returns. When a task with
+    /// the same idempotency key exists, nothing is written and that task is
+    /// returned instead (`Ok(Err(existing))`).
+    pub async fn insert(&self, task: &Task) -> Result<Result<i64, Box<Stored>>, StoreError> {
+        let key = task.idempotency_key.clone();
+        let existing = self
+            .store
+            .call(move |conn| {
+                conn.query_row(
+                    &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE idempotency_key = ?1"),
+                    [&key],
+                    task_from_row,
+                )
+                .optional()
+            })
+            .await?;
+        if let Some(existing) = existing {
+            return Ok(Err(Box::new(existing)));
+        }
+        let t = task.clone();
+        let (seq_tx, seq_rx) = oneshot::channel();
+        self.commit(Box::new(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
+                 idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                t.id,
+                t.status.as_str(),
+                t.priority,
+                t.capability,
+                t.agent_id,
+                t.task_type,
+                to_json(&t.payload),
+                t.name,
+                t.description,
+                t.idempotency_key,
+                t.created_ms,
+                t.updated_ms,
+                t.deadline_ms,
+                t.max_attempts,
+                t.submitted_by,
+                t.parent_id,
+                to_json(&t.delegation_chain),
+            ])?;
+            let _ = seq_tx.send(conn.last_insert_rowid());
+            Ok(())
+        }))
+        .await?;
+        Ok(Ok(seq_rx.await.unwrap_or(0)))
+    }
+
+    /// Records a task's state: status, assignment, route, attempts, result,
+    /// error and retry time, as they are in `task` now. `wait` commits before
+    /// returning.
+    pub async fn save(&self, task: &Task, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
+        let t = task.clone();
+        let write: Write = Box::new(move |conn| {
+            conn.prepare_cached(
+                "UPDATE tasks SET status = ?2, updated_ms = ?3, finished_ms = ?4, attempts = ?5, max_attempts = ?6, \
+                 assigned_agent = ?7, assigned_container = ?8, route = ?9, attempt_log = ?10, result = ?11, \
+                 error = ?12, not_before_ms = ?13, deadline_ms = ?14 WHERE id = ?1",
+            )?
+            .execute(params![
+                t.id,
+                t.status.as_str(),
+                t.updated_ms,
+                t.finished_ms,
+                t.attempts,
+                t.max_attempts,
+                t.assigned_agent,
+                t.assigned_container,
+                t.route.as_ref().map(to_json),
+                to_json(&t.attempt_log),
+                t.result.as_ref().map(to_json),
+                t.error.as_ref().map(to_json),
+                not_before_ms,
+                t.deadline_ms,
+            ])?;
+            Ok(())
+        });
+        if wait {
+            self.commit(write).await
+        } else {
+            self.send(write);
+            Ok(())
+        }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Task>, StoreError> {
+        let id = id.to_string();
+        self.store
+            .call(move |conn| {
+                conn.query_row(
+                    &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
+                    [&id],
+                    task_from_row,
+                )
+                .optional()
+            })
+            .await
+            .map(|found| found.map(|s| s.task))
+    }
+
+    /// Tasks that were queued, dispatched or running when the app last
+    /// stopped, oldest first.
+    pub async fn unfinished(&self) -> Result<Vec<Stored>, StoreError> {
+        self.store
+            .call(|conn| {
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {TASK_COLUMNS} FROM tasks WHERE status IN ('queued', 'dispatched', 'running') ORDER BY seq"
+                ))?;
+                let rows = stmt.query_map([], task_from_row)?;
+                rows.collect()
+            })
+            .await
+    }
+
+    /// One page of tasks, newest first, with the totals.
+    pub async fn list(&self, query: TaskQuery) -> Result<TaskPage, StoreError> {
+        self.store
+            .call(move |conn| {
+                let mut clauses: Vec<String> = Vec::new();
+                let mut args: Vec<String> = Vec::new();
+                if let Some(statuses) = query.status.as_ref().filter(|s| !s.is_empty()) {
+                    let marks: Vec<String> = statuses
+                        .iter()
+                        .map(|s| {
+                            args.push(s.as_str().to_string());
+                            format!("?{}", args.len())
+                        })
+                        .collect();
+                    clauses.push(format!("status IN ({})", marks.join(", ")));
+                }
+                if let Some(capability) = &query.capability {
+                    args.push(capability.clone());
+                    clauses.push(format!("capability = ?{}", args.len()));
+                }
+                if let Some(agent) = &query.agent_id {
+                    args.push(agent.clone());
+                    clauses.push(format!("(assigned_agent = ?{0} OR agent_id = ?{0})", args.len()));
+                }
+                let filter = if clauses.is_empty() {
+                    String::new()
+                } else {
+                    format!("WHERE {}", clauses.join(" AND "))
+                };
+                let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+                let offset = query.offset.unwrap_or(0);
+                let total: u32 = conn.query_row(
+                    &format!("SELECT COUNT(*) FROM tasks {filter}"),
+                    rusqlite::params_from_iter(args.iter()),
+                    |r| r.get(0),
+                )?;
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {TASK_COLUMNS} FROM tasks {filter} ORDER BY seq DESC LIMIT {limit} OFFSET {offset}"
+                ))?;
+                let tasks = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), task_from_row)?
+                    .map(|row| row.map(|s| TaskSummary::from(&s.task)))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let mut counts_stmt = conn.prepare("SELECT status, COUNT(*) FROM tasks GROUP BY status")?;
+                let counts = counts_stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
+                    .filter_map(|row| {
+                        row.ok()
+                            .and_then(|(s, count)| TaskStatus::parse(&s).map(|status| StatusCount { status, count }))
+                    })
+                    .collect();
+                Ok(TaskPage { tasks, total, counts })
+            })
+            .await
+    }
+}
