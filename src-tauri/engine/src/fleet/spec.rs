@@ -65,25 +65,6 @@ pub fn agent_of_container(name: &str) -> Option<String> {
         .then(|| format!("{}-{number}", prefix.to_ascii_uppercase()))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn container_names_give_their_agent() {
-        use super::{agent_of_container, instance_name};
-        assert_eq!(
-            agent_of_container(&instance_name("AG-017", 1)).as_deref(),
-            Some("AG-017")
-        );
-        assert_eq!(
-            agent_of_container(&instance_name("AG-017", 3)).as_deref(),
-            Some("AG-017")
-        );
-        assert_eq!(agent_of_container("sutazai-ag-017-x"), None);
-        assert_eq!(agent_of_container("other-ag-017"), None);
-        assert_eq!(agent_of_container("sutazai-ag-"), None);
-    }
-}
-
 /// The create body for the agent's container.
 pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
     let m = spec.manifest;
@@ -141,5 +122,24 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         exposed_ports: Some(vec![port]),
         host_config: Some(host_config),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn container_names_give_their_agent() {
+        use super::{agent_of_container, instance_name};
+        assert_eq!(
+            agent_of_container(&instance_name("AG-017", 1)).as_deref(),
+            Some("AG-017")
+        );
+        assert_eq!(
+            agent_of_container(&instance_name("AG-017", 3)).as_deref(),
+            Some("AG-017")
+        );
+        assert_eq!(agent_of_container("sutazai-ag-017-x"), None);
+        assert_eq!(agent_of_container("other-ag-017"), None);
+        assert_eq!(agent_of_container("sutazai-ag-"), None);
     }
 }

@@ -14,6 +14,8 @@ use super::router::RouteDecision;
 use crate::store::{Store, StoreError};
 
 type Write = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
+/// Where a waiting writer hears how its write ended.
+type Reply = oneshot::Sender<Result<(), String>>;
 
 /// At most this many writes go into one transaction.
 const BATCH: usize = 1024;
@@ -21,7 +23,7 @@ const BATCH: usize = 1024;
 #[derive(Clone)]
 pub struct Journal {
     store: Store,
-    writes: mpsc::UnboundedSender<(Write, Option<oneshot::Sender<Result<(), String>>>)>,
+    writes: mpsc::UnboundedSender<(Write, Option<Reply>)>,
 }
 
 /// The columns `Task` is read from, in `task_from_row`'s order.
@@ -85,7 +87,7 @@ fn to_json(value: &impl serde::Serialize) -> String {
 impl Journal {
     /// Starts the group-commit writer; it ends when the last handle is dropped.
     pub fn start(store: Store) -> Journal {
-        let (writes, mut inbox) = mpsc::unbounded_channel::<(Write, Option<oneshot::Sender<Result<(), String>>>)>();
+        let (writes, mut inbox) = mpsc::unbounded_channel::<(Write, Option<Reply>)>();
         let writer = store.clone();
         tokio::spawn(async move {
             while let Some(first) = inbox.recv().await {
