@@ -160,24 +160,17 @@ impl Journal {
     /// the same idempotency key exists, nothing is written and that task is
     /// returned instead (`Ok(Err(existing))`).
     pub async fn insert(&self, task: &Task) -> Result<Result<i64, Box<Stored>>, StoreError> {
-        let key = task.idempotency_key.clone();
-        let existing = self
-            .store
-            .call(move |conn| {
-                conn.query_row(
-                    &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE idempotency_key = ?1"),
-                    [&key],
-                    task_from_row,
-                )
-                .optional()
-            })
-            .await?;
-        if let Some(existing) = existing {
-            return Ok(Err(Box::new(existing)));
-        }
         let t = task.clone();
         let (seq_tx, seq_rx) = oneshot::channel();
         self.commit(Box::new(move |conn| {
+            let existing = conn
+                .prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE idempotency_key = ?1"))?
+                .query_row([&t.idempotency_key], task_from_row)
+                .optional()?;
+            if let Some(existing) = existing {
+                let _ = seq_tx.send(Err(Box::new(existing)));
+                return Ok(());
+            }
             conn.prepare_cached(
                 "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
                  idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain) \
@@ -202,11 +195,11 @@ impl Journal {
                 t.parent_id,
                 to_json(&t.delegation_chain),
             ])?;
-            let _ = seq_tx.send(conn.last_insert_rowid());
+            let _ = seq_tx.send(Ok(conn.last_insert_rowid()));
             Ok(())
         }))
         .await?;
-        Ok(Ok(seq_rx.await.unwrap_or(0)))
+        seq_rx.await.map_err(|_| StoreError::Closed)
     }
 
     /// Records a task's state: status, assignment, route, attempts, result,

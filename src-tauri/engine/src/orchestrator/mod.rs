@@ -460,10 +460,19 @@ impl Orchestrator {
     /// Waits until the task has ended, at most `timeout`; the task as it is then.
     pub async fn wait(&self, id: &str, timeout: Duration) -> Result<Task, OrchestratorError> {
         let (tx, rx) = oneshot::channel();
-        lock(&self.state).waiters.entry(id.to_string()).or_default().push(tx);
-        let task = self.get(id).await?;
-        if task.status.is_final() {
-            return Ok(task);
+        let pending = {
+            let mut state = lock(&self.state);
+            state.waiters.entry(id.to_string()).or_default().push(tx);
+            state.waiting.contains_key(id) || state.running.contains_key(id)
+        };
+        // A task held in memory has not ended (its end is announced to the
+        // waiters); otherwise the table says.
+        if !pending {
+            let found = self.get(id).await;
+            if found.as_ref().map_or(true, |task| task.status.is_final()) {
+                lock(&self.state).waiters.remove(id);
+                return found;
+            }
         }
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(task)) => Ok(task),
