@@ -705,7 +705,43 @@ impl Orchestrator {
             finished_ms: None,
             outcome: None,
         });
-        let _ = self.journal.save(&task, 0, false).await;
+        // Committed before the call: after a crash the table must show every
+        // attempt that may have reached an agent, so a second run of the task
+        // is always visible as a retry.
+        if let Err(err) = self.journal.save(&task, 0, true).await {
+            warn!(task = %task.id, cause = %err, "cannot record the dispatch; not sending it");
+            task.attempts -= 1;
+            task.attempt_log.pop();
+            task.status = TaskStatus::Queued;
+            let now_ms = self.clock.now_ms();
+            let mut state = lock(&self.state);
+            state.running.remove(&task.id);
+            state.roster.end(
+                &endpoint.container,
+                CallEnd {
+                    agent_ok: None,
+                    task_ok: false,
+                    latency_ms: 0.0,
+                },
+                Instant::now(),
+            );
+            let target = target_of(&task);
+            let ticket = Ticket {
+                id: task.id.clone(),
+                priority: task.priority,
+                seq,
+            };
+            state.queue.push(target, ticket, now_ms + 500, now_ms);
+            state.waiting.insert(
+                task.id.clone(),
+                Waiting {
+                    task,
+                    seq,
+                    avoid: Vec::new(),
+                },
+            );
+            return;
+        }
         task.status = TaskStatus::Running;
         let _ = self.journal.save(&task, 0, false).await;
         self.emit(&task);
