@@ -1,0 +1,343 @@
+//! The dispatcher: serves the queue's lanes in turn, routes each lane's
+//! next task, makes the attempt at the chosen agent, and settles what
+//! follows (done, retry with backoff elsewhere, dead, cancelled).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sutazai_protocol::wire::TaskRequest;
+use sutazai_protocol::PROTOCOL_VERSION;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::dispatch::{self, Verdict};
+use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
+use super::roster::CallEnd;
+use super::router::{self, RouteDecision};
+use super::{lock, Orchestrator};
+use crate::fleet::model::Endpoint;
+
+impl Orchestrator {
+    /// Serves the queue until `cancel`.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let mut endpoints = self.endpoints.clone();
+        loop {
+            let next_due = self.dispatch_ready();
+            let pause = next_due
+                .map(|at| Duration::from_millis((at - self.clock.now_ms()).clamp(1, 250) as u64))
+                .unwrap_or(Duration::from_millis(250));
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = endpoints.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+        let running: Vec<CancellationToken> = lock(&self.state).running.values().cloned().collect();
+        debug!(in_flight = running.len(), "orchestrator stopping");
+    }
+
+    /// Routes every task that can go now; the time the next retry is due.
+    fn dispatch_ready(self: &Arc<Self>) -> Option<i64> {
+        let now_ms = self.clock.now_ms();
+        let now = Instant::now();
+        let endpoints = self.endpoints.borrow().clone();
+        let catalog = (self.catalog)();
+        let mut expired: Vec<(Task, TaskFailure)> = Vec::new();
+        let mut launches: Vec<(Task, i64, Endpoint, RouteDecision)> = Vec::new();
+        let next_due = {
+            let mut guard = lock(&self.state);
+            let state = &mut *guard;
+            let next_due = state.queue.wake(now_ms);
+            if now_ms - state.swept_ms >= 250 {
+                state.swept_ms = now_ms;
+                let late: Vec<String> = state
+                    .waiting
+                    .iter()
+                    .filter(|(_, w)| w.task.deadline_ms <= now_ms)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in late {
+                    if state.queue.remove(&id) {
+                        if let Some(w) = state.waiting.remove(&id) {
+                            let message = format!(
+                                "the deadline passed while the task waited for an agent ({} attempts made)",
+                                w.task.attempts
+                            );
+                            let failure = TaskFailure {
+                                code: "deadline_exceeded".into(),
+                                message: w
+                                    .task
+                                    .error
+                                    .as_ref()
+                                    .map_or(message.clone(), |e| format!("{message}; last error: {}", e.message)),
+                            };
+                            expired.push((w.task, failure));
+                        }
+                    }
+                }
+            }
+            let mut progress = true;
+            while progress {
+                progress = false;
+                for target in state.queue.targets() {
+                    let Some(ticket) = state.queue.peek(&target) else {
+                        continue;
+                    };
+                    let Some(waiting) = state.waiting.get(&ticket.id) else {
+                        state.queue.pop(&target);
+                        continue;
+                    };
+                    let mut contenders = state.roster.contenders(&endpoints, &catalog, &target, now);
+                    contenders.retain(|c| !waiting.task.delegation_chain.contains(&c.agent_id));
+                    if contenders.iter().any(|c| !waiting.avoid.contains(&c.container)) {
+                        contenders.retain(|c| !waiting.avoid.contains(&c.container));
+                    }
+                    let decision = router::route(&contenders, &self.config.weights);
+                    let Some(chosen) = decision.chosen.map(|i| i as usize) else {
+                        continue;
+                    };
+                    let container = contenders[chosen].container.clone();
+                    let Some(endpoint) = endpoints.iter().find(|e| e.container == container).cloned() else {
+                        continue;
+                    };
+                    if !state.roster.begin(&container, now) {
+                        continue;
+                    }
+                    state.queue.pop(&target);
+                    let Some(waiting) = state.waiting.remove(&ticket.id) else {
+                        continue;
+                    };
+                    state.running.insert(ticket.id.clone(), CancellationToken::new());
+                    launches.push((waiting.task, waiting.seq, endpoint, decision));
+                    progress = true;
+                }
+            }
+            next_due
+        };
+        for (mut task, failure) in expired {
+            task.status = TaskStatus::Failed;
+            task.updated_ms = now_ms;
+            task.finished_ms = Some(now_ms);
+            task.error = Some(failure);
+            self.finish(task);
+        }
+        for (task, seq, endpoint, decision) in launches {
+            let this = Arc::clone(self);
+            tokio::spawn(async move { this.attempt(task, seq, endpoint, decision).await });
+        }
+        next_due
+    }
+
+    /// One attempt of a task at the chosen container, and what follows it.
+    async fn attempt(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint, decision: RouteDecision) {
+        let started_ms = self.clock.now_ms();
+        let score = decision
+            .chosen
+            .and_then(|i| decision.candidates.get(i as usize))
+            .and_then(|c| c.score);
+        task.attempts += 1;
+        task.status = TaskStatus::Dispatched;
+        task.updated_ms = started_ms;
+        task.assigned_agent = Some(endpoint.agent_id.clone());
+        task.assigned_container = Some(endpoint.container.clone());
+        task.route = Some(decision);
+        task.attempt_log.push(Attempt {
+            number: task.attempts,
+            agent_id: endpoint.agent_id.clone(),
+            container: endpoint.container.clone(),
+            score,
+            started_ms,
+            finished_ms: None,
+            outcome: None,
+        });
+        // Committed before the call: after a crash the table must show every
+        // attempt that may have reached an agent, so a second run of the task
+        // is always visible as a retry.
+        if let Err(err) = self.journal.save(&task, 0, true).await {
+            warn!(task = %task.id, cause = %err, "cannot record the dispatch; not sending it");
+            task.attempts -= 1;
+            task.attempt_log.pop();
+            task.status = TaskStatus::Queued;
+            let now_ms = self.clock.now_ms();
+            let mut state = lock(&self.state);
+            state.running.remove(&task.id);
+            state.roster.end(
+                &endpoint.container,
+                CallEnd {
+                    agent_ok: None,
+                    task_ok: false,
+                    latency_ms: 0.0,
+                },
+                Instant::now(),
+            );
+            state.enqueue(task, seq, now_ms + 500, now_ms, Vec::new());
+            return;
+        }
+        task.status = TaskStatus::Running;
+        let _ = self.journal.save(&task, 0, false).await;
+        self.emit(&task);
+
+        let switch = lock(&self.state).running.get(&task.id).cloned().unwrap_or_default();
+        let request = TaskRequest {
+            protocol: PROTOCOL_VERSION,
+            task_id: task.id.clone(),
+            task_type: task.task_type.clone(),
+            payload: task.payload.clone(),
+            deadline_ms: Some(task.deadline_ms),
+            idempotency_key: Some(task.idempotency_key.clone()),
+            trace_id: None,
+        };
+        let left = Duration::from_millis((task.deadline_ms - started_ms).max(1) as u64);
+        let token = self.secret.token_for(&endpoint.container);
+        let began = Instant::now();
+        let reply = tokio::select! {
+            _ = switch.cancelled() => None,
+            reply = dispatch::call(&self.http, endpoint.port, &token, &request, left) => Some(reply),
+        };
+        let latency_ms = began.elapsed().as_secs_f64() * 1000.0;
+        let now_ms = self.clock.now_ms();
+        let now = Instant::now();
+        task.updated_ms = now_ms;
+        let outcome;
+        let mut requeue_at = None;
+        match reply.map(dispatch::judge) {
+            None => {
+                lock(&self.state).roster.end(
+                    &endpoint.container,
+                    CallEnd {
+                        agent_ok: None,
+                        task_ok: false,
+                        latency_ms,
+                    },
+                    now,
+                );
+                outcome = AttemptOutcome::Cancelled;
+                task.status = TaskStatus::Cancelled;
+                task.error = Some(TaskFailure {
+                    code: "cancelled".into(),
+                    message: format!("cancelled while {} ran it", endpoint.agent_id),
+                });
+            }
+            Some(Verdict::Succeeded(output)) => {
+                self.end_call(&endpoint, true, true, latency_ms, now);
+                outcome = AttemptOutcome::Succeeded;
+                task.status = TaskStatus::Succeeded;
+                task.result = Some(output);
+                task.error = None;
+            }
+            Some(Verdict::Failed(failure)) => {
+                self.end_call(&endpoint, true, false, latency_ms, now);
+                outcome = AttemptOutcome::Failed {
+                    failure: failure.clone(),
+                    retried: false,
+                };
+                task.status = TaskStatus::Failed;
+                task.error = Some(failure);
+            }
+            Some(Verdict::Retry {
+                failure,
+                agent_fault,
+                counts,
+            }) => {
+                self.end_call(&endpoint, !agent_fault, false, latency_ms, now);
+                if !counts {
+                    task.attempts -= 1;
+                }
+                let past_deadline = now_ms >= task.deadline_ms;
+                let another = self.config.retry.allows_another(task.attempts);
+                outcome = AttemptOutcome::Failed {
+                    failure: failure.clone(),
+                    retried: !past_deadline && another,
+                };
+                if past_deadline {
+                    task.status = TaskStatus::Failed;
+                    task.error = Some(TaskFailure {
+                        code: "deadline_exceeded".into(),
+                        message: format!("the deadline passed; last error: {}", failure.message),
+                    });
+                } else if !another {
+                    task.status = TaskStatus::Dead;
+                    task.error = Some(TaskFailure {
+                        code: failure.code.clone(),
+                        message: format!("gave up after {} attempts; last: {}", task.attempts, failure.message),
+                    });
+                } else {
+                    task.status = TaskStatus::Queued;
+                    task.error = Some(failure);
+                    let delay = if counts {
+                        let unit = self.jitter_unit();
+                        self.config.retry.delay(task.attempts, unit)
+                    } else {
+                        Duration::from_millis(20)
+                    };
+                    requeue_at = Some((now_ms + delay.as_millis() as i64, agent_fault));
+                }
+            }
+        }
+        if let Some(last) = task.attempt_log.last_mut() {
+            last.finished_ms = Some(now_ms);
+            last.outcome = Some(outcome);
+        }
+        lock(&self.state).running.remove(&task.id);
+        match requeue_at {
+            Some((at, agent_fault)) => {
+                let _ = self.journal.save(&task, at, false).await;
+                self.emit(&task);
+                let avoid = if agent_fault {
+                    vec![endpoint.container.clone()]
+                } else {
+                    Vec::new()
+                };
+                lock(&self.state).enqueue(task, seq, at, now_ms, avoid);
+            }
+            None => {
+                task.finished_ms = Some(now_ms);
+                self.finish(task);
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    fn end_call(&self, endpoint: &Endpoint, agent_ok: bool, task_ok: bool, latency_ms: f64, now: Instant) {
+        lock(&self.state).roster.end(
+            &endpoint.container,
+            CallEnd {
+                agent_ok: Some(agent_ok),
+                task_ok,
+                latency_ms,
+            },
+            now,
+        );
+    }
+
+    /// Persists a task's final state, then tells whoever waits.
+    fn finish(self: &Arc<Self>, task: Task) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(err) = this.journal.save(&task, 0, true).await {
+                warn!(task = %task.id, cause = %err, "cannot record a finished task");
+            }
+            this.finished(&task);
+        });
+    }
+
+    pub(super) fn finished(&self, task: &Task) {
+        let waiters = lock(&self.state).waiters.remove(&task.id).unwrap_or_default();
+        for waiter in waiters {
+            let _ = waiter.send(task.clone());
+        }
+        self.emit(task);
+    }
+
+    /// A number in [0, 1) for retry jitter (xorshift; quality is not the point).
+    fn jitter_unit(&self) -> f64 {
+        let mut state = lock(&self.state);
+        let mut x = state.jitter;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        state.jitter = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

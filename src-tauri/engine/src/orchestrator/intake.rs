@@ -1,0 +1,308 @@
+//! What comes in: new tasks (checked, stored, queued), sub-tasks an agent
+//! delegates (the chain rules), cancel and re-queue, and the tasks the last
+//! run left unfinished.
+
+use std::time::Duration;
+
+use tracing::{debug, info};
+
+use super::model::{AttemptOutcome, NewTask, Task, TaskFailure, TaskStatus};
+use super::queue::Target;
+use super::roster::Roster;
+use super::{lock, new_task_id, Orchestrator, OrchestratorError, MAX_PAYLOAD_BYTES, MAX_TIMEOUT};
+use crate::catalog::Catalog;
+use crate::security::Principal;
+use crate::store::StoreError;
+
+impl Orchestrator {
+    /// Queues again the tasks the last run left unfinished; an attempt that
+    /// was under way is marked interrupted. Call once, before `run`.
+    pub async fn recover(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now_ms();
+        let unfinished = self.journal.unfinished().await?;
+        let count = unfinished.len();
+        for stored in unfinished {
+            let mut task = stored.task;
+            if task.status != TaskStatus::Queued {
+                if let Some(last) = task.attempt_log.last_mut().filter(|a| a.outcome.is_none()) {
+                    last.outcome = Some(AttemptOutcome::Interrupted);
+                    last.finished_ms = Some(now);
+                }
+                task.status = TaskStatus::Queued;
+                task.updated_ms = now;
+                self.journal.save(&task, stored.not_before_ms, true).await?;
+            }
+            lock(&self.state).enqueue(task, stored.seq, stored.not_before_ms, now, Vec::new());
+        }
+        if count > 0 {
+            info!(count, "re-queued the tasks the last run left unfinished");
+        }
+        self.wake.notify_one();
+        Ok(count)
+    }
+
+    /// Checks and stores a new task, then queues it. Returns the task as
+    /// committed (or, for a known idempotency key, the task that has it).
+    pub async fn submit(&self, new: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
+        let catalog = (self.catalog)();
+        let now = self.clock.now_ms();
+        let task_type = new.task_type.trim().to_string();
+        if task_type.is_empty() {
+            return Err(OrchestratorError::Invalid(
+                "taskType: expected a task type name such as `echo`".into(),
+            ));
+        }
+        let priority = new.priority.unwrap_or(5);
+        if !(1..=10).contains(&priority) {
+            return Err(OrchestratorError::Invalid(format!(
+                "priority: expected 1 (lowest) to 10 (highest), found {priority}"
+            )));
+        }
+        let timeout = match new.timeout_ms {
+            Some(0) => return Err(OrchestratorError::Invalid("timeoutMs: expected at least 1 ms".into())),
+            Some(ms) if Duration::from_millis(ms) > MAX_TIMEOUT => {
+                return Err(OrchestratorError::Invalid(format!(
+                    "timeoutMs: expected at most {} ms (a day), found {ms}",
+                    MAX_TIMEOUT.as_millis()
+                )))
+            }
+            Some(ms) => Duration::from_millis(ms),
+            None => self.config.default_timeout,
+        };
+        let max_attempts = new.max_attempts.unwrap_or(self.config.retry.max_attempts);
+        if !(1..=100).contains(&max_attempts) {
+            return Err(OrchestratorError::Invalid(format!(
+                "maxAttempts: expected 1 to 100, found {max_attempts}"
+            )));
+        }
+        let payload_len = serde_json::to_string(&new.payload).map(|s| s.len()).unwrap_or(0);
+        if payload_len > MAX_PAYLOAD_BYTES {
+            return Err(OrchestratorError::Invalid(format!(
+                "payload: {payload_len} bytes; at most {MAX_PAYLOAD_BYTES} are accepted"
+            )));
+        }
+        if let Some(key) = &new.idempotency_key {
+            if key.is_empty() || key.len() > 200 {
+                return Err(OrchestratorError::Invalid(
+                    "idempotencyKey: expected 1 to 200 characters".into(),
+                ));
+            }
+        }
+        let capability = new.capability.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+        let agent_id = new.agent_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        if let Some(id) = &agent_id {
+            let Some(entry) = catalog.get(id) else {
+                return Err(OrchestratorError::NoAgent(format!(
+                    "agentId: no agent {id} in the catalog"
+                )));
+            };
+            if let Some(cap) = &capability {
+                if !entry.manifest.capabilities.contains(cap) {
+                    return Err(OrchestratorError::NoAgent(format!(
+                        "agentId: {id} has no capability `{cap}`"
+                    )));
+                }
+            }
+            if !entry.manifest.knows_task_type(&task_type) {
+                return Err(OrchestratorError::NoAgent(format!(
+                    "taskType: {id} has no task type `{task_type}`; it knows {}",
+                    entry.manifest.task_type_names().join(", ")
+                )));
+            }
+        }
+        let target = Target {
+            agent_id: agent_id.clone(),
+            capability: capability.clone(),
+            task_type: task_type.clone(),
+        };
+        if !Roster::anyone_could(&catalog, &target) {
+            let what = match &capability {
+                Some(cap) => format!("capability `{cap}` and task type `{task_type}`"),
+                None => format!("task type `{task_type}`"),
+            };
+            return Err(OrchestratorError::NoAgent(format!(
+                "no agent in the catalog has {what}"
+            )));
+        }
+        let (parent_id, chain) = self
+            .delegation(new.parent_task_id.as_deref(), by, &target, &catalog)
+            .await?;
+        let id = new_task_id(now);
+        let task = Task {
+            id: id.clone(),
+            status: TaskStatus::Queued,
+            priority,
+            capability,
+            agent_id,
+            task_type,
+            payload: new.payload,
+            name: new.name,
+            description: new.description,
+            idempotency_key: new.idempotency_key.unwrap_or_else(|| id.clone()),
+            created_ms: now,
+            updated_ms: now,
+            deadline_ms: now + timeout.as_millis() as i64,
+            finished_ms: None,
+            attempts: 0,
+            max_attempts,
+            assigned_agent: None,
+            assigned_container: None,
+            route: None,
+            attempt_log: Vec::new(),
+            result: None,
+            error: None,
+            submitted_by: by.label(),
+            parent_id,
+            delegation_chain: chain,
+        };
+        let seq = match self.journal.insert(&task).await? {
+            Ok(seq) => seq,
+            Err(existing) => {
+                debug!(task = %existing.task.id, key = %existing.task.idempotency_key, "known idempotency key");
+                return Ok(existing.task);
+            }
+        };
+        lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
+        self.wake.notify_one();
+        self.emit(&task);
+        Ok(task)
+    }
+
+    /// The parent and delegation chain of a sub-task, after the checks:
+    /// only the agent running the parent may delegate from it, the chain
+    /// may not loop back to an agent already in it, and it may not grow
+    /// past the depth limit.
+    async fn delegation(
+        &self,
+        parent_id: Option<&str>,
+        by: &Principal,
+        target: &Target,
+        catalog: &Catalog,
+    ) -> Result<(Option<String>, Vec<String>), OrchestratorError> {
+        let Some(parent_id) = parent_id else {
+            if matches!(by, Principal::Agent { .. }) {
+                return Err(OrchestratorError::Forbidden(
+                    "an agent may only submit sub-tasks of a task it runs (parentTaskId)".into(),
+                ));
+            }
+            return Ok((None, Vec::new()));
+        };
+        let parent = self
+            .journal
+            .get(parent_id)
+            .await?
+            .ok_or_else(|| OrchestratorError::Invalid(format!("parentTaskId: no task {parent_id}")))?;
+        if !matches!(parent.status, TaskStatus::Dispatched | TaskStatus::Running) {
+            return Err(OrchestratorError::Conflict(format!(
+                "parentTaskId: task {parent_id} is {}, not running; only a running task can delegate",
+                parent.status.as_str()
+            )));
+        }
+        let holder = parent.assigned_agent.clone().unwrap_or_default();
+        if let Principal::Agent { agent_id, .. } = by {
+            if *agent_id != holder {
+                return Err(OrchestratorError::Forbidden(format!(
+                    "task {parent_id} runs on {holder}, not on {agent_id}"
+                )));
+            }
+        }
+        let mut chain = parent.delegation_chain.clone();
+        chain.push(holder);
+        if chain.len() > self.config.max_delegation_depth {
+            return Err(OrchestratorError::Conflict(format!(
+                "delegation chain {} is deeper than {} agents",
+                chain.join(" → "),
+                self.config.max_delegation_depth
+            )));
+        }
+        if let Some(id) = &target.agent_id {
+            if chain.contains(id) {
+                return Err(OrchestratorError::Conflict(format!(
+                    "delegation loop: {id} is already in the chain {}",
+                    chain.join(" → ")
+                )));
+            }
+        }
+        let outside_chain = catalog.all().any(|entry| {
+            let m = &entry.manifest;
+            !chain.contains(&m.id)
+                && m.knows_task_type(&target.task_type)
+                && target.capability.as_ref().is_none_or(|c| m.capabilities.contains(c))
+                && target.agent_id.as_ref().is_none_or(|id| *id == m.id)
+        });
+        if !outside_chain {
+            return Err(OrchestratorError::Conflict(format!(
+                "delegation loop: every agent that could take it is already in the chain {}",
+                chain.join(" → ")
+            )));
+        }
+        Ok((Some(parent_id.to_string()), chain))
+    }
+
+    /// Cancels a task: a queued one at once; one at an agent is abandoned
+    /// (the hub stops waiting; the agent may still finish it).
+    pub async fn cancel(&self, id: &str) -> Result<Task, OrchestratorError> {
+        let (queued, running) = {
+            let mut state = lock(&self.state);
+            let queued = if state.queue.remove(id) {
+                state.waiting.remove(id).map(|w| w.task)
+            } else {
+                None
+            };
+            (queued, state.running.get(id).cloned())
+        };
+        if let Some(mut task) = queued {
+            let now = self.clock.now_ms();
+            task.status = TaskStatus::Cancelled;
+            task.updated_ms = now;
+            task.finished_ms = Some(now);
+            task.error = Some(TaskFailure {
+                code: "cancelled".into(),
+                message: "cancelled while queued".into(),
+            });
+            self.journal.save(&task, 0, true).await?;
+            self.finished(&task);
+            return Ok(task);
+        }
+        if let Some(switch) = running {
+            switch.cancel();
+            return self.wait(id, Duration::from_secs(5)).await;
+        }
+        let task = self.get(id).await?;
+        Err(OrchestratorError::Conflict(format!(
+            "task {id} is {}; only queued or running tasks can be cancelled",
+            task.status.as_str()
+        )))
+    }
+
+    /// Queues a dead, failed or cancelled task again, with a fresh attempt
+    /// budget and deadline.
+    pub async fn requeue(&self, id: &str) -> Result<Task, OrchestratorError> {
+        let mut task = self.get(id).await?;
+        if !matches!(
+            task.status,
+            TaskStatus::Dead | TaskStatus::Failed | TaskStatus::Cancelled
+        ) {
+            return Err(OrchestratorError::Conflict(format!(
+                "task {id} is {}; only dead, failed or cancelled tasks can be queued again",
+                task.status.as_str()
+            )));
+        }
+        let now = self.clock.now_ms();
+        let timeout = (task.deadline_ms - task.created_ms).max(1);
+        task.status = TaskStatus::Queued;
+        task.updated_ms = now;
+        task.deadline_ms = now + timeout;
+        task.finished_ms = None;
+        task.error = None;
+        task.result = None;
+        task.max_attempts = task.attempts + self.config.retry.max_attempts;
+        self.journal.save(&task, 0, true).await?;
+        // Behind the tasks of its priority queued so far.
+        let seq = i64::MAX / 2 + now;
+        lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
+        self.wake.notify_one();
+        self.emit(&task);
+        Ok(task)
+    }
+}
