@@ -105,6 +105,7 @@ async fn a_hardened_container_serves_tasks_through_the_host_gateway() {
         image: &image.tag,
         runtime_version: VERSION,
         ollama_url: &ollama_url,
+        hub_url: "http://host.docker.internal:10200",
         token,
         network: None,
         instance: 1,

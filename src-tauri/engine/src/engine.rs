@@ -517,6 +517,7 @@ pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecr
         agent_binary: config.agent_runtime.clone(),
         runtime_version: VERSION.to_string(),
         agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
+        agent_hub_url: format!("http://host.docker.internal:{}", config.api_listen.port()),
         health_timeout: config.health_timeout,
         concurrency: 20,
         stats,

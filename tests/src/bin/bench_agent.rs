@@ -96,6 +96,7 @@ async fn main() {
         image: &img.tag,
         runtime_version: env!("CARGO_PKG_VERSION"),
         ollama_url: "http://host.docker.internal:11434",
+        hub_url: "http://host.docker.internal:10200",
         token: "bench",
         network: None,
         instance: 1,

@@ -301,6 +301,7 @@ fn spec<'a>(p: &'a Prepared, image: &'a str, ollama: &'a str) -> AgentSpec<'a> {
         image,
         runtime_version: VERSION,
         ollama_url: ollama,
+        hub_url: "http://host.docker.internal:10200",
         token: "bench",
         network: Some(NETWORK),
         instance: 1,

@@ -248,6 +248,7 @@ impl Fleet {
             image: &image.id,
             runtime_version: &self.config.runtime_version,
             ollama_url: &self.config.agent_ollama_url,
+            hub_url: &self.config.agent_hub_url,
             token: &token,
             network: Some(NETWORK),
             instance,

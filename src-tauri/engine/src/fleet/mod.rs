@@ -47,6 +47,8 @@ pub struct FleetConfig {
     pub runtime_version: String,
     /// The Ollama-API URL as containers see it.
     pub agent_ollama_url: String,
+    /// The hub's local API as containers see it (for sub-tasks).
+    pub agent_hub_url: String,
     /// How long a new agent may take to answer `/health`.
     pub health_timeout: Duration,
     /// Containers created and started at once.

@@ -29,6 +29,8 @@ pub struct AgentSpec<'a> {
     pub runtime_version: &'a str,
     /// The Ollama-API URL as the container sees it.
     pub ollama_url: &'a str,
+    /// The hub's local API as the container sees it.
+    pub hub_url: &'a str,
     /// The agent's own bearer token.
     pub token: &'a str,
     /// The network to join; `None` for Docker's default bridge.
@@ -81,6 +83,7 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         format!("SUTAZAI_AGENT_MANIFEST={}", spec.manifest_toml),
         format!("SUTAZAI_OLLAMA_URL={}", spec.ollama_url),
         format!("SUTAZAI_AGENT_TOKEN={}", spec.token),
+        format!("SUTAZAI_HUB_URL={}", spec.hub_url),
         format!("SUTAZAI_AGENT_LISTEN=0.0.0.0:{}", m.port),
     ];
     let bindings = HashMap::from([(
