@@ -35,6 +35,17 @@ fn exit_on_signal(app: tauri::AppHandle) {
     });
 }
 
+/// Serves the local API on the engine until `stop`. A taken port is a
+/// warning: the app runs on without the API.
+fn serve_api(engine: Arc<Engine>, stop: sutazai_http::CancellationToken) {
+    tauri::async_runtime::spawn(async move {
+        let addr = engine.config().api_listen;
+        if let Err(err) = sutazai_http::serve(engine, addr, stop).await {
+            tracing::warn!(%addr, cause = %err, "the local API cannot listen; the app runs without it");
+        }
+    });
+}
+
 fn main() {
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
@@ -42,6 +53,9 @@ fn main() {
         tracing::warn!(%issue, "config problem; the key keeps its lower-layer value");
     }
 
+    // Stops the local API when the app quits.
+    let api_stop = sutazai_http::CancellationToken::new();
+    let api_stop_at_exit = api_stop.clone();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch focuses the window that is already open.
@@ -64,6 +78,9 @@ fn main() {
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
             }
             exit_on_signal(app.handle().clone());
+            if let Ok(engine) = &engine {
+                serve_api(Arc::clone(engine), api_stop);
+            }
             app.manage(state::Shell {
                 report,
                 engine,
@@ -81,8 +98,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    app.run(|handle, event| {
+    app.run(move |handle, event| {
         if let tauri::RunEvent::Exit = event {
+            api_stop_at_exit.cancel();
             if let Ok(engine) = &handle.state::<state::Shell>().engine {
                 tauri::async_runtime::block_on(engine.shutdown(SHUTDOWN_GRACE));
             }

@@ -1,0 +1,83 @@
+//! Who calls: every request carries `Authorization: Bearer <token>`, an API
+//! key (`sk_…`) or an agent's service token (`sza1.…`); the engine says
+//! whose it is, and the role table in the engine says what that one may do.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use sutazai_engine::security::{Action, Principal, Role};
+
+use crate::error::ApiError;
+use crate::Api;
+
+/// The authenticated caller of a request. Extracting it refuses a missing or
+/// unknown token with 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<Api> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <API key or service token>`"))?;
+        match api.engine.authenticate(token).await? {
+            Some(principal) => Ok(Caller(principal)),
+            None => Err(ApiError::unauthorized("unknown or revoked token")),
+        }
+    }
+}
+
+impl Caller {
+    /// Refuses with 403 unless the caller's role allows `action`.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        self.require_any(&[action])
+    }
+
+    /// Refuses with 403 unless the caller's role allows one of `actions`.
+    pub fn require_any(&self, actions: &[Action]) -> Result<(), ApiError> {
+        let role = self.0.role();
+        if actions.iter().any(|action| role.allows(*action)) {
+            return Ok(());
+        }
+        let wanted = actions.iter().map(|a| describe(*a)).collect::<Vec<_>>().join(" or ");
+        Err(ApiError::forbidden(format!(
+            "role {} may not {wanted} (roles that may: {})",
+            role.as_str(),
+            roles_allowed(actions).join(", ")
+        )))
+    }
+}
+
+/// The roles that may do one of `actions`, strongest first.
+pub fn roles_allowed(actions: &[Action]) -> Vec<&'static str> {
+    [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
+        .into_iter()
+        .filter(|role| actions.iter().any(|action| role.allows(*action)))
+        .map(Role::as_str)
+        .collect()
+}
+
+/// What an action is, in words for a 403.
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::ReadHealth => "read the health",
+        Action::ReadTasks => "read tasks",
+        Action::ReadAgents => "read agents",
+        Action::ReadEvents => "follow events",
+        Action::SubmitTasks => "submit tasks",
+        Action::CancelTasks => "cancel tasks",
+        Action::Delegate => "submit sub-tasks",
+        Action::Gateway => "call the LLM gateway",
+        Action::ManageKeys => "manage API keys",
+        Action::ReadAudit => "read the audit log",
+    }
+}
+
+/// The token of `Authorization: Bearer <token>` (the scheme in any case).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

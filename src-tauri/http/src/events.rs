@@ -1,0 +1,48 @@
+//! `/v1/events`: a server-sent event stream of every task change
+//! (`event: task`, data: `{"task": TaskSummary}`) and every fleet change
+//! (`event: agent`, data: a fleet event with its `kind`). A client too slow
+//! to keep up gets `event: lagged` with how many it missed, and should
+//! re-read what it shows. The stream ends when the server stops.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use serde::Serialize;
+use sutazai_engine::security::Action;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::Api;
+
+pub async fn stream(
+    State(api): State<Api>,
+    caller: Caller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.require(Action::ReadEvents)?;
+    let tasks = named("task", api.engine.subscribe_tasks());
+    let fleet = named("agent", api.engine.subscribe_fleet());
+    let events = futures::stream::select(tasks, fleet).take_until(api.stop.clone().cancelled_owned());
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// Every message of `receiver` as an event called `name`.
+fn named<T: Serialize + Clone + Send + 'static>(
+    name: &'static str,
+    receiver: broadcast::Receiver<T>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(receiver, move |mut receiver| async move {
+        let event = match receiver.recv().await {
+            Ok(message) => Event::default().event(name).json_data(&message).ok(),
+            Err(RecvError::Lagged(missed)) => Event::default()
+                .event("lagged")
+                .json_data(serde_json::json!({"stream": name, "missed": missed}))
+                .ok(),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((event, receiver))
+    })
+    .filter_map(|event| std::future::ready(event.map(Ok)))
+}

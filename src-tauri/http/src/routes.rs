@@ -1,0 +1,296 @@
+//! Every endpoint in one table: its method, path, handler, who may call it
+//! and how the OpenAPI document describes it. The router and the document
+//! are both built from this table, so neither can miss an endpoint.
+
+use axum::http::Method;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage};
+use sutazai_engine::security::audit::AuditEntry;
+use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
+use sutazai_engine::security::Action;
+
+use crate::health::Health;
+use crate::keys::{AuditParams, NewKey};
+use crate::seed::SeedTask;
+use crate::tasks::{ListParams, SubmitParams};
+use crate::{agents, events, health, keys, openapi, tasks, Api};
+
+/// The methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Verb {
+    pub fn method(self) -> Method {
+        match self {
+            Self::Get => Method::GET,
+            Self::Post => Method::POST,
+            Self::Delete => Method::DELETE,
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+            Self::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+/// Makes the schema of one type (a `$ref` into the document's components).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// What a successful call answers.
+#[derive(Clone, Copy)]
+pub enum Answer {
+    Json(u16, SchemaFn),
+    EventStream,
+}
+
+/// How the OpenAPI document describes an endpoint.
+#[derive(Clone, Copy)]
+pub struct Doc {
+    pub summary: &'static str,
+    /// The caller's role must allow one of these.
+    pub actions: &'static [Action],
+    /// The query parameters, as the properties of one type.
+    pub query: Option<fn() -> Schema>,
+    pub body: Option<SchemaFn>,
+    pub answer: Answer,
+}
+
+/// One endpoint.
+pub struct Endpoint {
+    pub verb: Verb,
+    pub path: &'static str,
+    pub handler: MethodRouter<Api>,
+    pub doc: Doc,
+}
+
+fn endpoint<H, T>(verb: Verb, path: &'static str, handler: H, doc: Doc) -> Endpoint
+where
+    H: axum::handler::Handler<T, Api>,
+    T: 'static,
+{
+    Endpoint {
+        verb,
+        path,
+        handler: on(verb.filter(), handler),
+        doc,
+    }
+}
+
+fn query<T: JsonSchema>() -> Schema {
+    schemars::schema_for!(T)
+}
+
+fn doc(summary: &'static str, actions: &'static [Action], answer: Answer) -> Doc {
+    Doc {
+        summary,
+        actions,
+        query: None,
+        body: None,
+        answer,
+    }
+}
+
+/// Every endpoint of the API.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Action as A;
+    use Verb::{Delete, Get, Post};
+    vec![
+        endpoint(
+            Get,
+            "/v1/health",
+            health::show,
+            doc(
+                "The engine's health: Docker and Ollama reachable, tasks queued and running, breakers",
+                &[A::ReadHealth],
+                Answer::Json(200, schema::<Health>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/tasks",
+            tasks::submit,
+            Doc {
+                query: Some(query::<SubmitParams>),
+                body: Some(schema::<SubmitBody>),
+                ..doc(
+                    "Submits a task (the engine's shape or seed 001's); 202 with the task, or 200 once it ended \
+                     within `wait`. A service token may only submit sub-tasks (`parentTaskId`)",
+                    &[A::SubmitTasks, A::Delegate],
+                    Answer::Json(202, schema::<Task>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/tasks",
+            tasks::list,
+            Doc {
+                query: Some(query::<ListParams>),
+                ..doc(
+                    "One page of tasks, newest first, with totals per status",
+                    &[A::ReadTasks],
+                    Answer::Json(200, schema::<TaskPage>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/tasks/{id}",
+            tasks::get,
+            doc(
+                "A task, whole: attempts, routing decision, result or error",
+                &[A::ReadTasks],
+                Answer::Json(200, schema::<Task>),
+            ),
+        ),
+        endpoint(
+            Delete,
+            "/v1/tasks/{id}",
+            tasks::cancel,
+            doc(
+                "Cancels a queued or running task; 409 when it has ended",
+                &[A::CancelTasks],
+                Answer::Json(200, schema::<Task>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/tasks/{id}/requeue",
+            tasks::requeue,
+            doc(
+                "Queues a dead, failed or cancelled task again",
+                &[A::SubmitTasks],
+                Answer::Json(200, schema::<Task>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/agents",
+            agents::list,
+            doc(
+                "Every catalog agent with its container's live status",
+                &[A::ReadAgents],
+                Answer::Json(200, openapi::agent_rows),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/agents/{id}",
+            agents::get,
+            doc(
+                "One agent (`AG-001`) with its container's live status",
+                &[A::ReadAgents],
+                Answer::Json(200, openapi::agent_row),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/events",
+            events::stream,
+            doc(
+                "Server-sent events: `task` (a task changed), `agent` (the fleet changed), `lagged`",
+                &[A::ReadEvents],
+                Answer::EventStream,
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/openapi.json",
+            openapi::serve,
+            doc(
+                "This document",
+                &[A::ReadHealth],
+                Answer::Json(200, openapi::any_object),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/keys",
+            keys::list,
+            doc(
+                "Every API key, newest first (never the key itself)",
+                &[A::ManageKeys],
+                Answer::Json(200, schema::<Vec<ApiKeyInfo>>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/keys",
+            keys::create,
+            Doc {
+                body: Some(schema::<NewKey>),
+                ..doc(
+                    "Makes an API key; the answer is the only time the key is shown",
+                    &[A::ManageKeys],
+                    Answer::Json(201, schema::<CreatedKey>),
+                )
+            },
+        ),
+        endpoint(
+            Delete,
+            "/v1/keys/{id}",
+            keys::revoke,
+            doc(
+                "Revokes an API key",
+                &[A::ManageKeys],
+                Answer::Json(200, schema::<ApiKeyInfo>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/audit",
+            keys::audit,
+            Doc {
+                query: Some(query::<AuditParams>),
+                ..doc(
+                    "The newest entries of the audit log of control actions",
+                    &[A::ReadAudit],
+                    Answer::Json(200, schema::<Vec<AuditEntry>>),
+                )
+            },
+        ),
+    ]
+}
+
+/// The body of `POST /v1/tasks`: the engine's task or seed 001's.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema is used; bodies are read by `seed::new_task`
+enum SubmitBody {
+    Task(NewTask),
+    Seed(SeedTask),
+}
+
+/// An endpoint as tests and documents see it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    /// The caller's role must allow one of these.
+    pub actions: &'static [Action],
+}
+
+/// Every endpoint's method, path and the actions it needs.
+pub fn routes() -> Vec<Route> {
+    endpoints()
+        .into_iter()
+        .map(|e| Route {
+            method: e.verb.method(),
+            path: e.path,
+            actions: e.doc.actions,
+        })
+        .collect()
+}

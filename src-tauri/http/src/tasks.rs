@@ -1,0 +1,144 @@
+//! `/v1/tasks`: submit (either body shape), list, read, cancel, re-queue.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use sutazai_engine::orchestrator::model::{Task, TaskPage, TaskQuery, TaskStatus};
+use sutazai_engine::security::Action;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, Params};
+use crate::{seed, Api};
+
+/// The longest `POST /v1/tasks?wait=` may wait.
+pub const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// `POST /v1/tasks` parameters.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitParams {
+    /// Wait this many ms for the task to end before answering.
+    pub wait: Option<u64>,
+}
+
+/// `GET /v1/tasks` parameters.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListParams {
+    /// Statuses, comma-separated (`queued,running`).
+    pub status: Option<String>,
+    pub capability: Option<String>,
+    /// The agent named by the submitter or holding the task.
+    pub agent_id: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Skip this many, for paging.
+    pub offset: Option<u32>,
+}
+
+/// Submits a task; with `?wait=<ms>` answers when it ends (200) or when the
+/// wait is over (202, the task as it is then).
+pub async fn submit(
+    State(api): State<Api>,
+    caller: Caller,
+    params: Result<Params<SubmitParams>, ApiError>,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    caller.require_any(&[Action::SubmitTasks, Action::Delegate])?;
+    let (Params(params), JsonBody(body)) = (params?, body?);
+    let new = seed::new_task(body)?;
+    caller.require(if new.parent_task_id.is_some() {
+        Action::Delegate
+    } else {
+        Action::SubmitTasks
+    })?;
+    let wait = params.wait()?;
+    let task = api.engine.submit_task(new, &caller.0).await?;
+    let task = match wait {
+        Some(wait) => api.engine.wait_task(&task.id, wait).await?,
+        None => task,
+    };
+    Ok(submitted(task))
+}
+
+pub async fn list(
+    State(api): State<Api>,
+    caller: Caller,
+    params: Result<Params<ListParams>, ApiError>,
+) -> Result<Json<TaskPage>, ApiError> {
+    caller.require(Action::ReadTasks)?;
+    Ok(Json(api.engine.tasks(params?.0.query()?).await?))
+}
+
+pub async fn get(State(api): State<Api>, caller: Caller, Path(id): Path<String>) -> Result<Json<Task>, ApiError> {
+    caller.require(Action::ReadTasks)?;
+    Ok(Json(api.engine.task(&id).await?))
+}
+
+/// Cancels a queued or running task.
+pub async fn cancel(State(api): State<Api>, caller: Caller, Path(id): Path<String>) -> Result<Json<Task>, ApiError> {
+    caller.require(Action::CancelTasks)?;
+    Ok(Json(api.engine.cancel_task(&id, &caller.0).await?))
+}
+
+/// Queues a dead, failed or cancelled task again.
+pub async fn requeue(State(api): State<Api>, caller: Caller, Path(id): Path<String>) -> Result<Json<Task>, ApiError> {
+    caller.require(Action::SubmitTasks)?;
+    Ok(Json(api.engine.requeue_task(&id, &caller.0).await?))
+}
+
+/// 200 for a task that has ended, else 202; `Location` names it either way.
+fn submitted(task: Task) -> Response {
+    let status = if task.status.is_final() {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let location = format!("/v1/tasks/{}", task.id);
+    (status, [(header::LOCATION, location)], Json(task)).into_response()
+}
+
+impl SubmitParams {
+    fn wait(&self) -> Result<Option<Duration>, ApiError> {
+        match self.wait.map(Duration::from_millis) {
+            Some(wait) if wait > MAX_WAIT => Err(ApiError::invalid(format!(
+                "wait: at most {} ms, found {}",
+                MAX_WAIT.as_millis(),
+                wait.as_millis()
+            ))),
+            wait => Ok(wait),
+        }
+    }
+}
+
+impl ListParams {
+    fn query(self) -> Result<TaskQuery, ApiError> {
+        let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(list) => Some(
+                list.split(',')
+                    .map(|s| {
+                        TaskStatus::parse(s.trim()).ok_or_else(|| {
+                            ApiError::invalid(format!(
+                                "status: unknown status `{s}`; expected queued, dispatched, running, succeeded, failed, dead or cancelled"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(TaskQuery {
+            status,
+            capability: self.capability,
+            agent_id: self.agent_id,
+            limit: self.limit,
+            offset: self.offset,
+        })
+    }
+}
