@@ -1,0 +1,289 @@
+//! Crash safety: the headless engine (`sutazai-headless`) is SIGKILLed at
+//! random moments while 200 tasks run on real agent containers, and started
+//! again each time. Every task the API acknowledged reaches a final state,
+//! none is lost, none is made twice by the client's re-submissions (same
+//! idempotency key), and a task reached an agent more than once only where
+//! its attempt log shows a retry.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sutazai_engine::fleet::model::FailurePolicy;
+use sutazai_engine::{Engine, SystemClock};
+use sutazai_tests::agent::free_port;
+use sutazai_tests::docker::bridge_gateway;
+use sutazai_tests::engine::config;
+use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
+
+const TASKS: usize = 200;
+const KILLS: usize = 3;
+
+/// The headless binary, built beside this test by `cargo test --workspace`.
+fn headless_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join("sutazai-headless");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --workspace` (cargo test --workspace builds it)",
+        bin.display()
+    );
+    bin
+}
+
+struct Hub {
+    data_dir: PathBuf,
+    port: u16,
+    ollama_url: String,
+    config_file: PathBuf,
+}
+
+impl Hub {
+    fn command(&self) -> Command {
+        let mut command = Command::new(headless_binary());
+        command
+            .env("SUTAZAI_CONFIG", &self.config_file)
+            .env("SUTAZAI_DATA_DIR", &self.data_dir)
+            .env("SUTAZAI_API_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("SUTAZAI_OLLAMA_URL", &self.ollama_url)
+            .env("SUTAZAI_AGENT_BIN", sutazai_tests::agent::binary_path())
+            .env("SUTAZAI_TASK_ATTEMPTS", "10")
+            .env("SUTAZAI_LOG", "warn")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Starts the hub and waits until it says it listens.
+    fn start(&self) -> Child {
+        let mut child = self
+            .command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = lines.next().expect("the hub printed nothing before exiting").unwrap();
+            if line.contains("listening on") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the hub did not listen within 30 s");
+        }
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        child
+    }
+
+    fn create_key(&self) -> String {
+        let out = self
+            .command()
+            .args(["key", "create", "crash-test", "--role", "operator"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.split_whitespace()
+            .find(|w| w.starts_with("sk_"))
+            .unwrap_or_else(|| panic!("no key in: {text}"))
+            .to_string()
+    }
+}
+
+/// A small deterministic generator for the kill moments (the seed is printed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_the_engine_at_random_moments_loses_no_task() {
+    let ollama = FakeOllama::start_on(
+        format!("{}:0", bridge_gateway()).as_str(),
+        vec![FakeModel::new("qwen2.5-coder:1.5b")],
+    )
+    .await
+    .unwrap();
+    ollama.set_reply(Some("```python\nprint('done')\n```".into()));
+    ollama.set_fault(Fault::Latency(Duration::from_millis(100)));
+    let dir = tempfile::tempdir().unwrap();
+    let config_file = dir.path().join("config.toml");
+    std::fs::write(&config_file, "").unwrap();
+
+    // Deploy phase 1 with an engine in this process, then let the headless
+    // hub adopt the containers (same data dir, so the same hub secret).
+    {
+        let (config, report) = config(dir.path(), &[("SUTAZAI_OLLAMA_URL", ollama.url().as_str())]);
+        let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+        engine.undeploy_phase(1).await.unwrap();
+        let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+        assert_eq!(deployed.healthy, 20, "{deployed:?}");
+        engine.shutdown(Duration::from_secs(5)).await;
+    }
+    let hub = Hub {
+        data_dir: dir.path().to_path_buf(),
+        port: free_port(),
+        ollama_url: ollama.url(),
+        config_file,
+    };
+    let key = hub.create_key();
+    let base = format!("http://127.0.0.1:{}/v1", hub.port);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let mut child = hub.start();
+
+    // The client submits every task until the API acknowledges it, always
+    // with the same idempotency key, as a careful client would.
+    let submitter = {
+        let (http, base, key) = (http.clone(), base.clone(), key.clone());
+        tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for n in 0..TASKS {
+                let body = json!({
+                    "capability": "backend_development",
+                    "taskType": "implement",
+                    "payload": {"spec": format!("crash-task-{n:03}"), "language": "python"},
+                    "idempotencyKey": format!("crash-{n:03}"),
+                    "timeoutMs": 120000,
+                });
+                loop {
+                    let sent = http
+                        .post(format!("{base}/tasks"))
+                        .bearer_auth(&key)
+                        .json(&body)
+                        .send()
+                        .await;
+                    if let Ok(response) = sent {
+                        if response.status().is_success() {
+                            let task: Value = response.json().await.unwrap();
+                            acked.push(task["id"].as_str().unwrap().to_string());
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            acked
+        })
+    };
+
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("kill moments seeded with {seed}");
+    let mut random = Lcg(seed);
+    for kill in 1..=KILLS {
+        let after = 200 + random.below(1300);
+        tokio::time::sleep(Duration::from_millis(after)).await;
+        let killed = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        killed.unwrap();
+        let _ = child.wait();
+        println!("kill {kill}: SIGKILL after {after} ms");
+        child = hub.start();
+    }
+    let acked = tokio::time::timeout(Duration::from_secs(120), submitter)
+        .await
+        .expect("every task was acknowledged within 120 s")
+        .unwrap();
+    assert_eq!(acked.len(), TASKS);
+
+    // Every acknowledged task ends.
+    let mut tasks: HashMap<String, Value> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for id in &acked {
+        loop {
+            let task: Value = http
+                .get(format!("{base}/tasks/{id}"))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let status = task["status"].as_str().unwrap_or_default().to_string();
+            if ["succeeded", "failed", "dead", "cancelled"].contains(&status.as_str()) {
+                tasks.insert(id.clone(), task);
+                break;
+            }
+            assert!(Instant::now() < deadline, "task {id} is still {status} after 120 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = child.wait();
+
+    // None lost, none doubled by re-submission.
+    let mut by_key: HashMap<String, String> = HashMap::new();
+    for (id, task) in &tasks {
+        let key = task["idempotencyKey"].as_str().unwrap().to_string();
+        assert!(by_key.insert(key.clone(), id.clone()).is_none(), "two tasks for {key}");
+    }
+    assert_eq!(by_key.len(), TASKS, "one task per idempotency key");
+    let succeeded = tasks.values().filter(|t| t["status"] == "succeeded").count();
+    assert_eq!(succeeded, TASKS, "every task succeeded in the end");
+
+    // Reaching an agent twice shows as a retry in the attempt log.
+    let mut runs: HashMap<String, usize> = HashMap::new();
+    for request in ollama.requests() {
+        if request.path == "/api/chat" || request.path == "/api/generate" {
+            if let Some(at) = request.raw_body.find("crash-task-") {
+                let marker = &request.raw_body[at..at + "crash-task-000".len()];
+                *runs.entry(marker.replace("crash-task-", "crash-")).or_default() += 1;
+            }
+        }
+    }
+    let mut twice = 0;
+    let mut interrupted = 0;
+    for task in tasks.values() {
+        let key = task["idempotencyKey"].as_str().unwrap();
+        let attempts = task["attemptLog"].as_array().unwrap();
+        let ran = runs.get(key).copied().unwrap_or(0);
+        assert!(ran >= 1, "{key} succeeded without reaching an agent: {task}");
+        assert!(
+            ran <= attempts.len(),
+            "{key} reached agents {ran} times but its log shows {} attempts: {task}",
+            attempts.len()
+        );
+        if ran > 1 {
+            twice += 1;
+        }
+        interrupted += attempts
+            .iter()
+            .filter(|a| a["outcome"]["kind"] == "interrupted")
+            .count();
+    }
+    println!(
+        "{TASKS} tasks, {KILLS} kills: all succeeded; {interrupted} attempts interrupted by a kill, \
+         {twice} tasks ran twice (each with a retry in its log)"
+    );
+    assert!(interrupted > 0, "the kills hit tasks in flight");
+
+    let (config, report) = config(dir.path(), &[]);
+    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+    engine.undeploy_phase(1).await.unwrap();
+    engine.shutdown(Duration::from_secs(5)).await;
+}

@@ -1,0 +1,371 @@
+//! The orchestrator's rules with real agent processes on loopback (the
+//! static runtime, no Docker: the fleet's endpoints are published by hand),
+//! a real SQLite store and the fake Ollama: the dead-letter state and
+//! re-queue by hand, cancelling queued and running tasks, priorities,
+//! recovery of tasks a stopped orchestrator left in flight, and the
+//! delegation rules.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use sutazai_engine::catalog::Catalog;
+use sutazai_engine::fleet::model::Endpoint;
+use sutazai_engine::orchestrator::breaker::BreakerSettings;
+use sutazai_engine::orchestrator::model::{AttemptOutcome, NewTask, Task, TaskStatus};
+use sutazai_engine::orchestrator::retry::RetryPolicy;
+use sutazai_engine::orchestrator::router::Weights;
+use sutazai_engine::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
+use sutazai_engine::security::tokens::HubSecret;
+use sutazai_engine::security::Principal;
+use sutazai_engine::store::Store;
+use sutazai_engine::SystemClock;
+use sutazai_tests::agent::{free_port, shipped_manifest, AgentProcess};
+use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+const SECRET: &str = "tasks-test-secret-of-at-least-32-chars";
+
+struct Hub {
+    orchestrator: Arc<Orchestrator>,
+    endpoints: watch::Sender<Arc<Vec<Endpoint>>>,
+    stop: CancellationToken,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+fn settings() -> OrchestratorConfig {
+    OrchestratorConfig {
+        breaker: BreakerSettings {
+            failures_to_open: 50,
+            recovery: Duration::from_secs(1),
+        },
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(50),
+        },
+        default_timeout: Duration::from_secs(20),
+        weights: Weights::default(),
+        max_delegation_depth: 2,
+    }
+}
+
+async fn hub(store: &Store, config: OrchestratorConfig) -> Hub {
+    let catalog = Arc::new(Catalog::load(&sutazai_tests::manifest_dir().join("../agents/catalog")));
+    assert!(catalog.len() >= 69, "the shipped catalog loads");
+    let (endpoints, rx) = watch::channel(Arc::new(Vec::new()));
+    let orchestrator = Orchestrator::new(
+        config,
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(move || Arc::clone(&catalog)),
+        rx,
+        HubSecret::from_text(SECRET),
+    );
+    orchestrator.recover().await.unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn(Arc::clone(&orchestrator).run(stop.clone()));
+    Hub {
+        orchestrator,
+        endpoints,
+        stop,
+    }
+}
+
+/// The agent runtime as a process, with the token the hub derives for its container.
+fn agent(id: &str, ollama: &str) -> (AgentProcess, Endpoint) {
+    let container = sutazai_engine::fleet::spec::container_name(id);
+    let token = HubSecret::from_text(SECRET).token_for(&container);
+    let process = AgentProcess::start(
+        &shipped_manifest(id),
+        ollama,
+        &[("SUTAZAI_AGENT_TOKEN", token.as_str())],
+    );
+    let endpoint = Endpoint {
+        agent_id: id.into(),
+        container,
+        port: process.port,
+        healthy: true,
+    };
+    (process, endpoint)
+}
+
+fn echo(agent: &str) -> NewTask {
+    NewTask {
+        agent_id: Some(agent.into()),
+        task_type: "echo".into(),
+        payload: json!({"hello": agent}),
+        ..NewTask::default()
+    }
+}
+
+async fn ended(hub: &Hub, task: &Task) -> Task {
+    let done = hub.orchestrator.wait(&task.id, Duration::from_secs(20)).await.unwrap();
+    assert!(done.status.is_final(), "{done:?}");
+    done
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("sutazai.db")).unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn an_unreachable_agent_makes_a_dead_task_that_requeues_by_hand() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    // An endpoint where nothing listens.
+    hub.endpoints.send_replace(Arc::new(vec![Endpoint {
+        agent_id: "AG-001".into(),
+        container: "sutazai-ag-001".into(),
+        port: free_port(),
+        healthy: true,
+    }]));
+    let task = hub
+        .orchestrator
+        .submit(echo("AG-001"), &Principal::Desktop)
+        .await
+        .unwrap();
+    let dead = ended(&hub, &task).await;
+    assert_eq!(dead.status, TaskStatus::Dead, "{dead:?}");
+    assert_eq!(dead.attempts, 3);
+    assert_eq!(dead.error.as_ref().unwrap().code, "unreachable");
+    assert!(
+        dead.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("gave up after 3 attempts"),
+        "{dead:?}"
+    );
+    assert!(dead
+        .attempt_log
+        .iter()
+        .all(|a| matches!(a.outcome, Some(AttemptOutcome::Failed { .. }))));
+
+    // The agent comes up where the fleet says it is; re-queue by hand.
+    let ollama = FakeOllama::start(vec![]).await.unwrap();
+    let (_agent, endpoint) = agent("AG-001", &ollama.url());
+    hub.endpoints.send_replace(Arc::new(vec![endpoint]));
+    let again = hub.orchestrator.requeue(&task.id).await.unwrap();
+    assert_eq!(again.status, TaskStatus::Queued);
+    let done = ended(&hub, &task).await;
+    assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
+    assert_eq!(done.attempt_log.len(), 4, "three dead attempts and the one that worked");
+    assert_eq!(done.result.unwrap()["json"], json!({"hello": "AG-001"}));
+    let refused = hub.orchestrator.requeue(&task.id).await.unwrap_err();
+    assert!(matches!(refused, OrchestratorError::Conflict(_)), "{refused}");
+}
+
+#[tokio::test]
+async fn queued_and_running_tasks_can_be_cancelled() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    let queued = hub
+        .orchestrator
+        .submit(echo("AG-002"), &Principal::Desktop)
+        .await
+        .unwrap();
+    let cancelled = hub.orchestrator.cancel(&queued.id).await.unwrap();
+    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    assert_eq!(
+        hub.orchestrator.get(&queued.id).await.unwrap().status,
+        TaskStatus::Cancelled
+    );
+
+    let ollama = FakeOllama::start(vec![FakeModel::new("llama3.2:1b")]).await.unwrap();
+    ollama.set_fault(Fault::Latency(Duration::from_secs(5)));
+    let (_agent, endpoint) = agent("AG-002", &ollama.url());
+    hub.endpoints.send_replace(Arc::new(vec![endpoint]));
+    let slow = NewTask {
+        agent_id: Some("AG-002".into()),
+        task_type: "route".into(),
+        payload: json!({"request": "a slow one"}),
+        ..NewTask::default()
+    };
+    let running = hub.orchestrator.submit(slow, &Principal::Desktop).await.unwrap();
+    for _ in 0..100 {
+        if hub.orchestrator.get(&running.id).await.unwrap().status == TaskStatus::Running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cancelled = hub.orchestrator.cancel(&running.id).await.unwrap();
+    assert_eq!(cancelled.status, TaskStatus::Cancelled, "{cancelled:?}");
+    assert_eq!(cancelled.attempt_log[0].outcome, Some(AttemptOutcome::Cancelled));
+    let again = hub.orchestrator.cancel(&running.id).await.unwrap_err();
+    assert!(matches!(again, OrchestratorError::Conflict(_)), "{again}");
+}
+
+#[tokio::test]
+async fn higher_priorities_go_first() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    let mut events = hub.orchestrator.subscribe();
+    let mut ids = Vec::new();
+    for priority in [1u8, 10, 5, 10] {
+        let mut new = echo("AG-003");
+        new.priority = Some(priority);
+        ids.push((
+            priority,
+            hub.orchestrator.submit(new, &Principal::Desktop).await.unwrap().id,
+        ));
+    }
+    let ollama = FakeOllama::start(vec![]).await.unwrap();
+    let (_agent, endpoint) = agent("AG-003", &ollama.url());
+    hub.endpoints.send_replace(Arc::new(vec![endpoint]));
+    let mut started = Vec::new();
+    while started.len() < 4 {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if event.task.status == TaskStatus::Running && !started.contains(&event.task.id) {
+            started.push(event.task.id.clone());
+        }
+    }
+    let priority_of = |id: &String| ids.iter().find(|(_, i)| i == id).unwrap().0;
+    let order: Vec<u8> = started.iter().map(priority_of).collect();
+    assert_eq!(order, [10, 10, 5, 1]);
+    assert_eq!(started[0], ids[1].1, "the older of two equal priorities first");
+}
+
+#[tokio::test]
+async fn tasks_in_flight_when_the_orchestrator_stopped_are_queued_again() {
+    let (_dir, store) = store().await;
+    let ollama = FakeOllama::start(vec![FakeModel::new("llama3.2:1b")]).await.unwrap();
+    ollama.set_fault(Fault::Latency(Duration::from_secs(3)));
+    let (_agent, endpoint) = agent("AG-002", &ollama.url());
+    let task = {
+        let first = hub(&store, settings()).await;
+        first.endpoints.send_replace(Arc::new(vec![endpoint.clone()]));
+        let new = NewTask {
+            agent_id: Some("AG-002".into()),
+            task_type: "route".into(),
+            payload: json!({"request": "interrupted"}),
+            idempotency_key: Some("recover-me".into()),
+            ..NewTask::default()
+        };
+        let task = first.orchestrator.submit(new, &Principal::Desktop).await.unwrap();
+        for _ in 0..100 {
+            if first.orchestrator.get(&task.id).await.unwrap().status == TaskStatus::Running {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        task
+        // `first` stops here with the task at the agent, like a crash.
+    };
+    ollama.set_fault(Fault::None);
+    let second = hub(&store, settings()).await;
+    let recovered = second.orchestrator.get(&task.id).await.unwrap();
+    assert_eq!(recovered.status, TaskStatus::Queued, "{recovered:?}");
+    assert_eq!(recovered.attempt_log[0].outcome, Some(AttemptOutcome::Interrupted));
+    second.endpoints.send_replace(Arc::new(vec![endpoint]));
+    let done = ended(&second, &task).await;
+    assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
+    assert_eq!(done.attempt_log.len(), 2);
+    let same = NewTask {
+        agent_id: Some("AG-002".into()),
+        task_type: "route".into(),
+        payload: json!({"request": "interrupted"}),
+        idempotency_key: Some("recover-me".into()),
+        ..NewTask::default()
+    };
+    let again = second.orchestrator.submit(same, &Principal::Desktop).await.unwrap();
+    assert_eq!(again.id, task.id, "the same idempotency key gives the same task");
+    let seen_keys: Vec<String> = ollama
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/chat" || r.path == "/api/generate")
+        .map(|r| r.raw_body.clone())
+        .collect();
+    assert!(
+        seen_keys.len() >= 2,
+        "the task reached the agent twice, as its log says"
+    );
+}
+
+#[tokio::test]
+async fn delegation_is_checked_for_holder_loops_and_depth() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    let ollama = FakeOllama::start(vec![FakeModel::new("mistral:7b-instruct-q4_K_M")])
+        .await
+        .unwrap();
+    ollama.set_fault(Fault::Latency(Duration::from_secs(5)));
+    let (_a1, e1) = agent("AG-001", &ollama.url());
+    hub.endpoints.send_replace(Arc::new(vec![e1]));
+    let as_agent = |id: &str| Principal::Agent {
+        agent_id: id.into(),
+        container: sutazai_engine::fleet::spec::container_name(id),
+    };
+
+    // An agent may not submit a top-level task.
+    let top = hub
+        .orchestrator
+        .submit(echo("AG-002"), &as_agent("AG-001"))
+        .await
+        .unwrap_err();
+    assert!(matches!(top, OrchestratorError::Forbidden(_)), "{top}");
+
+    let parent = NewTask {
+        agent_id: Some("AG-001".into()),
+        task_type: "decompose".into(),
+        payload: json!({"goal": "plan the release"}),
+        ..NewTask::default()
+    };
+    let parent = hub.orchestrator.submit(parent, &Principal::Desktop).await.unwrap();
+    for _ in 0..100 {
+        if hub.orchestrator.get(&parent.id).await.unwrap().status == TaskStatus::Running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sub = |agent: &str, parent: &str| NewTask {
+        parent_task_id: Some(parent.into()),
+        ..echo(agent)
+    };
+    // Only the agent running the parent may delegate from it.
+    let other = hub
+        .orchestrator
+        .submit(sub("AG-002", &parent.id), &as_agent("AG-003"))
+        .await
+        .unwrap_err();
+    assert!(matches!(other, OrchestratorError::Forbidden(_)), "{other}");
+    // Back to an agent already in the chain: a loop.
+    let looped = hub
+        .orchestrator
+        .submit(sub("AG-001", &parent.id), &as_agent("AG-001"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(looped, OrchestratorError::Conflict(ref m) if m.contains("loop")),
+        "{looped}"
+    );
+    // A proper sub-task records the chain.
+    let child = hub
+        .orchestrator
+        .submit(sub("AG-002", &parent.id), &as_agent("AG-001"))
+        .await
+        .unwrap();
+    assert_eq!(child.delegation_chain, ["AG-001"]);
+    assert_eq!(child.parent_id.as_deref(), Some(parent.id.as_str()));
+    assert_eq!(child.submitted_by, "agent:AG-001");
+    // A sub-task of a task that is not running is refused.
+    let queued_child = hub
+        .orchestrator
+        .submit(sub("AG-003", &child.id), &as_agent("AG-002"))
+        .await
+        .unwrap_err();
+    assert!(matches!(queued_child, OrchestratorError::Conflict(_)), "{queued_child}");
+}
