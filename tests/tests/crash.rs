@@ -190,7 +190,29 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
     println!("kill moments seeded with {seed}");
     let mut random = Lcg(seed);
     for kill in 1..=KILLS {
-        let after = 200 + random.below(1300);
+        // Kill while tasks are at agents: wait until some are, then a
+        // random moment later.
+        let waiting = Instant::now();
+        loop {
+            let running = http
+                .get(format!("{base}/tasks?status=running&limit=1"))
+                .bearer_auth(&key)
+                .send()
+                .await;
+            let total = match running {
+                Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap()["total"].as_u64().unwrap_or(0),
+                _ => 0,
+            };
+            if total > 0 {
+                break;
+            }
+            assert!(
+                waiting.elapsed() < Duration::from_secs(30),
+                "no task ran within 30 s of a start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let after = random.below(300);
         tokio::time::sleep(Duration::from_millis(after)).await;
         let killed = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(child.id() as i32),
@@ -198,7 +220,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         );
         killed.unwrap();
         let _ = child.wait();
-        println!("kill {kill}: SIGKILL after {after} ms");
+        println!("kill {kill}: SIGKILL {after} ms after tasks were seen running");
         child = hub.start();
     }
     let acked = tokio::time::timeout(Duration::from_secs(120), submitter)
