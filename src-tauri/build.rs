@@ -16,6 +16,15 @@ const COMMANDS: &[&str] = &[
     "agent_history",
     "follow_logs",
     "stop_logs",
+    "list_capabilities",
+    "submit_task",
+    "list_tasks",
+    "get_task",
+    "cancel_task",
+    "requeue_task",
+    "list_api_keys",
+    "create_api_key",
+    "revoke_api_key",
 ];
 
 fn main() {

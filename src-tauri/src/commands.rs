@@ -1,11 +1,14 @@
 //! Tauri commands: adapters of one line each over the engine.
 
-use sutazai_engine::catalog::CatalogSummary;
+use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
 use sutazai_engine::error::ErrorBody;
 use sutazai_engine::fleet::model::{
     AgentAction, AgentRow, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
 };
 use sutazai_engine::fleet::stats::ContainerStats;
+use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
+use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
+use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -149,4 +152,78 @@ pub async fn follow_logs(
 #[tauri::command]
 pub fn stop_logs(shell: State<'_, Shell>, follow_id: u32) {
     shell.follows.stop(follow_id);
+}
+
+/// Every capability with the agents that have it and the task types they know.
+#[tauri::command]
+pub fn list_capabilities(shell: State<'_, Shell>) -> Result<Vec<CapabilityInfo>, ErrorBody> {
+    Ok(shell.engine()?.catalog().capabilities())
+}
+
+/// Submits a task as the person at the desktop; committed before it returns.
+#[tauri::command]
+pub async fn submit_task(shell: State<'_, Shell>, task: NewTask) -> Result<Task, ErrorBody> {
+    shell
+        .engine()?
+        .submit_task(task, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// One page of tasks, newest first, with the counts per status.
+#[tauri::command]
+pub async fn list_tasks(shell: State<'_, Shell>, query: TaskQuery) -> Result<TaskPage, ErrorBody> {
+    shell.engine()?.tasks(query).await.map_err(|e| (&e).into())
+}
+
+/// One task whole: payload, routing decision, attempts, result.
+#[tauri::command]
+pub async fn get_task(shell: State<'_, Shell>, task_id: String) -> Result<Task, ErrorBody> {
+    shell.engine()?.task(&task_id).await.map_err(|e| (&e).into())
+}
+
+/// Cancels a task that has not ended.
+#[tauri::command]
+pub async fn cancel_task(shell: State<'_, Shell>, task_id: String) -> Result<Task, ErrorBody> {
+    shell
+        .engine()?
+        .cancel_task(&task_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Queues a dead, failed or cancelled task again.
+#[tauri::command]
+pub async fn requeue_task(shell: State<'_, Shell>, task_id: String) -> Result<Task, ErrorBody> {
+    shell
+        .engine()?
+        .requeue_task(&task_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Every API key, newest first, revoked ones too (never the keys themselves).
+#[tauri::command]
+pub async fn list_api_keys(shell: State<'_, Shell>) -> Result<Vec<ApiKeyInfo>, ErrorBody> {
+    shell.engine()?.api_keys().await.map_err(|e| (&e).into())
+}
+
+/// Makes an API key; the answer holds the key, which is never shown again.
+#[tauri::command]
+pub async fn create_api_key(shell: State<'_, Shell>, name: String, role: Role) -> Result<CreatedKey, ErrorBody> {
+    shell
+        .engine()?
+        .create_api_key(&name, role, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Revokes an API key; it stops working at once.
+#[tauri::command]
+pub async fn revoke_api_key(shell: State<'_, Shell>, key_id: i64) -> Result<ApiKeyInfo, ErrorBody> {
+    shell
+        .engine()?
+        .revoke_api_key(key_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }

@@ -26,7 +26,16 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         commands::fleet_strays,
         commands::agent_history,
         commands::follow_logs,
-        commands::stop_logs
+        commands::stop_logs,
+        commands::list_capabilities,
+        commands::submit_task,
+        commands::list_tasks,
+        commands::get_task,
+        commands::cancel_task,
+        commands::requeue_task,
+        commands::list_api_keys,
+        commands::create_api_key,
+        commands::revoke_api_key
     ]
 }
 
@@ -166,6 +175,69 @@ mod bindings {
             args: ", { followId }",
             returns: "null",
         },
+        Command {
+            rust: "list_capabilities",
+            ts: "listCapabilities",
+            params: "",
+            args: "",
+            returns: "CapabilityInfo[]",
+        },
+        Command {
+            rust: "submit_task",
+            ts: "submitTask",
+            params: "task: NewTask",
+            args: ", { task }",
+            returns: "Task",
+        },
+        Command {
+            rust: "list_tasks",
+            ts: "listTasks",
+            params: "query: TaskQuery",
+            args: ", { query }",
+            returns: "TaskPage",
+        },
+        Command {
+            rust: "get_task",
+            ts: "getTask",
+            params: "taskId: string",
+            args: ", { taskId }",
+            returns: "Task",
+        },
+        Command {
+            rust: "cancel_task",
+            ts: "cancelTask",
+            params: "taskId: string",
+            args: ", { taskId }",
+            returns: "Task",
+        },
+        Command {
+            rust: "requeue_task",
+            ts: "requeueTask",
+            params: "taskId: string",
+            args: ", { taskId }",
+            returns: "Task",
+        },
+        Command {
+            rust: "list_api_keys",
+            ts: "listApiKeys",
+            params: "",
+            args: "",
+            returns: "ApiKeyInfo[]",
+        },
+        Command {
+            rust: "create_api_key",
+            ts: "createApiKey",
+            params: "name: string, role: Role",
+            args: ", { name, role }",
+            returns: "CreatedKey",
+        },
+        Command {
+            rust: "revoke_api_key",
+            ts: "revokeApiKey",
+            params: "keyId: number",
+            args: ", { keyId }",
+            returns: "ApiKeyInfo",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
@@ -174,11 +246,12 @@ mod bindings {
         ("catalogChanged", events::CATALOG_CHANGED, "CatalogEvent"),
         ("deployProgress", events::DEPLOY_PROGRESS, "DeployEvent"),
         ("fleetEvent", events::FLEET_EVENT, "FleetEvent"),
+        ("tasksChanged", events::TASKS_CHANGED, "TasksChanged"),
     ];
 
     /// The content of `ui/src/ipc/bindings.ts`.
     pub fn typescript() -> String {
-        use sutazai_engine::catalog::{CatalogEvent, CatalogSummary, Problem};
+        use sutazai_engine::catalog::{CapabilityInfo, CapableAgent, CatalogEvent, CatalogSummary, Problem};
         use sutazai_engine::config::{ConfigIssue, ConfigReport, ConfigSource, ConfigValue};
         use sutazai_engine::error::{Code, ErrorBody};
         use sutazai_engine::fleet::model::{
@@ -186,6 +259,14 @@ mod bindings {
             FleetEvent, FleetEventRecord, HistoryEntry, PhaseSummary, ScaleReport, Stray,
         };
         use sutazai_engine::fleet::stats::{ContainerStats, StatsSource};
+        use sutazai_engine::orchestrator::breaker::BreakerState;
+        use sutazai_engine::orchestrator::model::{
+            Attempt, AttemptOutcome, NewTask, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus,
+            TaskSummary,
+        };
+        use sutazai_engine::orchestrator::router::{RouteDecision, ScoredCandidate, Weights};
+        use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
+        use sutazai_engine::security::Role;
         use sutazai_engine::status::{DataFacts, DockerFacts, EngineStatus, OllamaFacts, Probe};
         use ts_rs::TS;
 
@@ -220,10 +301,30 @@ mod bindings {
             Stray::decl(),
             FleetEventRecord::decl(),
             HistoryEntry::decl(),
+            CapableAgent::decl(),
+            CapabilityInfo::decl(),
+            TaskStatus::decl(),
+            NewTask::decl(),
+            TaskFailure::decl(),
+            AttemptOutcome::decl(),
+            Attempt::decl(),
+            BreakerState::decl(),
+            Weights::decl(),
+            ScoredCandidate::decl(),
+            RouteDecision::decl(),
+            Task::decl(),
+            TaskSummary::decl(),
+            TaskQuery::decl(),
+            StatusCount::decl(),
+            TaskPage::decl(),
+            events::TasksChanged::decl(),
+            Role::decl(),
+            ApiKeyInfo::decl(),
+            CreatedKey::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
-             // Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings\n\n\
+             // Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings\n\n\
              import type { Channel } from \"@tauri-apps/api/core\";\n\
              import { call } from \"./call\";\n\n",
         );
@@ -280,7 +381,7 @@ mod bindings {
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             have == want,
-            "ui/src/ipc/bindings.ts is stale; regenerate with `UPDATE_BINDINGS=1 cargo test -p sutazai bindings`"
+            "ui/src/ipc/bindings.ts is stale; regenerate with `UPDATE_BINDINGS=1 cargo test --workspace bindings`"
         );
     }
 }

@@ -76,6 +76,7 @@ fn main() {
                 events::forward_status(app.handle().clone(), engine.subscribe_status());
                 events::forward_catalog(app.handle().clone(), engine.subscribe_catalog());
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
+                events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
             }
             exit_on_signal(app.handle().clone());
             if let Ok(engine) = &engine {

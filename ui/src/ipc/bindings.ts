@@ -1,10 +1,10 @@
 // Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.
-// Regenerate: UPDATE_BINDINGS=1 cargo test -p sutazai bindings
+// Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
 
 export type ErrorBody = { code: Code, message: string, };
 
@@ -148,6 +148,220 @@ detail: Record<string, unknown>, };
 
 export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
 
+export type CapableAgent = { id: string, name: string, phase: number, 
+/**
+ * The task types it knows, sorted; the built-in `echo` among them.
+ */
+taskTypes: Array<string>, };
+
+export type CapabilityInfo = { capability: string, 
+/**
+ * The agents that have it, by id.
+ */
+agents: Array<CapableAgent>, 
+/**
+ * Every task type at least one of them knows, sorted (`echo` included).
+ */
+taskTypes: Array<string>, };
+
+export type TaskStatus = "queued" | "dispatched" | "running" | "succeeded" | "failed" | "dead" | "cancelled";
+
+export type NewTask = { capability?: string, agentId?: string, taskType: string, 
+/**
+ * The input the task type's prompt template (or tool) reads.
+ */
+payload: unknown, 
+/**
+ * 1 (lowest) to 10 (highest); 5 when absent.
+ */
+priority?: number, 
+/**
+ * How long the task may take from submission, in ms (default: the
+ * configured task timeout).
+ */
+timeoutMs?: number, 
+/**
+ * Submitting the same key again returns the first task instead of a
+ * new one; the key goes to the agent with every attempt.
+ */
+idempotencyKey?: string, 
+/**
+ * Attempts before the task is dead (default: the configured number).
+ */
+maxAttempts?: number, name?: string, description?: string, 
+/**
+ * For a sub-task an agent delegates: the task it is working on.
+ */
+parentTaskId?: string, };
+
+export type TaskFailure = { 
+/**
+ * The agent's error code (`deadline_exceeded`, `payload_invalid`, …) or
+ * the hub's (`unreachable`, `no_agent`, `cancelled`, `timeout`).
+ */
+code: string, message: string, };
+
+export type AttemptOutcome = { "kind": "succeeded" } | { "kind": "failed", failure: TaskFailure, 
+/**
+ * Whether the task was retried after it.
+ */
+retried: boolean, } | { "kind": "cancelled" } | { "kind": "interrupted" };
+
+export type Attempt = { number: number, agentId: string, container: string, 
+/**
+ * The chosen agent's score.
+ */
+score: number | null, startedMs: number, finishedMs: number | null, 
+/**
+ * None while running.
+ */
+outcome: AttemptOutcome | null, };
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export type Weights = { 
+/**
+ * Calls in flight over the concurrency limit.
+ */
+load: number, 
+/**
+ * Recent share of failed calls.
+ */
+errorRate: number, 
+/**
+ * Recent average latency over the slowest eligible contender's.
+ */
+latency: number, };
+
+export type ScoredCandidate = { 
+/**
+ * The agent's catalog id.
+ */
+agentId: string, 
+/**
+ * The instance's container.
+ */
+container: string, 
+/**
+ * The instance's breaker when the router looked.
+ */
+breaker: BreakerState, 
+/**
+ * Calls in flight when the router looked.
+ */
+inFlight: number, 
+/**
+ * The concurrency limit as used (an unknown 0 shows as 1).
+ */
+maxConcurrency: number, 
+/**
+ * The error rate as used: clamped to 0..1, NaN as 1.
+ */
+errorRate: number, 
+/**
+ * The latency as used: negative as 0, NaN and infinite as `f64::MAX`.
+ */
+avgLatencyMs: number, 
+/**
+ * The weighted score (lower is better); None when excluded.
+ */
+score: number | null, 
+/**
+ * Why it could not take the task: "unhealthy", "breaker open", "probe
+ * in flight", "at its concurrency limit (4/4)". None when eligible.
+ */
+excluded: string | null, };
+
+export type RouteDecision = { 
+/**
+ * Index into `candidates` of the chosen one; None when nobody can take
+ * it now.
+ */
+chosen: number | null, 
+/**
+ * Every contender, in the order given.
+ */
+candidates: Array<ScoredCandidate>, 
+/**
+ * The weights as used (see [`Weights::normalised`]).
+ */
+weights: Weights, };
+
+export type Task = { id: string, status: TaskStatus, priority: number, capability: string | null, 
+/**
+ * The agent the submitter named, if any.
+ */
+agentId: string | null, taskType: string, payload: unknown, name: string | null, description: string | null, idempotencyKey: string, createdMs: number, updatedMs: number, deadlineMs: number, finishedMs: number | null, attempts: number, maxAttempts: number, 
+/**
+ * The agent that holds or last held it.
+ */
+assignedAgent: string | null, assignedContainer: string | null, 
+/**
+ * The last routing decision: every candidate, its score, who won.
+ */
+route: RouteDecision | null, attemptLog: Array<Attempt>, 
+/**
+ * The agent's output (`{kind, text, json?, codeBlocks?}`), when it succeeded.
+ */
+result: unknown, 
+/**
+ * The last error (kept on dead tasks: the dead-letter reason).
+ */
+error: TaskFailure | null, 
+/**
+ * Who submitted it: `ui`, `key:<name>`, `agent:<id>`.
+ */
+submittedBy: string, parentId: string | null, 
+/**
+ * The agents that delegated down to this task, first to last.
+ */
+delegationChain: Array<string>, };
+
+export type TaskSummary = { id: string, status: TaskStatus, priority: number, capability: string | null, taskType: string, name: string | null, assignedAgent: string | null, attempts: number, createdMs: number, updatedMs: number, finishedMs: number | null, errorCode: string | null, };
+
+export type TaskQuery = { status?: Array<TaskStatus>, capability?: string, agentId?: string, 
+/**
+ * At most this many (default 100, at most 1000).
+ */
+limit?: number, 
+/**
+ * Skip this many (paging).
+ */
+offset?: number, };
+
+export type StatusCount = { status: TaskStatus, count: number, };
+
+export type TaskPage = { tasks: Array<TaskSummary>, 
+/**
+ * How many tasks match the filters in all.
+ */
+total: number, 
+/**
+ * Tasks per status over all tasks (for the view's counters).
+ */
+counts: Array<StatusCount>, };
+
+export type TasksChanged = { 
+/**
+ * The changed tasks, in no particular order; empty when `complete` is false.
+ */
+tasks: Array<TaskSummary>, 
+/**
+ * False when more tasks changed than one event carries, or changes
+ * were missed: any task may have changed.
+ */
+complete: boolean, };
+
+export type Role = "admin" | "operator" | "analyst" | "service" | "guest";
+
+export type ApiKeyInfo = { id: number, name: string, role: Role, 
+/**
+ * The key's first characters, `sk_1a2b3c4d`.
+ */
+prefix: string, createdMs: number, createdBy: string, revokedMs: number | null, lastUsedMs: number | null, };
+
+export type CreatedKey = { key: string, info: ApiKeyInfo, };
+
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
   engineStatus: () => call<EngineStatus>("engine_status"),
@@ -167,6 +381,15 @@ export const commands = {
   agentHistory: (agentId: string) => call<HistoryEntry[]>("agent_history", { agentId }),
   followLogs: (agentId: string, tail: number, onChunk: Channel<string>) => call<number>("follow_logs", { agentId, tail, onChunk }),
   stopLogs: (followId: number) => call<null>("stop_logs", { followId }),
+  listCapabilities: () => call<CapabilityInfo[]>("list_capabilities"),
+  submitTask: (task: NewTask) => call<Task>("submit_task", { task }),
+  listTasks: (query: TaskQuery) => call<TaskPage>("list_tasks", { query }),
+  getTask: (taskId: string) => call<Task>("get_task", { taskId }),
+  cancelTask: (taskId: string) => call<Task>("cancel_task", { taskId }),
+  requeueTask: (taskId: string) => call<Task>("requeue_task", { taskId }),
+  listApiKeys: () => call<ApiKeyInfo[]>("list_api_keys"),
+  createApiKey: (name: string, role: Role) => call<CreatedKey>("create_api_key", { name, role }),
+  revokeApiKey: (keyId: number) => call<ApiKeyInfo>("revoke_api_key", { keyId }),
 } as const;
 
 /** Event names, built in one place. */
@@ -175,6 +398,7 @@ export const events = {
   catalogChanged: "catalog-changed",
   deployProgress: "deploy-progress",
   fleetEvent: "fleet-event",
+  tasksChanged: "tasks-changed",
 } as const;
 
 /** The payload of each event. */
@@ -183,4 +407,5 @@ export type EventPayloads = {
   "catalog-changed": CatalogEvent;
   "deploy-progress": DeployEvent;
   "fleet-event": FleetEvent;
+  "tasks-changed": TasksChanged;
 };

@@ -6,8 +6,10 @@
 //! One bad file never stops the others from loading: it becomes a
 //! [`Problem`] that names the file and what is wrong, and the rest load.
 
+mod capabilities;
 mod watch;
 
+pub use capabilities::{CapabilityInfo, CapableAgent};
 pub use watch::{CatalogEvent, CatalogWatch};
 
 use std::collections::{BTreeMap, HashMap};

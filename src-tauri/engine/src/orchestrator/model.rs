@@ -83,7 +83,7 @@ pub struct NewTask {
     /// How long the task may take from submission, in ms (default: the
     /// configured task timeout).
     #[serde(default)]
-    #[ts(optional)]
+    #[ts(optional, type = "number")]
     pub timeout_ms: Option<u64>,
     /// Submitting the same key again returns the first task instead of a
     /// new one; the key goes to the agent with every attempt.
