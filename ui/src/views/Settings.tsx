@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { commands, type ConfigReport, type ConfigSource, IpcError } from "../ipc";
 import { toIpcError } from "../ipc/call";
+import { ApiKeys } from "./settings/ApiKeys";
 
 function sourceLabel(source: ConfigSource): string {
   switch (source.kind) {
@@ -25,6 +26,7 @@ export function Settings() {
   if (!report) return <p className="muted">Loading the configuration…</p>;
   return (
     <div className="settings">
+      <ApiKeys />
       <section className="card">
         <header className="card-header">
           <h2>Effective configuration</h2>

@@ -5,6 +5,7 @@ import { Agents } from "./Agents";
 import { Deploy } from "./Deploy";
 import { Overview } from "./Overview";
 import { Settings } from "./Settings";
+import { Tasks } from "./Tasks";
 
 export type ViewId =
   | "overview"
@@ -57,6 +58,7 @@ export const VIEWS: View[] = [
     label: "Tasks",
     purpose:
       "Submit tasks, see which agent the router chose and why, and follow each attempt to its result.",
+    component: Tasks,
   },
   {
     id: "models",
@@ -77,7 +79,7 @@ export const VIEWS: View[] = [
   {
     id: "settings",
     label: "Settings",
-    purpose: "The effective configuration and where each value came from.",
+    purpose: "The local API's keys, and the effective configuration with where each value came from.",
     component: Settings,
   },
 ];

@@ -1,0 +1,127 @@
+// Test fixtures for the Tasks view: capabilities, tasks and pages as the
+// backend answers them. Imported by tests only.
+import type { CapabilityInfo, Task, TaskPage, TaskSummary } from "../../ipc";
+
+export const CAPABILITIES: CapabilityInfo[] = [
+  {
+    capability: "prioritization",
+    agents: [
+      { id: "AG-001", name: "agentzero-coordinator", phase: 1, taskTypes: ["decompose", "echo", "prioritize"] },
+      { id: "AG-003", name: "task-assignment-coordinator", phase: 1, taskTypes: ["assess", "echo"] },
+    ],
+    taskTypes: ["assess", "decompose", "echo", "prioritize"],
+  },
+  {
+    capability: "threat_detection",
+    agents: [{ id: "AG-017", name: "adversarial-attack-detector", phase: 1, taskTypes: ["echo", "scan"] }],
+    taskTypes: ["echo", "scan"],
+  },
+];
+
+export const T0 = 1_750_000_000_000;
+
+export function task(id: string, change: Partial<Task> = {}): Task {
+  return {
+    id,
+    status: "succeeded",
+    priority: 5,
+    capability: "prioritization",
+    agentId: null,
+    taskType: "echo",
+    payload: { text: "hello" },
+    name: null,
+    description: null,
+    idempotencyKey: id,
+    createdMs: T0,
+    updatedMs: T0 + 42,
+    deadlineMs: T0 + 300_000,
+    finishedMs: T0 + 42,
+    attempts: 1,
+    maxAttempts: 3,
+    assignedAgent: "AG-003",
+    assignedContainer: "sutazai-ag-003",
+    route: {
+      chosen: 1,
+      candidates: [
+        {
+          agentId: "AG-001",
+          container: "sutazai-ag-001",
+          breaker: "closed",
+          inFlight: 2,
+          maxConcurrency: 4,
+          errorRate: 0.25,
+          avgLatencyMs: 1200,
+          score: 0.475,
+          excluded: null,
+        },
+        {
+          agentId: "AG-003",
+          container: "sutazai-ag-003",
+          breaker: "closed",
+          inFlight: 0,
+          maxConcurrency: 4,
+          errorRate: 0,
+          avgLatencyMs: 300,
+          score: 0.05,
+          excluded: null,
+        },
+        {
+          agentId: "AG-003",
+          container: "sutazai-ag-003-2",
+          breaker: "open",
+          inFlight: 0,
+          maxConcurrency: 4,
+          errorRate: 1,
+          avgLatencyMs: 1.7976931348623157e308,
+          score: null,
+          excluded: "breaker open",
+        },
+      ],
+      weights: { load: 0.5, errorRate: 0.3, latency: 0.2 },
+    },
+    attemptLog: [
+      {
+        number: 1,
+        agentId: "AG-003",
+        container: "sutazai-ag-003",
+        score: 0.05,
+        startedMs: T0 + 2,
+        finishedMs: T0 + 42,
+        outcome: { kind: "succeeded" },
+      },
+    ],
+    result: { kind: "json", text: '{"text":"hello"}', json: { text: "hello" } },
+    error: null,
+    submittedBy: "desktop",
+    parentId: null,
+    delegationChain: [],
+    ...change,
+  };
+}
+
+export function summary(t: Task): TaskSummary {
+  return {
+    id: t.id,
+    status: t.status,
+    priority: t.priority,
+    capability: t.capability,
+    taskType: t.taskType,
+    name: t.name,
+    assignedAgent: t.assignedAgent,
+    attempts: t.attempts,
+    createdMs: t.createdMs,
+    updatedMs: t.updatedMs,
+    finishedMs: t.finishedMs,
+    errorCode: t.error?.code ?? null,
+  };
+}
+
+export function page(tasks: Task[]): TaskPage {
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+  return {
+    tasks: tasks.map(summary),
+    total: tasks.length,
+    counts: [...counts].map(([status, count]) => ({ status: status as Task["status"], count })),
+  };
+}
