@@ -120,6 +120,9 @@ pub enum Tool {
     JsonValidate,
     /// Answers the payload as it came, without a model: the built-in `echo`
     /// task type, for checking (and measuring) the way from hub to agent.
+    /// Not for manifests (they cannot name it).
+    #[serde(skip_deserializing)]
+    #[schemars(skip)]
     Echo,
 }
 
@@ -291,12 +294,6 @@ impl Manifest {
                 bad(
                     &at(""),
                     "`echo` is built into every agent; name this task type otherwise".into(),
-                );
-            }
-            if task.tool == Some(Tool::Echo) {
-                bad(
-                    &at(".tool"),
-                    "`echo` is not a tool a manifest can use; every agent has the `echo` task type".into(),
                 );
             }
             if task.description.trim().is_empty() {
@@ -507,7 +504,8 @@ tool = "injection_scan"
         let m = Manifest::from_toml("AG-001.toml", GOOD).unwrap();
         assert_eq!(m.id, "AG-001");
         assert_eq!(m.kind, Kind::Orchestration);
-        assert_eq!(m.task_type_names(), ["decompose", "scan"]);
+        assert_eq!(m.task_type_names(), ["decompose", "scan", "echo"], "echo is built in");
+        assert!(m.knows_task_type("echo") && !m.knows_task_type("nope"));
         assert_eq!(m.tasks["scan"].tool, Some(Tool::InjectionScan));
     }
 
@@ -516,6 +514,13 @@ tool = "injection_scan"
     #[test]
     fn every_field_error_names_the_file_the_path_and_what_was_expected() {
         let cases: &[(&str, &str, &str, &str)] = &[
+            ("[tasks.scan]", "[tasks.echo]", "tasks.echo", "built into every agent"),
+            (
+                "tool = \"injection_scan\"",
+                "tool = \"echo\"",
+                "tasks.scan.tool",
+                "unknown variant `echo`",
+            ),
             (
                 "id = \"AG-001\"",
                 "id = \"agent-1\"",
