@@ -48,6 +48,8 @@ pub struct Engine {
     orchestrator: Arc<Orchestrator>,
     /// Derives and checks the agents' service tokens.
     secret: HubSecret,
+    /// Checks API keys, remembering live ones for a moment.
+    keyring: keys::Keyring,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -133,6 +135,7 @@ impl Engine {
             fleet.endpoints(),
             secret.clone(),
         );
+        let keyring = keys::Keyring::new(store.clone());
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -141,6 +144,7 @@ impl Engine {
             fleet,
             orchestrator,
             secret,
+            keyring,
             clock,
             run_id,
             status: watch::channel(initial).0,
@@ -287,7 +291,7 @@ impl Engine {
             Ok(task) => (task.id.clone(), "ok".to_string()),
             Err(err) => (String::new(), format!("refused: {err}")),
         };
-        self.audit(by, "task.submit", &target, &outcome).await;
+        self.orchestrator.audit(by, "task.submit", &target, outcome);
         result
     }
 
@@ -307,14 +311,14 @@ impl Engine {
     #[instrument(skip_all, err, fields(by = %by.label(), task = id))]
     pub async fn cancel_task(&self, id: &str, by: &Principal) -> Result<Task, OrchestratorError> {
         let result = self.orchestrator.cancel(id).await;
-        self.audit(by, "task.cancel", id, &outcome_of(&result)).await;
+        self.orchestrator.audit(by, "task.cancel", id, outcome_of(&result));
         result
     }
 
     #[instrument(skip_all, err, fields(by = %by.label(), task = id))]
     pub async fn requeue_task(&self, id: &str, by: &Principal) -> Result<Task, OrchestratorError> {
         let result = self.orchestrator.requeue(id).await;
-        self.audit(by, "task.requeue", id, &outcome_of(&result)).await;
+        self.orchestrator.audit(by, "task.requeue", id, outcome_of(&result));
         result
     }
 
@@ -334,7 +338,7 @@ impl Engine {
             let agent_id = crate::fleet::spec::agent_of_container(&container);
             return Ok(agent_id.map(|agent_id| Principal::Agent { agent_id, container }));
         }
-        let found = keys::verify(&self.store, token, self.clock.now_ms()).await?;
+        let found = self.keyring.verify(token, self.clock.now_ms()).await?;
         Ok(found.map(|info| Principal::Key {
             id: info.id,
             name: info.name,
@@ -366,7 +370,8 @@ impl Engine {
     pub async fn revoke_api_key(&self, id: i64, by: &Principal) -> Result<ApiKeyInfo, OrchestratorError> {
         let revoked = keys::revoke(&self.store, id, self.clock.now_ms())
             .await?
-            .ok_or_else(|| OrchestratorError::NotFound(format!("API key {id}")));
+            .ok_or_else(|| OrchestratorError::NotFound(format!("no API key {id}")));
+        self.keyring.forget_all();
         let target = revoked
             .as_ref()
             .map(|k| k.prefix.clone())

@@ -110,7 +110,12 @@ pub struct Store {
     jobs: mpsc::Sender<Job>,
     path: PathBuf,
     schema_version: i64,
+    /// Dropped with the last handle, which ends the checkpoint thread.
+    _checkpoints: std::sync::Arc<mpsc::Sender<()>>,
 }
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -135,6 +140,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
         let schema_version = migrate(&mut conn, &label)?;
+        // Checkpoints (which sync the database file) run on their own thread,
+        // not inside whichever commit crosses the WAL's size threshold, so a
+        // commit never waits for one.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(open_err)?;
+        let checkpoints = spawn_checkpoints(path).map_err(StoreError::Thread)?;
 
         let (jobs, inbox) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -149,6 +159,7 @@ impl Store {
             jobs,
             path: path.to_path_buf(),
             schema_version,
+            _checkpoints: std::sync::Arc::new(checkpoints),
         })
     }
 
@@ -238,6 +249,33 @@ impl Store {
         })
         .await
     }
+}
+
+/// A thread with its own connection that checkpoints the WAL every
+/// [`CHECKPOINT_EVERY`] (PASSIVE: it never blocks the writer) until the
+/// returned sender is dropped. It reads and copies pages; it writes no rows.
+fn spawn_checkpoints(path: &Path) -> std::io::Result<mpsc::Sender<()>> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let path = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("sutazai-checkpoint".into())
+        .spawn(move || {
+            let conn = match Connection::open(&path) {
+                Ok(conn) => conn,
+                Err(err) => {
+                    tracing::warn!(cause = %err, "cannot open the database for checkpoints");
+                    return;
+                }
+            };
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::debug!(cause = %err, "checkpoint failed; the next one retries");
+                }
+            }
+            // The last handle is gone: leave the WAL empty behind.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })?;
+    Ok(stop)
 }
 
 fn migrate(conn: &mut Connection, label: &str) -> Result<i64, StoreError> {

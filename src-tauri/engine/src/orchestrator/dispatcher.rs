@@ -14,7 +14,7 @@ use super::dispatch::{self, Verdict};
 use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
-use super::{lock, Orchestrator};
+use super::{lock, target_of, Orchestrator};
 use crate::fleet::model::Endpoint;
 
 impl Orchestrator {
@@ -129,15 +129,52 @@ impl Orchestrator {
         next_due
     }
 
-    /// One attempt of a task at the chosen container, and what follows it.
-    async fn attempt(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint, decision: RouteDecision) {
+    /// Routes a new task at once when its lane is empty and an agent can
+    /// take it: the caller then stores it already running (one commit
+    /// instead of two) and starts the call with [`Orchestrator::call`].
+    pub(super) fn route_now(&self, task: &Task) -> Option<(Endpoint, RouteDecision)> {
+        let target = target_of(task);
+        let endpoints = self.endpoints.borrow().clone();
+        let catalog = (self.catalog)();
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        if state.queue.has_lane(&target) {
+            return None; // tasks before it go first
+        }
+        let mut contenders = state.roster.contenders(&endpoints, &catalog, &target, now);
+        contenders.retain(|c| !task.delegation_chain.contains(&c.agent_id));
+        let decision = router::route(&contenders, &self.config.weights);
+        let container = contenders.get(decision.chosen? as usize)?.container.clone();
+        let endpoint = endpoints.iter().find(|e| e.container == container).cloned()?;
+        if !state.roster.begin(&container, now) {
+            return None;
+        }
+        state.running.insert(task.id.clone(), CancellationToken::new());
+        Some((endpoint, decision))
+    }
+
+    /// Takes back a [`Orchestrator::route_now`] whose task was not stored.
+    pub(super) fn unroute(&self, task: &Task, endpoint: &Endpoint) {
+        let mut state = lock(&self.state);
+        state.running.remove(&task.id);
+        state.roster.end(
+            &endpoint.container,
+            CallEnd {
+                agent_ok: None,
+                task_ok: false,
+                latency_ms: 0.0,
+            },
+            Instant::now(),
+        );
+    }
+
+    /// Marks a task as sent to `endpoint`: the next attempt, its routing
+    /// decision, status `running`.
+    pub(super) fn assign(&self, task: &mut Task, endpoint: &Endpoint, decision: RouteDecision) {
         let started_ms = self.clock.now_ms();
-        let score = decision
-            .chosen
-            .and_then(|i| decision.candidates.get(i as usize))
-            .and_then(|c| c.score);
+        let score = decision.chosen_candidate().and_then(|c| c.score);
         task.attempts += 1;
-        task.status = TaskStatus::Dispatched;
+        task.status = TaskStatus::Running;
         task.updated_ms = started_ms;
         task.assigned_agent = Some(endpoint.agent_id.clone());
         task.assigned_container = Some(endpoint.container.clone());
@@ -151,33 +188,34 @@ impl Orchestrator {
             finished_ms: None,
             outcome: None,
         });
+    }
+
+    /// One attempt of a queued task at the chosen container: recorded, then made.
+    async fn attempt(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint, decision: RouteDecision) {
+        self.assign(&mut task, &endpoint, decision);
+        task.status = TaskStatus::Dispatched;
+        self.emit(&task);
         // Committed before the call: after a crash the table must show every
         // attempt that may have reached an agent, so a second run of the task
-        // is always visible as a retry.
+        // is always visible as a retry. `dispatched` is the moment before.
+        task.status = TaskStatus::Running;
         if let Err(err) = self.journal.save(&task, 0, true).await {
             warn!(task = %task.id, cause = %err, "cannot record the dispatch; not sending it");
             task.attempts -= 1;
             task.attempt_log.pop();
             task.status = TaskStatus::Queued;
+            self.unroute(&task, &endpoint);
             let now_ms = self.clock.now_ms();
-            let mut state = lock(&self.state);
-            state.running.remove(&task.id);
-            state.roster.end(
-                &endpoint.container,
-                CallEnd {
-                    agent_ok: None,
-                    task_ok: false,
-                    latency_ms: 0.0,
-                },
-                Instant::now(),
-            );
-            state.enqueue(task, seq, now_ms + 500, now_ms, Vec::new());
+            lock(&self.state).enqueue(task, seq, now_ms + 500, now_ms, Vec::new());
             return;
         }
-        task.status = TaskStatus::Running;
-        let _ = self.journal.save(&task, 0, false).await;
-        self.emit(&task);
+        self.call(task, seq, endpoint).await;
+    }
 
+    /// Sends a recorded attempt to its agent and settles what follows.
+    pub(super) async fn call(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint) {
+        let started_ms = task.updated_ms;
+        self.emit(&task);
         let switch = lock(&self.state).running.get(&task.id).cloned().unwrap_or_default();
         let request = TaskRequest {
             protocol: PROTOCOL_VERSION,

@@ -2,6 +2,7 @@
 //! delegates (the chain rules), cancel and re-queue, and the tasks the last
 //! run left unfinished.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::{debug, info};
@@ -43,7 +44,7 @@ impl Orchestrator {
 
     /// Checks and stores a new task, then queues it. Returns the task as
     /// committed (or, for a known idempotency key, the task that has it).
-    pub async fn submit(&self, new: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
+    pub async fn submit(self: &Arc<Self>, new: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
         let catalog = (self.catalog)();
         let now = self.clock.now_ms();
         let task_type = new.task_type.trim().to_string();
@@ -155,16 +156,44 @@ impl Orchestrator {
             parent_id,
             delegation_chain: chain,
         };
-        let seq = match self.journal.insert(&task).await? {
+        // The fast way: an agent is free and nothing waits before this task,
+        // so it is stored already running and sent at once.
+        let routed = self.route_now(&task);
+        let mut task = task;
+        if let Some((endpoint, decision)) = &routed {
+            self.assign(&mut task, endpoint, decision.clone());
+        }
+        let inserted = match self.journal.insert(&task).await {
+            Ok(inserted) => inserted,
+            Err(err) => {
+                if let Some((endpoint, _)) = &routed {
+                    self.unroute(&task, endpoint);
+                }
+                return Err(err.into());
+            }
+        };
+        let seq = match inserted {
             Ok(seq) => seq,
             Err(existing) => {
+                if let Some((endpoint, _)) = &routed {
+                    self.unroute(&task, endpoint);
+                }
                 debug!(task = %existing.task.id, key = %existing.task.idempotency_key, "known idempotency key");
                 return Ok(existing.task);
             }
         };
-        lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
-        self.wake.notify_one();
         self.emit(&task);
+        match routed {
+            Some((endpoint, _)) => {
+                let this = Arc::clone(self);
+                let sent = task.clone();
+                tokio::spawn(async move { this.call(sent, seq, endpoint).await });
+            }
+            None => {
+                lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
+                self.wake.notify_one();
+            }
+        }
         Ok(task)
     }
 

@@ -173,8 +173,9 @@ impl Journal {
             }
             conn.prepare_cached(
                 "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
-                 idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14, ?15, ?16, ?17)",
+                 idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain, \
+                 assigned_agent, assigned_container, route, attempt_log) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21, ?22)",
             )?
             .execute(params![
                 t.id,
@@ -194,6 +195,11 @@ impl Journal {
                 t.submitted_by,
                 t.parent_id,
                 to_json(&t.delegation_chain),
+                t.attempts,
+                t.assigned_agent,
+                t.assigned_container,
+                t.route.as_ref().map(to_json),
+                to_json(&t.attempt_log),
             ])?;
             let _ = seq_tx.send(Ok(conn.last_insert_rowid()));
             Ok(())
@@ -237,6 +243,18 @@ impl Journal {
             self.send(write);
             Ok(())
         }
+    }
+
+    /// Appends to the audit log with the next batch (not waited for: the
+    /// action it records is already durable or refused).
+    pub fn audit(&self, at_ms: i64, actor: String, action: &'static str, target: String, outcome: String) {
+        self.send(Box::new(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, '')",
+            )?
+            .execute(params![at_ms, actor, action, target, outcome])?;
+            Ok(())
+        }));
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Task>, StoreError> {

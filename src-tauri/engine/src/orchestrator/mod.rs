@@ -64,7 +64,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 pub enum OrchestratorError {
     #[error("{0}")]
     Invalid(String),
-    #[error("no task {0}")]
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
@@ -195,7 +195,7 @@ impl Orchestrator {
         self.journal
             .get(id)
             .await?
-            .ok_or_else(|| OrchestratorError::NotFound(id.to_string()))
+            .ok_or_else(|| OrchestratorError::NotFound(format!("no task {id}")))
     }
 
     pub async fn list(&self, query: TaskQuery) -> Result<TaskPage, OrchestratorError> {
@@ -228,6 +228,13 @@ impl Orchestrator {
     /// Every container's breaker and load now: (container, state, in flight).
     pub fn breakers(&self) -> Vec<(String, breaker::BreakerState, u32)> {
         lock(&self.state).roster.breakers(Instant::now())
+    }
+
+    /// Records a task action (`task.submit`, `task.cancel`, `task.requeue`)
+    /// in the audit log, with the tasks' own writes.
+    pub fn audit(&self, by: &crate::security::Principal, action: &'static str, target: &str, outcome: String) {
+        self.journal
+            .audit(self.clock.now_ms(), by.label(), action, target.to_string(), outcome);
     }
 
     /// Tasks waiting for an agent or a retry time, and tasks at agents now.

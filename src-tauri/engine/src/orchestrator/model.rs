@@ -14,7 +14,8 @@ use super::router::RouteDecision;
 pub enum TaskStatus {
     /// Waiting for an agent (new, or waiting for its retry time).
     Queued,
-    /// An agent was chosen; the call is being made.
+    /// An agent was chosen and the attempt is being recorded (the moment
+    /// before `running`; seen in events, not kept in the table).
     Dispatched,
     /// The agent holds the task.
     Running,

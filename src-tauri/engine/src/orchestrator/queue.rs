@@ -109,6 +109,14 @@ impl Queue {
             .collect()
     }
 
+    /// Whether tasks for `target` are waiting in its lane (not counting retries
+    /// waiting for their time).
+    pub fn has_lane(&self, target: &Target) -> bool {
+        self.lanes
+            .get(target)
+            .is_some_and(|lane| lane.iter().any(|t| !self.removed.contains(&t.id)))
+    }
+
     /// The next ticket of a lane, without taking it.
     pub fn peek(&mut self, target: &Target) -> Option<Ticket> {
         let lane = self.lanes.get_mut(target)?;

@@ -158,6 +158,67 @@ pub async fn verify(store: &Store, presented: &str, now_ms: i64) -> Result<Optio
         .await
 }
 
+/// Live keys recently checked, so a busy API client costs no database
+/// round trip per request. An entry is trusted for [`Keyring::TRUST`]; a
+/// revocation through the engine clears the cache at once, one made by
+/// another process (the headless CLI) takes effect within that time.
+#[derive(Debug)]
+pub struct Keyring {
+    store: Store,
+    recent: std::sync::Mutex<std::collections::HashMap<String, (ApiKeyInfo, std::time::Instant)>>,
+}
+
+impl Keyring {
+    pub const TRUST: std::time::Duration = std::time::Duration::from_secs(2);
+    /// At most this many keys are remembered.
+    const CAPACITY: usize = 1024;
+
+    pub fn new(store: Store) -> Keyring {
+        Keyring {
+            store,
+            recent: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Like [`verify`], from memory when the key was checked recently.
+    pub async fn verify(&self, presented: &str, now_ms: i64) -> Result<Option<ApiKeyInfo>, StoreError> {
+        if !presented.starts_with("sk_") {
+            return Ok(None);
+        }
+        let digest = hash(presented);
+        {
+            let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((info, at)) = recent.get(&digest) {
+                if at.elapsed() < Self::TRUST {
+                    return Ok(Some(info.clone()));
+                }
+            }
+        }
+        let found = verify(&self.store, presented, now_ms).await?;
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &found {
+            Some(info) => {
+                if recent.len() >= Self::CAPACITY {
+                    recent.clear();
+                }
+                recent.insert(digest, (info.clone(), std::time::Instant::now()));
+            }
+            None => {
+                recent.remove(&digest);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Forgets every remembered key (after a revocation).
+    pub fn forget_all(&self) {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +249,24 @@ mod tests {
         assert_eq!(revoked.revoked_ms, Some(3_000));
         assert_eq!(verify(&store, &created.key, 4_000).await.expect("verify"), None);
         assert_eq!(list(&store).await.expect("list")[0].last_used_ms, Some(2_000));
+    }
+
+    #[tokio::test]
+    async fn the_keyring_remembers_live_keys_and_forgets_them_on_demand() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).expect("store");
+        let keyring = Keyring::new(store.clone());
+        let created = create(&store, "bot", Role::Analyst, "desktop", 1_000)
+            .await
+            .expect("create");
+        assert!(keyring.verify(&created.key, 2_000).await.expect("verify").is_some());
+        revoke(&store, created.info.id, 3_000).await.expect("revoke");
+        assert!(
+            keyring.verify(&created.key, 4_000).await.expect("verify").is_some(),
+            "trusted from memory for a moment"
+        );
+        keyring.forget_all();
+        assert_eq!(keyring.verify(&created.key, 5_000).await.expect("verify"), None);
     }
 
     #[test]
