@@ -113,6 +113,17 @@ async fn ended(hub: &Hub, task: &Task) -> Task {
     done
 }
 
+/// Waits (at most 2 s) until the task is at its agent.
+async fn until_running(hub: &Hub, task: &Task) {
+    for _ in 0..100 {
+        if hub.orchestrator.get(&task.id).await.unwrap().status == TaskStatus::Running {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("task {} did not reach its agent within 2 s", task.id);
+}
+
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("sutazai.db")).unwrap();
@@ -193,12 +204,7 @@ async fn queued_and_running_tasks_can_be_cancelled() {
         ..NewTask::default()
     };
     let running = hub.orchestrator.submit(slow, &Principal::Desktop).await.unwrap();
-    for _ in 0..100 {
-        if hub.orchestrator.get(&running.id).await.unwrap().status == TaskStatus::Running {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_running(&hub, &running).await;
     let cancelled = hub.orchestrator.cancel(&running.id).await.unwrap();
     assert_eq!(cancelled.status, TaskStatus::Cancelled, "{cancelled:?}");
     assert_eq!(cancelled.attempt_log[0].outcome, Some(AttemptOutcome::Cancelled));
@@ -256,12 +262,7 @@ async fn tasks_in_flight_when_the_orchestrator_stopped_are_queued_again() {
             ..NewTask::default()
         };
         let task = first.orchestrator.submit(new, &Principal::Desktop).await.unwrap();
-        for _ in 0..100 {
-            if first.orchestrator.get(&task.id).await.unwrap().status == TaskStatus::Running {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_running(&first, &task).await;
         task
         // `first` stops here with the task at the agent, like a crash.
     };
@@ -325,12 +326,7 @@ async fn delegation_is_checked_for_holder_loops_and_depth() {
         ..NewTask::default()
     };
     let parent = hub.orchestrator.submit(parent, &Principal::Desktop).await.unwrap();
-    for _ in 0..100 {
-        if hub.orchestrator.get(&parent.id).await.unwrap().status == TaskStatus::Running {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_running(&hub, &parent).await;
     let sub = |agent: &str, parent: &str| NewTask {
         parent_task_id: Some(parent.into()),
         ..echo(agent)
