@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import urllib3
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -21,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = Path(os.environ.get("SUTAZAI_TEST_OUTPUT", ROOT / "tests" / "output")) / "e2e"
+LOGS = OUTPUT.parent / "logs"
 
 
 def app_binary() -> str:
@@ -117,25 +119,45 @@ def launch(request):
             }
         )
         app_env.update(env or {})
-        port = free_port()
-        driver_log = open(home / "tauri-driver.log", "w")
-        server = subprocess.Popen(
-            ["tauri-driver", "--port", str(port), "--native-port", str(free_port())],
-            env=app_env,
-            stdout=driver_log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append((server, None, home))
-        wait_for_port(port, 15)
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": app_binary()})
-        # A bounded wait: an app that never opens its window fails the test
-        # instead of stalling the run.
-        client = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
-        driver = webdriver.Remote(command_executor=client.remote_server_addr, options=options, client_config=client)
-        started[-1] = (server, driver, home)
-        return App(driver, home, request.node.name)
+        # A WebDriver session that cannot even be created (tauri-driver drops
+        # the connection) is retried once with a fresh driver on fresh ports;
+        # the failed driver's log is kept in tests/output/logs. A second
+        # failure fails the test.
+        for attempt in (1, 2):
+            port = free_port()
+            driver_log = open(home / "tauri-driver.log", "w")
+            server = subprocess.Popen(
+                ["tauri-driver", "--port", str(port), "--native-port", str(free_port())],
+                env=app_env,
+                stdout=driver_log,
+                stderr=subprocess.STDOUT,
+            )
+            started.append((server, None, home))
+            wait_for_port(port, 15)
+            options = ArgOptions()
+            options.set_capability("browserName", "wry")
+            options.set_capability("tauri:options", {"application": app_binary()})
+            # A bounded wait: an app that never opens its window fails the test
+            # instead of stalling the run.
+            client = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
+            try:
+                driver = webdriver.Remote(
+                    command_executor=client.remote_server_addr, options=options, client_config=client
+                )
+            except urllib3.exceptions.ProtocolError:
+                if attempt == 2:
+                    raise
+                server.terminate()
+                server.wait(10)
+                driver_log.close()
+                kept = LOGS / f"{request.node.name}-tauri-driver-failed.log"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(home / "tauri-driver.log", kept)
+                print(f"WebDriver session not created; retrying once (driver log: {kept})")
+                wait_until_gone(app_binary(), 10)
+                continue
+            started[-1] = (server, driver, home)
+            return App(driver, home, request.node.name)
 
     yield _launch
     for server, driver, home in started:
