@@ -33,8 +33,8 @@ impl Orchestrator {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
-        let running: Vec<CancellationToken> = lock(&self.state).running.values().cloned().collect();
-        debug!(in_flight = running.len(), "orchestrator stopping");
+        let in_flight = lock(&self.state).running.len();
+        debug!(in_flight, "orchestrator stopping");
     }
 
     /// Routes every task that can go now; the time the next retry is due.

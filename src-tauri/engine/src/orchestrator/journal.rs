@@ -249,11 +249,7 @@ impl Journal {
     /// action it records is already durable or refused).
     pub fn audit(&self, at_ms: i64, actor: String, action: &'static str, target: String, outcome: String) {
         self.send(Box::new(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, '')",
-            )?
-            .execute(params![at_ms, actor, action, target, outcome])?;
-            Ok(())
+            crate::security::audit::insert(conn, at_ms, &actor, action, &target, &outcome, "")
         }));
     }
 

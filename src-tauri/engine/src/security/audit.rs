@@ -24,6 +24,23 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Appends one entry on `conn` (inside whatever transaction it is in).
+pub fn insert(
+    conn: &rusqlite::Connection,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    outcome: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute((at_ms, actor, action, target, outcome, detail))?;
+    Ok(())
+}
+
 /// Appends one entry.
 pub async fn record(
     store: &Store,
@@ -44,11 +61,8 @@ pub async fn record(
     );
     store
         .call(move |conn| {
-            conn.execute(
-                "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                row,
-            )?;
-            Ok(())
+            let (at_ms, actor, action, target, outcome, detail) = row;
+            insert(conn, at_ms, &actor, &action, &target, &outcome, &detail)
         })
         .await
 }
