@@ -247,6 +247,17 @@ async fn task(
     };
     agent.metrics.tasks.get_or_create(&StatusLabel { status }).inc();
     agent.metrics.duration.observe(received.elapsed().as_secs_f64());
-    tracing::info!(task_id = %result.task_id, task_type = %request.task_type, status, total_ms = result.timings.total_ms, "task answered");
+    // A success is a debug line: /metrics counts them and the hub journals
+    // every task, while a line per task at thousands a second costs Docker's
+    // log pipe (dockerd and the shim) a tenth of two cores. A failure is
+    // worth reading in `docker logs`.
+    match &result.outcome {
+        TaskOutcome::Succeeded { .. } => {
+            tracing::debug!(task_id = %result.task_id, task_type = %request.task_type, total_ms = result.timings.total_ms, "task succeeded")
+        }
+        TaskOutcome::Failed { error } => {
+            tracing::warn!(task_id = %result.task_id, task_type = %request.task_type, code = ?error.code, message = %error.message, total_ms = result.timings.total_ms, "task failed")
+        }
+    }
     Json(result).into_response()
 }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::dispatch::{self, Verdict};
+use super::journal::Route;
 use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
@@ -178,7 +179,7 @@ impl Orchestrator {
         task.updated_ms = started_ms;
         task.assigned_agent = Some(endpoint.agent_id.clone());
         task.assigned_container = Some(endpoint.container.clone());
-        task.route = Some(decision);
+        task.route = Some(Arc::new(decision));
         task.attempt_log.push(Attempt {
             number: task.attempts,
             agent_id: endpoint.agent_id.clone(),
@@ -199,7 +200,7 @@ impl Orchestrator {
         // attempt that may have reached an agent, so a second run of the task
         // is always visible as a retry. `dispatched` is the moment before.
         task.status = TaskStatus::Running;
-        if let Err(err) = self.journal.save(&task, 0, true).await {
+        if let Err(err) = self.journal.save(&task, Route::New, 0, true).await {
             warn!(task = %task.id, cause = %err, "cannot record the dispatch; not sending it");
             task.attempts -= 1;
             task.attempt_log.pop();
@@ -320,7 +321,7 @@ impl Orchestrator {
         lock(&self.state).running.remove(&task.id);
         match requeue_at {
             Some((at, agent_fault)) => {
-                let _ = self.journal.save(&task, at, false).await;
+                let _ = self.journal.save(&task, Route::Unchanged, at, false).await;
                 self.emit(&task);
                 let avoid = if agent_fault {
                     vec![endpoint.container.clone()]
@@ -331,7 +332,9 @@ impl Orchestrator {
             }
             None => {
                 task.finished_ms = Some(now_ms);
-                self.finish(task);
+                self.wake.notify_one();
+                self.settle(task).await;
+                return;
             }
         }
         self.wake.notify_one();
@@ -350,14 +353,17 @@ impl Orchestrator {
     }
 
     /// Persists a task's final state, then tells whoever waits.
+    async fn settle(&self, task: Task) {
+        if let Err(err) = self.journal.save(&task, Route::Unchanged, 0, true).await {
+            warn!(task = %task.id, cause = %err, "cannot record a finished task");
+        }
+        self.finished(&task);
+    }
+
+    /// [`Orchestrator::settle`] on its own task, for callers that cannot wait.
     fn finish(self: &Arc<Self>, task: Task) {
         let this = Arc::clone(self);
-        tokio::spawn(async move {
-            if let Err(err) = this.journal.save(&task, 0, true).await {
-                warn!(task = %task.id, cause = %err, "cannot record a finished task");
-            }
-            this.finished(&task);
-        });
+        tokio::spawn(async move { this.settle(task).await });
     }
 
     pub(super) fn finished(&self, task: &Task) {

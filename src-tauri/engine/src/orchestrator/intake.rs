@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
+use super::journal::Route;
 use super::model::{AttemptOutcome, NewTask, Task, TaskFailure, TaskStatus};
 use super::queue::Target;
 use super::roster::Roster;
@@ -31,7 +32,9 @@ impl Orchestrator {
                 }
                 task.status = TaskStatus::Queued;
                 task.updated_ms = now;
-                self.journal.save(&task, stored.not_before_ms, true).await?;
+                self.journal
+                    .save(&task, Route::Unchanged, stored.not_before_ms, true)
+                    .await?;
             }
             lock(&self.state).enqueue(task, stored.seq, stored.not_before_ms, now, Vec::new());
         }
@@ -158,15 +161,15 @@ impl Orchestrator {
         };
         // The fast way: an agent is free and nothing waits before this task,
         // so it is stored already running and sent at once.
-        let routed = self.route_now(&task);
         let mut task = task;
-        if let Some((endpoint, decision)) = &routed {
-            self.assign(&mut task, endpoint, decision.clone());
-        }
+        let routed = self.route_now(&task).map(|(endpoint, decision)| {
+            self.assign(&mut task, &endpoint, decision);
+            endpoint
+        });
         let inserted = match self.journal.insert(&task).await {
             Ok(inserted) => inserted,
             Err(err) => {
-                if let Some((endpoint, _)) = &routed {
+                if let Some(endpoint) = &routed {
                     self.unroute(&task, endpoint);
                 }
                 return Err(err.into());
@@ -175,7 +178,7 @@ impl Orchestrator {
         let seq = match inserted {
             Ok(seq) => seq,
             Err(existing) => {
-                if let Some((endpoint, _)) = &routed {
+                if let Some(endpoint) = &routed {
                     self.unroute(&task, endpoint);
                 }
                 debug!(task = %existing.task.id, key = %existing.task.idempotency_key, "known idempotency key");
@@ -184,7 +187,7 @@ impl Orchestrator {
         };
         self.emit(&task);
         match routed {
-            Some((endpoint, _)) => {
+            Some(endpoint) => {
                 let this = Arc::clone(self);
                 let sent = task.clone();
                 tokio::spawn(async move { this.call(sent, seq, endpoint).await });
@@ -289,7 +292,7 @@ impl Orchestrator {
                 code: "cancelled".into(),
                 message: "cancelled while queued".into(),
             });
-            self.journal.save(&task, 0, true).await?;
+            self.journal.save(&task, Route::Unchanged, 0, true).await?;
             self.finished(&task);
             return Ok(task);
         }
@@ -326,7 +329,7 @@ impl Orchestrator {
         task.error = None;
         task.result = None;
         task.max_attempts = task.attempts + self.config.retry.max_attempts;
-        self.journal.save(&task, 0, true).await?;
+        self.journal.save(&task, Route::Unchanged, 0, true).await?;
         // Behind the tasks of its priority queued so far.
         let seq = i64::MAX / 2 + now;
         lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());

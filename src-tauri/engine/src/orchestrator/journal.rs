@@ -1,36 +1,35 @@
-//! The tasks table. Writes are grouped: whatever writes are waiting go to
-//! the store's one writer as one transaction (each in its own savepoint, so
-//! one failure spoils only itself). A caller that must not go on before its
+//! The tasks table. Writes go through the store's group commit
+//! ([`Store::write`]): whatever writes are waiting are committed as one
+//! transaction, each in its own savepoint, so one failure spoils only itself. A caller that must not go on before its
 //! write is durable (a submission being acknowledged) awaits it; state
 //! changes that a crash may lose safely (the task is then re-queued, which
 //! at-least-once allows) are sent without waiting.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::model::{Attempt, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus, TaskSummary};
 use super::router::RouteDecision;
-use crate::store::{Store, StoreError};
-
-type Write = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
-/// Where a waiting writer hears how its write ended.
-type Reply = oneshot::Sender<Result<(), String>>;
-
-/// At most this many writes go into one transaction.
-const BATCH: usize = 1024;
+use crate::store::{Store, StoreError, Write};
 
 #[derive(Clone)]
 pub struct Journal {
     store: Store,
-    writes: mpsc::UnboundedSender<(Write, Option<Reply>)>,
 }
 
-/// The columns `Task` is read from, in `task_from_row`'s order.
-const TASK_COLUMNS: &str = "id, status, priority, capability, agent_id, task_type, payload, name, description, \
+/// The columns `Task` is read from, in `task_from_row`'s order (a macro so
+/// that whole statements can be `concat!`ed at compile time).
+macro_rules! task_columns {
+    () => {
+        "id, status, priority, capability, agent_id, task_type, payload, name, description, \
      idempotency_key, created_ms, updated_ms, deadline_ms, finished_ms, attempts, max_attempts, \
-     assigned_agent, assigned_container, route, attempt_log, result, error, submitted_by, parent_id, chain, \
-     not_before_ms, seq";
+     assigned_agent, assigned_container, \
+     (SELECT route FROM task_routes WHERE task_id = tasks.id ORDER BY attempt DESC LIMIT 1), attempt_log, result, error, submitted_by, parent_id, chain, \
+     not_before_ms, seq"
+    };
+}
+const TASK_COLUMNS: &str = task_columns!();
 
 /// A task with the fields only the dispatcher needs.
 #[derive(Debug, Clone)]
@@ -67,7 +66,7 @@ fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
             max_attempts: r.get(15)?,
             assigned_agent: r.get(16)?,
             assigned_container: r.get(17)?,
-            route: json_col::<RouteDecision>(r.get(18)?),
+            route: json_col::<RouteDecision>(r.get(18)?).map(std::sync::Arc::new),
             attempt_log: json_col::<Vec<Attempt>>(r.get(19)?).unwrap_or_default(),
             result: json_col::<Value>(r.get(20)?),
             error: json_col::<TaskFailure>(r.get(21)?),
@@ -80,75 +79,45 @@ fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
+/// Whether a [`Journal::save`] records the task's routing decision: only
+/// a new attempt has a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    New,
+    Unchanged,
+}
+
+/// The routing decision of the task's latest attempt, once per attempt (an
+/// attempt the agent refused as busy is not counted and is replaced).
+fn write_route(conn: &Connection, t: &Task) -> rusqlite::Result<()> {
+    let Some(route) = &t.route else {
+        return Ok(());
+    };
+    conn.prepare_cached("INSERT OR REPLACE INTO task_routes (task_id, attempt, route) VALUES (?1, ?2, ?3)")?
+        .execute(params![t.id, t.attempts, to_json(&**route)])?;
+    Ok(())
+}
+
 fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 impl Journal {
-    /// Starts the group-commit writer; it ends when the last handle is dropped.
-    pub fn start(store: Store) -> Journal {
-        let (writes, mut inbox) = mpsc::unbounded_channel::<(Write, Option<Reply>)>();
-        let writer = store.clone();
-        tokio::spawn(async move {
-            while let Some(first) = inbox.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match inbox.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (jobs, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
-                let outcome = writer
-                    .call(move |conn| {
-                        let tx = conn.unchecked_transaction()?;
-                        let mut results = Vec::with_capacity(jobs.len());
-                        for job in jobs {
-                            tx.execute_batch("SAVEPOINT w")?;
-                            match job(&tx) {
-                                Ok(()) => {
-                                    tx.execute_batch("RELEASE w")?;
-                                    results.push(Ok(()));
-                                }
-                                Err(err) => {
-                                    tx.execute_batch("ROLLBACK TO w; RELEASE w")?;
-                                    results.push(Err(err.to_string()));
-                                }
-                            }
-                        }
-                        tx.commit()?;
-                        Ok(results)
-                    })
-                    .await;
-                match outcome {
-                    Ok(results) => {
-                        for (reply, result) in replies.into_iter().zip(results) {
-                            if let Some(reply) = reply {
-                                let _ = reply.send(result);
-                            }
-                        }
-                    }
-                    Err(err) => {
-                        tracing::error!(cause = %err, "cannot write tasks");
-                        for reply in replies.into_iter().flatten() {
-                            let _ = reply.send(Err(err.to_string()));
-                        }
-                    }
-                }
-            }
-        });
-        Journal { store, writes }
+    pub fn new(store: Store) -> Journal {
+        Journal { store }
     }
 
     /// Queues a write without waiting for it.
     fn send(&self, write: Write) {
-        let _ = self.writes.send((write, None));
+        if self.store.write(write, None).is_err() {
+            tracing::error!("the database writer has stopped; a task write is lost");
+        }
     }
 
     /// Writes and waits until the write is committed.
     async fn commit(&self, write: Write) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.writes.send((write, Some(reply))).map_err(|_| StoreError::Closed)?;
+        let (done, answer) = oneshot::channel();
+        self.store.write(write, Some(done))?;
         match answer.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(message.into()))),
@@ -164,7 +133,7 @@ impl Journal {
         let (seq_tx, seq_rx) = oneshot::channel();
         self.commit(Box::new(move |conn| {
             let existing = conn
-                .prepare_cached(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE idempotency_key = ?1"))?
+                .prepare_cached(concat!("SELECT ", task_columns!(), " FROM tasks WHERE idempotency_key = ?1"))?
                 .query_row([&t.idempotency_key], task_from_row)
                 .optional()?;
             if let Some(existing) = existing {
@@ -174,8 +143,8 @@ impl Journal {
             conn.prepare_cached(
                 "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
                  idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain, \
-                 assigned_agent, assigned_container, route, attempt_log) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21, ?22)",
+                 assigned_agent, assigned_container, attempt_log) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21)",
             )?
             .execute(params![
                 t.id,
@@ -198,26 +167,28 @@ impl Journal {
                 t.attempts,
                 t.assigned_agent,
                 t.assigned_container,
-                t.route.as_ref().map(to_json),
                 to_json(&t.attempt_log),
             ])?;
-            let _ = seq_tx.send(Ok(conn.last_insert_rowid()));
+            let seq = conn.last_insert_rowid();
+            write_route(conn, &t)?;
+            let _ = seq_tx.send(Ok(seq));
             Ok(())
         }))
         .await?;
         seq_rx.await.map_err(|_| StoreError::Closed)
     }
 
-    /// Records a task's state: status, assignment, route, attempts, result,
-    /// error and retry time, as they are in `task` now. `wait` commits before
+    /// Records a task's state: status, assignment, attempts, result, error
+    /// and retry time, as they are in `task` now, and with `Route::New` the
+    /// routing decision of its latest attempt. `wait` commits before
     /// returning.
-    pub async fn save(&self, task: &Task, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
+    pub async fn save(&self, task: &Task, route: Route, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
         let t = task.clone();
         let write: Write = Box::new(move |conn| {
             conn.prepare_cached(
                 "UPDATE tasks SET status = ?2, updated_ms = ?3, finished_ms = ?4, attempts = ?5, max_attempts = ?6, \
-                 assigned_agent = ?7, assigned_container = ?8, route = ?9, attempt_log = ?10, result = ?11, \
-                 error = ?12, not_before_ms = ?13, deadline_ms = ?14 WHERE id = ?1",
+                 assigned_agent = ?7, assigned_container = ?8, attempt_log = ?9, result = ?10, \
+                 error = ?11, not_before_ms = ?12, deadline_ms = ?13 WHERE id = ?1",
             )?
             .execute(params![
                 t.id,
@@ -228,13 +199,15 @@ impl Journal {
                 t.max_attempts,
                 t.assigned_agent,
                 t.assigned_container,
-                t.route.as_ref().map(to_json),
                 to_json(&t.attempt_log),
                 t.result.as_ref().map(to_json),
                 t.error.as_ref().map(to_json),
                 not_before_ms,
                 t.deadline_ms,
             ])?;
+            if route == Route::New {
+                write_route(conn, &t)?;
+            }
             Ok(())
         });
         if wait {

@@ -168,7 +168,7 @@ impl Orchestrator {
         };
         Arc::new(Orchestrator {
             config,
-            journal: Journal::start(store),
+            journal: Journal::new(store),
             clock,
             catalog,
             endpoints,
@@ -186,6 +186,9 @@ impl Orchestrator {
     }
 
     fn emit(&self, task: &Task) {
+        if self.events.receiver_count() == 0 {
+            return; // nobody listens: spare building the summary
+        }
         let _ = self.events.send(TaskEvent {
             task: TaskSummary::from(task),
         });

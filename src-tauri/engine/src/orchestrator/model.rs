@@ -5,6 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use std::sync::Arc;
+
 use super::router::RouteDecision;
 
 /// Where a task stands. `queued → dispatched → running → succeeded | failed
@@ -181,7 +183,12 @@ pub struct Task {
     pub assigned_agent: Option<String>,
     pub assigned_container: Option<String>,
     /// The last routing decision: every candidate, its score, who won.
-    pub route: Option<RouteDecision>,
+    /// Shared, not copied: a task is cloned several times on its way and
+    /// the decision holds every candidate.
+    #[serde(with = "shared")]
+    #[ts(as = "Option<RouteDecision>")]
+    #[schemars(with = "Option<RouteDecision>")]
+    pub route: Option<Arc<RouteDecision>>,
     pub attempt_log: Vec<Attempt>,
     /// The agent's output (`{kind, text, json?, codeBlocks?}`), when it succeeded.
     #[ts(type = "unknown")]
@@ -282,4 +289,22 @@ pub struct StatusCount {
 #[serde(rename_all = "camelCase")]
 pub struct TaskEvent {
     pub task: TaskSummary,
+}
+
+/// (De)serialises an `Option<Arc<T>>` as an `Option<T>` (serde's own `rc`
+/// feature would change serde for the whole workspace).
+mod shared {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(value: &Option<Arc<T>>, serializer: S) -> Result<S::Ok, S::Error> {
+        value.as_deref().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map(Arc::new))
+    }
 }
