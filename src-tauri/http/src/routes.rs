@@ -127,7 +127,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                 body: Some(schema::<SubmitBody>),
                 ..doc(
                     "Submits a task (the engine's shape or seed 001's); 202 with the task, or 200 once it ended \
-                     within `wait`. A service token may only submit sub-tasks (`parentTaskId`)",
+                     within `wait`. The answer leaves out `route` (GET the task for its routing decision). \
+                     A service token may only submit sub-tasks (`parentTaskId`)",
                     &[A::SubmitTasks, A::Delegate],
                     Answer::Json(202, schema::<Task>),
                 )

@@ -94,7 +94,11 @@ pub async fn requeue(State(api): State<Api>, caller: Caller, Path(id): Path<Stri
 }
 
 /// 200 for a task that has ended, else 202; `Location` names it either way.
-fn submitted(task: Task) -> Response {
+/// The answer leaves out the routing decision (every candidate with its
+/// figures: 4 KB with 20 agents, most of the answer and of its cost at
+/// thousands of submissions a second); `GET` at `Location` has it.
+fn submitted(mut task: Task) -> Response {
+    task.route = None;
     let status = if task.status.is_final() {
         StatusCode::OK
     } else {
