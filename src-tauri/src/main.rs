@@ -16,6 +16,11 @@ use sutazai_engine::config::ConfigInputs;
 use sutazai_engine::{logging, Config, Engine, SystemClock};
 use tauri::Manager;
 
+/// mimalloc: the hub allocates per request, per task and per agent call;
+/// glibc's malloc cost a tenth of its CPU under load (`./.dev/bench tasks`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long background work may take to stop when the app quits.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 

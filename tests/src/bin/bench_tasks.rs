@@ -31,6 +31,10 @@ use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
 use tokio_util::sync::CancellationToken;
 
+/// The allocator the app and the headless engine use.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LATENCY_SAMPLES: u64 = 2000;
 const WARMUP: u64 = 200;
 const CLIENTS: usize = 64;

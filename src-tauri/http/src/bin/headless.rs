@@ -23,6 +23,11 @@ use sutazai_engine::store::Store;
 use sutazai_engine::{logging, Clock, Config, ConfigReport, Engine, SystemClock};
 use sutazai_http::CancellationToken;
 
+/// mimalloc: the hub allocates per request, per task and per agent call;
+/// glibc's malloc cost a tenth of its CPU under load (`./.dev/bench tasks`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long background work may take to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
