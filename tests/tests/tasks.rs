@@ -263,8 +263,21 @@ async fn tasks_in_flight_when_the_orchestrator_stopped_are_queued_again() {
         };
         let task = first.orchestrator.submit(new, &Principal::Desktop).await.unwrap();
         until_running(&first, &task).await;
+        // `running` is committed before the call; wait until the agent's
+        // model call has reached Ollama (which holds it for 3 s).
+        for _ in 0..100 {
+            if ollama.calls("/api/chat") + ollama.calls("/api/generate") > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            ollama.calls("/api/chat") + ollama.calls("/api/generate") > 0,
+            "the agent asked its model"
+        );
         task
-        // `first` stops here with the task at the agent, like a crash.
+        // `first` stops here with the task at the agent, like a crash: its
+        // call is abandoned without a write.
     };
     ollama.set_fault(Fault::None);
     let second = hub(&store, settings()).await;

@@ -298,6 +298,8 @@ agentId: string | null, taskType: string, payload: unknown, name: string | null,
 assignedAgent: string | null, assignedContainer: string | null, 
 /**
  * The last routing decision: every candidate, its score, who won.
+ * Shared, not copied: a task is cloned several times on its way and
+ * the decision holds every candidate.
  */
 route: RouteDecision | null, attemptLog: Array<Attempt>, 
 /**

@@ -34,8 +34,12 @@ impl Orchestrator {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
+        self.stopping.cancel();
         let in_flight = lock(&self.state).running.len();
-        debug!(in_flight, "orchestrator stopping");
+        debug!(
+            in_flight,
+            "orchestrator stopped; tasks at agents are queued again at the next start"
+        );
     }
 
     /// Routes every task that can go now; the time the next retry is due.
@@ -231,6 +235,7 @@ impl Orchestrator {
         let token = self.secret.token_for(&endpoint.container);
         let began = Instant::now();
         let reply = tokio::select! {
+            _ = self.stopping.cancelled() => return,
             _ = switch.cancelled() => None,
             reply = dispatch::call(&self.http, endpoint.port, &token, &request, left) => Some(reply),
         };

@@ -128,6 +128,10 @@ pub struct Orchestrator {
     state: Mutex<State>,
     wake: Notify,
     events: broadcast::Sender<TaskEvent>,
+    /// Cancelled when `run` ends: calls still at agents are abandoned
+    /// without a write, so their tasks stay `running` in the table and the
+    /// next start queues them again (as after a crash).
+    stopping: CancellationToken,
 }
 
 impl State {
@@ -177,6 +181,7 @@ impl Orchestrator {
             state: Mutex::new(state),
             wake: Notify::new(),
             events: broadcast::channel(4096).0,
+            stopping: CancellationToken::new(),
         })
     }
 
