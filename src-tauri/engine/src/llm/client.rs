@@ -1,0 +1,1 @@
+//! The Ollama HTTP client (see issue 6).

@@ -1,0 +1,1 @@
+//! The LLM gateway for agents (see issue 6).

@@ -1,0 +1,7 @@
+//! Ollama: the client for its HTTP API ([`client`]) and the LLM gateway
+//! that agents call instead of Ollama ([`gateway`]: cache, per-model limits,
+//! fallback, accounting).
+
+pub mod client;
+pub mod gateway;
+pub mod model;
