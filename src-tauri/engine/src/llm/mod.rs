@@ -3,5 +3,6 @@
 //! fallback, accounting).
 
 pub mod client;
+pub mod codec;
 pub mod gateway;
 pub mod model;
