@@ -409,10 +409,10 @@ async fn a_closed_port_is_unreachable() {
 
 #[tokio::test]
 async fn a_stopped_ollama_is_unreachable() {
-    let ollama = fake().await;
+    let mut ollama = fake().await;
     let client = client_for(&ollama.url());
     client.version().await.unwrap();
-    ollama.stop();
+    ollama.stop().await;
     // A fresh client: the first one may hold a pooled connection whose
     // task outlives the listener.
     let err = client_for(&ollama.url()).version().await.unwrap_err();

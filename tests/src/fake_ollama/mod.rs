@@ -286,8 +286,12 @@ impl FakeOllama {
     }
 
     /// Stops listening: new connections are refused, as when Ollama is down.
-    pub fn stop(&self) {
+    /// Returns once the listener is closed.
+    pub async fn stop(&mut self) {
         self.task.abort();
+        // Waiting for the aborted task drops the listener; a connection made
+        // before that would sit in its backlog instead of being refused.
+        let _ = (&mut self.task).await;
     }
 
     /// Switches how the next pulls go.
