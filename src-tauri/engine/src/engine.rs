@@ -19,6 +19,8 @@ use crate::fleet::model::{
 };
 use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
+use crate::llm::gateway::{Gateway, GatewayCall, GatewayReply, GatewaySettings};
+use crate::llm::usage::GatewayStats;
 use crate::logging::log_dir;
 use crate::orchestrator::model::{NewTask, Task, TaskEvent, TaskPage, TaskQuery};
 use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
@@ -58,6 +60,8 @@ pub struct Engine {
     status: watch::Sender<EngineStatus>,
     /// The reused HTTP client for Ollama.
     http: reqwest::Client,
+    /// Forwards agents' Ollama calls: cache, per-model limits, accounting.
+    gateway: Gateway,
     /// Cancels every background task on shutdown.
     cancel: CancellationToken,
     /// Tracks background tasks so shutdown can wait for them.
@@ -136,6 +140,7 @@ impl Engine {
             secret.clone(),
         );
         let keyring = keys::Keyring::new(store.clone());
+        let gateway = Gateway::new(gateway_settings(&config), store.clone(), Arc::clone(&clock));
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -149,6 +154,7 @@ impl Engine {
             run_id,
             status: watch::channel(initial).0,
             http,
+            gateway,
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
         });
@@ -396,6 +402,31 @@ impl Engine {
         }
     }
 
+    /// Answers an Ollama API call (`/api/generate`, `/api/chat`,
+    /// `/api/tags`) through the gateway; an agent's manifest gives the
+    /// fallback model.
+    pub async fn gateway(&self, by: &Principal, path: &str, body: bytes::Bytes) -> GatewayReply {
+        let (caller, models) = match by {
+            Principal::Agent { agent_id, .. } => (
+                agent_id.clone(),
+                self.catalog().get(agent_id).map(|e| e.manifest.model.clone()),
+            ),
+            other => (other.label(), None),
+        };
+        let call = GatewayCall {
+            caller,
+            models,
+            path: path.to_string(),
+            body,
+        };
+        self.gateway.call(call).await
+    }
+
+    /// What the gateway counted per caller and model since the start.
+    pub fn gateway_stats(&self) -> GatewayStats {
+        self.gateway.stats()
+    }
+
     /// The latest known status (never waits).
     pub fn status(&self) -> EngineStatus {
         self.status.borrow().clone()
@@ -521,12 +552,29 @@ pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecr
         docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
         agent_binary: config.agent_runtime.clone(),
         runtime_version: VERSION.to_string(),
-        agent_ollama_url: ollama_url_for_containers(&config.ollama_url),
-        agent_hub_url: format!("http://host.docker.internal:{}", config.api_listen.port()),
+        // Agents call Ollama through the hub's gateway, with their token.
+        agent_ollama_url: agent_hub_url(config),
+        agent_hub_url: agent_hub_url(config),
         health_timeout: config.health_timeout,
         concurrency: 20,
         stats,
         hub_secret,
+    }
+}
+
+/// The hub's API as containers see it (through Docker's host gateway).
+pub fn agent_hub_url(config: &Config) -> String {
+    format!("http://host.docker.internal:{}", config.api_listen.port())
+}
+
+/// What the LLM gateway takes from the app's configuration.
+pub fn gateway_settings(config: &Config) -> GatewaySettings {
+    GatewaySettings {
+        ollama_url: config.ollama_url.as_str().trim_end_matches('/').to_string(),
+        timeout: config.llm_timeout,
+        model_concurrency: config.llm_model_concurrency,
+        queue: config.llm_queue,
+        cache_ttl: config.llm_cache_ttl,
     }
 }
 

@@ -2,7 +2,10 @@
 //! that agents call instead of Ollama ([`gateway`]: cache, per-model limits,
 //! fallback, accounting).
 
+pub mod cache;
 pub mod client;
 pub mod codec;
 pub mod gateway;
+pub mod limits;
 pub mod model;
+pub mod usage;
