@@ -8,4 +8,5 @@ pub mod codec;
 pub mod gateway;
 pub mod limits;
 pub mod model;
+pub mod models;
 pub mod usage;
