@@ -55,6 +55,9 @@ impl Hub {
             .env("SUTAZAI_OLLAMA_URL", &self.ollama_url)
             .env("SUTAZAI_AGENT_BIN", sutazai_tests::agent::binary_path())
             .env("SUTAZAI_TASK_ATTEMPTS", "10")
+            // The fake answers at once: no model needs protecting here.
+            .env("SUTAZAI_LLM_MODEL_CONCURRENCY", "1000")
+            .env("SUTAZAI_LLM_QUEUE", "10000")
             .env("SUTAZAI_LOG", "warn")
             .stdin(Stdio::null());
         command
@@ -126,8 +129,14 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
 
     // Deploy phase 1 with an engine in this process, then let the headless
     // hub adopt the containers (same data dir, so the same hub secret).
+    // Agents reach Ollama through the hub's gateway, so they are given the
+    // headless hub's port from the start.
+    let port = free_port();
     {
-        let (config, report) = config(dir.path(), &[("SUTAZAI_OLLAMA_URL", ollama.url().as_str())]);
+        let listen = format!("127.0.0.1:{port}");
+        let env = [("SUTAZAI_OLLAMA_URL", ollama.url()), ("SUTAZAI_API_LISTEN", listen)];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (config, report) = config(dir.path(), &env);
         let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
         engine.undeploy_phase(1).await.unwrap();
         let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
@@ -136,7 +145,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
     }
     let hub = Hub {
         data_dir: dir.path().to_path_buf(),
-        port: free_port(),
+        port,
         ollama_url: ollama.url(),
         config_file,
     };

@@ -78,9 +78,18 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // Agents reach Ollama through the hub's gateway: the API must listen.
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let (config, report) = config(
         dir.path(),
         &[
+            ("SUTAZAI_API_LISTEN", listen.to_string().as_str()),
+            // The fake is no real model: the gateway's limits stay out of the way.
+            ("SUTAZAI_LLM_MODEL_CONCURRENCY", "1000"),
+            ("SUTAZAI_LLM_QUEUE", "10000"),
             ("SUTAZAI_OLLAMA_URL", ollama.url().as_str()),
             ("SUTAZAI_HEALTH_TIMEOUT_MS", "20000"),
             ("SUTAZAI_BREAKER_FAILURES", "2"),
@@ -88,6 +97,9 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
         ],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+    let api = sutazai_http::bind(listen).await.unwrap();
+    let stop_api = sutazai_http::CancellationToken::new();
+    tokio::spawn(api.serve(Arc::clone(&engine), stop_api.clone()));
     engine.undeploy_phase(1).await.unwrap();
     let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
     assert_eq!(deployed.healthy, 20, "{deployed:?}");
@@ -288,5 +300,6 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
     println!("paused AG-007: its tasks failed at their deadline; planning tasks done in {others_done_in:?}");
 
     engine.undeploy_phase(1).await.unwrap();
+    stop_api.cancel();
     engine.shutdown(Duration::from_secs(5)).await;
 }

@@ -65,6 +65,14 @@ pub struct Config {
     pub task_attempts: u32,
     /// How long one task may take when it sets no deadline of its own.
     pub task_timeout: Duration,
+    /// How long a cached deterministic LLM answer is served (zero: no cache).
+    pub llm_cache_ttl: Duration,
+    /// LLM calls one model runs at once through the gateway.
+    pub llm_model_concurrency: u32,
+    /// LLM calls that may wait for one model beyond those running.
+    pub llm_queue: u32,
+    /// How long one LLM call through the gateway may take, waiting included.
+    pub llm_timeout: Duration,
 }
 
 /// Where an effective value came from.
@@ -247,6 +255,30 @@ const KEYS: &[Key] = &[
         kind: Kind::Int,
         help: "how long a task may take when it sets no deadline (1..=600000 ms)",
     },
+    Key {
+        name: "llm_cache_ttl_ms",
+        env: &["SUTAZAI_LLM_CACHE_TTL_MS"],
+        kind: Kind::Int,
+        help: "how long the gateway serves a cached deterministic LLM answer (0..=604800000 ms; 0 turns the cache off)",
+    },
+    Key {
+        name: "llm_model_concurrency",
+        env: &["SUTAZAI_LLM_MODEL_CONCURRENCY"],
+        kind: Kind::Int,
+        help: "LLM calls one model runs at once through the gateway (1..=1000)",
+    },
+    Key {
+        name: "llm_queue",
+        env: &["SUTAZAI_LLM_QUEUE"],
+        kind: Kind::Int,
+        help: "LLM calls that may wait for a busy model before the gateway answers 503 (0..=10000)",
+    },
+    Key {
+        name: "llm_timeout_ms",
+        env: &["SUTAZAI_LLM_TIMEOUT_MS"],
+        kind: Kind::Int,
+        help: "how long one LLM call through the gateway may take, waiting included (1..=600000 ms)",
+    },
 ];
 
 impl Config {
@@ -349,6 +381,10 @@ impl Config {
             breaker_recovery: Duration::from_millis(parse_ms(&get("breaker_recovery_ms")).unwrap_or(30_000)),
             task_attempts: parse_count(&get("task_attempts")).unwrap_or(4),
             task_timeout: Duration::from_millis(parse_ms(&get("task_timeout_ms")).unwrap_or(120_000)),
+            llm_cache_ttl: Duration::from_millis(parse_ttl(&get("llm_cache_ttl_ms")).unwrap_or(3_600_000)),
+            llm_model_concurrency: parse_count(&get("llm_model_concurrency")).unwrap_or(2),
+            llm_queue: parse_queue(&get("llm_queue")).unwrap_or(16),
+            llm_timeout: Duration::from_millis(parse_ms(&get("llm_timeout_ms")).unwrap_or(300_000)),
         };
         let report = ConfigReport {
             file: file_label,
@@ -379,6 +415,11 @@ fn default_value(key: &str, inputs: &ConfigInputs) -> String {
         "breaker_recovery_ms" => "30000".into(),
         "task_attempts" => "4".into(),
         "task_timeout_ms" => "120000".into(),
+        // Seed 000's one hour.
+        "llm_cache_ttl_ms" => "3600000".into(),
+        "llm_model_concurrency" => "2".into(),
+        "llm_queue" => "16".into(),
+        "llm_timeout_ms" => "300000".into(),
         _ => String::new(),
     }
 }
@@ -420,10 +461,15 @@ fn validate(key: &str, text: &str) -> Result<(), String> {
         "log_level" => tracing_subscriber::EnvFilter::try_new(text)
             .map(|_| ())
             .map_err(|err| format!("expected a tracing filter such as `info` or `sutazai_engine=debug`: {err}")),
-        "probe_timeout_ms" | "status_interval_ms" | "health_timeout_ms" | "breaker_recovery_ms" | "task_timeout_ms" => {
-            parse_ms(text).map(|_| ())
-        }
-        "breaker_failures" | "task_attempts" => parse_count(text).map(|_| ()),
+        "probe_timeout_ms"
+        | "status_interval_ms"
+        | "health_timeout_ms"
+        | "breaker_recovery_ms"
+        | "task_timeout_ms"
+        | "llm_timeout_ms" => parse_ms(text).map(|_| ()),
+        "breaker_failures" | "task_attempts" | "llm_model_concurrency" => parse_count(text).map(|_| ()),
+        "llm_cache_ttl_ms" => parse_ttl(text).map(|_| ()),
+        "llm_queue" => parse_queue(text).map(|_| ()),
         "api_listen" => text
             .trim()
             .parse::<std::net::SocketAddr>()
@@ -446,6 +492,24 @@ fn parse_ms(text: &str) -> Result<u64, String> {
         Ok(ms) if (1..=600_000).contains(&ms) => Ok(ms),
         Ok(ms) => Err(format!("expected milliseconds between 1 and 600000, found {ms}")),
         Err(_) => Err(format!("expected a whole number of milliseconds, found `{text}`")),
+    }
+}
+
+/// A cache lifetime: zero (no cache) up to a week.
+fn parse_ttl(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(ms) if ms <= 604_800_000 => Ok(ms),
+        Ok(ms) => Err(format!("expected milliseconds between 0 and 604800000, found {ms}")),
+        Err(_) => Err(format!("expected a whole number of milliseconds, found `{text}`")),
+    }
+}
+
+/// A queue length: zero (refuse at once when busy) up to ten thousand.
+fn parse_queue(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n <= 10_000 => Ok(n),
+        Ok(n) => Err(format!("expected a whole number between 0 and 10000, found {n}")),
+        Err(_) => Err(format!("expected a whole number, found `{text}`")),
     }
 }
 
@@ -519,6 +583,9 @@ mod tests {
         );
         assert_eq!(config.ollama_url.as_str(), "http://127.0.0.1:11434/");
         assert_eq!(config.probe_timeout, Duration::from_secs(3));
+        assert_eq!(config.llm_cache_ttl, Duration::from_secs(3600));
+        assert_eq!((config.llm_model_concurrency, config.llm_queue), (2, 16));
+        assert_eq!(config.llm_timeout, Duration::from_secs(300));
         assert!(report.issues.is_empty(), "{:?}", report.issues);
         assert!(!report.file_found);
         assert!(report.values.iter().all(|v| v.source == ConfigSource::Default));

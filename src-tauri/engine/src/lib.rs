@@ -12,6 +12,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod fleet;
+pub mod llm;
 pub mod logging;
 pub mod orchestrator;
 pub mod security;

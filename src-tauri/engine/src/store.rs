@@ -93,6 +93,16 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO task_routes (task_id, attempt, route)
         SELECT id, MAX(attempts, 1), route FROM tasks WHERE route IS NOT NULL;
     ALTER TABLE tasks DROP COLUMN route;",
+    // 6: the LLM gateway's answers to deterministic requests, by the
+    // SHA-256 of what decides the answer (see `llm::cache`).
+    "CREATE TABLE llm_cache (
+        key         TEXT    PRIMARY KEY,
+        model       TEXT    NOT NULL,
+        body        BLOB    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        expires_ms  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX llm_cache_by_expiry ON llm_cache (expires_ms);",
 ];
 
 /// The schema version this build writes.

@@ -1,5 +1,7 @@
 //! The local HTTP API over the engine: tasks, agents, health, events, API
-//! keys and the audit log, with an OpenAPI document at `/v1/openapi.json`.
+//! keys and the audit log, with an OpenAPI document at `/v1/openapi.json`;
+//! and the LLM gateway on Ollama's own paths (`/api/generate`, `/api/chat`,
+//! `/api/tags`) for agents.
 //!
 //! Every request carries a bearer token (an API key or an agent's service
 //! token); the engine says whose it is and its role table says what that
@@ -16,6 +18,7 @@ mod auth;
 mod error;
 mod events;
 mod extract;
+mod gateway;
 mod health;
 mod keys;
 mod listen;
@@ -38,7 +41,7 @@ use sutazai_engine::Engine;
 
 pub use error::{ApiCode, ApiError, HttpCode};
 pub use listen::{bind, Listeners, DRAIN};
-pub use routes::{routes, Route};
+pub use routes::{gateway_routes, routes, Route};
 pub use tasks::MAX_WAIT;
 pub use tokio_util::sync::CancellationToken;
 
@@ -72,6 +75,7 @@ pub async fn serve(engine: Arc<Engine>, addr: SocketAddr, cancel: CancellationTo
 fn router(api: Api) -> Router {
     routes::endpoints()
         .into_iter()
+        .chain(routes::gateway_endpoints())
         .fold(Router::new(), |router, endpoint| {
             router.route(endpoint.path, endpoint.handler)
         })
@@ -100,8 +104,12 @@ async fn wrong_method(method: Method, uri: Uri) -> ApiError {
 
 /// Answers 503 `timeout` when a request takes longer than
 /// [`REQUEST_TIMEOUT`] plus its `wait` parameter. An event stream is not
-/// cut: its answer starts at once.
+/// cut: its answer starts at once. The LLM gateway (`/api/…`) keeps its own
+/// deadline (`llm_timeout_ms`), as a model may take minutes.
 async fn time_limit(request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
     let limit = REQUEST_TIMEOUT + requested_wait(request.uri());
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

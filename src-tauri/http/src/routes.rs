@@ -14,7 +14,7 @@ use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
-use crate::{agents, events, health, keys, openapi, tasks, Api};
+use crate::{agents, events, gateway, health, keys, openapi, tasks, Api};
 
 /// The methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +266,35 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// The LLM gateway's endpoints: Ollama's own paths, which an agent's
+/// Ollama URL (the hub) serves. They are routed like the others but left
+/// out of the OpenAPI document and of [`routes`]: their requests, answers
+/// and errors (`{"error": "…"}`) are Ollama's, documented by Ollama.
+pub fn gateway_endpoints() -> Vec<Endpoint> {
+    use Verb::{Get, Post};
+    let gateway = |summary| doc(summary, &[Action::Gateway], Answer::Json(200, openapi::any_object));
+    vec![
+        endpoint(
+            Post,
+            "/api/generate",
+            gateway::generate,
+            gateway("Ollama's generate, through the gateway (cache, limits, fallback, accounting)"),
+        ),
+        endpoint(
+            Post,
+            "/api/chat",
+            gateway::chat,
+            gateway("Ollama's chat, through the gateway (cache, limits, fallback, accounting)"),
+        ),
+        endpoint(
+            Get,
+            "/api/tags",
+            gateway::tags,
+            gateway("Ollama's installed models, through the gateway"),
+        ),
+    ]
+}
+
 /// The body of `POST /v1/tasks`: the engine's task or seed 001's.
 #[derive(JsonSchema)]
 #[serde(untagged)]
@@ -284,14 +313,22 @@ pub struct Route {
     pub actions: &'static [Action],
 }
 
-/// Every endpoint's method, path and the actions it needs.
+/// Every `/v1` endpoint's method, path and the actions it needs.
 pub fn routes() -> Vec<Route> {
-    endpoints()
-        .into_iter()
-        .map(|e| Route {
-            method: e.verb.method(),
-            path: e.path,
-            actions: e.doc.actions,
-        })
-        .collect()
+    endpoints().into_iter().map(Endpoint::route).collect()
+}
+
+/// The LLM gateway's endpoints, as [`routes`] gives the others.
+pub fn gateway_routes() -> Vec<Route> {
+    gateway_endpoints().into_iter().map(Endpoint::route).collect()
+}
+
+impl Endpoint {
+    fn route(self) -> Route {
+        Route {
+            method: self.verb.method(),
+            path: self.path,
+            actions: self.doc.actions,
+        }
+    }
 }

@@ -1,0 +1,400 @@
+//! The Ollama HTTP client (see issue 6), for Ollama's published API
+//! (<https://github.com/ollama/ollama/blob/main/docs/api.md>).
+//!
+//! Every request has a time limit: connecting ([`ClientConfig::connect_timeout`]),
+//! a whole non-streamed answer or a stream's headers
+//! ([`ClientConfig::request_timeout`]), and the wait between two lines of a
+//! stream ([`ClientConfig::idle_timeout`]). Model names are checked with
+//! [`validate_model_name`] before anything is sent.
+
+use std::time::Duration;
+
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use url::Url;
+
+use super::codec::{self, LineLimits};
+use super::model::{
+    validate_model_name, Answer, AnswerEvent, ChatRequest, GenerateRequest, LoadedModel, ModelDetails, ModelInfo,
+    PullProgress,
+};
+use crate::error::{Code, ErrorBody};
+
+mod wire;
+
+/// What can go wrong talking to Ollama.
+#[derive(Debug, thiserror::Error)]
+pub enum OllamaError {
+    /// Nothing answers at the URL (connection refused, no route, DNS).
+    #[error("nothing answers at {url}, is Ollama running? ({cause})")]
+    Unreachable { url: String, cause: String },
+    /// No answer (or no next line of a stream) in time.
+    #[error("no answer from {url} within {} ms", after.as_millis())]
+    Timeout { url: String, after: Duration },
+    /// Ollama does not have this model.
+    #[error("model {0:?} is not installed in Ollama")]
+    ModelNotFound(String),
+    /// Ollama answered with an error: an error status, or a line
+    /// `{"error": …}` in a stream (then `status` is 200).
+    #[error("Ollama answered {status}: {message}")]
+    Api { status: u16, message: String },
+    /// A line of a stream is not what Ollama sends: not JSON, not UTF-8,
+    /// longer than the limit, missing fields; or the stream ended early.
+    #[error("line {line} of Ollama's answer is malformed: {cause}")]
+    MalformedStream { line: usize, cause: String },
+    /// The connection broke off in the middle of an answer.
+    #[error("the answer from {url} broke off: {cause}")]
+    Disconnected { url: String, cause: String },
+    /// The model name was refused before any request.
+    #[error("invalid model name: {0}")]
+    InvalidModelName(String),
+}
+
+impl OllamaError {
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Unreachable { .. } => Code::OllamaUnreachable,
+            Self::Timeout { .. } => Code::OllamaTimeout,
+            Self::ModelNotFound(_) => Code::NotFound,
+            Self::Api { .. } | Self::MalformedStream { .. } | Self::Disconnected { .. } => Code::OllamaError,
+            Self::InvalidModelName(_) => Code::InvalidRequest,
+        }
+    }
+}
+
+impl From<&OllamaError> for ErrorBody {
+    fn from(err: &OllamaError) -> Self {
+        ErrorBody {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<OllamaError> for ErrorBody {
+    fn from(err: OllamaError) -> Self {
+        ErrorBody::from(&err)
+    }
+}
+
+/// Where Ollama is and how long to wait for it.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Ollama's base URL, e.g. `http://127.0.0.1:11434`.
+    pub base: Url,
+    pub connect_timeout: Duration,
+    /// The limit for a whole non-streamed answer, and for a stream's
+    /// status and headers.
+    pub request_timeout: Duration,
+    /// The longest wait between two lines of a stream (the first token
+    /// comes after the model is loaded, which can take a while).
+    pub idle_timeout: Duration,
+    /// The longest line of a stream, in bytes.
+    pub max_line_bytes: usize,
+}
+
+impl ClientConfig {
+    /// The defaults for the Ollama at `base`.
+    pub fn new(base: Url) -> Self {
+        Self {
+            base,
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_line_bytes: codec::DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// A stream of [`PullProgress`], ending with `success` or an error.
+pub type PullStream = BoxStream<'static, Result<PullProgress, OllamaError>>;
+
+/// A stream of [`AnswerEvent`]s, ending with [`AnswerEvent::Done`] or an error.
+pub type AnswerStream = BoxStream<'static, Result<AnswerEvent, OllamaError>>;
+
+/// A client for one Ollama; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct OllamaClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl OllamaClient {
+    pub fn new(mut config: ClientConfig) -> Result<Self, OllamaError> {
+        // `Url::join` replaces the last segment of a base without a
+        // trailing slash: `http://h/ollama` + `api/tags` would lose `ollama`.
+        if !config.base.path().ends_with('/') {
+            let path = format!("{}/", config.base.path());
+            config.base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|err| OllamaError::Unreachable {
+                url: config.base.to_string(),
+                cause: format!("cannot set up the HTTP client: {err}"),
+            })?;
+        Ok(Self { http, config })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// `GET /api/version`: Ollama's version, e.g. `0.12.6`.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn version(&self) -> Result<String, OllamaError> {
+        #[derive(Deserialize)]
+        struct Body {
+            version: String,
+        }
+        let body: Body = self.call(Method::GET, "api/version", None, None).await?;
+        Ok(body.version)
+    }
+
+    /// `GET /api/tags`: the installed models.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, OllamaError> {
+        let body: wire::Tags = self.call(Method::GET, "api/tags", None, None).await?;
+        Ok(body.models.into_iter().map(wire::TagModel::into_info).collect())
+    }
+
+    /// `GET /api/ps`: the models in memory.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn loaded_models(&self) -> Result<Vec<LoadedModel>, OllamaError> {
+        let body: wire::Ps = self.call(Method::GET, "api/ps", None, None).await?;
+        Ok(body.models.into_iter().map(wire::PsModel::into_loaded).collect())
+    }
+
+    /// `POST /api/show`: what Ollama knows of `model`.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn show(&self, model: &str) -> Result<ModelDetails, OllamaError> {
+        check_name(model)?;
+        let body: wire::Show = self
+            .call(Method::POST, "api/show", Some(json!({ "model": model })), Some(model))
+            .await?;
+        Ok(body.into_details(model))
+    }
+
+    /// `DELETE /api/delete`: removes `model`; [`OllamaError::ModelNotFound`]
+    /// when it is not installed.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn delete(&self, model: &str) -> Result<(), OllamaError> {
+        check_name(model)?;
+        let _: Option<Value> = self
+            .call(
+                Method::DELETE,
+                "api/delete",
+                Some(json!({ "model": model })),
+                Some(model),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `POST /api/pull`: downloads `model`, reporting progress line by line
+    /// until `success`.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn pull(&self, model: &str) -> Result<PullStream, OllamaError> {
+        check_name(model)?;
+        let body = json!({ "model": model, "stream": true });
+        let (response, limits) = self.open("api/pull", body, model).await?;
+        Ok(codec::ndjson(body_bytes(response), limits, PullProgress::is_success))
+    }
+
+    /// `POST /api/generate`, streamed: the answer to one prompt.
+    #[tracing::instrument(skip(self, request), fields(model = %request.model), err)]
+    pub async fn generate(&self, request: &GenerateRequest) -> Result<AnswerStream, OllamaError> {
+        check_name(&request.model)?;
+        let mut body = json!({ "model": request.model, "prompt": request.prompt, "stream": true });
+        put(&mut body, "system", request.system.as_ref().map(|s| json!(s)));
+        put(&mut body, "format", request.format.clone());
+        put(&mut body, "options", request.options.clone());
+        put(&mut body, "keep_alive", request.keep_alive.as_ref().map(|s| json!(s)));
+        self.answer("api/generate", body, &request.model).await
+    }
+
+    /// `POST /api/chat`, streamed: the next message of a conversation.
+    #[tracing::instrument(skip(self, request), fields(model = %request.model), err)]
+    pub async fn chat(&self, request: &ChatRequest) -> Result<AnswerStream, OllamaError> {
+        check_name(&request.model)?;
+        let messages: Vec<Value> = request
+            .messages
+            .iter()
+            .map(|m| json!({ "role": m.role, "content": m.content }))
+            .collect();
+        let mut body = json!({ "model": request.model, "messages": messages, "stream": true });
+        put(&mut body, "format", request.format.clone());
+        put(&mut body, "options", request.options.clone());
+        put(&mut body, "keep_alive", request.keep_alive.as_ref().map(|s| json!(s)));
+        self.answer("api/chat", body, &request.model).await
+    }
+
+    async fn answer(&self, path: &str, body: Value, model: &str) -> Result<AnswerStream, OllamaError> {
+        let (response, limits) = self.open(path, body, model).await?;
+        let lines = codec::ndjson(body_bytes(response), limits, |line: &wire::AnswerLine| line.done);
+        Ok(lines
+            .map_ok(|line| futures::stream::iter(line.into_events().into_iter().map(Ok)))
+            .try_flatten()
+            .boxed())
+    }
+
+    fn url(&self, path: &str) -> Result<Url, OllamaError> {
+        self.config.base.join(path).map_err(|err| OllamaError::Unreachable {
+            url: self.config.base.to_string(),
+            cause: format!("cannot add {path} to the URL: {err}"),
+        })
+    }
+
+    /// Sends a request and reads a whole JSON answer (an empty body reads as
+    /// `null`), all within the request timeout.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        model: Option<&str>,
+    ) -> Result<T, OllamaError> {
+        let url = self.url(path)?;
+        let after = self.config.request_timeout;
+        let exchange = async {
+            let mut request = self.http.request(method, url.clone());
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.map_err(|err| sent(&url, after, err))?;
+            let response = success(response, model).await?;
+            let bytes = response.bytes().await.map_err(|err| sent(&url, after, err))?;
+            let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+                b"null"
+            } else {
+                &bytes
+            };
+            serde_json::from_slice(bytes).map_err(|err| OllamaError::MalformedStream {
+                line: 1,
+                cause: format!("the answer of {url} does not have the expected fields: {err}"),
+            })
+        };
+        tokio::time::timeout(after, exchange)
+            .await
+            .map_err(|_| OllamaError::Timeout {
+                url: url.to_string(),
+                after,
+            })?
+    }
+
+    /// Sends a streaming POST and waits (within the request timeout) for a
+    /// successful status.
+    async fn open(&self, path: &str, body: Value, model: &str) -> Result<(reqwest::Response, LineLimits), OllamaError> {
+        let url = self.url(path)?;
+        let after = self.config.request_timeout;
+        let exchange = async {
+            let response = self
+                .http
+                .post(url.clone())
+                .json(&body)
+                .send()
+                .await
+                .map_err(|err| sent(&url, after, err))?;
+            success(response, Some(model)).await
+        };
+        let response = tokio::time::timeout(after, exchange)
+            .await
+            .map_err(|_| OllamaError::Timeout {
+                url: url.to_string(),
+                after,
+            })??;
+        let limits = LineLimits {
+            max_line_bytes: self.config.max_line_bytes,
+            idle_timeout: self.config.idle_timeout,
+            url: url.to_string(),
+        };
+        Ok((response, limits))
+    }
+}
+
+/// Gathers a whole answer from its stream.
+pub async fn collect_answer(mut stream: AnswerStream) -> Result<Answer, OllamaError> {
+    let mut text = String::new();
+    while let Some(event) = stream.try_next().await? {
+        match event {
+            AnswerEvent::Delta { text: piece } => text.push_str(&piece),
+            AnswerEvent::Done(completion) => return Ok(Answer { text, completion }),
+        }
+    }
+    // The codec ends every answer stream with `done` or an error.
+    Err(OllamaError::MalformedStream {
+        line: 0,
+        cause: "the answer ended without its done line".into(),
+    })
+}
+
+fn check_name(model: &str) -> Result<(), OllamaError> {
+    validate_model_name(model).map_err(OllamaError::InvalidModelName)
+}
+
+fn put(body: &mut Value, key: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        body[key] = value;
+    }
+}
+
+fn body_bytes(
+    response: reqwest::Response,
+) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + Unpin {
+    response.bytes_stream().map_err(std::io::Error::other)
+}
+
+/// Classifies a failed send or body read.
+fn sent(url: &Url, after: Duration, err: reqwest::Error) -> OllamaError {
+    let url = url.to_string();
+    if err.is_timeout() {
+        OllamaError::Timeout { url, after }
+    } else if err.is_connect() {
+        OllamaError::Unreachable {
+            url,
+            cause: error_chain(&err),
+        }
+    } else {
+        OllamaError::Disconnected {
+            url,
+            cause: error_chain(&err),
+        }
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Passes a successful response; turns an error status into
+/// [`OllamaError::ModelNotFound`] (404 for a request about `model`) or
+/// [`OllamaError::Api`] with Ollama's `{"error": …}` message.
+async fn success(response: reqwest::Response, model: Option<&str>) -> Result<reqwest::Response, OllamaError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    if let (StatusCode::NOT_FOUND, Some(model)) = (status, model) {
+        return Err(OllamaError::ModelNotFound(model.to_string()));
+    }
+    let body = response.bytes().await.unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
+    Err(OllamaError::Api {
+        status: status.as_u16(),
+        message,
+    })
+}

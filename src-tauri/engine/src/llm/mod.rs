@@ -1,0 +1,12 @@
+//! Ollama: the client for its HTTP API ([`client`]) and the LLM gateway
+//! that agents call instead of Ollama ([`gateway`]: cache, per-model limits,
+//! fallback, accounting).
+
+pub mod cache;
+pub mod client;
+pub mod codec;
+pub mod gateway;
+pub mod limits;
+pub mod model;
+pub mod models;
+pub mod usage;
