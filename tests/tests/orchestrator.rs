@@ -171,6 +171,15 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
             .any(|r| r.raw_body.contains("ship the release")),
         "the decompose prompt reached Ollama"
     );
+    // It got there through the hub's gateway, which counted it for AG-001.
+    let stats = engine.gateway_stats();
+    let counted = stats
+        .usage
+        .iter()
+        .find(|u| u.caller == "AG-001")
+        .unwrap_or_else(|| panic!("the gateway counted AG-001's call: {stats:?}"));
+    assert!(counted.calls >= 1 && counted.errors == 0, "{counted:?}");
+    assert!(counted.tokens_in > 0 && counted.tokens_out > 0, "{counted:?}");
     let named = finished(&engine, &named.id).await;
     assert_eq!(
         (named.status, named.assigned_agent.as_deref()),

@@ -489,6 +489,11 @@ impl Tally {
 
 impl Drop for Tally {
     fn drop(&mut self) {
+        // A client may hang up as soon as it has the `done` line, before the
+        // body's end is polled (agents do): what was forwarded decides.
+        if !self.complete && !self.broken {
+            self.finish();
+        }
         self.outcome.error = !self.complete || self.broken;
         if self.reached {
             self.outcome.latency = Some(self.started.elapsed());
