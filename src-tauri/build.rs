@@ -25,6 +25,10 @@ const COMMANDS: &[&str] = &[
     "list_api_keys",
     "create_api_key",
     "revoke_api_key",
+    "list_models",
+    "pull_model",
+    "cancel_pull",
+    "delete_model",
 ];
 
 fn main() {

@@ -6,6 +6,8 @@ use sutazai_engine::fleet::model::{
     AgentAction, AgentRow, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
 };
 use sutazai_engine::fleet::stats::ContainerStats;
+use sutazai_engine::llm::model::PullProgress;
+use sutazai_engine::llm::models::ModelsOverview;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
@@ -226,4 +228,37 @@ pub async fn revoke_api_key(shell: State<'_, Shell>, key_id: i64) -> Result<ApiK
         .revoke_api_key(key_id, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
+}
+
+/// Ollama's status and models, the agents using each, and unserved agents.
+#[tauri::command]
+pub async fn list_models(shell: State<'_, Shell>) -> Result<ModelsOverview, ErrorBody> {
+    Ok(shell.engine()?.models().await)
+}
+
+/// Pulls a model, streaming Ollama's progress to `on_progress`; ends at
+/// success, an error, or `cancel_pull`.
+#[tauri::command]
+pub async fn pull_model(
+    shell: State<'_, Shell>,
+    name: String,
+    on_progress: Channel<PullProgress>,
+) -> Result<(), ErrorBody> {
+    shell
+        .engine()?
+        .pull_model(&name, |line| drop(on_progress.send(line)))
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Cancels the pull of a model; false when none runs.
+#[tauri::command]
+pub fn cancel_pull(shell: State<'_, Shell>, name: String) -> Result<bool, ErrorBody> {
+    Ok(shell.engine()?.cancel_pull(&name))
+}
+
+/// Deletes an installed model from Ollama.
+#[tauri::command]
+pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), ErrorBody> {
+    shell.engine()?.delete_model(&name).await.map_err(|e| (&e).into())
 }

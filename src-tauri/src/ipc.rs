@@ -35,7 +35,11 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         commands::requeue_task,
         commands::list_api_keys,
         commands::create_api_key,
-        commands::revoke_api_key
+        commands::revoke_api_key,
+        commands::list_models,
+        commands::pull_model,
+        commands::cancel_pull,
+        commands::delete_model
     ]
 }
 
@@ -238,6 +242,34 @@ mod bindings {
             args: ", { keyId }",
             returns: "ApiKeyInfo",
         },
+        Command {
+            rust: "list_models",
+            ts: "listModels",
+            params: "",
+            args: "",
+            returns: "ModelsOverview",
+        },
+        Command {
+            rust: "pull_model",
+            ts: "pullModel",
+            params: "name: string, onProgress: Channel<PullProgress>",
+            args: ", { name, onProgress }",
+            returns: "null",
+        },
+        Command {
+            rust: "cancel_pull",
+            ts: "cancelPull",
+            params: "name: string",
+            args: ", { name }",
+            returns: "boolean",
+        },
+        Command {
+            rust: "delete_model",
+            ts: "deleteModel",
+            params: "name: string",
+            args: ", { name }",
+            returns: "null",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
@@ -259,6 +291,8 @@ mod bindings {
             FleetEvent, FleetEventRecord, HistoryEntry, PhaseSummary, ScaleReport, Stray,
         };
         use sutazai_engine::fleet::stats::{ContainerStats, StatsSource};
+        use sutazai_engine::llm::model::{LoadedModel, ModelInfo, PullProgress};
+        use sutazai_engine::llm::models::{AgentRef, ModelRow, ModelsOverview, OllamaState, UnservedAgent};
         use sutazai_engine::orchestrator::breaker::BreakerState;
         use sutazai_engine::orchestrator::model::{
             Attempt, AttemptOutcome, NewTask, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus,
@@ -321,6 +355,14 @@ mod bindings {
             Role::decl(),
             ApiKeyInfo::decl(),
             CreatedKey::decl(),
+            ModelInfo::decl(),
+            LoadedModel::decl(),
+            PullProgress::decl(),
+            OllamaState::decl(),
+            AgentRef::decl(),
+            ModelRow::decl(),
+            UnservedAgent::decl(),
+            ModelsOverview::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\

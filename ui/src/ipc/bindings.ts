@@ -364,6 +364,107 @@ prefix: string, createdMs: number, createdBy: string, revokedMs: number | null, 
 
 export type CreatedKey = { key: string, info: ApiKeyInfo, };
 
+export type ModelInfo = { 
+/**
+ * The name with its tag, e.g. `llama3.2:1b`.
+ */
+name: string, 
+/**
+ * Bytes on disk.
+ */
+size: number, 
+/**
+ * The manifest digest (hex, without `sha256:`).
+ */
+digest: string, 
+/**
+ * When it was pulled or created, as Ollama writes it (RFC 3339).
+ */
+modifiedAt: string, 
+/**
+ * E.g. `llama`, `qwen2`; empty when Ollama does not say.
+ */
+family: string, 
+/**
+ * E.g. `3.2B`.
+ */
+parameterSize: string, 
+/**
+ * E.g. `Q4_K_M`.
+ */
+quantizationLevel: string, };
+
+export type LoadedModel = { name: string, 
+/**
+ * Bytes in memory in all.
+ */
+size: number, 
+/**
+ * Of [`Self::size`], the bytes in GPU memory.
+ */
+sizeVram: number, 
+/**
+ * When Ollama unloads it unless it is used again (RFC 3339).
+ */
+expiresAt: string, 
+/**
+ * The context window it was loaded with, in tokens (newer Ollamas).
+ */
+contextLength: number | null, };
+
+export type PullProgress = { 
+/**
+ * `pulling manifest`, `pulling <digest>`, `verifying sha256 digest`,
+ * `writing manifest`, `success`.
+ */
+status: string, 
+/**
+ * The layer being downloaded (`sha256:…`), on `pulling <digest>` lines.
+ */
+digest?: string, 
+/**
+ * The layer's size in bytes.
+ */
+total?: number, 
+/**
+ * Bytes of the layer downloaded so far.
+ */
+completed?: number, };
+
+export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
+
+export type AgentRef = { id: string, title: string, };
+
+export type ModelRow = { model: ModelInfo, 
+/**
+ * Set while Ollama holds the model in memory (`/api/ps`).
+ */
+loaded: LoadedModel | null, 
+/**
+ * Agents whose preferred model this is.
+ */
+preferredBy: Array<AgentRef>, 
+/**
+ * Agents that fall back to this model.
+ */
+fallbackFor: Array<AgentRef>, };
+
+export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
+
+export type ModelsOverview = { ollama: OllamaState, 
+/**
+ * Installed models by name; empty while Ollama is down.
+ */
+models: Array<ModelRow>, 
+/**
+ * Empty while Ollama is down (nothing is known then).
+ */
+unservedAgents: Array<UnservedAgent>, 
+/**
+ * The names being pulled now.
+ */
+pulling: Array<string>, };
+
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
   engineStatus: () => call<EngineStatus>("engine_status"),
@@ -392,6 +493,10 @@ export const commands = {
   listApiKeys: () => call<ApiKeyInfo[]>("list_api_keys"),
   createApiKey: (name: string, role: Role) => call<CreatedKey>("create_api_key", { name, role }),
   revokeApiKey: (keyId: number) => call<ApiKeyInfo>("revoke_api_key", { keyId }),
+  listModels: () => call<ModelsOverview>("list_models"),
+  pullModel: (name: string, onProgress: Channel<PullProgress>) => call<null>("pull_model", { name, onProgress }),
+  cancelPull: (name: string) => call<boolean>("cancel_pull", { name }),
+  deleteModel: (name: string) => call<null>("delete_model", { name }),
 } as const;
 
 /** Event names, built in one place. */

@@ -5,6 +5,7 @@ import type { EventPayloads } from "./bindings";
 export * from "./bindings";
 export { IpcError, type ErrorCode } from "./call";
 export { logChannel } from "./logs";
+export { pullChannel } from "./pull";
 
 /** Subscribes to one backend event with its typed payload. */
 export function onEvent<K extends keyof EventPayloads & string>(

@@ -3,6 +3,7 @@
 import type { ComponentType } from "react";
 import { Agents } from "./Agents";
 import { Deploy } from "./Deploy";
+import { Models } from "./Models";
 import { Overview } from "./Overview";
 import { Settings } from "./Settings";
 import { Tasks } from "./Tasks";
@@ -65,6 +66,7 @@ export const VIEWS: View[] = [
     label: "Models",
     purpose:
       "Manage Ollama models: what is installed and loaded, which agents prefer each, pull a model with live progress.",
+    component: Models,
   },
   {
     id: "metrics",

@@ -1,0 +1,182 @@
+"""The Models view as a person uses it: read Ollama's version and installed
+models with the agents that prefer each, see unserved agents, pull a model
+with live progress, cancel one, see a failed pull's reason, delete a model.
+
+Ollama cannot run here, so a small fake in this file serves the parts of its
+published API the view uses (version, tags, ps, pull as NDJSON, delete), and
+the app is pointed at it with SUTAZAI_OLLAMA_URL.
+"""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from conftest import closed_port_url
+from test_tasks import find, retype
+
+TINY = "tinyllama:latest"
+
+
+class FakeOllama:
+    """Holds the installed models; `pull_step` paces the pull's lines."""
+
+    def __init__(self):
+        self.models = {TINY: 637_000_000}
+        self.pull_step = 0.3
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                if self.path == "/api/version":
+                    return self.reply(200, {"version": "0.5.7"})
+                if self.path == "/api/tags":
+                    with fake.lock:
+                        models = [
+                            {
+                                "name": name,
+                                "model": name,
+                                "size": size,
+                                "digest": "0" * 64,
+                                "modified_at": "2026-01-01T00:00:00Z",
+                                "details": {"family": "llama", "parameter_size": "1B", "quantization_level": "Q4_0"},
+                            }
+                            for name, size in fake.models.items()
+                        ]
+                    return self.reply(200, {"models": models})
+                if self.path == "/api/ps":
+                    return self.reply(200, {"models": []})
+                self.reply(404, {"error": "not found"})
+
+            def body(self) -> dict:
+                length = int(self.headers.get("content-length", "0"))
+                return json.loads(self.rfile.read(length) or b"{}")
+
+            def do_DELETE(self):
+                name = self.body().get("model") or ""
+                with fake.lock:
+                    found = fake.models.pop(name, None)
+                if found is None:
+                    return self.reply(404, {"error": f"model '{name}' not found"})
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def do_POST(self):
+                if self.path != "/api/pull":
+                    return self.reply(404, {"error": "not found"})
+                name = self.body().get("model") or ""
+                self.send_response(200)
+                self.send_header("content-type", "application/x-ndjson")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+
+                def line(obj: dict) -> None:
+                    data = (json.dumps(obj) + "\n").encode()
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.flush()
+
+                try:
+                    line({"status": "pulling manifest"})
+                    if name.startswith("missing"):
+                        line({"error": "pull model manifest: file does not exist"})
+                    else:
+                        total = 100_000_000
+                        for done in range(0, total + 1, total // 20):
+                            time.sleep(fake.pull_step)
+                            line({"status": "pulling abc", "digest": "sha256:abc", "total": total, "completed": done})
+                        line({"status": "verifying sha256 digest"})
+                        line({"status": "writing manifest"})
+                        with fake.lock:
+                            fake.models[name] = total
+                        line({"status": "success"})
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the app cancelled
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def open_models(app) -> None:
+    app.click("nav-models")
+    app.wait(lambda d: d.find_elements("css selector", '[data-testid="models-view"]'), 20)
+
+
+def test_models_pull_cancel_fail_and_delete(launch):
+    fake = FakeOllama()
+    try:
+        app = launch({"SUTAZAI_OLLAMA_URL": fake.url})
+        open_models(app)
+        app.wait(lambda d: "0.5.7" in find(app, "ollama-status").text, 20)
+        app.wait(lambda d: d.find_elements("css selector", f'[data-testid="model-row-{TINY}"]'), 20)
+        # The shipped catalog's agents whose models are both missing are flagged.
+        assert find(app, "unserved-agents").text
+        app.screenshot("models")
+
+        # A bad name is refused before anything is sent.
+        retype(find(app, "pull-name"), "bad name")
+        assert not find(app, "pull-start").is_enabled()
+
+        # A pull shows live progress and the model appears when it ends.
+        retype(find(app, "pull-name"), "qwen2.5:0.5b")
+        app.click("pull-start")
+        app.wait(lambda d: "%" in find(app, "pull-progress").text, 20)
+        app.screenshot("pull-progress")
+        app.wait(lambda d: d.find_elements("css selector", '[data-testid="model-row-qwen2.5:0.5b"]'), 60)
+        assert not app.driver.find_elements("css selector", '[data-testid="pull-progress"]')
+
+        # A cancelled pull leaves no progress and no error.
+        fake.pull_step = 1.0
+        retype(find(app, "pull-name"), "phi3:mini")
+        app.click("pull-start")
+        app.click("pull-cancel")
+        app.wait(lambda d: not d.find_elements("css selector", '[data-testid="pull-progress"]'), 20)
+        assert not app.driver.find_elements("css selector", '[data-testid="pull-error"]')
+        assert not app.driver.find_elements("css selector", '[data-testid="model-row-phi3:mini"]')
+
+        # A failed pull says why.
+        retype(find(app, "pull-name"), "missing:1b")
+        app.click("pull-start")
+        app.wait(lambda d: "file does not exist" in find(app, "pull-error").text, 20)
+        assert not app.driver.find_elements("css selector", '[data-testid="pull-progress"]')
+
+        # Delete asks first.
+        app.click(f"model-delete-{TINY}")
+        app.click(f"model-delete-confirm-{TINY}")
+        app.wait(lambda d: not d.find_elements("css selector", f'[data-testid="model-row-{TINY}"]'), 20)
+        assert TINY not in fake.models
+    finally:
+        fake.stop()
+
+
+def test_models_say_when_ollama_is_down_and_retry(launch):
+    url = closed_port_url()
+    app = launch({"SUTAZAI_OLLAMA_URL": url})
+    open_models(app)
+    app.wait(lambda d: "is Ollama running?" in find(app, "ollama-status").text, 30)
+    app.click("models-retry")
+    app.wait(lambda d: "is Ollama running?" in find(app, "ollama-status").text, 30)
