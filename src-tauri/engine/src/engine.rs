@@ -19,8 +19,8 @@ use crate::fleet::model::{
 };
 use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
-use crate::llm::gateway::{Gateway, GatewayCall, GatewayReply, GatewaySettings};
 use crate::llm::client::{ClientConfig, OllamaClient, OllamaError};
+use crate::llm::gateway::{Gateway, GatewayCall, GatewayReply, GatewaySettings};
 use crate::llm::model::{validate_model_name, PullProgress};
 use crate::llm::models::{self, AgentModels, AgentRef, ModelsError, ModelsOverview, OllamaState, Pulls};
 use crate::llm::usage::GatewayStats;
@@ -513,8 +513,7 @@ impl Engine {
             Ok(client) => client,
             Err(err) => return down(err),
         };
-        let (version, installed, loaded) =
-            tokio::join!(client.version(), client.list_models(), client.loaded_models());
+        let (version, installed, loaded) = tokio::join!(client.version(), client.list_models(), client.loaded_models());
         let (version, installed) = match (version, installed) {
             (Ok(version), Ok(installed)) => (version, installed),
             (Err(err), _) | (_, Err(err)) => return down(err),
