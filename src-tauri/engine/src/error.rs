@@ -110,3 +110,16 @@ impl From<&crate::fleet::FleetError> for ErrorBody {
         }
     }
 }
+
+/// An error with its sources, `outer: inner: innermost` (reqwest hides the
+/// useful part, such as "connection refused", in a source).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -21,7 +21,7 @@ use super::model::{
     validate_model_name, Answer, AnswerEvent, ChatRequest, GenerateRequest, LoadedModel, ModelDetails, ModelInfo,
     PullProgress,
 };
-use crate::error::{Code, ErrorBody};
+use crate::error::{error_chain, Code, ErrorBody};
 
 mod wire;
 
@@ -364,17 +364,6 @@ fn sent(url: &Url, after: Duration, err: reqwest::Error) -> OllamaError {
             cause: error_chain(&err),
         }
     }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Passes a successful response; turns an error status into

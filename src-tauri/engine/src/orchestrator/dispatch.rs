@@ -9,6 +9,7 @@ use sutazai_protocol::wire::{ErrorReply, TaskOutcome, TaskRequest, TaskResult};
 use sutazai_protocol::ErrorCode;
 
 use super::model::TaskFailure;
+use crate::error::error_chain;
 
 /// What came back from one call.
 #[derive(Debug)]
@@ -39,13 +40,13 @@ pub async fn call(http: &reqwest::Client, port: u16, token: &str, request: &Task
     let response = match sent {
         Ok(response) => response,
         Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
-        Err(err) => return Reply::Broken(format!("{url}: {}", chain(&err))),
+        Err(err) => return Reply::Broken(format!("{url}: {}", error_chain(&err))),
     };
     let status = response.status();
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
-        Err(err) => return Reply::Broken(format!("{url}: reading the answer: {}", chain(&err))),
+        Err(err) => return Reply::Broken(format!("{url}: reading the answer: {}", error_chain(&err))),
     };
     if status.is_success() {
         return match serde_json::from_slice::<TaskResult>(&body) {
@@ -65,17 +66,6 @@ pub async fn call(http: &reqwest::Client, port: u16, token: &str, request: &Task
             String::from_utf8_lossy(&body[..body.len().min(200)])
         )),
     }
-}
-
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// What a reply means.
