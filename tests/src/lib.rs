@@ -3,6 +3,7 @@
 //! stop. Nothing here is part of the product.
 
 pub mod agent;
+pub mod bench;
 pub mod docker;
 pub mod dockerd;
 pub mod engine;

@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use sutazai_engine::Engine;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -68,6 +69,14 @@ impl Listeners {
             info!(%addr, "local API listening");
         }
         let servers = self.bound.into_iter().map(|listener| {
+            // Streamed answers (the LLM gateway, the event stream) go out in
+            // small writes as they come; with Nagle's algorithm each write
+            // after the first waited for the client's delayed ACK (~40 ms).
+            let listener = listener.tap_io(|tcp| {
+                if let Err(err) = tcp.set_nodelay(true) {
+                    warn!(cause = %err, "cannot set TCP_NODELAY");
+                }
+            });
             axum::serve(listener, app.clone())
                 .with_graceful_shutdown(cancel.clone().cancelled_owned())
                 .into_future()

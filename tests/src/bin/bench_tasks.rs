@@ -18,7 +18,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot run should stop loudly
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +28,7 @@ use sutazai_engine::orchestrator::model::{NewTask, TaskQuery, TaskStatus};
 use sutazai_engine::security::tokens::HubSecret;
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
+use sutazai_tests::bench::{added_ms, latency, row, throughput};
 use tokio_util::sync::CancellationToken;
 
 /// The allocator the app and the headless engine use.
@@ -39,70 +39,6 @@ const LATENCY_SAMPLES: u64 = 2000;
 const WARMUP: u64 = 200;
 const CLIENTS: usize = 64;
 const LOAD_FOR: Duration = Duration::from_secs(8);
-
-fn row(name: &str, h: &Histogram<u64>) {
-    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    println!(
-        "  {name:<46} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms",
-        ms(0.50),
-        ms(0.99),
-        h.max() as f64 / 1000.0
-    );
-}
-
-/// Runs `one` `samples` times in a row (after a warm-up); microseconds.
-async fn latency<F, Fut>(samples: u64, one: F) -> Histogram<u64>
-where
-    F: Fn(u64) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let mut h = Histogram::<u64>::new(3).unwrap();
-    for n in 0..WARMUP + samples {
-        let began = Instant::now();
-        assert!(one(n).await, "request {n} failed");
-        if n >= WARMUP {
-            h.record(began.elapsed().as_micros() as u64).unwrap();
-        }
-    }
-    h
-}
-
-/// `CLIENTS` loops each with one request in flight for `LOAD_FOR`; tasks/s
-/// and failures.
-async fn throughput<F, Fut>(one: F) -> (f64, u64)
-where
-    F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let one = Arc::new(one);
-    let done = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let began = Instant::now();
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (one, done, failed) = (Arc::clone(&one), Arc::clone(&done), Arc::clone(&failed));
-            tokio::spawn(async move {
-                let mut n = c as u64 * 1_000_000;
-                while began.elapsed() < LOAD_FOR {
-                    if one(n).await {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    n += 1;
-                }
-            })
-        })
-        .collect();
-    for client in clients {
-        client.await.unwrap();
-    }
-    let elapsed = began.elapsed().as_secs_f64();
-    (
-        done.load(Ordering::Relaxed) as f64 / elapsed,
-        failed.load(Ordering::Relaxed),
-    )
-}
 
 /// The part of `POST /v1/tasks?wait` the client reads.
 #[derive(serde::Deserialize)]
@@ -234,14 +170,13 @@ async fn main() {
 
     println!("Orchestrator: echo tasks (no model) with phase 1 deployed (20 agent containers)");
     println!("Latency, one request at a time, {LATENCY_SAMPLES} samples after {WARMUP} warm-up:");
-    let direct_h = latency(LATENCY_SAMPLES, &direct_one).await;
+    let direct_h = latency(WARMUP, LATENCY_SAMPLES, &direct_one).await;
     row("direct POST /task to AG-001 (reference)", &direct_h);
-    let engine_h = latency(LATENCY_SAMPLES, &in_process).await;
+    let engine_h = latency(WARMUP, LATENCY_SAMPLES, &in_process).await;
     row("hub in-process: submit → … → persisted", &engine_h);
-    let api_h = latency(LATENCY_SAMPLES, &via_api).await;
+    let api_h = latency(WARMUP, LATENCY_SAMPLES, &via_api).await;
     row("hub API: POST /v1/tasks?wait → … → answer", &api_h);
-    let added =
-        |h: &Histogram<u64>, q: f64| (h.value_at_quantile(q) as f64 - direct_h.value_at_quantile(q) as f64) / 1000.0;
+    let added = |h: &Histogram<u64>, q: f64| added_ms(h, &direct_h, q);
     println!(
         "  added by the hub (API path):  p50 {:.3} ms, p99 {:.3} ms   (goal: p99 ≤ 1 ms)",
         added(&api_h, 0.5),
@@ -257,13 +192,13 @@ async fn main() {
         "Throughput, {CLIENTS} clients with one request in flight each, {} s each:",
         LOAD_FOR.as_secs()
     );
-    let (rate, failed) = throughput(direct_one).await;
+    let (rate, failed) = throughput(CLIENTS, LOAD_FOR, direct_one).await;
     println!("  direct to AG-001 only (reference)              {rate:>8.0} tasks/s  ({failed} refused: busy)");
-    let (rate, failed) = throughput(direct_all).await;
+    let (rate, failed) = throughput(CLIENTS, LOAD_FOR, direct_all).await;
     println!("  direct, spread over 20 agents (reference)      {rate:>8.0} tasks/s  ({failed} failed)");
-    let (rate, failed) = throughput(in_process).await;
+    let (rate, failed) = throughput(CLIENTS, LOAD_FOR, in_process).await;
     println!("  hub in-process                                 {rate:>8.0} tasks/s  ({failed} failed)");
-    let (rate, failed) = throughput(via_api).await;
+    let (rate, failed) = throughput(CLIENTS, LOAD_FOR, via_api).await;
     println!(
         "  hub API                                        {rate:>8.0} tasks/s  ({failed} failed)   (goal ≥ 3,000)"
     );
