@@ -232,7 +232,7 @@ impl Orchestrator {
             trace_id: None,
         };
         let left = Duration::from_millis((task.deadline_ms - started_ms).max(1) as u64);
-        let token = self.secret.token_for(&endpoint.container);
+        let token = self.token_for(&endpoint.container);
         let began = Instant::now();
         let reply = tokio::select! {
             _ = self.stopping.cancelled() => return,

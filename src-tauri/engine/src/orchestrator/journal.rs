@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::model::{Attempt, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus, TaskSummary};
-use super::router::RouteDecision;
+use super::route_record;
 use crate::store::{Store, StoreError, Write};
 
 #[derive(Clone)]
@@ -66,7 +66,10 @@ fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
             max_attempts: r.get(15)?,
             assigned_agent: r.get(16)?,
             assigned_container: r.get(17)?,
-            route: json_col::<RouteDecision>(r.get(18)?).map(std::sync::Arc::new),
+            route: r
+                .get::<_, Option<String>>(18)?
+                .and_then(|text| route_record::decode(&text))
+                .map(std::sync::Arc::new),
             attempt_log: json_col::<Vec<Attempt>>(r.get(19)?).unwrap_or_default(),
             result: json_col::<Value>(r.get(20)?),
             error: json_col::<TaskFailure>(r.get(21)?),
@@ -94,7 +97,7 @@ fn write_route(conn: &Connection, t: &Task) -> rusqlite::Result<()> {
         return Ok(());
     };
     conn.prepare_cached("INSERT OR REPLACE INTO task_routes (task_id, attempt, route) VALUES (?1, ?2, ?3)")?
-        .execute(params![t.id, t.attempts, to_json(&**route)])?;
+        .execute(params![t.id, t.attempts, route_record::encode(route)])?;
     Ok(())
 }
 

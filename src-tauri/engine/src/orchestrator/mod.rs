@@ -20,6 +20,7 @@ pub mod model;
 mod queue;
 pub mod retry;
 mod roster;
+mod route_record;
 pub mod router;
 
 use std::collections::HashMap;
@@ -124,6 +125,9 @@ pub struct Orchestrator {
     catalog: Arc<dyn Fn() -> Arc<Catalog> + Send + Sync>,
     endpoints: watch::Receiver<Arc<Vec<Endpoint>>>,
     secret: HubSecret,
+    /// Each container's service token, derived once (an HMAC per call was
+    /// measurable at thousands of tasks a second).
+    tokens: Mutex<HashMap<String, Arc<str>>>,
     http: reqwest::Client,
     state: Mutex<State>,
     wake: Notify,
@@ -160,9 +164,12 @@ impl Orchestrator {
         endpoints: watch::Receiver<Arc<Vec<Endpoint>>>,
         secret: HubSecret,
     ) -> Arc<Orchestrator> {
+        // Agents answer where they are asked; following redirects would
+        // only re-parse every URL.
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         let state = State {
@@ -177,6 +184,7 @@ impl Orchestrator {
             catalog,
             endpoints,
             secret,
+            tokens: Mutex::default(),
             http,
             state: Mutex::new(state),
             wake: Notify::new(),
@@ -188,6 +196,17 @@ impl Orchestrator {
     /// Every change of every task.
     pub fn subscribe(&self) -> broadcast::Receiver<TaskEvent> {
         self.events.subscribe()
+    }
+
+    /// The service token the hub presents to `container`.
+    fn token_for(&self, container: &str) -> Arc<str> {
+        let mut tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(token) = tokens.get(container) {
+            return Arc::clone(token);
+        }
+        let token: Arc<str> = self.secret.token_for(container).into();
+        tokens.insert(container.to_string(), Arc::clone(&token));
+        token
     }
 
     fn emit(&self, task: &Task) {
