@@ -1,5 +1,9 @@
 //! The running system: one [`Engine`] built from a validated [`Config`],
-//! started and stopped explicitly.
+//! started and stopped explicitly. Its Ollama side (gateway, Models view,
+//! "Start Ollama") is in `engine/llm.rs`, a second `impl Engine` block.
+
+mod llm;
+pub use llm::{gateway_settings, ollama_url_for_containers};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +23,8 @@ use crate::fleet::model::{
 };
 use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
-use crate::llm::client::{ClientConfig, OllamaClient, OllamaError};
-use crate::llm::gateway::{Gateway, GatewayCall, GatewayReply, GatewaySettings};
-use crate::llm::model::{validate_model_name, PullProgress};
-use crate::llm::models::{self, AgentModels, AgentRef, ModelsError, ModelsOverview, OllamaState, Pulls};
-use crate::llm::usage::GatewayStats;
+use crate::llm::gateway::Gateway;
+use crate::llm::models::Pulls;
 use crate::logging::log_dir;
 use crate::orchestrator::model::{NewTask, Task, TaskEvent, TaskPage, TaskQuery};
 use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
@@ -33,9 +34,6 @@ use crate::security::tokens::HubSecret;
 use crate::security::{Principal, Role};
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
 use crate::store::Store;
-
-/// How long the Models view waits for one non-streamed Ollama answer.
-const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app's version, recorded with every run.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -411,31 +409,6 @@ impl Engine {
         }
     }
 
-    /// Answers an Ollama API call (`/api/generate`, `/api/chat`,
-    /// `/api/tags`) through the gateway; an agent's manifest gives the
-    /// fallback model.
-    pub async fn gateway(&self, by: &Principal, path: &str, body: bytes::Bytes) -> GatewayReply {
-        let (caller, models) = match by {
-            Principal::Agent { agent_id, .. } => (
-                agent_id.clone(),
-                self.catalog().get(agent_id).map(|e| e.manifest.model.clone()),
-            ),
-            other => (other.label(), None),
-        };
-        let call = GatewayCall {
-            caller,
-            models,
-            path: path.to_string(),
-            body,
-        };
-        self.gateway.call(call).await
-    }
-
-    /// What the gateway counted per caller and model since the start.
-    pub fn gateway_stats(&self) -> GatewayStats {
-        self.gateway.stats()
-    }
-
     /// The latest known status (never waits).
     pub fn status(&self) -> EngineStatus {
         self.status.borrow().clone()
@@ -481,101 +454,6 @@ impl Engine {
             warn!(cause = %err, "cannot record the clean stop");
         }
         info!(run_id = self.run_id, "engine stopped");
-    }
-
-    // --- Models view (issue 6): Ollama's models, pulls and deletes. ---
-
-    /// A client for the configured Ollama; `request_timeout` bounds every
-    /// non-streamed call so the Models view never waits long.
-    fn ollama(&self, request_timeout: Duration) -> Result<OllamaClient, OllamaError> {
-        let mut config = ClientConfig::new(self.config.ollama_url.clone());
-        config.connect_timeout = self.config.probe_timeout;
-        config.request_timeout = request_timeout;
-        OllamaClient::new(config)
-    }
-
-    /// Ollama's version, its installed and loaded models with the agents
-    /// that use each, and the agents with neither of their models. Ollama
-    /// being down is part of the answer, not an error.
-    #[instrument(skip_all)]
-    pub async fn models(&self) -> ModelsOverview {
-        let pulling = self.pulls.names();
-        let down = |err: OllamaError| ModelsOverview {
-            ollama: OllamaState::Down {
-                code: err.code(),
-                message: err.to_string(),
-            },
-            models: Vec::new(),
-            unserved_agents: Vec::new(),
-            pulling: pulling.clone(),
-        };
-        let client = match self.ollama(MODELS_TIMEOUT) {
-            Ok(client) => client,
-            Err(err) => return down(err),
-        };
-        let (version, installed, loaded) = tokio::join!(client.version(), client.list_models(), client.loaded_models());
-        let (version, installed) = match (version, installed) {
-            (Ok(version), Ok(installed)) => (version, installed),
-            (Err(err), _) | (_, Err(err)) => return down(err),
-        };
-        let loaded = loaded.unwrap_or_else(|err| {
-            warn!(cause = %err, "cannot list the loaded models");
-            Vec::new()
-        });
-        let agents: Vec<AgentModels> = self
-            .catalog()
-            .all()
-            .map(|entry| AgentModels {
-                agent: AgentRef {
-                    id: entry.manifest.id.clone(),
-                    title: entry.manifest.title.clone(),
-                },
-                choice: entry.manifest.model.clone(),
-            })
-            .collect();
-        let (models, unserved_agents) = models::overview(installed, loaded, &agents);
-        ModelsOverview {
-            ollama: OllamaState::Up { version },
-            models,
-            unserved_agents,
-            pulling,
-        }
-    }
-
-    /// Pulls `name`, calling `on_progress` with every progress line, until
-    /// Ollama reports success, an error, [`Engine::cancel_pull`] or shutdown.
-    #[instrument(skip(self, on_progress), err)]
-    pub async fn pull_model(&self, name: &str, mut on_progress: impl FnMut(PullProgress)) -> Result<(), ModelsError> {
-        validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        let slot = self.pulls.start(name, &self.cancel)?;
-        let pull = async {
-            let mut stream = self.ollama(MODELS_TIMEOUT)?.pull(name).await?;
-            while let Some(line) = futures::StreamExt::next(&mut stream).await {
-                let line = line?;
-                let success = line.is_success();
-                on_progress(line);
-                if success {
-                    return Ok(());
-                }
-            }
-            Err(ModelsError::Incomplete(name.to_string()))
-        };
-        tokio::select! {
-            result = pull => result,
-            () = slot.token.cancelled() => Err(ModelsError::Cancelled(name.to_string())),
-        }
-    }
-
-    /// Cancels the pull of `name`; false when none runs.
-    pub fn cancel_pull(&self, name: &str) -> bool {
-        self.pulls.cancel(name)
-    }
-
-    /// Deletes an installed model from Ollama.
-    #[instrument(skip(self), err)]
-    pub async fn delete_model(&self, name: &str) -> Result<(), ModelsError> {
-        validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        Ok(self.ollama(MODELS_TIMEOUT)?.delete(name).await?)
     }
 }
 
@@ -669,28 +547,6 @@ pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecr
 /// The hub's API as containers see it (through Docker's host gateway).
 pub fn agent_hub_url(config: &Config) -> String {
     format!("http://host.docker.internal:{}", config.api_listen.port())
-}
-
-/// What the LLM gateway takes from the app's configuration.
-pub fn gateway_settings(config: &Config) -> GatewaySettings {
-    GatewaySettings {
-        ollama_url: config.ollama_url.as_str().trim_end_matches('/').to_string(),
-        timeout: config.llm_timeout,
-        model_concurrency: config.llm_model_concurrency,
-        queue: config.llm_queue,
-        cache_ttl: config.llm_cache_ttl,
-    }
-}
-
-/// Containers cannot reach the host's loopback: a loopback Ollama URL is
-/// rewritten to `host.docker.internal`, which every agent container maps to
-/// the host gateway.
-pub fn ollama_url_for_containers(url: &url::Url) -> String {
-    let mut url = url.clone();
-    if matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "::1" | "[::1]")) {
-        let _ = url.set_host(Some("host.docker.internal"));
-    }
-    url.as_str().trim_end_matches('/').to_string()
 }
 
 fn outcome_of<T>(result: &Result<T, OrchestratorError>) -> String {
