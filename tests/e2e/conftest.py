@@ -33,6 +33,20 @@ def app_binary() -> str:
     return str(Path(target) / "debug" / "sutazai")
 
 
+def fake_ollama_binary() -> str:
+    """The Rust fake Ollama program (tests/src/bin/fake_ollama.rs), built by
+    `cargo build --workspace`: SUTAZAI_FAKE_OLLAMA, else `fake-ollama` next
+    to the app binary, else in the cargo target dir."""
+    explicit = os.environ.get("SUTAZAI_FAKE_OLLAMA")
+    if explicit:
+        return explicit
+    beside = Path(app_binary()).parent / "fake-ollama"
+    if beside.exists():
+        return str(beside)
+    target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+    return str(Path(target) / "debug" / "fake-ollama")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
