@@ -33,18 +33,27 @@ def app_binary() -> str:
     return str(Path(target) / "debug" / "sutazai")
 
 
-def fake_ollama_binary() -> str:
-    """The Rust fake Ollama program (tests/src/bin/fake_ollama.rs), built by
-    `cargo build --workspace`: SUTAZAI_FAKE_OLLAMA, else `fake-ollama` next
-    to the app binary, else in the cargo target dir."""
-    explicit = os.environ.get("SUTAZAI_FAKE_OLLAMA")
+def workspace_binary(name: str, env_var: str) -> str:
+    """A program that `cargo build --workspace` makes: `env_var` when set,
+    else `name` next to the app binary, else in the cargo target dir."""
+    explicit = os.environ.get(env_var)
     if explicit:
         return explicit
-    beside = Path(app_binary()).parent / "fake-ollama"
+    beside = Path(app_binary()).parent / name
     if beside.exists():
         return str(beside)
     target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
-    return str(Path(target) / "debug" / "fake-ollama")
+    return str(Path(target) / "debug" / name)
+
+
+def fake_ollama_binary() -> str:
+    """The Rust fake Ollama program (tests/src/bin/fake_ollama.rs)."""
+    return workspace_binary("fake-ollama", "SUTAZAI_FAKE_OLLAMA")
+
+
+def headless_binary() -> str:
+    """`sutazai-headless` (its `key create` makes API keys in a data dir)."""
+    return workspace_binary("sutazai-headless", "SUTAZAI_HEADLESS")
 
 
 def free_port() -> int:

@@ -17,9 +17,18 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import app_binary, app_pids, closed_port_url, fake_ollama_binary, wait_until_gone
+from conftest import (
+    app_binary,
+    app_pids,
+    closed_port_url,
+    fake_ollama_binary,
+    free_port,
+    headless_binary,
+    wait_until_gone,
+)
 from test_tasks import find, retype
 
 TINY = "tinyllama:latest"
@@ -249,3 +258,59 @@ def test_models_start_ollama_when_down(launch, tmp_path):
     if left:
         tail = "".join(f.read_text() for f in logs.glob("sutazai.log*")).splitlines()[-15:]
         raise AssertionError(f"ollama serve outlived the app: {left}; the log ends:\n" + "\n".join(tail))
+
+
+def test_models_gateway_statistics(launch, tmp_path):
+    """Calls through the app's LLM gateway show up in the Models view, per
+    model and per caller."""
+    port = free_port()
+    fake = subprocess.Popen(
+        [fake_ollama_binary(), "serve"],
+        env={**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "FAKE_OLLAMA_MODELS": f"{TINY}=637000000"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert fake.stdout.readline().startswith("listening on http://")
+        api_port = free_port()
+        home = tmp_path / "home"
+        home.mkdir()
+        app = launch(
+            {"SUTAZAI_OLLAMA_URL": f"http://127.0.0.1:{port}", "SUTAZAI_API_LISTEN": f"127.0.0.1:{api_port}"},
+            home=home,
+        )
+        open_models(app)
+        app.wait(lambda d: "No LLM calls yet" in find(app, "gateway-stats").text, 30)
+
+        # An admin key (made in the app's data dir) may call the gateway.
+        key = subprocess.run(
+            [headless_binary(), "key", "create", "e2e", "--role", "admin"],
+            env={**os.environ, "SUTAZAI_DATA_DIR": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config")},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for prompt in ("hello", "hello", "how are you"):
+            body = json.dumps({"model": TINY, "prompt": prompt, "stream": False, "options": {"temperature": 0}})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{api_port}/api/generate",
+                data=body.encode(),
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                assert json.loads(answer.read())["done"] is True
+
+        # Refreshed while shown: three calls, one answered from the cache.
+        row = f"gateway-row-{TINY}"
+        app.wait(lambda d: d.find_elements("css selector", f'[data-testid="{row}"]'), 20)
+        cells = [td.text for td in find(app, row).find_elements("css selector", "td")]
+        assert cells[0] == TINY and cells[1] == "3", cells
+        assert cells[5] == "33%", cells
+        app.screenshot("per-model")
+        app.click("gateway-by-caller")
+        cells = [td.text for td in find(app, "gateway-row-key:e2e").find_elements("css selector", "td")]
+        assert cells[:2] == ["key:e2e", "3"], cells
+        app.screenshot("per-agent")
+    finally:
+        fake.kill()
+        fake.wait()

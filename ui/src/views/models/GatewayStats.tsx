@@ -78,7 +78,7 @@ function UsageTable({ rows, grouping }: { rows: UsageTotal[]; grouping: Grouping
             <th className="num">Tokens in</th>
             <th className="num">Tokens out</th>
             <th className="num">p95 latency</th>
-            <th className="num">Cache hits</th>
+            <th className="num">Cache hit rate</th>
             <th className="num">Errors</th>
             <th className="num">Fallbacks</th>
           </tr>
