@@ -267,8 +267,9 @@ pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), E
 
 /// Starts the installed `ollama serve` (the program on PATH, serving at the
 /// configured URL). No parameters: nothing from the UI reaches the process.
+/// Async, so the spawn runs off the main thread.
 #[tauri::command]
-pub fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
+pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
     Ok(shell.ollama.start(&app, shell.engine()?.ollama_launch()?)?)
 }
 

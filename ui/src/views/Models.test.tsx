@@ -223,6 +223,12 @@ describe("Start Ollama", () => {
     fireEvent.click(screen.getByTestId("models-retry"));
     expect((await screen.findByTestId("ollama-start")).textContent).toBe("Start Ollama");
     expect(screen.queryByTestId("ollama-not-installed")).toBeNull();
+
+    // Something answers but too slowly: an Ollama runs already, so no second one.
+    answer = { ...DOWN_INSTALLED, ollama: { state: "down", code: "ollama_timeout", message: "Ollama did not answer within 3000 ms" } };
+    fireEvent.click(screen.getByTestId("models-retry"));
+    await waitFor(() => expect(screen.getByTestId("ollama-status").textContent).toContain("3000 ms"));
+    expect(screen.queryByTestId("ollama-start")).toBeNull();
   });
 
   it("starts it with no arguments, says starting, and shows it once it answers", async () => {

@@ -52,6 +52,10 @@ function OllamaStatus() {
   const ollama = overview?.ollama;
   // The overview while Ollama is down: what Start Ollama needs.
   const down = overview?.ollama.state === "down" ? overview : null;
+  // Only when nothing listens at the URL: a slow or failing Ollama is
+  // running already, and a second one could not take its port.
+  const nothingListens = ollama?.state === "down" && ollama.code === "ollama_unreachable";
+  const canStart = down?.ollamaProgram != null && (starting || nothingListens);
   return (
     <section className="card" data-testid="ollama-status">
       <div className="status-line">
@@ -75,7 +79,7 @@ function OllamaStatus() {
             {ollama?.state === "up" && !error ? "Refresh" : "Retry"}
           </button>
         )}
-        {down?.ollamaProgram && (
+        {down && canStart && (
           <button
             type="button"
             className="btn-sm primary"
