@@ -199,6 +199,7 @@ def test_models_say_when_ollama_is_down_and_retry(launch):
     if shutil.which("ollama") is None:
         # No program to start: the view says how to get one instead.
         assert "ollama.com/download" in find(app, "ollama-not-installed").text
+        app.screenshot("not-installed")
         assert not app.driver.find_elements("css selector", '[data-testid="ollama-start"]')
 
 
@@ -231,6 +232,7 @@ def test_models_start_ollama_when_down(launch, tmp_path):
     app.screenshot("down")
 
     app.click("ollama-start")
+    app.screenshot("starting")
     # It serves where the app looks (OLLAMA_HOST from SUTAZAI_OLLAMA_URL).
     app.wait(lambda d: "0.12.6" in find(app, "ollama-status").text, 30)
     app.wait(lambda d: d.find_elements("css selector", f'[data-testid="model-row-{TINY}"]'), 20)

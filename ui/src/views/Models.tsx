@@ -100,8 +100,8 @@ function OllamaStatus() {
       {down && !down.ollamaProgram && (
         <p className="muted small" data-testid="ollama-not-installed">
           No <code>ollama</code> program is installed on this computer&apos;s PATH. Install Ollama from{" "}
-          <code>https://ollama.com/download</code> and start it, or point the app at a running one (Settings:{" "}
-          <code>ollama_url</code>, now <code>{down.ollamaUrl}</code>), then Retry.
+          <code>https://ollama.com/download</code> and start it, or point the app at a running one (the{" "}
+          <code>ollama_url</code> setting, now <code>{down.ollamaUrl}</code>), then Retry.
         </p>
       )}
       {startError && (
