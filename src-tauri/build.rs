@@ -29,6 +29,8 @@ const COMMANDS: &[&str] = &[
     "pull_model",
     "cancel_pull",
     "delete_model",
+    "start_ollama",
+    "gateway_stats",
 ];
 
 fn main() {

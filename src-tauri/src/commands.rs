@@ -8,6 +8,8 @@ use sutazai_engine::fleet::model::{
 use sutazai_engine::fleet::stats::ContainerStats;
 use sutazai_engine::llm::model::PullProgress;
 use sutazai_engine::llm::models::ModelsOverview;
+use sutazai_engine::llm::serve::OllamaStarted;
+use sutazai_engine::llm::usage::GatewayStats;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
@@ -261,4 +263,18 @@ pub fn cancel_pull(shell: State<'_, Shell>, name: String) -> Result<bool, ErrorB
 #[tauri::command]
 pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), ErrorBody> {
     shell.engine()?.delete_model(&name).await.map_err(|e| (&e).into())
+}
+
+/// Starts the installed `ollama serve` (the program on PATH, serving at the
+/// configured URL). No parameters: nothing from the UI reaches the process.
+/// Async, so the spawn runs off the main thread.
+#[tauri::command]
+pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
+    Ok(shell.ollama.start(&app, shell.engine()?.ollama_launch()?)?)
+}
+
+/// What the LLM gateway counted: per caller and model, per model, per caller.
+#[tauri::command]
+pub fn gateway_stats(shell: State<'_, Shell>) -> Result<GatewayStats, ErrorBody> {
+    Ok(shell.engine()?.gateway_stats())
 }

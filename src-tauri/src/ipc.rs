@@ -39,7 +39,9 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         commands::list_models,
         commands::pull_model,
         commands::cancel_pull,
-        commands::delete_model
+        commands::delete_model,
+        commands::start_ollama,
+        commands::gateway_stats
     ]
 }
 
@@ -270,6 +272,20 @@ mod bindings {
             args: ", { name }",
             returns: "null",
         },
+        Command {
+            rust: "start_ollama",
+            ts: "startOllama",
+            params: "",
+            args: "",
+            returns: "OllamaStarted",
+        },
+        Command {
+            rust: "gateway_stats",
+            ts: "gatewayStats",
+            params: "",
+            args: "",
+            returns: "GatewayStats",
+        },
     ];
 
     /// Events as TypeScript sees them: (key, name, payload type).
@@ -293,6 +309,8 @@ mod bindings {
         use sutazai_engine::fleet::stats::{ContainerStats, StatsSource};
         use sutazai_engine::llm::model::{LoadedModel, ModelInfo, PullProgress};
         use sutazai_engine::llm::models::{AgentRef, ModelRow, ModelsOverview, OllamaState, UnservedAgent};
+        use sutazai_engine::llm::serve::OllamaStarted;
+        use sutazai_engine::llm::usage::{GatewayStats, ModelUsage, UsageTotal};
         use sutazai_engine::orchestrator::breaker::BreakerState;
         use sutazai_engine::orchestrator::model::{
             Attempt, AttemptOutcome, NewTask, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus,
@@ -363,6 +381,10 @@ mod bindings {
             ModelRow::decl(),
             UnservedAgent::decl(),
             ModelsOverview::decl(),
+            OllamaStarted::decl(),
+            ModelUsage::decl(),
+            UsageTotal::decl(),
+            GatewayStats::decl(),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
@@ -407,6 +429,22 @@ mod bindings {
                 "capabilities/main.json lacks {permission}"
             );
         }
+    }
+
+    /// The shell plugin is used from Rust only ("Start Ollama"): the
+    /// webview must not be able to spawn or open anything through it.
+    #[test]
+    fn the_webview_has_no_shell_permission() {
+        let capability: serde_json::Value = serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let permissions = capability["permissions"].as_array().unwrap();
+        for permission in permissions {
+            let id = permission
+                .as_str()
+                .or_else(|| permission["identifier"].as_str())
+                .unwrap_or("");
+            assert!(!id.starts_with("shell:"), "capabilities/main.json grants {id}");
+        }
+        assert!(permissions.iter().any(|p| p == "allow-start-ollama"));
     }
 
     #[test]

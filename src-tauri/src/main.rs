@@ -7,6 +7,7 @@
 mod commands;
 mod events;
 mod ipc;
+mod ollama;
 mod state;
 
 use std::sync::Arc;
@@ -70,6 +71,9 @@ fn main() {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // For "Start Ollama" only, from Rust (src/ollama.rs); the webview has
+        // no shell permission (capabilities/main.json).
+        .plugin(tauri_plugin_shell::init())
         .invoke_handler(ipc::handler())
         .setup(move |app| {
             let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));
@@ -91,6 +95,7 @@ fn main() {
                 report,
                 engine,
                 follows: state::Follows::default(),
+                ollama: ollama::OllamaServe::default(),
             });
             Ok(())
         })
@@ -107,7 +112,10 @@ fn main() {
     app.run(move |handle, event| {
         if let tauri::RunEvent::Exit = event {
             api_stop_at_exit.cancel();
-            if let Ok(engine) = &handle.state::<state::Shell>().engine {
+            let shell = handle.state::<state::Shell>();
+            // An `ollama serve` the app started ends with the app.
+            shell.ollama.stop();
+            if let Ok(engine) = &shell.engine {
                 tauri::async_runtime::block_on(engine.shutdown(SHUTDOWN_GRACE));
             }
         }

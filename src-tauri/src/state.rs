@@ -19,6 +19,8 @@ pub struct Shell {
     pub engine: Result<Arc<Engine>, ErrorBody>,
     /// Log streams the UI follows.
     pub follows: Follows,
+    /// The `ollama serve` started from the Models view, while it runs.
+    pub ollama: crate::ollama::OllamaServe,
 }
 
 /// Streams forwarded to the UI, each until it ends, the UI stops it, or the

@@ -33,6 +33,29 @@ def app_binary() -> str:
     return str(Path(target) / "debug" / "sutazai")
 
 
+def workspace_binary(name: str, env_var: str) -> str:
+    """A program that `cargo build --workspace` makes: `env_var` when set,
+    else `name` next to the app binary, else in the cargo target dir."""
+    explicit = os.environ.get(env_var)
+    if explicit:
+        return explicit
+    beside = Path(app_binary()).parent / name
+    if beside.exists():
+        return str(beside)
+    target = os.environ.get("CARGO_TARGET_DIR", str(ROOT / "target"))
+    return str(Path(target) / "debug" / name)
+
+
+def fake_ollama_binary() -> str:
+    """The Rust fake Ollama program (tests/src/bin/fake_ollama.rs)."""
+    return workspace_binary("fake-ollama", "SUTAZAI_FAKE_OLLAMA")
+
+
+def headless_binary() -> str:
+    """`sutazai-headless` (its `key create` makes API keys in a data dir)."""
+    return workspace_binary("sutazai-headless", "SUTAZAI_HEADLESS")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

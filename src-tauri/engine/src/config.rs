@@ -73,6 +73,9 @@ pub struct Config {
     pub llm_queue: u32,
     /// How long one LLM call through the gateway may take, waiting included.
     pub llm_timeout: Duration,
+    /// The `PATH` the app was started with: where "Start Ollama" looks for
+    /// the `ollama` program. Not a setting; taken from the environment.
+    pub search_path: String,
 }
 
 /// Where an effective value came from.
@@ -385,6 +388,7 @@ impl Config {
             llm_model_concurrency: parse_count(&get("llm_model_concurrency")).unwrap_or(2),
             llm_queue: parse_queue(&get("llm_queue")).unwrap_or(16),
             llm_timeout: Duration::from_millis(parse_ms(&get("llm_timeout_ms")).unwrap_or(300_000)),
+            search_path: inputs.env.get("PATH").cloned().unwrap_or_default(),
         };
         let report = ConfigReport {
             file: file_label,

@@ -1,5 +1,11 @@
 //! The running system: one [`Engine`] built from a validated [`Config`],
-//! started and stopped explicitly.
+//! started and stopped explicitly. Its Ollama side (gateway, Models view,
+//! "Start Ollama") is in `engine/llm.rs`, and API keys and the audit log in
+//! `engine/security.rs`: further `impl Engine` blocks.
+
+mod llm;
+mod security;
+pub use llm::{gateway_settings, ollama_url_for_containers};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,23 +25,16 @@ use crate::fleet::model::{
 };
 use crate::fleet::stats::{ContainerStats, StatsPreference};
 use crate::fleet::{Fleet, FleetConfig, FleetError};
-use crate::llm::client::{ClientConfig, OllamaClient, OllamaError};
-use crate::llm::gateway::{Gateway, GatewayCall, GatewayReply, GatewaySettings};
-use crate::llm::model::{validate_model_name, PullProgress};
-use crate::llm::models::{self, AgentModels, AgentRef, ModelsError, ModelsOverview, OllamaState, Pulls};
-use crate::llm::usage::GatewayStats;
+use crate::llm::gateway::Gateway;
+use crate::llm::models::Pulls;
 use crate::logging::log_dir;
 use crate::orchestrator::model::{NewTask, Task, TaskEvent, TaskPage, TaskQuery};
 use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
-use crate::security::audit::{self, AuditEntry};
-use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
+use crate::security::keys;
 use crate::security::tokens::HubSecret;
-use crate::security::{Principal, Role};
+use crate::security::Principal;
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
 use crate::store::Store;
-
-/// How long the Models view waits for one non-streamed Ollama answer.
-const MODELS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The app's version, recorded with every run.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -347,95 +346,6 @@ impl Engine {
         &self.orchestrator
     }
 
-    /// Who presents `token`: an API key or an agent's service token.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, EngineError> {
-        if let Some(container) = self.secret.verify(token) {
-            let agent_id = crate::fleet::spec::agent_of_container(&container);
-            return Ok(agent_id.map(|agent_id| Principal::Agent { agent_id, container }));
-        }
-        let found = self.keyring.verify(token, self.clock.now_ms()).await?;
-        Ok(found.map(|info| Principal::Key {
-            id: info.id,
-            name: info.name,
-            role: info.role,
-        }))
-    }
-
-    pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, EngineError> {
-        Ok(keys::list(&self.store).await?)
-    }
-
-    /// Makes an API key; the only time the key itself is seen.
-    #[instrument(skip_all, err, fields(by = %by.label(), name))]
-    pub async fn create_api_key(
-        &self,
-        name: &str,
-        role: Role,
-        by: &Principal,
-    ) -> Result<CreatedKey, OrchestratorError> {
-        keys::check_name(name).map_err(OrchestratorError::Invalid)?;
-        let created = keys::create(&self.store, name, role, &by.label(), self.clock.now_ms()).await?;
-        let detail = format!("role {}", role.as_str());
-        self.audit_with(by, "key.create", &created.info.prefix, "ok", &detail)
-            .await;
-        Ok(created)
-    }
-
-    #[instrument(skip_all, err, fields(by = %by.label(), id))]
-    pub async fn revoke_api_key(&self, id: i64, by: &Principal) -> Result<ApiKeyInfo, OrchestratorError> {
-        let revoked = keys::revoke(&self.store, id, self.clock.now_ms())
-            .await?
-            .ok_or_else(|| OrchestratorError::NotFound(format!("no API key {id}")));
-        self.keyring.forget_all();
-        let target = revoked
-            .as_ref()
-            .map(|k| k.prefix.clone())
-            .unwrap_or_else(|_| id.to_string());
-        self.audit(by, "key.revoke", &target, &outcome_of(&revoked)).await;
-        revoked
-    }
-
-    /// The newest entries of the audit log.
-    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, EngineError> {
-        Ok(audit::recent(&self.store, limit).await?)
-    }
-
-    async fn audit(&self, by: &Principal, action: &str, target: &str, outcome: &str) {
-        self.audit_with(by, action, target, outcome, "").await;
-    }
-
-    async fn audit_with(&self, by: &Principal, action: &str, target: &str, outcome: &str, detail: &str) {
-        let at = self.clock.now_ms();
-        if let Err(err) = audit::record(&self.store, at, &by.label(), action, target, outcome, detail).await {
-            warn!(cause = %err, action, "cannot write the audit log");
-        }
-    }
-
-    /// Answers an Ollama API call (`/api/generate`, `/api/chat`,
-    /// `/api/tags`) through the gateway; an agent's manifest gives the
-    /// fallback model.
-    pub async fn gateway(&self, by: &Principal, path: &str, body: bytes::Bytes) -> GatewayReply {
-        let (caller, models) = match by {
-            Principal::Agent { agent_id, .. } => (
-                agent_id.clone(),
-                self.catalog().get(agent_id).map(|e| e.manifest.model.clone()),
-            ),
-            other => (other.label(), None),
-        };
-        let call = GatewayCall {
-            caller,
-            models,
-            path: path.to_string(),
-            body,
-        };
-        self.gateway.call(call).await
-    }
-
-    /// What the gateway counted per caller and model since the start.
-    pub fn gateway_stats(&self) -> GatewayStats {
-        self.gateway.stats()
-    }
-
     /// The latest known status (never waits).
     pub fn status(&self) -> EngineStatus {
         self.status.borrow().clone()
@@ -481,101 +391,6 @@ impl Engine {
             warn!(cause = %err, "cannot record the clean stop");
         }
         info!(run_id = self.run_id, "engine stopped");
-    }
-
-    // --- Models view (issue 6): Ollama's models, pulls and deletes. ---
-
-    /// A client for the configured Ollama; `request_timeout` bounds every
-    /// non-streamed call so the Models view never waits long.
-    fn ollama(&self, request_timeout: Duration) -> Result<OllamaClient, OllamaError> {
-        let mut config = ClientConfig::new(self.config.ollama_url.clone());
-        config.connect_timeout = self.config.probe_timeout;
-        config.request_timeout = request_timeout;
-        OllamaClient::new(config)
-    }
-
-    /// Ollama's version, its installed and loaded models with the agents
-    /// that use each, and the agents with neither of their models. Ollama
-    /// being down is part of the answer, not an error.
-    #[instrument(skip_all)]
-    pub async fn models(&self) -> ModelsOverview {
-        let pulling = self.pulls.names();
-        let down = |err: OllamaError| ModelsOverview {
-            ollama: OllamaState::Down {
-                code: err.code(),
-                message: err.to_string(),
-            },
-            models: Vec::new(),
-            unserved_agents: Vec::new(),
-            pulling: pulling.clone(),
-        };
-        let client = match self.ollama(MODELS_TIMEOUT) {
-            Ok(client) => client,
-            Err(err) => return down(err),
-        };
-        let (version, installed, loaded) = tokio::join!(client.version(), client.list_models(), client.loaded_models());
-        let (version, installed) = match (version, installed) {
-            (Ok(version), Ok(installed)) => (version, installed),
-            (Err(err), _) | (_, Err(err)) => return down(err),
-        };
-        let loaded = loaded.unwrap_or_else(|err| {
-            warn!(cause = %err, "cannot list the loaded models");
-            Vec::new()
-        });
-        let agents: Vec<AgentModels> = self
-            .catalog()
-            .all()
-            .map(|entry| AgentModels {
-                agent: AgentRef {
-                    id: entry.manifest.id.clone(),
-                    title: entry.manifest.title.clone(),
-                },
-                choice: entry.manifest.model.clone(),
-            })
-            .collect();
-        let (models, unserved_agents) = models::overview(installed, loaded, &agents);
-        ModelsOverview {
-            ollama: OllamaState::Up { version },
-            models,
-            unserved_agents,
-            pulling,
-        }
-    }
-
-    /// Pulls `name`, calling `on_progress` with every progress line, until
-    /// Ollama reports success, an error, [`Engine::cancel_pull`] or shutdown.
-    #[instrument(skip(self, on_progress), err)]
-    pub async fn pull_model(&self, name: &str, mut on_progress: impl FnMut(PullProgress)) -> Result<(), ModelsError> {
-        validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        let slot = self.pulls.start(name, &self.cancel)?;
-        let pull = async {
-            let mut stream = self.ollama(MODELS_TIMEOUT)?.pull(name).await?;
-            while let Some(line) = futures::StreamExt::next(&mut stream).await {
-                let line = line?;
-                let success = line.is_success();
-                on_progress(line);
-                if success {
-                    return Ok(());
-                }
-            }
-            Err(ModelsError::Incomplete(name.to_string()))
-        };
-        tokio::select! {
-            result = pull => result,
-            () = slot.token.cancelled() => Err(ModelsError::Cancelled(name.to_string())),
-        }
-    }
-
-    /// Cancels the pull of `name`; false when none runs.
-    pub fn cancel_pull(&self, name: &str) -> bool {
-        self.pulls.cancel(name)
-    }
-
-    /// Deletes an installed model from Ollama.
-    #[instrument(skip(self), err)]
-    pub async fn delete_model(&self, name: &str) -> Result<(), ModelsError> {
-        validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        Ok(self.ollama(MODELS_TIMEOUT)?.delete(name).await?)
     }
 }
 
@@ -669,28 +484,6 @@ pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecr
 /// The hub's API as containers see it (through Docker's host gateway).
 pub fn agent_hub_url(config: &Config) -> String {
     format!("http://host.docker.internal:{}", config.api_listen.port())
-}
-
-/// What the LLM gateway takes from the app's configuration.
-pub fn gateway_settings(config: &Config) -> GatewaySettings {
-    GatewaySettings {
-        ollama_url: config.ollama_url.as_str().trim_end_matches('/').to_string(),
-        timeout: config.llm_timeout,
-        model_concurrency: config.llm_model_concurrency,
-        queue: config.llm_queue,
-        cache_ttl: config.llm_cache_ttl,
-    }
-}
-
-/// Containers cannot reach the host's loopback: a loopback Ollama URL is
-/// rewritten to `host.docker.internal`, which every agent container maps to
-/// the host gateway.
-pub fn ollama_url_for_containers(url: &url::Url) -> String {
-    let mut url = url.clone();
-    if matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "::1" | "[::1]")) {
-        let _ = url.set_host(Some("host.docker.internal"));
-    }
-    url.as_str().trim_end_matches('/').to_string()
 }
 
 fn outcome_of<T>(result: &Result<T, OrchestratorError>) -> String {

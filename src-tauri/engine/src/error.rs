@@ -29,6 +29,8 @@ pub enum Code {
     OllamaTimeout,
     /// Ollama answered with an error status or an unexpected body.
     OllamaError,
+    /// A program the app starts (`ollama serve`) could not be started.
+    ProgramStart,
     /// The engine could not start; the message says why.
     EngineUnavailable,
     /// The agent image could not be made or loaded.

@@ -101,7 +101,12 @@ impl ApiError {
             | Code::OllamaUnreachable
             | Code::OllamaTimeout
             | Code::OllamaError => StatusCode::SERVICE_UNAVAILABLE,
-            Code::DataDir | Code::Store | Code::Catalog | Code::EngineUnavailable | Code::AgentImage => {
+            Code::DataDir
+            | Code::Store
+            | Code::Catalog
+            | Code::EngineUnavailable
+            | Code::AgentImage
+            | Code::ProgramStart => {
                 tracing::error!(code = ?body.code, cause = %body.message, "internal error in an API request");
                 return Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,7 +4,7 @@
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
 
 export type ErrorBody = { code: Code, message: string, };
 
@@ -453,6 +453,15 @@ export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: stri
 
 export type ModelsOverview = { ollama: OllamaState, 
 /**
+ * The configured Ollama URL (where the app looks).
+ */
+ollamaUrl: string, 
+/**
+ * The `ollama` program on the app's `PATH`, when one is installed: what
+ * "Start Ollama" runs (as `ollama serve`).
+ */
+ollamaProgram: string | null, 
+/**
  * Installed models by name; empty while Ollama is down.
  */
 models: Array<ModelRow>, 
@@ -464,6 +473,82 @@ unservedAgents: Array<UnservedAgent>,
  * The names being pulled now.
  */
 pulling: Array<string>, };
+
+export type OllamaStarted = { pid: number, program: string, 
+/**
+ * `OLLAMA_HOST` of the child.
+ */
+host: string, 
+/**
+ * The app's log folder, where the child's output goes.
+ */
+logDir: string, };
+
+export type ModelUsage = { 
+/**
+ * The agent (`AG-001`), or how a key or the desktop is labelled
+ * (`key:ci-bot`, `desktop`).
+ */
+caller: string, 
+/**
+ * The model that answered (the fallback when it was used).
+ */
+model: string, 
+/**
+ * Every generate or chat call, cache hits and errors included.
+ */
+calls: number, 
+/**
+ * Calls answered from the cache, without Ollama.
+ */
+cacheHits: number, 
+/**
+ * Calls that did not end in a complete answer (an error status, a
+ * timeout, a refusal for a busy model, a broken or error stream).
+ */
+errors: number, 
+/**
+ * Calls answered by the agent's fallback model.
+ */
+fallbacks: number, 
+/**
+ * `prompt_eval_count` summed over the final `done` lines.
+ */
+tokensIn: number, 
+/**
+ * `eval_count` summed over the final `done` lines.
+ */
+tokensOut: number, 
+/**
+ * Latency of the calls that reached Ollama, to the answer's last
+ * byte (milliseconds).
+ */
+latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
+
+export type UsageTotal = { 
+/**
+ * The model, or the caller (an agent id, `key:NAME`, `desktop`).
+ */
+name: string, calls: number, cacheHits: number, errors: number, fallbacks: number, tokensIn: number, tokensOut: number, 
+/**
+ * Cache hits per call, 0 to 1 (0 without calls).
+ */
+cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
+
+export type GatewayStats = { 
+/**
+ * One row per caller and model, ordered by caller then model.
+ */
+usage: Array<ModelUsage>, 
+/**
+ * One row per model (every caller), ordered by model. Its latencies
+ * come from the callers' histograms merged, not from their p95s.
+ */
+byModel: Array<UsageTotal>, 
+/**
+ * One row per caller (every model), ordered by caller.
+ */
+byCaller: Array<UsageTotal>, };
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -497,6 +582,8 @@ export const commands = {
   pullModel: (name: string, onProgress: Channel<PullProgress>) => call<null>("pull_model", { name, onProgress }),
   cancelPull: (name: string) => call<boolean>("cancel_pull", { name }),
   deleteModel: (name: string) => call<null>("delete_model", { name }),
+  startOllama: () => call<OllamaStarted>("start_ollama"),
+  gatewayStats: () => call<GatewayStats>("gateway_stats"),
 } as const;
 
 /** Event names, built in one place. */

@@ -1,5 +1,6 @@
-// Models: Ollama's status and models with the agents using each, and the one
-// pull the view runs at a time (progress over a Channel, cancellable).
+// Models: Ollama's status and models with the agents using each, starting an
+// installed Ollama, and the one pull the view runs at a time (progress over a
+// Channel, cancellable).
 import { create } from "zustand";
 import { commands, IpcError, pullChannel, type ModelsOverview } from "../ipc";
 import { toIpcError } from "../ipc/call";
@@ -15,7 +16,17 @@ type ModelsState = {
   pullError: string | null;
   cancelling: boolean;
   deleteError: string | null;
+  /** True from a click on Start Ollama until Ollama answers or the wait ends. */
+  starting: boolean;
+  /** Why the last start failed, or that Ollama never answered. */
+  startError: string | null;
+  /** How long a started Ollama may take to answer, and how often to ask. */
+  startWaitMs: number;
+  startPollMs: number;
   load: () => Promise<void>;
+  /** Starts the installed `ollama serve`, then asks until it answers or
+   * `startWaitMs` passed (never rejects, never waits longer). */
+  startOllama: () => Promise<void>;
   /** Starts a pull; resolves when it ends (never rejects). */
   startPull: (name: string) => Promise<void>;
   cancelPull: () => Promise<void>;
@@ -30,6 +41,10 @@ export const useModelsStore = create<ModelsState>((set, get) => ({
   pullError: null,
   cancelling: false,
   deleteError: null,
+  starting: false,
+  startError: null,
+  startWaitMs: 20_000,
+  startPollMs: 1000,
   load: async () => {
     set({ loading: true });
     try {
@@ -39,6 +54,32 @@ export const useModelsStore = create<ModelsState>((set, get) => ({
     } finally {
       set({ loading: false });
     }
+  },
+  startOllama: async () => {
+    if (get().starting) return;
+    set({ starting: true, startError: null });
+    let logDir: string;
+    try {
+      logDir = (await commands.startOllama()).logDir;
+    } catch (err) {
+      set({ starting: false, startError: toIpcError(err).message });
+      return;
+    }
+    const { startWaitMs, startPollMs } = get();
+    const deadline = Date.now() + startWaitMs;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, startPollMs));
+      await get().load();
+      if (get().overview?.ollama.state === "up") {
+        set({ starting: false });
+        return;
+      }
+    }
+    const url = get().overview?.ollamaUrl ?? "the configured URL";
+    set({
+      starting: false,
+      startError: `Ollama was started but did not answer at ${url} within ${Math.round(startWaitMs / 1000)} s. Its output is in the app log in ${logDir}.`,
+    });
   },
   startPull: async (raw) => {
     const name = raw.trim();

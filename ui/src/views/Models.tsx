@@ -1,15 +1,16 @@
-// Models: whether Ollama answers, what it has installed and loaded, which
-// agents think with each model, the agents left with neither of their
-// models, and a pull with live progress.
+// Models: whether Ollama answers (and starting an installed one when not),
+// what it has installed and loaded, which agents think with each model, the
+// agents left with neither of their models, a pull with live progress, and
+// the LLM gateway's statistics.
 import { useEffect, useState } from "react";
 import type { ModelRow, UnservedAgent } from "../ipc";
 import { useModelsStore } from "../stores/models";
 import { formatBytes, modelNameProblem, percent } from "./models/format";
+import { GatewayStatsCard } from "./models/GatewayStats";
 
 export function Models() {
   const overview = useModelsStore((s) => s.overview);
   const error = useModelsStore((s) => s.error);
-  const loading = useModelsStore((s) => s.loading);
   const load = useModelsStore((s) => s.load);
   const deleteError = useModelsStore((s) => s.deleteError);
 
@@ -20,28 +21,7 @@ export function Models() {
   const ollama = overview?.ollama;
   return (
     <div className="models" data-testid="models-view">
-      <section className="card" data-testid="ollama-status">
-        {error ? (
-          <p className="problem" role="alert">
-            {error.message}
-          </p>
-        ) : !ollama ? (
-          <p className="muted">Asking Ollama…</p>
-        ) : ollama.state === "up" ? (
-          <p>
-            Ollama <strong>{ollama.version}</strong> is running.
-          </p>
-        ) : (
-          <p className="problem" role="alert">
-            Ollama is not available: {ollama.message}
-          </p>
-        )}
-        {(error || ollama?.state === "down" || ollama?.state === "up") && (
-          <button type="button" className="btn-sm" data-testid="models-retry" disabled={loading} onClick={() => void load()}>
-            {ollama?.state === "up" && !error ? "Refresh" : "Retry"}
-          </button>
-        )}
-      </section>
+      <OllamaStatus />
 
       {overview && overview.unservedAgents.length > 0 && <Unserved agents={overview.unservedAgents} />}
 
@@ -52,25 +32,119 @@ export function Models() {
           {deleteError}
         </p>
       )}
-      {ollama?.state === "up" && <ModelTable rows={overview?.models ?? []} />}
+      {ollama?.state === "up" && !error && <ModelTable rows={overview?.models ?? []} />}
+
+      <GatewayStatsCard />
     </div>
   );
 }
 
-function Unserved({ agents }: { agents: UnservedAgent[] }) {
+/** Whether Ollama answers; when it does not, Retry, and Start Ollama when
+ * the program is installed (or how to install it when not). */
+function OllamaStatus() {
+  const overview = useModelsStore((s) => s.overview);
+  const error = useModelsStore((s) => s.error);
+  const loading = useModelsStore((s) => s.loading);
+  const load = useModelsStore((s) => s.load);
+  const starting = useModelsStore((s) => s.starting);
+  const startError = useModelsStore((s) => s.startError);
+  const startOllama = useModelsStore((s) => s.startOllama);
+  const ollama = overview?.ollama;
+  // The overview while Ollama is down: what Start Ollama needs.
+  const down = overview?.ollama.state === "down" ? overview : null;
+  // Only when nothing listens at the URL: a slow or failing Ollama is
+  // running already, and a second one could not take its port.
+  const nothingListens = ollama?.state === "down" && ollama.code === "ollama_unreachable";
+  const canStart = down?.ollamaProgram != null && (starting || nothingListens);
   return (
-    <section className="card problem-card" data-testid="unserved-agents">
-      <h2>
-        {agents.length} agent{agents.length === 1 ? "" : "s"} without a model
-      </h2>
-      <p className="muted">Neither the preferred nor the fallback model is installed; their LLM calls fail.</p>
-      <ul>
-        {agents.map((a) => (
-          <li key={a.agent.id}>
-            <strong>{a.agent.id}</strong> {a.agent.title}: <code>{a.preferred}</code> or <code>{a.fallback}</code>
-          </li>
-        ))}
-      </ul>
+    <section className="card" data-testid="ollama-status">
+      <div className="status-line">
+        {error ? (
+          <span className="problem" role="alert">
+            {error.message}
+          </span>
+        ) : !ollama ? (
+          <span className="muted">Asking Ollama…</span>
+        ) : ollama.state === "up" ? (
+          <span>
+            Ollama <strong>{ollama.version}</strong> is running at <code>{overview?.ollamaUrl}</code>.
+          </span>
+        ) : (
+          <span className="problem" role="alert">
+            Ollama is not available: {ollama.message}
+          </span>
+        )}
+        {(error || ollama) && (
+          <button type="button" className="btn-sm" data-testid="models-retry" disabled={loading || starting} onClick={() => void load()}>
+            {ollama?.state === "up" && !error ? "Refresh" : "Retry"}
+          </button>
+        )}
+        {down && canStart && (
+          <button
+            type="button"
+            className="btn-sm primary"
+            data-testid="ollama-start"
+            disabled={starting}
+            title={`Runs ${down.ollamaProgram} serve`}
+            onClick={() => void startOllama()}
+          >
+            {starting ? "Starting…" : "Start Ollama"}
+          </button>
+        )}
+      </div>
+      {down && starting && (
+        <p className="muted small" data-testid="ollama-starting">
+          Started <code>{down.ollamaProgram} serve</code>; waiting for it to answer at <code>{down.ollamaUrl}</code>…
+        </p>
+      )}
+      {down && !down.ollamaProgram && (
+        <p className="muted small" data-testid="ollama-not-installed">
+          No <code>ollama</code> program is installed on this computer&apos;s PATH. Install Ollama from{" "}
+          <code>https://ollama.com/download</code> and start it, or point the app at a running one (the{" "}
+          <code>ollama_url</code> setting, now <code>{down.ollamaUrl}</code>), then Retry.
+        </p>
+      )}
+      {startError && (
+        <p className="problem small" role="alert" data-testid="ollama-start-error">
+          {startError}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The agents with neither model: one line, the list on demand, so the
+ * pull form and the models stay in view. */
+function Unserved({ agents }: { agents: UnservedAgent[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <section className="card unserved" data-testid="unserved-agents">
+      <div className="status-line">
+        <span>
+          <strong>
+            {agents.length} agent{agents.length === 1 ? "" : "s"} without a model
+          </strong>
+          <span className="muted">: neither the preferred nor the fallback model is installed, so their LLM calls fail.</span>
+        </span>
+        <button
+          type="button"
+          className="btn-sm"
+          aria-expanded={open}
+          data-testid="unserved-toggle"
+          onClick={() => setOpen(!open)}
+        >
+          {open ? "Hide" : "Show them"}
+        </button>
+      </div>
+      {open && (
+        <ul data-testid="unserved-list">
+          {agents.map((a) => (
+            <li key={a.agent.id}>
+              <strong>{a.agent.id}</strong> {a.agent.title}: <code>{a.preferred}</code> or <code>{a.fallback}</code>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -65,7 +65,7 @@ export const VIEWS: View[] = [
     id: "models",
     label: "Models",
     purpose:
-      "Manage Ollama models: what is installed and loaded, which agents prefer each, pull a model with live progress.",
+      "Manage Ollama models: what is installed and loaded, which agents prefer each, pull a model with live progress, and what the LLM gateway served.",
     component: Models,
   },
   {

@@ -1,6 +1,7 @@
 //! Ollama: the client for its HTTP API ([`client`]) and the LLM gateway
 //! that agents call instead of Ollama ([`gateway`]: cache, per-model limits,
-//! fallback, accounting).
+//! fallback, accounting), and what starting a local
+//! `ollama serve` runs ([`serve`]).
 
 pub mod cache;
 pub mod client;
@@ -9,4 +10,5 @@ pub mod gateway;
 pub mod limits;
 pub mod model;
 pub mod models;
+pub mod serve;
 pub mod usage;

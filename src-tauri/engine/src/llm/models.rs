@@ -70,6 +70,11 @@ pub struct UnservedAgent {
 #[serde(rename_all = "camelCase")]
 pub struct ModelsOverview {
     pub ollama: OllamaState,
+    /// The configured Ollama URL (where the app looks).
+    pub ollama_url: String,
+    /// The `ollama` program on the app's `PATH`, when one is installed: what
+    /// "Start Ollama" runs (as `ollama serve`).
+    pub ollama_program: Option<String>,
     /// Installed models by name; empty while Ollama is down.
     pub models: Vec<ModelRow>,
     /// Empty while Ollama is down (nothing is known then).

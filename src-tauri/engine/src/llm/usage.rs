@@ -17,6 +17,36 @@ use ts_rs::TS;
 pub struct GatewayStats {
     /// One row per caller and model, ordered by caller then model.
     pub usage: Vec<ModelUsage>,
+    /// One row per model (every caller), ordered by model. Its latencies
+    /// come from the callers' histograms merged, not from their p95s.
+    pub by_model: Vec<UsageTotal>,
+    /// One row per caller (every model), ordered by caller.
+    pub by_caller: Vec<UsageTotal>,
+}
+
+/// The calls of one model, or of one caller, summed.
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageTotal {
+    /// The model, or the caller (an agent id, `key:NAME`, `desktop`).
+    pub name: String,
+    #[ts(type = "number")]
+    pub calls: u64,
+    #[ts(type = "number")]
+    pub cache_hits: u64,
+    #[ts(type = "number")]
+    pub errors: u64,
+    #[ts(type = "number")]
+    pub fallbacks: u64,
+    #[ts(type = "number")]
+    pub tokens_in: u64,
+    #[ts(type = "number")]
+    pub tokens_out: u64,
+    /// Cache hits per call, 0 to 1 (0 without calls).
+    pub cache_hit_rate: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+    pub latency_max_ms: f64,
 }
 
 /// One caller's use of one model.
@@ -90,6 +120,57 @@ impl Row {
             latency_ms: Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant figures are valid")),
         }
     }
+
+    /// Adds `other`'s counts, and its latencies to the histogram (so a
+    /// quantile of the sum is exact, where merging quantiles is not).
+    fn add(&mut self, other: &Row) {
+        self.calls += other.calls;
+        self.cache_hits += other.cache_hits;
+        self.errors += other.errors;
+        self.fallbacks += other.fallbacks;
+        self.tokens_in += other.tokens_in;
+        self.tokens_out += other.tokens_out;
+        // Auto-resizing histograms of equal precision: adding cannot fail.
+        let _ = self.latency_ms.add(&other.latency_ms);
+    }
+
+    /// The latency at quantile `q` in milliseconds; 0 without latencies.
+    fn latency_at(&self, q: f64) -> f64 {
+        if self.latency_ms.is_empty() {
+            0.0
+        } else {
+            self.latency_ms.value_at_quantile(q) as f64
+        }
+    }
+
+    fn total(&self, name: &str) -> UsageTotal {
+        UsageTotal {
+            name: name.to_string(),
+            calls: self.calls,
+            cache_hits: self.cache_hits,
+            errors: self.errors,
+            fallbacks: self.fallbacks,
+            tokens_in: self.tokens_in,
+            tokens_out: self.tokens_out,
+            cache_hit_rate: if self.calls == 0 {
+                0.0
+            } else {
+                self.cache_hits as f64 / self.calls as f64
+            },
+            latency_p50_ms: self.latency_at(0.5),
+            latency_p95_ms: self.latency_at(0.95),
+            latency_max_ms: self.latency_at(1.0),
+        }
+    }
+}
+
+/// Sums `rows` into one row per `key` (sorted by key).
+fn totals<'a>(rows: impl Iterator<Item = (&'a str, &'a Row)>) -> Vec<UsageTotal> {
+    let mut sums: BTreeMap<&str, Row> = BTreeMap::new();
+    for (key, row) in rows {
+        sums.entry(key).or_insert_with(Row::new).add(row);
+    }
+    sums.iter().map(|(key, row)| row.total(key)).collect()
 }
 
 /// The counters, per (caller, model).
@@ -121,13 +202,7 @@ impl Usage {
         let usage = rows
             .iter()
             .map(|((caller, model), row)| {
-                let at = |q: f64| {
-                    if row.latency_ms.is_empty() {
-                        0.0
-                    } else {
-                        row.latency_ms.value_at_quantile(q) as f64
-                    }
-                };
+                let at = |q: f64| row.latency_at(q);
                 ModelUsage {
                     caller: caller.clone(),
                     model: model.clone(),
@@ -143,7 +218,13 @@ impl Usage {
                 }
             })
             .collect();
-        GatewayStats { usage }
+        let by_model = totals(rows.iter().map(|((_, model), row)| (model.as_str(), row)));
+        let by_caller = totals(rows.iter().map(|((caller, _), row)| (caller.as_str(), row)));
+        GatewayStats {
+            usage,
+            by_model,
+            by_caller,
+        }
     }
 }
 
@@ -179,5 +260,71 @@ mod tests {
         assert!((95.0..=96.0).contains(&row.latency_p95_ms), "{}", row.latency_p95_ms);
         assert_eq!(row.latency_max_ms, 100.0);
         assert_eq!(stats.usage[1].latency_p95_ms, 0.0);
+    }
+
+    #[test]
+    fn totals_per_model_and_caller_come_from_merged_histograms() {
+        let usage = Usage::default();
+        let call = |ms: u64| Outcome {
+            tokens_in: 1,
+            tokens_out: 2,
+            latency: Some(Duration::from_millis(ms)),
+            ..Outcome::default()
+        };
+        // AG-001 on m: 90 fast calls; AG-002 on m: 10 slow ones and a hit.
+        for _ in 0..90 {
+            usage.record("AG-001", "m", &call(10));
+        }
+        for _ in 0..10 {
+            usage.record("AG-002", "m", &call(1000));
+        }
+        usage.record(
+            "AG-002",
+            "m",
+            &Outcome {
+                cache_hit: true,
+                ..Outcome::default()
+            },
+        );
+        // AG-002 on n: one failed, one fallback call.
+        usage.record(
+            "AG-002",
+            "n",
+            &Outcome {
+                error: true,
+                ..call(50)
+            },
+        );
+        usage.record(
+            "AG-002",
+            "n",
+            &Outcome {
+                fallback: true,
+                ..call(50)
+            },
+        );
+        let stats = usage.stats();
+
+        let names = |rows: &[UsageTotal]| rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&stats.by_model), ["m", "n"]);
+        assert_eq!(names(&stats.by_caller), ["AG-001", "AG-002"]);
+
+        let m = &stats.by_model[0];
+        assert_eq!((m.calls, m.cache_hits, m.tokens_in, m.tokens_out), (101, 1, 100, 200));
+        assert!((m.cache_hit_rate - 1.0 / 101.0).abs() < 1e-9);
+        // 100 latencies, 90 at 10 ms and 10 at 1000 ms: p50 10 ms and p95
+        // 1000 ms (the mean of the callers' p95s, 505 ms, would be wrong).
+        assert_eq!(m.latency_p50_ms, 10.0);
+        assert!((999.0..=1001.0).contains(&m.latency_p95_ms), "{}", m.latency_p95_ms);
+        let n = &stats.by_model[1];
+        assert_eq!((n.calls, n.errors, n.fallbacks), (2, 1, 1));
+
+        let ag2 = &stats.by_caller[1];
+        assert_eq!((ag2.calls, ag2.cache_hits, ag2.errors, ag2.fallbacks), (13, 1, 1, 1));
+        // AG-002's latencies, 10 at 1000 ms and 2 at 50 ms: p50 1000 ms
+        // (the mean of its per-model p50s would be 525 ms).
+        assert!((999.0..=1001.0).contains(&ag2.latency_p50_ms), "{}", ag2.latency_p50_ms);
+        assert_eq!(stats.by_caller[0].latency_p95_ms, 10.0);
+        assert_eq!(stats.by_caller[0].cache_hit_rate, 0.0);
     }
 }

@@ -58,3 +58,19 @@ export function advance(state: PullState, line: PullProgress, now: number): Pull
 export function percent(state: PullState): number | null {
   return state.total > 0 ? Math.min(100, Math.round((state.completed / state.total) * 100)) : null;
 }
+
+/** Token counts with thousands grouped (1 234 567). */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US").replace(/,/g, " ");
+}
+
+/** A latency in ms or s; "–" for none (every call a cache hit). */
+export function formatLatency(ms: number): string {
+  if (ms <= 0) return "–";
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** A 0–1 rate as a whole percent. */
+export function formatRate(rate: number): string {
+  return `${Math.round(rate * 100)}%`;
+}
