@@ -3,11 +3,10 @@ models with the agents that prefer each, see unserved agents, pull a model
 with live progress, cancel one, see a failed pull's reason, delete a model;
 start an installed Ollama when it is down.
 
-Ollama cannot run here, so a small fake in this file serves the parts of its
-published API the view uses (version, tags, ps, pull as NDJSON, delete), and
-the app is pointed at it with SUTAZAI_OLLAMA_URL. "Start Ollama" needs a
-program, so that test uses the Rust fake (`fake-ollama serve`) installed as
-`ollama` on the app's PATH.
+Ollama cannot run here, so the tests run the Rust fake (`fake-ollama serve`,
+tests/src/bin/fake_ollama.rs, which follows Ollama's published API) and
+point the app at it with SUTAZAI_OLLAMA_URL. "Start Ollama" finds the same
+program installed as `ollama` on the app's PATH.
 """
 
 import json
@@ -15,10 +14,8 @@ import os
 import shutil
 import signal
 import subprocess
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from conftest import (
     app_binary,
@@ -35,106 +32,40 @@ TINY = "tinyllama:latest"
 
 
 class FakeOllama:
-    """Holds the installed models; `pull_step` paces the pull's lines."""
+    """The Rust fake (`fake-ollama serve`) in its own process, with its
+    control listener for how pulls go."""
 
-    def __init__(self):
-        self.models = {TINY: 637_000_000}
-        self.pull_step = 0.3
-        self.lock = threading.Lock()
-        fake = self
+    def __init__(self, models: str = f"{TINY}=637000000"):
+        port, self.control = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [fake_ollama_binary(), "serve"],
+            env={
+                **os.environ,
+                "OLLAMA_HOST": f"127.0.0.1:{port}",
+                "FAKE_OLLAMA_MODELS": models,
+                "FAKE_OLLAMA_CONTROL": f"127.0.0.1:{self.control}",
+            },
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        assert line.startswith("listening on http://"), f"fake-ollama did not start: {line!r}"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def set_pull(self, steps: int, step_delay_ms: int, fail_after: int | None = None) -> None:
+        body = json.dumps({"steps": steps, "step_delay_ms": step_delay_ms, "fail_after": fail_after}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.control}/pull", data=body, method="PUT", headers={"Content-Type": "application/json"}
+        )
+        urllib.request.urlopen(request, timeout=5).read()
 
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                if self.path == "/api/version":
-                    return self.reply(200, {"version": "0.5.7"})
-                if self.path == "/api/tags":
-                    with fake.lock:
-                        models = [
-                            {
-                                "name": name,
-                                "model": name,
-                                "size": size,
-                                "digest": "0" * 64,
-                                "modified_at": "2026-01-01T00:00:00Z",
-                                "details": {"family": "llama", "parameter_size": "1B", "quantization_level": "Q4_0"},
-                            }
-                            for name, size in fake.models.items()
-                        ]
-                    return self.reply(200, {"models": models})
-                if self.path == "/api/ps":
-                    return self.reply(200, {"models": []})
-                self.reply(404, {"error": "not found"})
-
-            def body(self) -> dict:
-                length = int(self.headers.get("content-length", "0"))
-                return json.loads(self.rfile.read(length) or b"{}")
-
-            def do_DELETE(self):
-                name = self.body().get("model") or ""
-                with fake.lock:
-                    found = fake.models.pop(name, None)
-                if found is None:
-                    return self.reply(404, {"error": f"model '{name}' not found"})
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def do_POST(self):
-                if self.path != "/api/pull":
-                    return self.reply(404, {"error": "not found"})
-                name = self.body().get("model") or ""
-                self.send_response(200)
-                self.send_header("content-type", "application/x-ndjson")
-                self.send_header("transfer-encoding", "chunked")
-                self.end_headers()
-
-                def line(obj: dict) -> None:
-                    data = (json.dumps(obj) + "\n").encode()
-                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                    self.wfile.flush()
-
-                try:
-                    line({"status": "pulling manifest"})
-                    if name.startswith("missing"):
-                        line({"error": "pull model manifest: file does not exist"})
-                    else:
-                        total = 100_000_000
-                        for done in range(0, total + 1, total // 20):
-                            time.sleep(fake.pull_step)
-                            line({"status": "pulling abc", "digest": "sha256:abc", "total": total, "completed": done})
-                        line({"status": "verifying sha256 digest"})
-                        line({"status": "writing manifest"})
-                        with fake.lock:
-                            fake.models[name] = total
-                        line({"status": "success"})
-                    self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the app cancelled
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def models(self) -> list[str]:
+        with urllib.request.urlopen(f"{self.url}/api/tags", timeout=5) as answer:
+            return [m["name"] for m in json.load(answer)["models"]]
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.process.kill()
+        self.process.wait(5)
 
 
 def open_models(app) -> None:
@@ -147,7 +78,7 @@ def test_models_pull_cancel_fail_and_delete(launch):
     try:
         app = launch({"SUTAZAI_OLLAMA_URL": fake.url})
         open_models(app)
-        app.wait(lambda d: "0.5.7" in find(app, "ollama-status").text, 20)
+        app.wait(lambda d: "0.12.6" in find(app, "ollama-status").text, 20)
         app.wait(lambda d: d.find_elements("css selector", f'[data-testid="model-row-{TINY}"]'), 20)
         # The shipped catalog's agents whose models are both missing are flagged.
         assert find(app, "unserved-agents").text
@@ -158,6 +89,7 @@ def test_models_pull_cancel_fail_and_delete(launch):
         assert not find(app, "pull-start").is_enabled()
 
         # A pull shows live progress and the model appears when it ends.
+        fake.set_pull(steps=20, step_delay_ms=150)
         retype(find(app, "pull-name"), "qwen2.5:0.5b")
         app.click("pull-start")
         app.wait(lambda d: "%" in find(app, "pull-progress").text, 20)
@@ -166,7 +98,7 @@ def test_models_pull_cancel_fail_and_delete(launch):
         assert not app.driver.find_elements("css selector", '[data-testid="pull-progress"]')
 
         # A cancelled pull leaves no progress and no error.
-        fake.pull_step = 1.0
+        fake.set_pull(steps=20, step_delay_ms=1000)
         retype(find(app, "pull-name"), "phi3:mini")
         app.click("pull-start")
         app.click("pull-cancel")
@@ -174,17 +106,18 @@ def test_models_pull_cancel_fail_and_delete(launch):
         assert not app.driver.find_elements("css selector", '[data-testid="pull-error"]')
         assert not app.driver.find_elements("css selector", '[data-testid="model-row-phi3:mini"]')
 
-        # A failed pull says why.
+        # A failed pull says why (the fake ends the stream with an error line).
+        fake.set_pull(steps=4, step_delay_ms=50, fail_after=3)
         retype(find(app, "pull-name"), "missing:1b")
         app.click("pull-start")
-        app.wait(lambda d: "file does not exist" in find(app, "pull-error").text, 20)
+        app.wait(lambda d: "injected pull failure" in find(app, "pull-error").text, 20)
         assert not app.driver.find_elements("css selector", '[data-testid="pull-progress"]')
 
         # Delete asks first.
         app.click(f"model-delete-{TINY}")
         app.click(f"model-delete-confirm-{TINY}")
         app.wait(lambda d: not d.find_elements("css selector", f'[data-testid="model-row-{TINY}"]'), 20)
-        assert TINY not in fake.models
+        assert TINY not in fake.models()
     finally:
         fake.stop()
 
@@ -265,20 +198,13 @@ def test_models_start_ollama_when_down(launch, tmp_path):
 def test_models_gateway_statistics(launch, tmp_path):
     """Calls through the app's LLM gateway show up in the Models view, per
     model and per caller."""
-    port = free_port()
-    fake = subprocess.Popen(
-        [fake_ollama_binary(), "serve"],
-        env={**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "FAKE_OLLAMA_MODELS": f"{TINY}=637000000"},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    fake = FakeOllama()
     try:
-        assert fake.stdout.readline().startswith("listening on http://")
         api_port = free_port()
         home = tmp_path / "home"
         home.mkdir()
         app = launch(
-            {"SUTAZAI_OLLAMA_URL": f"http://127.0.0.1:{port}", "SUTAZAI_API_LISTEN": f"127.0.0.1:{api_port}"},
+            {"SUTAZAI_OLLAMA_URL": fake.url, "SUTAZAI_API_LISTEN": f"127.0.0.1:{api_port}"},
             home=home,
         )
         open_models(app)
@@ -314,5 +240,4 @@ def test_models_gateway_statistics(launch, tmp_path):
         assert cells[:2] == ["key:e2e", "3"], cells
         app.screenshot("per-agent")
     finally:
-        fake.kill()
-        fake.wait()
+        fake.stop()

@@ -462,6 +462,11 @@ ollamaUrl: string,
  */
 ollamaProgram: string | null, 
 /**
+ * The URL is on this computer, so a started `ollama serve` can answer
+ * there; for another computer's URL the view offers no Start.
+ */
+ollamaLocal: boolean, 
+/**
  * Installed models by name; empty while Ollama is down.
  */
 models: Array<ModelRow>, 

@@ -18,6 +18,7 @@ const UP: ModelsOverview = {
   ollama: { state: "up", version: "0.5.7" },
   ollamaUrl: "http://127.0.0.1:11434/",
   ollamaProgram: "/usr/local/bin/ollama",
+  ollamaLocal: true,
   models: [
     {
       model: {
@@ -42,6 +43,7 @@ const DOWN: ModelsOverview = {
   ollama: { state: "down", code: "ollama_unreachable", message: "nothing answers at http://127.0.0.1:11434/" },
   ollamaUrl: "http://127.0.0.1:11434/",
   ollamaProgram: null,
+  ollamaLocal: true,
   models: [],
   unservedAgents: [],
   pulling: [],
@@ -228,6 +230,12 @@ describe("Start Ollama", () => {
     answer = { ...DOWN_INSTALLED, ollama: { state: "down", code: "ollama_timeout", message: "Ollama did not answer within 3000 ms" } };
     fireEvent.click(screen.getByTestId("models-retry"));
     await waitFor(() => expect(screen.getByTestId("ollama-status").textContent).toContain("3000 ms"));
+    expect(screen.queryByTestId("ollama-start")).toBeNull();
+
+    // Another computer's URL: nothing to start here, and the view says so.
+    answer = { ...DOWN_INSTALLED, ollamaLocal: false, ollamaUrl: "http://gpu-box.lan:11434/" };
+    fireEvent.click(screen.getByTestId("models-retry"));
+    expect((await screen.findByTestId("ollama-remote")).textContent).toContain("http://gpu-box.lan:11434/");
     expect(screen.queryByTestId("ollama-start")).toBeNull();
   });
 

@@ -55,7 +55,7 @@ function OllamaStatus() {
   // Only when nothing listens at the URL: a slow or failing Ollama is
   // running already, and a second one could not take its port.
   const nothingListens = ollama?.state === "down" && ollama.code === "ollama_unreachable";
-  const canStart = down?.ollamaProgram != null && (starting || nothingListens);
+  const canStart = down?.ollamaProgram != null && down.ollamaLocal && (starting || nothingListens);
   return (
     <section className="card" data-testid="ollama-status">
       <div className="status-line">
@@ -102,6 +102,11 @@ function OllamaStatus() {
           No <code>ollama</code> program is installed on this computer&apos;s PATH. Install Ollama from{" "}
           <code>https://ollama.com/download</code> and start it, or point the app at a running one (the{" "}
           <code>ollama_url</code> setting, now <code>{down.ollamaUrl}</code>), then Retry.
+        </p>
+      )}
+      {down && down.ollamaProgram && !down.ollamaLocal && (
+        <p className="muted small" data-testid="ollama-remote">
+          Ollama is expected at <code>{down.ollamaUrl}</code>, another computer: start it there, then Retry.
         </p>
       )}
       {startError && (

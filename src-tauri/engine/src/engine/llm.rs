@@ -67,6 +67,9 @@ impl Engine {
     pub fn ollama_launch(&self) -> Result<OllamaLaunch, ServeError> {
         let program = self.ollama_program().ok_or(ServeError::NotInstalled)?;
         let url = &self.config.ollama_url;
+        if !serve::is_local(url) {
+            return Err(ServeError::NotLocal(url.to_string()));
+        }
         let host = serve::ollama_host(url).ok_or_else(|| ServeError::NoHost(url.to_string()))?;
         Ok(OllamaLaunch {
             program,
@@ -83,6 +86,7 @@ impl Engine {
         let pulling = self.pulls.names();
         let ollama_url = self.config.ollama_url.to_string();
         let ollama_program = self.ollama_program().map(|p| p.display().to_string());
+        let ollama_local = serve::is_local(&self.config.ollama_url);
         let down = |err: OllamaError| ModelsOverview {
             ollama: OllamaState::Down {
                 code: err.code(),
@@ -90,6 +94,7 @@ impl Engine {
             },
             ollama_url: ollama_url.clone(),
             ollama_program: ollama_program.clone(),
+            ollama_local,
             models: Vec::new(),
             unserved_agents: Vec::new(),
             pulling: pulling.clone(),
@@ -123,6 +128,7 @@ impl Engine {
             ollama: OllamaState::Up { version },
             ollama_url,
             ollama_program,
+            ollama_local,
             models,
             unserved_agents,
             pulling,

@@ -75,6 +75,9 @@ pub struct ModelsOverview {
     /// The `ollama` program on the app's `PATH`, when one is installed: what
     /// "Start Ollama" runs (as `ollama serve`).
     pub ollama_program: Option<String>,
+    /// The URL is on this computer, so a started `ollama serve` can answer
+    /// there; for another computer's URL the view offers no Start.
+    pub ollama_local: bool,
     /// Installed models by name; empty while Ollama is down.
     pub models: Vec<ModelRow>,
     /// Empty while Ollama is down (nothing is known then).

@@ -49,6 +49,17 @@ pub fn ollama_host(url: &Url) -> Option<String> {
     }
 }
 
+/// Whether `url` is on this computer (a loopback address or `localhost`):
+/// the only place "Start Ollama" can make Ollama answer.
+pub fn is_local(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// What the shell runs: `program serve` with `OLLAMA_HOST=host`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OllamaLaunch {
@@ -90,6 +101,8 @@ pub enum ServeError {
     NotInstalled,
     #[error("the Ollama URL {0} names no host and port to serve on")]
     NoHost(String),
+    #[error("the Ollama URL {0} is another computer's address; the app starts Ollama only on this one")]
+    NotLocal(String),
     #[error("ollama serve is already running (pid {0}); see the app log for its output")]
     AlreadyRunning(u32),
     #[error("cannot start {program}: {reason}")]
@@ -100,7 +113,7 @@ impl ServeError {
     pub fn code(&self) -> Code {
         match self {
             Self::NotInstalled => Code::NotFound,
-            Self::NoHost(_) => Code::InvalidRequest,
+            Self::NoHost(_) | Self::NotLocal(_) => Code::InvalidRequest,
             Self::AlreadyRunning(_) => Code::Conflict,
             Self::Spawn { .. } => Code::ProgramStart,
         }
@@ -125,6 +138,23 @@ impl From<ServeError> for ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_computers_addresses_are_local() {
+        for (url, local) in [
+            ("http://127.0.0.1:11434", true),
+            ("http://localhost:11434", true),
+            ("http://LOCALHOST", true),
+            ("http://127.0.0.2:8080", true),
+            ("http://[::1]:11434", true),
+            ("http://10.0.0.5:11434", false),
+            ("http://gpu-box.lan:11434", false),
+            ("http://[2001:db8::1]:11434", false),
+        ] {
+            let parsed = Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(is_local(&parsed), local, "{url}");
+        }
+    }
 
     fn find(path_var: &str, present: &[&str]) -> Option<String> {
         find_program("ollama", path_var, |p| present.iter().any(|x| Path::new(x) == p)).map(|p| p.display().to_string())
