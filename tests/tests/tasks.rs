@@ -178,6 +178,41 @@ async fn an_unreachable_agent_makes_a_dead_task_that_requeues_by_hand() {
 }
 
 #[tokio::test]
+async fn submit_and_wait_answers_with_the_ended_task() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    let ollama = FakeOllama::start(vec![]).await.unwrap();
+    let (_agent, endpoint) = agent("AG-001", &ollama.url());
+    hub.endpoints.send_replace(Arc::new(vec![endpoint]));
+    let keyed = || NewTask {
+        idempotency_key: Some("once".into()),
+        ..echo("AG-001")
+    };
+    let done = hub
+        .orchestrator
+        .submit_and_wait(keyed(), &Principal::Desktop, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
+    assert_eq!(done.result.unwrap()["json"], json!({"hello": "AG-001"}));
+    // The same key again: no new task, and the known one as it ended.
+    let again = hub
+        .orchestrator
+        .submit_and_wait(keyed(), &Principal::Desktop, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.status), (done.id, TaskStatus::Succeeded));
+
+    // A task nobody can take yet: the wait ends and it is still queued.
+    let waiting = hub
+        .orchestrator
+        .submit_and_wait(echo("AG-002"), &Principal::Desktop, Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert_eq!(waiting.status, TaskStatus::Queued, "{waiting:?}");
+}
+
+#[tokio::test]
 async fn queued_and_running_tasks_can_be_cancelled() {
     let (_dir, store) = store().await;
     let hub = hub(&store, settings()).await;

@@ -300,13 +300,19 @@ impl Engine {
     /// Submits a task for `by`; committed before this returns.
     #[instrument(skip_all, err, fields(by = %by.label()))]
     pub async fn submit_task(&self, task: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
-        let result = self.orchestrator.submit(task, by).await;
-        let (target, outcome) = match &result {
-            Ok(task) => (task.id.clone(), "ok".to_string()),
-            Err(err) => (String::new(), format!("refused: {err}")),
-        };
-        self.orchestrator.audit(by, "task.submit", &target, outcome);
-        result
+        self.orchestrator.submit(task, by).await
+    }
+
+    /// Submits a task for `by` and waits (at most `timeout`) until it has
+    /// ended; the task as it is then.
+    #[instrument(skip_all, err, fields(by = %by.label()))]
+    pub async fn submit_and_wait(
+        &self,
+        task: NewTask,
+        by: &Principal,
+        timeout: Duration,
+    ) -> Result<Task, OrchestratorError> {
+        self.orchestrator.submit_and_wait(task, by, timeout).await
     }
 
     pub async fn task(&self, id: &str) -> Result<Task, OrchestratorError> {

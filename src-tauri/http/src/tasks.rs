@@ -59,10 +59,9 @@ pub async fn submit(
         Action::SubmitTasks
     })?;
     let wait = params.wait()?;
-    let task = api.engine.submit_task(new, &caller.0).await?;
     let task = match wait {
-        Some(wait) => api.engine.wait_task(&task.id, wait).await?,
-        None => task,
+        Some(wait) => api.engine.submit_and_wait(new, &caller.0, wait).await?,
+        None => api.engine.submit_task(new, &caller.0).await?,
     };
     Ok(submitted(task))
 }

@@ -4,7 +4,7 @@
 //!
 //! - **direct**: `POST /task` straight to one agent container (AG-001) with
 //!   its token; and straight to all 20, spread by the client;
-//! - **hub, in-process**: `Engine::submit_task` + `wait_task` (queue →
+//! - **hub, in-process**: `Engine::submit_and_wait` (queue →
 //!   router → agent container over HTTP → result persisted);
 //! - **hub, local API**: `POST /v1/tasks?wait=…` with an API key (the whole
 //!   path: API → queue → router → agent → persisted → answer).
@@ -130,8 +130,10 @@ async fn main() {
         move |n: u64| {
             let engine = Arc::clone(&engine);
             async move {
-                let task = engine.submit_task(echo(n), &Principal::Desktop).await.unwrap();
-                let task = engine.wait_task(&task.id, Duration::from_secs(30)).await.unwrap();
+                let task = engine
+                    .submit_and_wait(echo(n), &Principal::Desktop, Duration::from_secs(30))
+                    .await
+                    .unwrap();
                 task.status == TaskStatus::Succeeded
             }
         }

@@ -47,7 +47,52 @@ impl Orchestrator {
 
     /// Checks and stores a new task, then queues it. Returns the task as
     /// committed (or, for a known idempotency key, the task that has it).
+    /// The submission (or its refusal) is recorded in the audit log.
     pub async fn submit(self: &Arc<Self>, new: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
+        self.admit_audited(new, by, None).await
+    }
+
+    /// Submits a task and waits up to `timeout` for it to end; the task as
+    /// it is then. The waiter is in place before the task is sent: an agent
+    /// may answer before a separate [`Orchestrator::wait`] would have
+    /// registered, and that wait then read the task back from the table.
+    pub async fn submit_and_wait(
+        self: &Arc<Self>,
+        new: NewTask,
+        by: &Principal,
+        timeout: Duration,
+    ) -> Result<Task, OrchestratorError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = self.admit_audited(new, by, Some(tx)).await?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(ended)) => Ok(ended),
+            // No waiter was placed (a known idempotency key): wait as usual.
+            Ok(Err(_)) => self.wait(&task.id, timeout).await,
+            Err(_) => self.get(&task.id).await,
+        }
+    }
+
+    async fn admit_audited(
+        self: &Arc<Self>,
+        new: NewTask,
+        by: &Principal,
+        waiter: Option<tokio::sync::oneshot::Sender<Task>>,
+    ) -> Result<Task, OrchestratorError> {
+        let result = self.admit(new, by, waiter).await;
+        let (target, outcome) = match &result {
+            Ok(task) => (task.id.as_str(), "ok".to_string()),
+            Err(err) => ("", format!("refused: {err}")),
+        };
+        self.audit(by, "task.submit", target, outcome);
+        result
+    }
+
+    async fn admit(
+        self: &Arc<Self>,
+        new: NewTask,
+        by: &Principal,
+        waiter: Option<tokio::sync::oneshot::Sender<Task>>,
+    ) -> Result<Task, OrchestratorError> {
         let catalog = (self.catalog)();
         let now = self.clock.now_ms();
         let task_type = new.task_type.trim().to_string();
@@ -185,6 +230,13 @@ impl Orchestrator {
                 return Ok(existing.task);
             }
         };
+        if let Some(waiter) = waiter {
+            lock(&self.state)
+                .waiters
+                .entry(task.id.clone())
+                .or_default()
+                .push(waiter);
+        }
         self.emit(&task);
         match routed {
             Some(endpoint) => {
