@@ -4,7 +4,7 @@ import { useCatalogStore } from "../stores/catalog";
 
 /** How many agents the catalog holds, and which manifests it refused. */
 export function CatalogCard() {
-  const summary = useCatalogStore((s) => s.summary);
+  const summary = useCatalogStore((s) => s.data);
   const load = useCatalogStore((s) => s.load);
   const follow = useCatalogStore((s) => s.follow);
   useEffect(() => {

@@ -11,7 +11,7 @@ vi.mock("@tauri-apps/api/event", () => ({
   listen: (name: string, handler: (event: { payload: unknown }) => void) => bus.listen(name, handler),
 }));
 
-const { useCapabilitiesStore } = await import("../stores/capabilities");
+const { useCapabilitiesStore } = await import("../stores/catalog");
 const { useTasksStore } = await import("../stores/tasks");
 const { Tasks } = await import("./Tasks");
 
@@ -35,7 +35,7 @@ function options(testId: string): string[] {
 
 beforeEach(() => {
   invoke.mockReset();
-  useCapabilitiesStore.setState({ capabilities: null, error: null });
+  useCapabilitiesStore.setState({ data: null, error: null });
   useTasksStore.setState({
     filter: { status: null, capability: null },
     page: null,

@@ -2,14 +2,14 @@
 // router sent it and why, each attempt, and its result.
 import { useEffect } from "react";
 import { useNow } from "../components/time";
-import { useCapabilitiesStore } from "../stores/capabilities";
+import { useCapabilitiesStore } from "../stores/catalog";
 import { useTasksStore } from "../stores/tasks";
 import { SubmitForm } from "./tasks/SubmitForm";
 import { TaskDetail } from "./tasks/TaskDetail";
 import { StatusChips, TaskFilters, TaskTable } from "./tasks/TaskList";
 
 export function Tasks() {
-  const capabilities = useCapabilitiesStore((s) => s.capabilities);
+  const capabilities = useCapabilitiesStore((s) => s.data);
   const capabilitiesError = useCapabilitiesStore((s) => s.error);
   const loadCapabilities = useCapabilitiesStore((s) => s.load);
   const followCapabilities = useCapabilitiesStore((s) => s.follow);
