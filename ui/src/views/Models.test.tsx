@@ -88,19 +88,7 @@ function send(line: PullProgress) {
 
 beforeEach(() => {
   invoke.mockReset();
-  useModelsStore.setState({
-    overview: null,
-    error: null,
-    loading: false,
-    pull: null,
-    pullError: null,
-    cancelling: false,
-    deleteError: null,
-    starting: false,
-    startError: null,
-    startWaitMs: 20_000,
-    startPollMs: 1000,
-  });
+  useModelsStore.setState(useModelsStore.getInitialState(), true);
   useGatewayStore.setState({ stats: null, error: null });
 });
 afterEach(cleanup);

@@ -35,17 +35,8 @@ function options(testId: string): string[] {
 
 beforeEach(() => {
   invoke.mockReset();
-  useCapabilitiesStore.setState({ data: null, error: null });
-  useTasksStore.setState({
-    filter: { status: null, capability: null },
-    page: null,
-    error: null,
-    loading: false,
-    selected: null,
-    detail: null,
-    detailError: null,
-    actionError: null,
-  });
+  useCapabilitiesStore.setState(useCapabilitiesStore.getInitialState(), true);
+  useTasksStore.setState(useTasksStore.getInitialState(), true);
 });
 afterEach(cleanup);
 
