@@ -221,7 +221,7 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn hash(manifest: &Manifest) -> String {
     let canonical = serde_json::to_vec(manifest).unwrap_or_default();
     let digest = Sha256::digest(&canonical);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// Drops entries that clash with an earlier file, sit in the wrong phase

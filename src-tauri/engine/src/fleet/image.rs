@@ -54,8 +54,8 @@ pub enum ImageError {
 /// The docker-save tarball for `binary`, and the image id it will get.
 pub fn pack(binary: &[u8], version: &str) -> std::io::Result<(Vec<u8>, String)> {
     let layer = layer_tar(binary)?;
-    let layer_sha = hex(&Sha256::digest(&layer));
-    let runtime_sha = hex(&Sha256::digest(binary));
+    let layer_sha = hex::encode(Sha256::digest(&layer));
+    let runtime_sha = hex::encode(Sha256::digest(binary));
     let epoch = "1970-01-01T00:00:00Z";
     let config = json!({
         "architecture": "amd64",
@@ -85,7 +85,7 @@ pub fn pack(binary: &[u8], version: &str) -> std::io::Result<(Vec<u8>, String)> 
         "history": [{ "created": epoch, "created_by": format!("sutazai image builder: sutazai-agent {version}") }],
     });
     let config = serde_json::to_vec(&config).map_err(std::io::Error::other)?;
-    let config_sha = hex(&Sha256::digest(&config));
+    let config_sha = hex::encode(Sha256::digest(&config));
     let manifest = json!([{
         "Config": format!("{config_sha}.json"),
         "RepoTags": [format!("{REPOSITORY}:{version}")],
@@ -107,7 +107,7 @@ pub async fn ensure(docker: &Docker, binary: &Path, version: &str) -> Result<Age
         path: binary.display().to_string(),
         source,
     })?;
-    let runtime_sha256 = hex(&Sha256::digest(&bytes));
+    let runtime_sha256 = hex::encode(Sha256::digest(&bytes));
     let (tarball, id) = pack(&bytes, version).map_err(ImageError::Pack)?;
     let tag = format!("{REPOSITORY}:{version}");
     let present = docker.inspect_image(&tag).await.ok().and_then(|i| i.id);
@@ -161,10 +161,6 @@ fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u3
 fn append_dir(builder: &mut tar::Builder<Vec<u8>>, path: &str) -> std::io::Result<()> {
     let mut h = header(tar::EntryType::Directory, 0, 0o755);
     builder.append_data(&mut h, path, std::io::empty())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -45,6 +45,18 @@ pub fn container_name(agent_id: &str) -> String {
     format!("sutazai-{}", agent_id.to_ascii_lowercase())
 }
 
+/// Whether `container` is `agent_id`'s first instance, [`container_name`],
+/// without building that name.
+pub fn is_first_instance(agent_id: &str, container: &str) -> bool {
+    container.strip_prefix("sutazai-").is_some_and(|rest| {
+        rest.len() == agent_id.len()
+            && rest
+                .bytes()
+                .zip(agent_id.bytes())
+                .all(|(a, b)| a == b.to_ascii_lowercase())
+    })
+}
+
 /// `sutazai-ag-017` for instance 1, `sutazai-ag-017-2` for the second.
 pub fn instance_name(agent_id: &str, instance: u32) -> String {
     match instance {
@@ -130,6 +142,15 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_first_instance_has_the_plain_name() {
+        use super::{instance_name, is_first_instance};
+        assert!(is_first_instance("AG-017", &instance_name("AG-017", 1)));
+        assert!(!is_first_instance("AG-017", &instance_name("AG-017", 2)));
+        assert!(!is_first_instance("AG-017", "sutazai-ag-018"));
+        assert!(!is_first_instance("AG-017", "ag-017"));
+    }
+
     #[test]
     fn container_names_give_their_agent() {
         use super::{agent_of_container, instance_name};

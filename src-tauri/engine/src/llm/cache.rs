@@ -58,7 +58,7 @@ pub fn key(path: &str, body: &Value) -> String {
         other => canonical(other, &mut text),
     }
     let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// JSON with object keys in sorted order, whatever order they came in.

@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::dispatch::{self, Verdict};
-use super::journal::Route;
 use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
@@ -204,7 +203,7 @@ impl Orchestrator {
         // attempt that may have reached an agent, so a second run of the task
         // is always visible as a retry. `dispatched` is the moment before.
         task.status = TaskStatus::Running;
-        if let Err(err) = self.journal.save(&task, Route::New, 0, true).await {
+        if let Err(err) = self.journal.save(&task, 0, true).await {
             warn!(task = %task.id, cause = %err, "cannot record the dispatch; not sending it");
             task.attempts -= 1;
             task.attempt_log.pop();
@@ -220,6 +219,7 @@ impl Orchestrator {
     /// Sends a recorded attempt to its agent and settles what follows.
     pub(super) async fn call(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint) {
         let started_ms = task.updated_ms;
+        self.journal.record_route(&task);
         self.emit(&task);
         let switch = lock(&self.state).running.get(&task.id).cloned().unwrap_or_default();
         let request = TaskRequest {
@@ -326,7 +326,7 @@ impl Orchestrator {
         lock(&self.state).running.remove(&task.id);
         match requeue_at {
             Some((at, agent_fault)) => {
-                let _ = self.journal.save(&task, Route::Unchanged, at, false).await;
+                let _ = self.journal.save(&task, at, false).await;
                 self.emit(&task);
                 let avoid = if agent_fault {
                     vec![endpoint.container.clone()]
@@ -359,7 +359,7 @@ impl Orchestrator {
 
     /// Persists a task's final state, then tells whoever waits.
     async fn settle(&self, task: Task) {
-        if let Err(err) = self.journal.save(&task, Route::Unchanged, 0, true).await {
+        if let Err(err) = self.journal.save(&task, 0, true).await {
             warn!(task = %task.id, cause = %err, "cannot record a finished task");
         }
         self.finished(&task);

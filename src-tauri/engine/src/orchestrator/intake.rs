@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
-use super::journal::Route;
 use super::model::{AttemptOutcome, NewTask, Task, TaskFailure, TaskStatus};
 use super::queue::Target;
 use super::roster::Roster;
@@ -33,7 +32,7 @@ impl Orchestrator {
                 task.status = TaskStatus::Queued;
                 task.updated_ms = now;
                 self.journal
-                    .save(&task, Route::Unchanged, stored.not_before_ms, true)
+                    .save(&task, stored.not_before_ms, true)
                     .await?;
             }
             lock(&self.state).enqueue(task, stored.seq, stored.not_before_ms, now, Vec::new());
@@ -344,7 +343,7 @@ impl Orchestrator {
                 code: "cancelled".into(),
                 message: "cancelled while queued".into(),
             });
-            self.journal.save(&task, Route::Unchanged, 0, true).await?;
+            self.journal.save(&task, 0, true).await?;
             self.finished(&task);
             return Ok(task);
         }
@@ -381,7 +380,7 @@ impl Orchestrator {
         task.error = None;
         task.result = None;
         task.max_attempts = task.attempts + self.config.retry.max_attempts;
-        self.journal.save(&task, Route::Unchanged, 0, true).await?;
+        self.journal.save(&task, 0, true).await?;
         // Behind the tasks of its priority queued so far.
         let seq = i64::MAX / 2 + now;
         lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());

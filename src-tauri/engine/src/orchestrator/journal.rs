@@ -1,9 +1,12 @@
 //! The tasks table. Writes go through the store's group commit
 //! ([`Store::write`]): whatever writes are waiting are committed as one
-//! transaction, each in its own savepoint, so one failure spoils only itself. A caller that must not go on before its
-//! write is durable (a submission being acknowledged) awaits it; state
-//! changes that a crash may lose safely (the task is then re-queued, which
-//! at-least-once allows) are sent without waiting.
+//! transaction, each in its own savepoint, so one failure spoils only
+//! itself. A caller that must not go on before its write is durable (a
+//! submission being acknowledged, an attempt about to be sent) awaits it;
+//! writes that a crash may lose safely are sent without waiting: a retry's
+//! state (the task is then re-queued, which at-least-once allows) and the
+//! routing decision that explains an attempt (the attempt itself, with its
+//! agent and score, is in the attempt log, committed before the call).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -11,6 +14,7 @@ use tokio::sync::oneshot;
 
 use super::model::{Attempt, StatusCount, Task, TaskFailure, TaskPage, TaskQuery, TaskStatus, TaskSummary};
 use super::route_record;
+use super::router::RouteDecision;
 use crate::store::{Store, StoreError, Write};
 
 #[derive(Clone)]
@@ -82,22 +86,11 @@ fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-/// Whether a [`Journal::save`] records the task's routing decision: only
-/// a new attempt has a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    New,
-    Unchanged,
-}
-
 /// The routing decision of the task's latest attempt, once per attempt (an
 /// attempt the agent refused as busy is not counted and is replaced).
-fn write_route(conn: &Connection, t: &Task) -> rusqlite::Result<()> {
-    let Some(route) = &t.route else {
-        return Ok(());
-    };
+fn write_route(conn: &Connection, task_id: &str, attempt: u32, route: &RouteDecision) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT OR REPLACE INTO task_routes (task_id, attempt, route) VALUES (?1, ?2, ?3)")?
-        .execute(params![t.id, t.attempts, route_record::encode(route)])?;
+        .execute(params![task_id, attempt, route_record::encode(route)])?;
     Ok(())
 }
 
@@ -173,7 +166,6 @@ impl Journal {
                 to_json(&t.attempt_log),
             ])?;
             let seq = conn.last_insert_rowid();
-            write_route(conn, &t)?;
             let _ = seq_tx.send(Ok(seq));
             Ok(())
         }))
@@ -182,10 +174,9 @@ impl Journal {
     }
 
     /// Records a task's state: status, assignment, attempts, result, error
-    /// and retry time, as they are in `task` now, and with `Route::New` the
-    /// routing decision of its latest attempt. `wait` commits before
+    /// and retry time, as they are in `task` now. `wait` commits before
     /// returning.
-    pub async fn save(&self, task: &Task, route: Route, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
+    pub async fn save(&self, task: &Task, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
         let t = task.clone();
         let write: Write = Box::new(move |conn| {
             conn.prepare_cached(
@@ -208,9 +199,6 @@ impl Journal {
                 not_before_ms,
                 t.deadline_ms,
             ])?;
-            if route == Route::New {
-                write_route(conn, &t)?;
-            }
             Ok(())
         });
         if wait {
@@ -219,6 +207,18 @@ impl Journal {
             self.send(write);
             Ok(())
         }
+    }
+
+    /// Records the routing decision of the task's latest attempt with the
+    /// next batch of writes (not waited for; see the module's note). A
+    /// 20-candidate decision was most of an insert's commit when it went
+    /// with it, and it can be written while the agent works.
+    pub fn record_route(&self, task: &Task) {
+        let Some(route) = task.route.clone() else {
+            return;
+        };
+        let (id, attempt) = (task.id.clone(), task.attempts);
+        self.send(Box::new(move |conn| write_route(conn, &id, attempt, &route)));
     }
 
     /// Appends to the audit log with the next batch (not waited for: the

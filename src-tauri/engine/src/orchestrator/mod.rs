@@ -279,11 +279,13 @@ fn target_of(task: &Task) -> Target {
     }
 }
 
-/// `t-<ms in base 36>-<random>`: sortable by time, unique enough to be the
-/// primary key (the insert would refuse a clash).
+/// `t-<ms in base 36>-<48 random bits in hex>`: sortable by time, unique
+/// enough to be the primary key (the insert would refuse a clash). The bits
+/// come from a thread-local generator seeded once: a task id is no secret,
+/// and reading the OS's randomness cost three system calls per task.
 fn new_task_id(now_ms: i64) -> String {
-    let random = crate::security::tokens::random_hex(6).unwrap_or_else(|_| format!("{:012x}", now_ms));
-    format!("t-{}-{random}", radix36(now_ms.max(0) as u64))
+    let random = fastrand::u64(..) & 0xffff_ffff_ffff;
+    format!("t-{}-{random:012x}", radix36(now_ms.max(0) as u64))
 }
 
 fn radix36(mut n: u64) -> String {
@@ -298,4 +300,20 @@ fn radix36(mut n: u64) -> String {
     }
     out.reverse();
     String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_task_id;
+
+    #[test]
+    fn task_ids_in_one_millisecond_differ_and_later_ones_sort_after() {
+        let now = 1_763_800_000_000;
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_task_id(now)).collect();
+        assert_eq!(ids.len(), 10_000);
+        let id = new_task_id(now);
+        let (_, random) = id.rsplit_once('-').expect("t-<time>-<random>");
+        assert!(id.starts_with("t-") && random.len() == 12, "{id}");
+        assert!(new_task_id(now) < new_task_id(now + 1));
+    }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use super::tokens::{hex, random_hex};
+use super::tokens::random_hex;
 use super::Role;
 use crate::store::{Store, StoreError};
 
@@ -57,7 +57,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 fn hash(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 fn info_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyInfo> {

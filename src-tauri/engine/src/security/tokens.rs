@@ -70,7 +70,7 @@ impl HubSecret {
         hash.update(self.0.as_bytes());
         hash.update([0u8]);
         hash.update(container.as_bytes());
-        hex(&hash.finalize()[..16])
+        hex::encode(&hash.finalize()[..16])
     }
 }
 
@@ -78,11 +78,7 @@ impl HubSecret {
 pub fn random_hex(n: usize) -> std::io::Result<String> {
     let mut bytes = vec![0u8; n];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-    Ok(hex(&bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(hex::encode(bytes))
 }
 
 /// Compares without an early exit, so timing says nothing about a secret.
