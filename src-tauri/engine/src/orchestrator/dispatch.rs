@@ -5,11 +5,49 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::{Request, Uri};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use sutazai_protocol::wire::{ErrorReply, TaskOutcome, TaskRequest, TaskResult};
 use sutazai_protocol::ErrorCode;
 
 use super::model::TaskFailure;
 use crate::error::error_chain;
+
+/// The HTTP client for agents: kept-alive connections, no Nagle delay.
+pub type AgentClient = Client<HttpConnector, Full<Bytes>>;
+
+pub fn client() -> AgentClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(64)
+        .pool_timer(TokioTimer::new())
+        .build(connector)
+}
+
+/// Where and as whom the hub calls one agent container; made once per
+/// container and port.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub port: u16,
+    pub uri: Uri,
+    pub authorization: HeaderValue,
+}
+
+impl Link {
+    pub fn new(port: u16, token: &str) -> Option<Link> {
+        Some(Link {
+            port,
+            uri: format!("http://127.0.0.1:{port}/task").parse().ok()?,
+            authorization: HeaderValue::from_str(&format!("Bearer {token}")).ok()?,
+        })
+    }
+}
 
 /// What came back from one call.
 #[derive(Debug)]
@@ -28,25 +66,39 @@ pub enum Reply {
     TimedOut(Duration),
 }
 
-pub async fn call(http: &reqwest::Client, port: u16, token: &str, request: &TaskRequest, timeout: Duration) -> Reply {
-    let url = format!("http://127.0.0.1:{port}/task");
-    let sent = http
-        .post(&url)
-        .bearer_auth(token)
-        .json(request)
-        .timeout(timeout)
-        .send()
-        .await;
-    let response = match sent {
-        Ok(response) => response,
-        Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
-        Err(err) => return Reply::Broken(format!("{url}: {}", error_chain(&err))),
-    };
-    let status = response.status();
-    let body = match response.bytes().await {
+pub async fn call(http: &AgentClient, link: &Link, request: &TaskRequest, timeout: Duration) -> Reply {
+    let url = &link.uri;
+    let body = match serde_json::to_vec(request) {
         Ok(body) => body,
-        Err(err) if err.is_timeout() => return Reply::TimedOut(timeout),
-        Err(err) => return Reply::Broken(format!("{url}: reading the answer: {}", error_chain(&err))),
+        Err(err) => return Reply::Broken(format!("{url}: cannot encode the task: {err}")),
+    };
+    let mut sent = Request::post(link.uri.clone()).body(Full::new(Bytes::from(body)));
+    if let Ok(sent) = &mut sent {
+        let headers = sent.headers_mut();
+        headers.insert(AUTHORIZATION, link.authorization.clone());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(err) => return Reply::Broken(format!("{url}: {err}")),
+    };
+    let exchange = async {
+        let response = http
+            .request(sent)
+            .await
+            .map_err(|err| format!("{url}: {}", error_chain(&err)))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|err| format!("{url}: reading the answer: {}", error_chain(&err)))?;
+        Ok::<_, String>((status, body.to_bytes()))
+    };
+    let (status, body) = match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(message)) => return Reply::Broken(message),
+        Err(_) => return Reply::TimedOut(timeout),
     };
     if status.is_success() {
         return match serde_json::from_slice::<TaskResult>(&body) {

@@ -232,12 +232,17 @@ impl Orchestrator {
             trace_id: None,
         };
         let left = Duration::from_millis((task.deadline_ms - started_ms).max(1) as u64);
-        let token = self.token_for(&endpoint.container);
+        let link = self.link_for(&endpoint);
         let began = Instant::now();
         let reply = tokio::select! {
             _ = self.stopping.cancelled() => return,
             _ = switch.cancelled() => None,
-            reply = dispatch::call(&self.http, endpoint.port, &token, &request, left) => Some(reply),
+            reply = async {
+                match &link {
+                    Some(link) => dispatch::call(&self.http, link, &request, left).await,
+                    None => dispatch::Reply::Broken(format!("no valid address or token for {}", endpoint.container)),
+                }
+            } => Some(reply),
         };
         let latency_ms = began.elapsed().as_secs_f64() * 1000.0;
         let now_ms = self.clock.now_ms();

@@ -31,9 +31,7 @@ impl Orchestrator {
                 }
                 task.status = TaskStatus::Queued;
                 task.updated_ms = now;
-                self.journal
-                    .save(&task, stored.not_before_ms, true)
-                    .await?;
+                self.journal.save(&task, stored.not_before_ms, true).await?;
             }
             lock(&self.state).enqueue(task, stored.seq, stored.not_before_ms, now, Vec::new());
         }

@@ -125,10 +125,10 @@ pub struct Orchestrator {
     catalog: Arc<dyn Fn() -> Arc<Catalog> + Send + Sync>,
     endpoints: watch::Receiver<Arc<Vec<Endpoint>>>,
     secret: HubSecret,
-    /// Each container's service token, derived once (an HMAC per call was
-    /// measurable at thousands of tasks a second).
-    tokens: Mutex<HashMap<String, Arc<str>>>,
-    http: reqwest::Client,
+    /// Each container's address and service token, made once (an HMAC and
+    /// a URL per call were measurable at thousands of tasks a second).
+    links: Mutex<HashMap<String, dispatch::Link>>,
+    http: dispatch::AgentClient,
     state: Mutex<State>,
     wake: Notify,
     events: broadcast::Sender<TaskEvent>,
@@ -164,14 +164,6 @@ impl Orchestrator {
         endpoints: watch::Receiver<Arc<Vec<Endpoint>>>,
         secret: HubSecret,
     ) -> Arc<Orchestrator> {
-        // Agents answer where they are asked; following redirects would
-        // only re-parse every URL.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
         let state = State {
             roster: Roster::new(config.breaker),
             jitter: clock.now_ms() as u64 | 1,
@@ -184,8 +176,8 @@ impl Orchestrator {
             catalog,
             endpoints,
             secret,
-            tokens: Mutex::default(),
-            http,
+            links: Mutex::default(),
+            http: dispatch::client(),
             state: Mutex::new(state),
             wake: Notify::new(),
             events: broadcast::channel(4096).0,
@@ -198,15 +190,15 @@ impl Orchestrator {
         self.events.subscribe()
     }
 
-    /// The service token the hub presents to `container`.
-    fn token_for(&self, container: &str) -> Arc<str> {
-        let mut tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(token) = tokens.get(container) {
-            return Arc::clone(token);
+    /// Where the hub calls `endpoint`, with the service token it presents.
+    fn link_for(&self, endpoint: &Endpoint) -> Option<dispatch::Link> {
+        let mut links = self.links.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(link) = links.get(&endpoint.container).filter(|l| l.port == endpoint.port) {
+            return Some(link.clone());
         }
-        let token: Arc<str> = self.secret.token_for(container).into();
-        tokens.insert(container.to_string(), Arc::clone(&token));
-        token
+        let link = dispatch::Link::new(endpoint.port, &self.secret.token_for(&endpoint.container))?;
+        links.insert(endpoint.container.clone(), link.clone());
+        Some(link)
     }
 
     fn emit(&self, task: &Task) {
