@@ -123,15 +123,20 @@ impl Journal {
 
     /// Inserts a new task, committed before this returns. When a task with
     /// the same idempotency key exists, nothing is written and that task is
-    /// returned instead (`Ok(Err(existing))`).
+    /// returned instead (`Ok(Err(existing))`). A key made from the new
+    /// task's own id (none was given) cannot be known, so it is not looked up;
+    /// the column's UNIQUE constraint still guards it.
     pub async fn insert(&self, task: &Task) -> Result<Result<i64, Box<Stored>>, StoreError> {
         let t = task.clone();
         let (seq_tx, seq_rx) = oneshot::channel();
         self.commit(Box::new(move |conn| {
-            let existing = conn
-                .prepare_cached(concat!("SELECT ", task_columns!(), " FROM tasks WHERE idempotency_key = ?1"))?
-                .query_row([&t.idempotency_key], task_from_row)
-                .optional()?;
+            let existing = if t.idempotency_key == t.id {
+                None
+            } else {
+                conn.prepare_cached(concat!("SELECT ", task_columns!(), " FROM tasks WHERE idempotency_key = ?1"))?
+                    .query_row([&t.idempotency_key], task_from_row)
+                    .optional()?
+            };
             if let Some(existing) = existing {
                 let _ = seq_tx.send(Err(Box::new(existing)));
                 return Ok(());
