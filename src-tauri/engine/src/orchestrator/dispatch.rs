@@ -72,12 +72,10 @@ pub async fn call(http: &AgentClient, link: &Link, request: &TaskRequest, timeou
         Ok(body) => body,
         Err(err) => return Reply::Broken(format!("{url}: cannot encode the task: {err}")),
     };
-    let mut sent = Request::post(link.uri.clone()).body(Full::new(Bytes::from(body)));
-    if let Ok(sent) = &mut sent {
-        let headers = sent.headers_mut();
-        headers.insert(AUTHORIZATION, link.authorization.clone());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    }
+    let sent = Request::post(link.uri.clone())
+        .header(AUTHORIZATION, link.authorization.clone())
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .body(Full::new(Bytes::from(body)));
     let sent = match sent {
         Ok(sent) => sent,
         Err(err) => return Reply::Broken(format!("{url}: {err}")),
