@@ -1,0 +1,86 @@
+//! Copying the WAL back into the database file, off the writer's path.
+//!
+//! A thread with its own connection does the bulk of it every
+//! [`EVERY`], never blocking the writer (PASSIVE). Such a checkpoint copies
+//! only what the WAL held when it began, and SQLite starts a WAL over from
+//! its beginning only once all of it is copied back; with a writer that
+//! never pauses, that never happened: the WAL grew by 50 to 75 MB a second
+//! of steady tasks (past 1 GB in a benchmark), and the syncs of all that new
+//! file space stalled the whole machine. So the thread copies in passes, each
+//! shorter than the last, and then hands the little that is left to the
+//! writer ([`Job::Checkpoint`]): with no other writer its checkpoint copies
+//! everything, and its next commit starts the WAL over.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::Job;
+
+/// How often the WAL is copied back into the database file.
+pub(super) const EVERY: Duration = Duration::from_secs(1);
+
+/// Passes of the checkpoint thread per round before the writer finishes.
+const PASSES: usize = 3;
+
+/// Starts the checkpoint thread; it runs until the returned sender is
+/// dropped, then leaves the WAL empty behind. It reads and copies pages; it
+/// writes no rows.
+pub(super) fn spawn(path: &Path, every: Duration, jobs: mpsc::Sender<Job>) -> std::io::Result<mpsc::Sender<()>> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let path = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("sutazai-checkpoint".into())
+        .spawn(move || {
+            let conn = match Connection::open(&path) {
+                Ok(conn) => conn,
+                Err(err) => {
+                    tracing::warn!(cause = %err, "cannot open the database for checkpoints");
+                    return;
+                }
+            };
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                if !round(&conn) && jobs.send(Job::Checkpoint).is_err() {
+                    break;
+                }
+            }
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })?;
+    Ok(stop)
+}
+
+/// One round of passes; whether the WAL is copied back entirely (nothing
+/// was added during the last pass, or a pass failed and the next round
+/// retries).
+fn round(conn: &Connection) -> bool {
+    let mut seen = 0;
+    for _ in 0..PASSES {
+        match pass(conn) {
+            Ok(frames) if frames == seen => return true,
+            Ok(frames) => seen = frames,
+            Err(err) => {
+                tracing::debug!(cause = %err, "checkpoint failed; the next one retries");
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Copies the WAL back as far as it reached when this began, without
+/// waiting for the writer; returns that many frames. Another checkpoint
+/// running at the same time is an error (busy).
+pub(super) fn pass(conn: &Connection) -> rusqlite::Result<i64> {
+    let (busy, frames): (bool, i64) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
+    if busy {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("another checkpoint is running".into()),
+        ));
+    }
+    Ok(frames)
+}
