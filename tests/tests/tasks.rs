@@ -212,6 +212,59 @@ async fn submit_and_wait_answers_with_the_ended_task() {
     assert_eq!(waiting.status, TaskStatus::Queued, "{waiting:?}");
 }
 
+/// A task without a key of its own goes to its agent while its insert is
+/// being committed; when the database refuses the insert, the submitter
+/// hears the database's error, nothing stays running, and the agent's slot
+/// is free again.
+#[tokio::test]
+async fn a_task_the_database_refuses_is_not_acknowledged_and_frees_its_agent() {
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    let ollama = FakeOllama::start(vec![]).await.unwrap();
+    let (_agent, endpoint) = agent("AG-001", &ollama.url());
+    let container = endpoint.container.clone();
+    hub.endpoints.send_replace(Arc::new(vec![endpoint]));
+    store
+        .call(|conn| {
+            conn.execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+            )
+        })
+        .await
+        .unwrap();
+    let refused = hub
+        .orchestrator
+        .submit_and_wait(echo("AG-001"), &Principal::Desktop, Duration::from_secs(20))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, OrchestratorError::Store(_)), "{refused:?}");
+    assert!(refused.to_string().contains("the disk is full"), "{refused}");
+    assert_eq!(hub.orchestrator.load(), (0, 0), "nothing queued or running");
+    let in_flight: Vec<u32> = hub
+        .orchestrator
+        .breakers()
+        .into_iter()
+        .filter(|(name, _, _)| *name == container)
+        .map(|(_, _, in_flight)| in_flight)
+        .collect();
+    assert_eq!(in_flight, vec![0], "the agent's slot is free again");
+    let page = hub.orchestrator.list(Default::default()).await.unwrap();
+    assert_eq!(page.total, 0, "no task was stored");
+
+    store
+        .call(|conn| conn.execute_batch("DROP TRIGGER refuse;"))
+        .await
+        .unwrap();
+    let done = hub
+        .orchestrator
+        .submit_and_wait(echo("AG-001"), &Principal::Desktop, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
+    let stored = hub.orchestrator.get(&done.id).await.unwrap();
+    assert_eq!(stored.status, TaskStatus::Succeeded, "{stored:?}");
+}
+
 #[tokio::test]
 async fn queued_and_running_tasks_can_be_cancelled() {
     let (_dir, store) = store().await;

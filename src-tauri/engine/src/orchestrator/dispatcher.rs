@@ -2,20 +2,41 @@
 //! next task, makes the attempt at the chosen agent, and settles what
 //! follows (done, retry with backoff elsewhere, dead, cancelled).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sutazai_protocol::wire::TaskRequest;
 use sutazai_protocol::PROTOCOL_VERSION;
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::dispatch::{self, Verdict};
+use super::journal::Inserted;
 use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
 use super::{lock, target_of, Orchestrator};
 use crate::fleet::model::Endpoint;
+use crate::store::StoreError;
+
+/// A task's place in submission order (the tasks table's `seq`), which a
+/// retry keeps.
+pub(super) enum Seq {
+    Known(i64),
+    /// The task's insert, queued before the call went out and committed
+    /// while it is under way; its outcome is passed on to the submitter. A
+    /// task inserted this way has no idempotency key of its own, so nothing
+    /// could have stopped the insert but the database itself; the task is
+    /// settled only once it is stored (the writer commits in order). A crash
+    /// before that commit leaves no row and no acknowledgement: the
+    /// submitter saw the submission fail.
+    Committing(
+        std::pin::Pin<Box<dyn Future<Output = Inserted> + Send>>,
+        oneshot::Sender<Result<i64, StoreError>>,
+    ),
+}
 
 impl Orchestrator {
     /// Serves the queue until `cancel`.
@@ -213,11 +234,11 @@ impl Orchestrator {
             lock(&self.state).enqueue(task, seq, now_ms + 500, now_ms, Vec::new());
             return;
         }
-        self.call(task, seq, endpoint).await;
+        self.call(task, Seq::Known(seq), endpoint).await;
     }
 
     /// Sends a recorded attempt to its agent and settles what follows.
-    pub(super) async fn call(self: Arc<Self>, mut task: Task, seq: i64, endpoint: Endpoint) {
+    pub(super) async fn call(self: Arc<Self>, mut task: Task, seq: Seq, endpoint: Endpoint) {
         let started_ms = task.updated_ms;
         self.journal.record_route(&task);
         self.emit(&task);
@@ -234,17 +255,54 @@ impl Orchestrator {
         let left = Duration::from_millis((task.deadline_ms - started_ms).max(1) as u64);
         let link = self.link_for(&endpoint);
         let began = Instant::now();
-        let reply = tokio::select! {
-            _ = self.stopping.cancelled() => return,
-            _ = switch.cancelled() => None,
-            reply = async {
-                match &link {
-                    Some(link) => dispatch::call(&self.http, link, &request, left).await,
-                    None => dispatch::Reply::Broken(format!("no valid address or token for {}", endpoint.container)),
-                }
-            } => Some(reply),
+        let exchange = async {
+            let reply = tokio::select! {
+                _ = self.stopping.cancelled() => return None,
+                _ = switch.cancelled() => None,
+                reply = async {
+                    match &link {
+                        Some(link) => dispatch::call(&self.http, link, &request, left).await,
+                        None => dispatch::Reply::Broken(format!("no valid address or token for {}", endpoint.container)),
+                    }
+                } => Some(reply),
+            };
+            Some((reply, began.elapsed()))
         };
-        let latency_ms = began.elapsed().as_secs_f64() * 1000.0;
+        let (ended, seq) = match seq {
+            Seq::Known(seq) => (exchange.await, Some(seq)),
+            Seq::Committing(stored, told) => {
+                let stored = async {
+                    let outcome = match stored.await {
+                        Ok(Ok(seq)) => Ok(seq),
+                        Ok(Err(existing)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
+                            format!("task id {} is taken", existing.task.id).into(),
+                        ))),
+                        Err(err) => Err(err),
+                    };
+                    let seq = outcome.as_ref().ok().copied();
+                    if seq.is_none() {
+                        // Not stored: stop waiting for the agent and free its
+                        // slot before the submitter hears.
+                        switch.cancel();
+                        self.unroute(&task, &endpoint);
+                        lock(&self.state).waiters.remove(&task.id);
+                    }
+                    let _ = told.send(outcome);
+                    seq
+                };
+                tokio::join!(exchange, stored)
+            }
+        };
+        // Stopping: abandoned without a write (see `stopping`).
+        let Some((reply, took)) = ended else {
+            return;
+        };
+        let Some(seq) = seq else {
+            // Never stored: abandoned above, and the submitter heard why.
+            warn!(task = %task.id, "the task could not be stored; its call was abandoned");
+            return;
+        };
+        let latency_ms = took.as_secs_f64() * 1000.0;
         let now_ms = self.clock.now_ms();
         let now = Instant::now();
         task.updated_ms = now_ms;

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
+use super::dispatcher::Seq;
 use super::model::{AttemptOutcome, NewTask, Task, TaskFailure, TaskStatus};
 use super::queue::Target;
 use super::roster::Roster;
 use super::{lock, new_task_id, Orchestrator, OrchestratorError, MAX_PAYLOAD_BYTES, MAX_TIMEOUT};
 use crate::catalog::Catalog;
+use crate::fleet::model::Endpoint;
 use crate::security::Principal;
 use crate::store::StoreError;
 
@@ -208,25 +210,7 @@ impl Orchestrator {
             self.assign(&mut task, &endpoint, decision);
             endpoint
         });
-        let inserted = match self.journal.insert(&task).await {
-            Ok(inserted) => inserted,
-            Err(err) => {
-                if let Some(endpoint) = &routed {
-                    self.unroute(&task, endpoint);
-                }
-                return Err(err.into());
-            }
-        };
-        let seq = match inserted {
-            Ok(seq) => seq,
-            Err(existing) => {
-                if let Some(endpoint) = &routed {
-                    self.unroute(&task, endpoint);
-                }
-                debug!(task = %existing.task.id, key = %existing.task.idempotency_key, "known idempotency key");
-                return Ok(existing.task);
-            }
-        };
+        let stored = self.journal.insert(&task);
         if let Some(waiter) = waiter {
             lock(&self.state)
                 .waiters
@@ -234,19 +218,63 @@ impl Orchestrator {
                 .or_default()
                 .push(waiter);
         }
-        self.emit(&task);
         match routed {
-            Some(endpoint) => {
+            // No key was given, so no earlier task can have it: the call goes
+            // out while the insert, queued first, is committed (see
+            // [`Seq::Committing`]). The answer still waits for the commit.
+            Some(endpoint) if task.idempotency_key == task.id => {
+                let (told, heard) = tokio::sync::oneshot::channel();
                 let this = Arc::clone(self);
                 let sent = task.clone();
-                tokio::spawn(async move { this.call(sent, seq, endpoint).await });
+                self.emit(&task);
+                tokio::spawn(async move {
+                    let seq = Seq::Committing(Box::pin(stored), told);
+                    this.call(sent, seq, endpoint).await
+                });
+                match heard.await {
+                    Ok(Ok(_)) => Ok(task),
+                    // The call has let go of the agent and of the waiter.
+                    Ok(Err(err)) => Err(err.into()),
+                    Err(_) => {
+                        lock(&self.state).waiters.remove(&task.id);
+                        Err(StoreError::Closed.into())
+                    }
+                }
             }
-            None => {
-                lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
-                self.wake.notify_one();
+            routed => {
+                let forget = |routed: &Option<Endpoint>| {
+                    lock(&self.state).waiters.remove(&task.id);
+                    if let Some(endpoint) = routed {
+                        self.unroute(&task, endpoint);
+                    }
+                };
+                let seq = match stored.await {
+                    Ok(Ok(seq)) => seq,
+                    Ok(Err(existing)) => {
+                        forget(&routed);
+                        debug!(task = %existing.task.id, key = %existing.task.idempotency_key, "known idempotency key");
+                        return Ok(existing.task);
+                    }
+                    Err(err) => {
+                        forget(&routed);
+                        return Err(err.into());
+                    }
+                };
+                self.emit(&task);
+                match routed {
+                    Some(endpoint) => {
+                        let this = Arc::clone(self);
+                        let sent = task.clone();
+                        tokio::spawn(async move { this.call(sent, Seq::Known(seq), endpoint).await });
+                    }
+                    None => {
+                        lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
+                        self.wake.notify_one();
+                    }
+                }
+                Ok(task)
             }
         }
-        Ok(task)
     }
 
     /// The parent and delegation chain of a sub-task, after the checks:

@@ -1,12 +1,23 @@
 //! The tasks table. Writes go through the store's group commit
 //! ([`Store::write`]): whatever writes are waiting are committed as one
 //! transaction, each in its own savepoint, so one failure spoils only
-//! itself. A caller that must not go on before its write is durable (a
-//! submission being acknowledged, an attempt about to be sent) awaits it;
-//! writes that a crash may lose safely are sent without waiting: a retry's
+//! itself, and writes are committed in the order they were queued.
+//!
+//! A caller that must not go on before its write is durable awaits it: a
+//! submission is acknowledged, and a queued task's attempt is sent, only
+//! once committed. One exception saves a commit's wait per task: a new task
+//! with no idempotency key of its own that an agent can take at once is sent
+//! while its insert, queued first, is being committed. Its submitter still
+//! hears only after that commit, and its outcome is recorded after it; a
+//! crash in between leaves neither a row nor an acknowledgement, as if the
+//! submission had failed (see `dispatcher::Seq`).
+//!
+//! Writes that a crash may lose safely are sent without waiting: a retry's
 //! state (the task is then re-queued, which at-least-once allows) and the
 //! routing decision that explains an attempt (the attempt itself, with its
-//! agent and score, is in the attempt log, committed before the call).
+//! agent and score, is in the attempt log, queued before the call).
+
+use std::future::Future;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
@@ -34,6 +45,10 @@ macro_rules! task_columns {
     };
 }
 const TASK_COLUMNS: &str = task_columns!();
+
+/// How an insert ended: the task's `seq`, or the task that already has the
+/// idempotency key.
+pub type Inserted = Result<Result<i64, Box<Stored>>, StoreError>;
 
 /// A task with the fields only the dispatcher needs.
 #[derive(Debug, Clone)]
@@ -112,24 +127,35 @@ impl Journal {
 
     /// Writes and waits until the write is committed.
     async fn commit(&self, write: Write) -> Result<(), StoreError> {
+        self.queue(write).await
+    }
+
+    /// Queues a write now; the future ends once it is committed.
+    fn queue(&self, write: Write) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
         let (done, answer) = oneshot::channel();
-        self.store.write(write, Some(done))?;
-        match answer.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(message.into()))),
-            Err(_) => Err(StoreError::Closed),
+        let queued = self.store.write(write, Some(done));
+        async move {
+            queued?;
+            match answer.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(message)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(message.into()))),
+                Err(_) => Err(StoreError::Closed),
+            }
         }
     }
 
-    /// Inserts a new task, committed before this returns. When a task with
+    /// Inserts a new task, committed before the returned future ends. When a task with
     /// the same idempotency key exists, nothing is written and that task is
     /// returned instead (`Ok(Err(existing))`). A key made from the new
     /// task's own id (none was given) cannot be known, so it is not looked up;
     /// the column's UNIQUE constraint still guards it.
-    pub async fn insert(&self, task: &Task) -> Result<Result<i64, Box<Stored>>, StoreError> {
+    ///
+    /// The write is queued when this is called, before the returned future
+    /// is first polled: writes queued after it are committed after it.
+    pub fn insert(&self, task: &Task) -> impl Future<Output = Inserted> + Send + 'static {
         let t = task.clone();
         let (seq_tx, seq_rx) = oneshot::channel();
-        self.commit(Box::new(move |conn| {
+        let committed = self.queue(Box::new(move |conn| {
             let existing = if t.idempotency_key == t.id {
                 None
             } else {
@@ -173,9 +199,11 @@ impl Journal {
             let seq = conn.last_insert_rowid();
             let _ = seq_tx.send(Ok(seq));
             Ok(())
-        }))
-        .await?;
-        seq_rx.await.map_err(|_| StoreError::Closed)
+        }));
+        async move {
+            committed.await?;
+            seq_rx.await.map_err(|_| StoreError::Closed)
+        }
     }
 
     /// Records a task's state: status, assignment, attempts, result, error
