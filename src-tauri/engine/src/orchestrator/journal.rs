@@ -125,11 +125,6 @@ impl Journal {
         }
     }
 
-    /// Writes and waits until the write is committed.
-    async fn commit(&self, write: Write) -> Result<(), StoreError> {
-        self.queue(write).await
-    }
-
     /// Queues a write now; the future ends once it is committed.
     fn queue(&self, write: Write) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
         let (done, answer) = oneshot::channel();
@@ -235,7 +230,7 @@ impl Journal {
             Ok(())
         });
         if wait {
-            self.commit(write).await
+            self.queue(write).await
         } else {
             self.send(write);
             Ok(())
