@@ -4,7 +4,7 @@ away, read Settings, and get a clear dialog when the data dir is unusable."""
 import subprocess
 from pathlib import Path
 
-from conftest import OUTPUT, closed_port_url
+from conftest import OUTPUT, closed_port_url, remove_phase_1
 from selenium.webdriver.common.keys import Keys
 
 VIEWS = ["overview", "agents", "deploy", "workflows", "tasks", "models", "metrics", "security", "settings"]
@@ -150,6 +150,7 @@ def scale_to(app, instances: int) -> None:
 def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
     """The customer's story: click Deploy on Phase 1, watch 20/20 come up
     healthy, see them in the Agents view, read one agent's logs."""
+    remove_phase_1()
     app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
     app.click("nav-deploy")
     app.wait_text("phase-1-agents", "20")
@@ -211,7 +212,4 @@ def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
         scale_to(app, 1)
         print(f"AG-017 CPU shown: {cpu}")
     finally:
-        subprocess.run(
-            ["bash", "-c", "docker ps -aq --filter label=ai.sutazai.agent.phase=1 | xargs -r docker rm -f"],
-            capture_output=True,
-        )
+        remove_phase_1()

@@ -3,11 +3,10 @@ view, watch it succeed and read why the router chose its agent; make an API
 key in Settings, see it once, revoke it."""
 
 import re
-import subprocess
 import urllib.error
 import urllib.request
 
-from conftest import closed_port_url, free_port, wait_for_port
+from conftest import closed_port_url, free_port, remove_phase_1, wait_for_port
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
@@ -59,14 +58,8 @@ def deploy_phase_1(app) -> None:
     assert summary.startswith("20/20 healthy in "), summary
 
 
-def remove_phase_1() -> None:
-    subprocess.run(
-        ["bash", "-c", "docker ps -aq --filter label=ai.sutazai.agent.phase=1 | xargs -r docker rm -f"],
-        capture_output=True,
-    )
-
-
 def test_a_task_submitted_from_the_tasks_view_succeeds_and_explains_its_route(launch):
+    remove_phase_1()
     app = launch({"SUTAZAI_OLLAMA_URL": closed_port_url()})
     try:
         deploy_phase_1(app)

@@ -42,3 +42,30 @@ impl Drop for ContainerGuard {
         remove_container(&self.0);
     }
 }
+
+/// Removes every container of an agent phase when dropped, even if the test
+/// panics: a failed test must not leave its fleet (perhaps paused) to the
+/// tests that deploy the same phase after it.
+pub struct PhaseGuard(pub u8);
+
+impl Drop for PhaseGuard {
+    fn drop(&mut self) {
+        let listed = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=ai.sutazai.agent.phase={}", self.0),
+            ])
+            .output();
+        if let Ok(listed) = listed {
+            let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker").args(["rm", "-f", "-v"]).args(&ids).output();
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::agent::free_port;
-use sutazai_tests::docker::bridge_gateway;
+use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
 use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 
@@ -131,6 +131,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
     // hub adopt the containers (same data dir, so the same hub secret).
     // Agents reach Ollama through the hub's gateway, so they are given the
     // headless hub's port from the start.
+    let _fleet = PhaseGuard(1);
     let port = free_port();
     {
         let listen = format!("127.0.0.1:{port}");

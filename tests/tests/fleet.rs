@@ -20,7 +20,7 @@ use sutazai_engine::fleet::spec::{container_name, instance_name};
 use sutazai_engine::fleet::stats::StatsSource;
 use sutazai_engine::fleet::FleetError;
 use sutazai_engine::{Engine, SystemClock};
-use sutazai_tests::docker::ContainerGuard;
+use sutazai_tests::docker::{ContainerGuard, PhaseGuard};
 use sutazai_tests::engine::config;
 
 async fn containers_of_phase(engine: &Engine, phase: u8) -> Vec<bollard::models::ContainerSummary> {
@@ -75,6 +75,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     let dir = tempfile::tempdir().unwrap();
     let (config, report) = config(dir.path(), &[("SUTAZAI_HEALTH_TIMEOUT_MS", "20000")]);
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+    let _fleet = PhaseGuard(1);
     engine.undeploy_phase(1).await.unwrap();
 
     // 1. Deploy: every agent goes pending → creating → starting → healthy.

@@ -16,7 +16,7 @@ use sutazai_engine::orchestrator::breaker::BreakerState;
 use sutazai_engine::orchestrator::model::{AttemptOutcome, NewTask, Task, TaskStatus};
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
-use sutazai_tests::docker::bridge_gateway;
+use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
 use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 
@@ -37,6 +37,22 @@ async fn finished(engine: &Engine, id: &str) -> Task {
     let task = engine.wait_task(id, Duration::from_secs(30)).await.unwrap();
     assert!(task.status.is_final(), "task {id} did not end within 30 s: {task:?}");
     task
+}
+
+/// Waits until the task's attempt is out at `agent`.
+async fn sent_to(engine: &Engine, id: &str, agent: &str) {
+    let start = Instant::now();
+    loop {
+        let task = engine.task(id).await.unwrap();
+        if task.status == TaskStatus::Running && task.assigned_agent.as_deref() == Some(agent) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "task {id} was not sent to {agent} within 10 s: {task:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 fn docker(args: &[&str]) {
@@ -100,6 +116,7 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
     let api = sutazai_http::bind(listen).await.unwrap();
     let stop_api = sutazai_http::CancellationToken::new();
     tokio::spawn(api.serve(Arc::clone(&engine), stop_api.clone()));
+    let _fleet = PhaseGuard(1);
     engine.undeploy_phase(1).await.unwrap();
     let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
     assert_eq!(deployed.healthy, 20, "{deployed:?}");
@@ -241,12 +258,13 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
         killed_at.elapsed().as_millis()
     );
 
-    // 3. `docker pause` of AG-007: tasks it holds fail at their deadline;
-    //    the rest of the queue flows (AG-009 takes the capability's other
-    //    tasks, other capabilities are untouched).
-    ollama.set_fault(Fault::Latency(Duration::from_millis(300)));
-    docker(&["pause", "sutazai-ag-007"]);
-    let paused_at = Instant::now();
+    // 3. `docker pause` of AG-007 while it holds 4 tasks: they fail at their
+    //    deadline; the rest of the queue flows (AG-009 takes the capability's
+    //    other tasks, other capabilities are untouched). The tasks are sent
+    //    before the pause: once the watcher sees the pause, AG-007 gets no new
+    //    work. Unpaused, each would be done in about 1 s, inside its 1.5 s
+    //    deadline, so it is the pause that trips them.
+    ollama.set_fault(Fault::Latency(Duration::from_millis(1000)));
     let mut held = Vec::new();
     for n in 0..4 {
         let mut new = task(
@@ -259,6 +277,11 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
         new.max_attempts = Some(1);
         held.push(submit(&engine, new).await);
     }
+    for sent in &held {
+        sent_to(&engine, &sent.id, "AG-007").await;
+    }
+    docker(&["pause", "sutazai-ag-007"]);
+    let paused_at = Instant::now();
     for n in 0..4 {
         let mut new = task(
             "backend_development",
