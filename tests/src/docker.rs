@@ -43,6 +43,22 @@ impl Drop for ContainerGuard {
     }
 }
 
+/// Removes every container, in any state, that carries `label` (`key=value`).
+pub fn remove_labelled(label: &str) {
+    let listed = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={label}")])
+        .output();
+    if let Ok(listed) = listed {
+        let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        if !ids.is_empty() {
+            let _ = Command::new("docker").args(["rm", "-f", "-v"]).args(&ids).output();
+        }
+    }
+}
+
 /// Removes every container of an agent phase when dropped, even if the test
 /// panics: a failed test must not leave its fleet (perhaps paused) to the
 /// tests that deploy the same phase after it.
@@ -50,22 +66,6 @@ pub struct PhaseGuard(pub u8);
 
 impl Drop for PhaseGuard {
     fn drop(&mut self) {
-        let listed = Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=ai.sutazai.agent.phase={}", self.0),
-            ])
-            .output();
-        if let Ok(listed) = listed {
-            let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
-                .split_whitespace()
-                .map(String::from)
-                .collect();
-            if !ids.is_empty() {
-                let _ = Command::new("docker").args(["rm", "-f", "-v"]).args(&ids).output();
-            }
-        }
+        remove_labelled(&format!("{}={}", sutazai_engine::fleet::spec::LABEL_PHASE, self.0));
     }
 }

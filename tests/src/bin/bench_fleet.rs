@@ -111,22 +111,7 @@ struct CleanUp;
 
 impl Drop for CleanUp {
     fn drop(&mut self) {
-        let out = std::process::Command::new("docker")
-            .args(["ps", "-aq", "--filter", &format!("label={LABEL_APP}={APP_LABEL}")])
-            .output();
-        if let Ok(out) = out {
-            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .split_whitespace()
-                .map(String::from)
-                .collect();
-            if !ids.is_empty() {
-                let _ = std::process::Command::new("docker")
-                    .args(["rm", "-f", "-v"])
-                    .args(&ids)
-                    .stdout(Stdio::null())
-                    .status();
-            }
-        }
+        sutazai_tests::docker::remove_labelled(&format!("{LABEL_APP}={APP_LABEL}"));
     }
 }
 
