@@ -127,7 +127,8 @@ impl Cache {
     }
 
     /// Stores an answer (group commit, not waited for) and drops the
-    /// entries that have expired.
+    /// entries that have expired (two statements that need not stand
+    /// together: dropping what has expired is right either way).
     pub fn put(&self, key: String, model: String, body: Bytes, now_ms: i64) {
         if !self.enabled() {
             return;
