@@ -114,19 +114,20 @@ impl Orchestrator {
                         continue;
                     };
                     let mut contenders = state.roster.contenders(&endpoints, &catalog, &target, now);
-                    contenders.retain(|c| !waiting.task.delegation_chain.contains(&c.agent_id));
-                    if contenders.iter().any(|c| !waiting.avoid.contains(&c.container)) {
-                        contenders.retain(|c| !waiting.avoid.contains(&c.container));
+                    contenders.retain(|c| !waiting.task.delegation_chain.iter().any(|a| a == c.agent_id));
+                    let avoided = |c: &router::Contender| waiting.avoid.iter().any(|a| a == c.container);
+                    if contenders.iter().any(|c| !avoided(c)) {
+                        contenders.retain(|c| !avoided(c));
                     }
                     let decision = router::route(&contenders, &self.config.weights);
                     let Some(chosen) = decision.chosen.map(|i| i as usize) else {
                         continue;
                     };
-                    let container = contenders[chosen].container.clone();
+                    let container = contenders[chosen].container;
                     let Some(endpoint) = endpoints.iter().find(|e| e.container == container).cloned() else {
                         continue;
                     };
-                    if !state.roster.begin(&container, now) {
+                    if !state.roster.begin(container, now) {
                         continue;
                     }
                     state.queue.pop(&target);
@@ -167,11 +168,11 @@ impl Orchestrator {
             return None; // tasks before it go first
         }
         let mut contenders = state.roster.contenders(&endpoints, &catalog, &target, now);
-        contenders.retain(|c| !task.delegation_chain.contains(&c.agent_id));
+        contenders.retain(|c| !task.delegation_chain.iter().any(|a| a == c.agent_id));
         let decision = router::route(&contenders, &self.config.weights);
-        let container = contenders.get(decision.chosen? as usize)?.container.clone();
+        let container = contenders.get(decision.chosen? as usize)?.container;
         let endpoint = endpoints.iter().find(|e| e.container == container).cloned()?;
-        if !state.roster.begin(&container, now) {
+        if !state.roster.begin(container, now) {
             return None;
         }
         state.running.insert(task.id.clone(), CancellationToken::new());
@@ -425,7 +426,7 @@ impl Orchestrator {
         if let Err(err) = self.journal.save(&task, 0, true).await {
             warn!(task = %task.id, cause = %err, "cannot record a finished task");
         }
-        self.finished(&task);
+        self.finished(task);
     }
 
     /// [`Orchestrator::settle`] on its own task, for callers that cannot wait.
@@ -434,12 +435,17 @@ impl Orchestrator {
         tokio::spawn(async move { this.settle(task).await });
     }
 
-    pub(super) fn finished(&self, task: &Task) {
-        let waiters = lock(&self.state).waiters.remove(&task.id).unwrap_or_default();
+    /// Tells whoever waits for the task (the last one gets it without a copy).
+    pub(super) fn finished(&self, task: Task) {
+        self.emit(&task);
+        let mut waiters = lock(&self.state).waiters.remove(&task.id).unwrap_or_default();
+        let last = waiters.pop();
         for waiter in waiters {
             let _ = waiter.send(task.clone());
         }
-        self.emit(task);
+        if let Some(last) = last {
+            let _ = last.send(task);
+        }
     }
 
     /// A number in [0, 1) for retry jitter (xorshift; quality is not the point).

@@ -370,7 +370,7 @@ impl Orchestrator {
                 message: "cancelled while queued".into(),
             });
             self.journal.save(&task, 0, true).await?;
-            self.finished(&task);
+            self.finished(task.clone());
             return Ok(task);
         }
         if let Some(switch) = running {

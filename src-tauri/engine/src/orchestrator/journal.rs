@@ -1,7 +1,7 @@
 //! The tasks table. Writes go through the store's group commit
 //! ([`Store::write`]): whatever writes are waiting are committed as one
-//! transaction, each in its own savepoint, so one failure spoils only
-//! itself, and writes are committed in the order they were queued.
+//! transaction, in the order they were queued. Each write here makes one
+//! change (one statement), so a failure spoils only itself.
 //!
 //! A caller that must not go on before its write is durable awaits it: a
 //! submission is acknowledged, and a queued task's attempt is sent, only
@@ -148,20 +148,42 @@ impl Journal {
     /// The write is queued when this is called, before the returned future
     /// is first polled: writes queued after it are committed after it.
     pub fn insert(&self, task: &Task) -> impl Future<Output = Inserted> + Send + 'static {
-        let t = task.clone();
+        // The row's values, taken here: the JSON columns are written out
+        // on the caller's thread, and the payload is not copied first.
+        let t = task;
+        let own_key = t.idempotency_key == t.id;
+        let (id, key, status) = (t.id.clone(), t.idempotency_key.clone(), t.status.as_str());
+        let (priority, created_ms, updated_ms, deadline_ms) = (t.priority, t.created_ms, t.updated_ms, t.deadline_ms);
+        let (attempts, max_attempts) = (t.attempts, t.max_attempts);
+        let texts = [
+            t.capability.clone(),
+            t.agent_id.clone(),
+            t.name.clone(),
+            t.description.clone(),
+            t.parent_id.clone(),
+            t.assigned_agent.clone(),
+            t.assigned_container.clone(),
+        ];
+        let (task_type, submitted_by) = (t.task_type.clone(), t.submitted_by.clone());
+        let (payload, chain, attempt_log) = (
+            to_json(&t.payload),
+            to_json(&t.delegation_chain),
+            to_json(&t.attempt_log),
+        );
         let (seq_tx, seq_rx) = oneshot::channel();
         let committed = self.queue(Box::new(move |conn| {
-            let existing = if t.idempotency_key == t.id {
+            let existing = if own_key {
                 None
             } else {
                 conn.prepare_cached(concat!("SELECT ", task_columns!(), " FROM tasks WHERE idempotency_key = ?1"))?
-                    .query_row([&t.idempotency_key], task_from_row)
+                    .query_row([&key], task_from_row)
                     .optional()?
             };
             if let Some(existing) = existing {
                 let _ = seq_tx.send(Err(Box::new(existing)));
                 return Ok(());
             }
+            let [capability, agent_id, name, description, parent_id, assigned_agent, assigned_container] = texts;
             conn.prepare_cached(
                 "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
                  idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain, \
@@ -169,27 +191,27 @@ impl Journal {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21)",
             )?
             .execute(params![
-                t.id,
-                t.status.as_str(),
-                t.priority,
-                t.capability,
-                t.agent_id,
-                t.task_type,
-                to_json(&t.payload),
-                t.name,
-                t.description,
-                t.idempotency_key,
-                t.created_ms,
-                t.updated_ms,
-                t.deadline_ms,
-                t.max_attempts,
-                t.submitted_by,
-                t.parent_id,
-                to_json(&t.delegation_chain),
-                t.attempts,
-                t.assigned_agent,
-                t.assigned_container,
-                to_json(&t.attempt_log),
+                id,
+                status,
+                priority,
+                capability,
+                agent_id,
+                task_type,
+                payload,
+                name,
+                description,
+                key,
+                created_ms,
+                updated_ms,
+                deadline_ms,
+                max_attempts,
+                submitted_by,
+                parent_id,
+                chain,
+                attempts,
+                assigned_agent,
+                assigned_container,
+                attempt_log,
             ])?;
             let seq = conn.last_insert_rowid();
             let _ = seq_tx.send(Ok(seq));
@@ -205,7 +227,21 @@ impl Journal {
     /// and retry time, as they are in `task` now. `wait` commits before
     /// returning.
     pub async fn save(&self, task: &Task, not_before_ms: i64, wait: bool) -> Result<(), StoreError> {
-        let t = task.clone();
+        // What the statement needs, taken here (the payload is not
+        // rewritten, so it is not copied either).
+        let (id, status, updated_ms, finished_ms, attempts, max_attempts, deadline_ms) = (
+            task.id.clone(),
+            task.status.as_str(),
+            task.updated_ms,
+            task.finished_ms,
+            task.attempts,
+            task.max_attempts,
+            task.deadline_ms,
+        );
+        let (agent, container) = (task.assigned_agent.clone(), task.assigned_container.clone());
+        let attempt_log = to_json(&task.attempt_log);
+        let result = task.result.as_ref().map(to_json);
+        let error = task.error.as_ref().map(to_json);
         let write: Write = Box::new(move |conn| {
             conn.prepare_cached(
                 "UPDATE tasks SET status = ?2, updated_ms = ?3, finished_ms = ?4, attempts = ?5, max_attempts = ?6, \
@@ -213,19 +249,19 @@ impl Journal {
                  error = ?11, not_before_ms = ?12, deadline_ms = ?13 WHERE id = ?1",
             )?
             .execute(params![
-                t.id,
-                t.status.as_str(),
-                t.updated_ms,
-                t.finished_ms,
-                t.attempts,
-                t.max_attempts,
-                t.assigned_agent,
-                t.assigned_container,
-                to_json(&t.attempt_log),
-                t.result.as_ref().map(to_json),
-                t.error.as_ref().map(to_json),
+                id,
+                status,
+                updated_ms,
+                finished_ms,
+                attempts,
+                max_attempts,
+                agent,
+                container,
+                attempt_log,
+                result,
+                error,
                 not_before_ms,
-                t.deadline_ms,
+                deadline_ms,
             ])?;
             Ok(())
         });

@@ -53,13 +53,13 @@ impl Roster {
     /// The containers that could take a task for `target`, in a stable order.
     /// Whether an agent qualifies comes from the catalog (capability, task
     /// type); where it runs and whether it is healthy from the fleet.
-    pub fn contenders(
+    pub fn contenders<'a>(
         &self,
-        endpoints: &[Endpoint],
+        endpoints: &'a [Endpoint],
         catalog: &Catalog,
         target: &Target,
         now: Instant,
-    ) -> Vec<Contender> {
+    ) -> Vec<Contender<'a>> {
         endpoints
             .iter()
             .filter(|e| target.agent_id.as_deref().is_none_or(|id| id == e.agent_id))
@@ -77,8 +77,8 @@ impl Roster {
                 let live = self.live.get(&e.container);
                 let breaker = live.map(|l| l.breaker.clone()).unwrap_or_default();
                 Contender {
-                    agent_id: e.agent_id.clone(),
-                    container: e.container.clone(),
+                    agent_id: &e.agent_id,
+                    container: &e.container,
                     healthy: e.healthy,
                     breaker: breaker.state(now, &self.settings),
                     probe_free: breaker.allows(now, &self.settings),
@@ -107,7 +107,7 @@ impl Roster {
 
     /// A call to `container` starts now; false when its breaker refuses.
     pub fn begin(&mut self, container: &str, now: Instant) -> bool {
-        let live = self.live.entry(container.to_string()).or_default();
+        let live = live_of(&mut self.live, container);
         if !live.breaker.begin(now, &self.settings) {
             return false;
         }
@@ -117,7 +117,7 @@ impl Roster {
 
     /// A call to `container` ended.
     pub fn end(&mut self, container: &str, end: CallEnd, now: Instant) {
-        let live = self.live.entry(container.to_string()).or_default();
+        let live = live_of(&mut self.live, container);
         live.in_flight = live.in_flight.saturating_sub(1);
         match end.agent_ok {
             Some(true) => live.breaker.on_success(),
@@ -142,4 +142,13 @@ impl Roster {
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
     }
+}
+
+/// `container`'s figures, made on its first call (found without copying the
+/// name: this runs twice per task).
+fn live_of<'m>(live: &'m mut HashMap<String, Live>, container: &str) -> &'m mut Live {
+    if !live.contains_key(container) {
+        live.insert(container.to_string(), Live::default());
+    }
+    live.get_mut(container).expect("inserted above")
 }

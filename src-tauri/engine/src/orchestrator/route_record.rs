@@ -145,9 +145,12 @@ mod tests {
     use crate::orchestrator::router::{route, Contender};
 
     fn decision() -> RouteDecision {
+        let names: Vec<(String, String)> = (0..=5)
+            .map(|n| (format!("AG-{n:03}"), format!("sutazai-ag-{n:03}")))
+            .collect();
         let contender = |n: u32, healthy: bool, breaker: BreakerState, in_flight: u32| Contender {
-            agent_id: format!("AG-{n:03}"),
-            container: format!("sutazai-ag-{n:03}"),
+            agent_id: &names[n as usize].0,
+            container: &names[n as usize].1,
             healthy,
             breaker,
             probe_free: true,

@@ -73,12 +73,15 @@ impl Weights {
 
 /// One agent instance that could take the task, as the orchestrator sees it
 /// now.
+/// Borrows its names from the fleet's endpoints: the router looks at every
+/// contender for every task, and copying two names each was most of its
+/// cost.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Contender {
+pub struct Contender<'a> {
     /// The agent's catalog id.
-    pub agent_id: String,
+    pub agent_id: &'a str,
     /// The instance's container, e.g. "sutazai-ag-010" or "sutazai-ag-010-2".
-    pub container: String,
+    pub container: &'a str,
     /// Whether the instance answers `/health` with `ok`.
     pub healthy: bool,
     /// The instance's breaker now; half-open counts as allowed only if
@@ -176,8 +179,8 @@ pub fn route(contenders: &[Contender], weights: &Weights) -> RouteDecision {
         .map(|c| {
             let max_concurrency = c.max_concurrency.max(1);
             ScoredCandidate {
-                agent_id: c.agent_id.clone(),
-                container: c.container.clone(),
+                agent_id: c.agent_id.to_string(),
+                container: c.container.to_string(),
                 breaker: c.breaker,
                 in_flight: c.in_flight,
                 max_concurrency,
@@ -230,10 +233,10 @@ mod tests {
 
     /// A healthy, idle, closed contender with a limit of 4 that is fast and
     /// never fails; cases change what they need.
-    fn contender(container: &str) -> Contender {
+    fn contender(container: &'static str) -> Contender<'static> {
         Contender {
-            agent_id: "ag-010".to_string(),
-            container: container.to_string(),
+            agent_id: "ag-010",
+            container,
             healthy: true,
             breaker: BreakerState::Closed,
             probe_free: true,
@@ -244,7 +247,7 @@ mod tests {
         }
     }
 
-    fn with(container: &str, f: impl FnOnce(&mut Contender)) -> Contender {
+    fn with(container: &'static str, f: impl FnOnce(&mut Contender<'static>)) -> Contender<'static> {
         let mut c = contender(container);
         f(&mut c);
         c
@@ -501,7 +504,9 @@ mod tests {
 
     /// Contenders with distinct containers, so that they can be told apart
     /// after shuffling.
-    fn any_contenders() -> impl Strategy<Value = Vec<Contender>> {
+    fn any_contenders() -> impl Strategy<Value = Vec<Contender<'static>>> {
+        const AGENTS: [&str; 3] = ["ag-0", "ag-1", "ag-2"];
+        const CONTAINERS: [&str; 8] = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
         let one = (
             prop::bool::weighted(0.85),
             any_breaker(),
@@ -511,14 +516,14 @@ mod tests {
             any_f64(),
             any_f64(),
         );
-        prop::collection::vec(one, 0..8).prop_map(|v| {
+        prop::collection::vec(one, 0..CONTAINERS.len()).prop_map(|v| {
             v.into_iter()
                 .enumerate()
                 .map(
                     |(i, (healthy, breaker, probe_free, in_flight, max_concurrency, error_rate, avg_latency_ms))| {
                         Contender {
-                            agent_id: format!("ag-{}", i % 3),
-                            container: format!("c{i}"),
+                            agent_id: AGENTS[i % 3],
+                            container: CONTAINERS[i],
                             healthy,
                             breaker,
                             probe_free,
