@@ -459,6 +459,7 @@ async fn seed_001_task_bodies_are_accepted() {
         answer.headers[header::LOCATION],
         format!("/v1/tasks/{}", task["id"].as_str().unwrap()).as_str()
     );
+    assert_eq!(answer.headers[header::CONTENT_TYPE], "application/json");
     let urgent = api
         .submit("operator", json!({"type": "echo", "priority": "urgent"}))
         .await;
