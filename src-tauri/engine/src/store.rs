@@ -105,6 +105,22 @@ const MIGRATIONS: &[&str] = &[
         expires_ms  INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX llm_cache_by_expiry ON llm_cache (expires_ms);",
+    // 7: routing decisions in a rowid table. WITHOUT ROWID keeps whole rows
+    // in the key's tree, so a 1 KB decision spilled into overflow pages and
+    // every insert's search read whole decisions, overflow and all, to
+    // compare keys: a quarter of the writer's time at thousands of tasks a
+    // second. Now the decisions are appended, and the key is a small index.
+    "CREATE TABLE task_routes_by_row (
+        id          INTEGER PRIMARY KEY,
+        task_id     TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL,
+        route       TEXT    NOT NULL,
+        UNIQUE (task_id, attempt)
+    );
+    INSERT INTO task_routes_by_row (task_id, attempt, route)
+        SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt;
+    DROP TABLE task_routes;
+    ALTER TABLE task_routes_by_row RENAME TO task_routes;",
 ];
 
 /// The schema version this build writes.
@@ -558,6 +574,52 @@ mod tests {
         let outcomes = one_group(&store, vec![insert(5)]).await;
         assert_eq!(outcomes, vec![Ok(())]);
         assert_eq!(ids(&store).await, vec![1, 2, 5]);
+    }
+
+    async fn routes(store: &Store) -> Vec<(String, u32, String)> {
+        store
+            .call(|c| {
+                let mut stmt =
+                    c.prepare("SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect();
+                rows
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A database at version 6 keeps its routing decisions through the move
+    /// to a rowid table, and a decision written again for the same attempt
+    /// still replaces the first.
+    #[tokio::test]
+    async fn routing_decisions_survive_migration_7() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sutazai.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..6] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute(
+                "INSERT INTO task_routes (task_id, attempt, route) VALUES ('t-1', 1, '[0]'), ('t-1', 2, '[1]')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 6).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let row = |attempt: u32, route: &str| ("t-1".to_string(), attempt, route.to_string());
+        assert_eq!(routes(&store).await, vec![row(1, "[0]"), row(2, "[1]")]);
+        store
+            .call(|c| {
+                c.execute(
+                    "INSERT OR REPLACE INTO task_routes (task_id, attempt, route) VALUES ('t-1', 2, '[2]')",
+                    [],
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(routes(&store).await, vec![row(1, "[0]"), row(2, "[2]")]);
     }
 
     #[tokio::test]
