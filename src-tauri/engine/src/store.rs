@@ -512,10 +512,20 @@ mod tests {
     /// queued, so that they are committed as one group; their outcomes.
     async fn one_group(store: &Store, writes: Vec<Write>) -> Vec<Result<(), String>> {
         let (queued_tx, queued_rx) = std::sync::mpsc::channel::<()>();
-        let hold = store.call(move |_| {
-            let _ = queued_rx.recv();
-            Ok(())
-        });
+        let (holding_tx, holding) = oneshot::channel::<()>();
+        let hold = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .call(move |_| {
+                        let _ = holding_tx.send(());
+                        let _ = queued_rx.recv();
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        holding.await.unwrap();
         let mut answers = Vec::new();
         for write in writes {
             let (done, answer) = oneshot::channel();
@@ -523,7 +533,7 @@ mod tests {
             answers.push(answer);
         }
         queued_tx.send(()).unwrap();
-        hold.await.unwrap();
+        hold.await.unwrap().unwrap();
         let mut outcomes = Vec::new();
         for answer in answers {
             outcomes.push(answer.await.unwrap());

@@ -73,6 +73,7 @@ impl Weights {
 
 /// One agent instance that could take the task, as the orchestrator sees it
 /// now.
+///
 /// Borrows its names from the fleet's endpoints: the router looks at every
 /// contender for every task, and copying two names each was most of its
 /// cost.
