@@ -541,15 +541,20 @@ mod tests {
         outcomes
     }
 
-    async fn ids(store: &Store) -> Vec<i64> {
+    /// Every row `sql` selects, each read by `row`.
+    async fn rows<T: Send + 'static>(
+        store: &Store,
+        sql: &'static str,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Vec<T> {
         store
-            .call(|c| {
-                let mut stmt = c.prepare("SELECT id FROM rows ORDER BY id")?;
-                let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?.collect();
-                ids
-            })
+            .call(move |c| c.prepare(sql)?.query_map([], row)?.collect())
             .await
             .unwrap()
+    }
+
+    async fn ids(store: &Store) -> Vec<i64> {
+        rows(store, "SELECT id FROM rows ORDER BY id", |r| r.get(0)).await
     }
 
     #[tokio::test]
@@ -587,15 +592,8 @@ mod tests {
     }
 
     async fn routes(store: &Store) -> Vec<(String, u32, String)> {
-        store
-            .call(|c| {
-                let mut stmt =
-                    c.prepare("SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt")?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect();
-                rows
-            })
-            .await
-            .unwrap()
+        let sql = "SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt";
+        rows(store, sql, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).await
     }
 
     /// A database at version 6 keeps its routing decisions through the move
