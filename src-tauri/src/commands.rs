@@ -66,7 +66,7 @@ pub async fn deploy_phase<R: Runtime>(
     let progress = move |event| crate::events::emit(&app, crate::events::DEPLOY_PROGRESS, event);
     shell
         .engine()?
-        .deploy_phase(phase, policy, progress)
+        .deploy_phase(phase, policy, &Principal::Desktop, progress)
         .await
         .map_err(|e| (&e).into())
 }
@@ -74,7 +74,11 @@ pub async fn deploy_phase<R: Runtime>(
 /// Removes every container of a phase.
 #[tauri::command]
 pub async fn undeploy_phase(shell: State<'_, Shell>, phase: u8) -> Result<u32, ErrorBody> {
-    shell.engine()?.undeploy_phase(phase).await.map_err(|e| (&e).into())
+    shell
+        .engine()?
+        .undeploy_phase(phase, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// Start, stop, restart or remove one agent.
@@ -82,7 +86,7 @@ pub async fn undeploy_phase(shell: State<'_, Shell>, phase: u8) -> Result<u32, E
 pub async fn agent_action(shell: State<'_, Shell>, agent_id: String, action: AgentAction) -> Result<(), ErrorBody> {
     shell
         .engine()?
-        .agent_action(&agent_id, action)
+        .agent_action(&agent_id, action, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
 }
@@ -102,7 +106,7 @@ pub async fn agent_logs(shell: State<'_, Shell>, agent_id: String, tail: u32) ->
 pub async fn scale_agent(shell: State<'_, Shell>, agent_id: String, instances: u32) -> Result<ScaleReport, ErrorBody> {
     shell
         .engine()?
-        .scale_agent(&agent_id, instances)
+        .scale_agent(&agent_id, instances, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
 }
@@ -248,7 +252,7 @@ pub async fn pull_model(
 ) -> Result<(), ErrorBody> {
     shell
         .engine()?
-        .pull_model(&name, |line| drop(on_progress.send(line)))
+        .pull_model(&name, &Principal::Desktop, |line| drop(on_progress.send(line)))
         .await
         .map_err(|e| (&e).into())
 }
@@ -262,7 +266,11 @@ pub fn cancel_pull(shell: State<'_, Shell>, name: String) -> Result<bool, ErrorB
 /// Deletes an installed model from Ollama.
 #[tauri::command]
 pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), ErrorBody> {
-    shell.engine()?.delete_model(&name).await.map_err(|e| (&e).into())
+    shell
+        .engine()?
+        .delete_model(&name, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// Starts the installed `ollama serve` (the program on PATH, serving at the
@@ -270,7 +278,17 @@ pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), E
 /// Async, so the spawn runs off the main thread.
 #[tauri::command]
 pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
-    Ok(shell.ollama.start(&app, shell.engine()?.ollama_launch()?)?)
+    let engine = shell.engine()?;
+    let started = engine
+        .ollama_launch()
+        .and_then(|launch| shell.ollama.start(&app, launch));
+    let outcome = started
+        .as_ref()
+        .map_or_else(|err| format!("failed: {err}"), |_| "ok".into());
+    engine
+        .audit_action(&Principal::Desktop, "ollama.start", "ollama serve", &outcome, "")
+        .await;
+    Ok(started?)
 }
 
 /// What the LLM gateway counted: per caller and model, per model, per caller.

@@ -8,25 +8,14 @@ pub fn endpoint() -> String {
 }
 
 /// The host's address on Docker's default bridge (docker0): where a server
-/// must listen for containers to reach it as `host.docker.internal`.
+/// must listen for containers to reach it as `host.docker.internal`. Found
+/// the way the app finds it (the interface's address): a new engine's
+/// `bridge` network has no Gateway in its IPAM config.
 pub fn bridge_gateway() -> String {
-    let out = Command::new("docker")
-        .args([
-            "network",
-            "inspect",
-            "bridge",
-            "--format",
-            "{{(index .IPAM.Config 0).Gateway}}",
-        ])
-        .output()
-        .expect("the docker CLI runs");
-    let gateway = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(
-        !gateway.is_empty(),
-        "docker0 has no gateway: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    gateway
+    match sutazai_http::docker_gateway() {
+        Some(gateway) => gateway.to_string(),
+        None => panic!("this host has no docker0 interface with an IPv4 address: is a Docker engine running here?"),
+    }
 }
 
 /// Removes a container by name or id, whatever state it is in.

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sutazai_engine::fleet::model::FailurePolicy;
+use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::agent::free_port;
 use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
@@ -139,8 +140,11 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (config, report) = config(dir.path(), &env);
         let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-        engine.undeploy_phase(1).await.unwrap();
-        let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+        engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
+        let deployed = engine
+            .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+            .await
+            .unwrap();
         assert_eq!(deployed.healthy, 20, "{deployed:?}");
         engine.shutdown(Duration::from_secs(5)).await;
     }
@@ -316,6 +320,6 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
 
     let (config, report) = config(dir.path(), &[]);
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    engine.undeploy_phase(1).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
     engine.shutdown(Duration::from_secs(5)).await;
 }

@@ -19,6 +19,7 @@ use sutazai_engine::fleet::model::{AgentAction, AgentStatus, DeployEvent, Deploy
 use sutazai_engine::fleet::spec::{container_name, instance_name};
 use sutazai_engine::fleet::stats::StatsSource;
 use sutazai_engine::fleet::FleetError;
+use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::docker::{ContainerGuard, PhaseGuard};
 use sutazai_tests::engine::config;
@@ -76,13 +77,15 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     let (config, report) = config(dir.path(), &[("SUTAZAI_HEALTH_TIMEOUT_MS", "20000")]);
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
     let _fleet = PhaseGuard(1);
-    engine.undeploy_phase(1).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
 
     // 1. Deploy: every agent goes pending → creating → starting → healthy.
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     let report = engine
-        .deploy_phase(1, FailurePolicy::RollBack, move |e| sink.lock().unwrap().push(e))
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, move |e| {
+            sink.lock().unwrap().push(e)
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -165,7 +168,10 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         .into_iter()
         .filter_map(|c| c.id)
         .collect();
-    let again = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+    let again = engine
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+        .await
+        .unwrap();
     assert_eq!((again.unchanged, again.healthy), (20, 20), "{again:?}");
     let after: Vec<String> = containers_of_phase(&engine, 1)
         .await
@@ -237,7 +243,10 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     // The stream asks Docker on its first poll: poll it before the restart.
     let first_chunk = tokio::spawn(async move { follow.next().await });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    engine.agent_action("AG-010", AgentAction::Restart).await.unwrap();
+    engine
+        .agent_action("AG-010", AgentAction::Restart, &Principal::Desktop)
+        .await
+        .unwrap();
     let chunk = tokio::time::timeout(Duration::from_secs(15), first_chunk)
         .await
         .expect("a line within 15 s of the restart")
@@ -249,10 +258,10 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
 
     // Scaling: two more instances on ports Docker picks, then back to one.
     assert!(matches!(
-        engine.scale_agent("AG-010", 0).await,
+        engine.scale_agent("AG-010", 0, &Principal::Desktop).await,
         Err(FleetError::Instances { asked: 0, max: 10 })
     ));
-    let scaled = engine.scale_agent("AG-010", 3).await.unwrap();
+    let scaled = engine.scale_agent("AG-010", 3, &Principal::Desktop).await.unwrap();
     assert_eq!((scaled.instances, scaled.healthy), (3, 3), "{scaled:?}");
     let port = catalog.get("AG-010").unwrap().manifest.port;
     for n in 2..=3 {
@@ -277,7 +286,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     }
     let row = engine.agents().await.into_iter().find(|r| r.id == "AG-010").unwrap();
     assert_eq!((row.instances, row.status), (3, AgentStatus::Healthy), "{row:?}");
-    let down = engine.scale_agent("AG-010", 1).await.unwrap();
+    let down = engine.scale_agent("AG-010", 1, &Principal::Desktop).await.unwrap();
     assert_eq!((down.instances, down.healthy), (1, 1), "{down:?}");
     assert!(docker
         .inspect_container(&instance_name("AG-010", 2), None)
@@ -362,7 +371,10 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     );
     assert_eq!(row.restarts, 4, "every unplanned exit is counted: {row:?}");
     // Starting it by hand clears the verdict.
-    engine.agent_action("AG-017", AgentAction::Start).await.unwrap();
+    engine
+        .agent_action("AG-017", AgentAction::Start, &Principal::Desktop)
+        .await
+        .unwrap();
     wait_healthy(&engine, "AG-017").await;
 
     // Restarting the app with AG-003's manifest changed replaces just that
@@ -438,10 +450,13 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
 
     // 4. A port held by a host process: that agent fails with the reason,
     //    the phase is rolled back, nothing is left behind (not even `Created`).
-    engine.undeploy_phase(1).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
     let port = catalog.get("AG-005").unwrap().manifest.port;
     let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let failed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+    let failed = engine
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+        .await
+        .unwrap();
     assert!(failed.rolled_back, "{failed:?}");
     assert_eq!(failed.failed.len(), 1, "{failed:?}");
     assert_eq!(failed.failed[0].agent_id, "AG-005");
@@ -457,7 +472,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
 
     // 5. Keeping the healthy part instead: 19 run, the failed one is gone.
     let kept = engine
-        .deploy_phase(1, FailurePolicy::KeepHealthy, |_| {})
+        .deploy_phase(1, FailurePolicy::KeepHealthy, &Principal::Desktop, |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -473,7 +488,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     drop(squatter);
 
     // 6. Undeploy removes everything.
-    assert_eq!(engine.undeploy_phase(1).await.unwrap(), 19);
+    assert_eq!(engine.undeploy_phase(1, &Principal::Desktop).await.unwrap(), 19);
     assert!(containers_of_phase(&engine, 1).await.is_empty());
     engine.shutdown(Duration::from_secs(2)).await;
 }

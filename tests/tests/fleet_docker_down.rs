@@ -15,6 +15,7 @@ use bollard::query_parameters::ListContainersOptionsBuilder;
 use sutazai_engine::fleet::model::{AgentStatus, DeployEvent, DeployStage, FailurePolicy};
 use sutazai_engine::fleet::spec::container_name;
 use sutazai_engine::fleet::FleetError;
+use sutazai_engine::security::Principal;
 use sutazai_engine::{Code, Engine, SystemClock};
 use sutazai_tests::dockerd::PrivateDockerd;
 use sutazai_tests::engine::config;
@@ -40,7 +41,7 @@ fn docker_stopping_mid_deploy_is_a_clear_error_and_a_later_deploy_leaves_no_orph
 
             // Stop Docker once three agents are healthy.
             let (healthy_tx, mut healthy_rx) = tokio::sync::mpsc::unbounded_channel();
-            let deploy = engine.deploy_phase(1, FailurePolicy::RollBack, move |event| {
+            let deploy = engine.deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, move |event| {
                 if let DeployEvent::Agent {
                     stage: DeployStage::Healthy,
                     ..
@@ -83,7 +84,10 @@ fn docker_stopping_mid_deploy_is_a_clear_error_and_a_later_deploy_leaves_no_orph
             // Docker back (a new namespace: enter it), deploy again.
             dockerd.restart(Duration::from_secs(60)).unwrap();
             dockerd.enter_network().unwrap();
-            let report = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+            let report = engine
+                .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+                .await
+                .unwrap();
             assert_eq!((report.healthy, report.failed.len()), (20, 0), "{report:?}");
 
             // No orphans: exactly the phase's 20 containers, all running.
@@ -110,7 +114,7 @@ fn docker_stopping_mid_deploy_is_a_clear_error_and_a_later_deploy_leaves_no_orph
                 all.iter().all(|c| c.state == Some(ContainerSummaryStateEnum::RUNNING)),
                 "{all:?}"
             );
-            engine.undeploy_phase(1).await.unwrap();
+            engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
             engine.shutdown(Duration::from_secs(2)).await;
             drop(dockerd);
         });

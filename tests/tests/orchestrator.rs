@@ -117,8 +117,11 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
     let stop_api = sutazai_http::CancellationToken::new();
     tokio::spawn(api.serve(Arc::clone(&engine), stop_api.clone()));
     let _fleet = PhaseGuard(1);
-    engine.undeploy_phase(1).await.unwrap();
-    let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
+    let deployed = engine
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+        .await
+        .unwrap();
     assert_eq!(deployed.healthy, 20, "{deployed:?}");
     let catalog = engine.catalog();
     let has = |agent: &str, capability: &str| {
@@ -331,7 +334,7 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
     );
     println!("paused AG-007: its tasks failed at their deadline; planning tasks done in {others_done_in:?}");
 
-    engine.undeploy_phase(1).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
     stop_api.cancel();
     engine.shutdown(Duration::from_secs(5)).await;
 }

@@ -410,6 +410,7 @@ async fn delegation_is_checked_for_holder_loops_and_depth() {
     let as_agent = |id: &str| Principal::Agent {
         agent_id: id.into(),
         container: sutazai_engine::fleet::spec::container_name(id),
+        from: None,
     };
 
     // An agent may not submit a top-level task.
@@ -439,6 +440,25 @@ async fn delegation_is_checked_for_holder_loops_and_depth() {
         .await
         .unwrap_err();
     assert!(matches!(other, OrchestratorError::Forbidden(_)), "{other}");
+    // Nobody but that agent may: not the desktop, not a service-role key.
+    let service_key = Principal::Key {
+        id: 1,
+        name: "svc".into(),
+        role: sutazai_engine::security::Role::Service,
+        from: None,
+    };
+    for who in [Principal::Desktop, service_key] {
+        let refused = hub
+            .orchestrator
+            .submit(sub("AG-002", &parent.id), &who)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, OrchestratorError::Forbidden(ref m) if m.contains("only the agent running")),
+            "{}: {refused}",
+            who.label()
+        );
+    }
     // Back to an agent already in the chain: a loop.
     let looped = hub
         .orchestrator

@@ -57,6 +57,8 @@ pub struct Engine {
     secret: HubSecret,
     /// Checks API keys, remembering live ones for a moment.
     keyring: keys::Keyring,
+    /// Bounds the audit log's entries for refused API calls per address.
+    refusals: security::RefusalAudit,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -157,6 +159,7 @@ impl Engine {
             orchestrator,
             secret,
             keyring,
+            refusals: security::RefusalAudit::new(),
             clock,
             run_id,
             status: watch::channel(initial).0,
@@ -216,8 +219,21 @@ impl Engine {
     }
 
     /// Runs an agent as exactly `instances` containers.
-    pub async fn scale_agent(&self, agent_id: &str, instances: u32) -> Result<ScaleReport, FleetError> {
-        self.fleet.scale(&self.catalog(), agent_id, instances).await
+    #[instrument(skip_all, err, fields(by = %by.label(), agent_id, instances))]
+    pub async fn scale_agent(&self, agent_id: &str, instances: u32, by: &Principal) -> Result<ScaleReport, FleetError> {
+        let result = self.fleet.scale(&self.catalog(), agent_id, instances).await;
+        let detail = match &result {
+            Ok(report) => format!(
+                "{} instances, {} healthy, {} failed",
+                report.instances,
+                report.healthy,
+                report.failed.len()
+            ),
+            Err(_) => format!("{instances} instances"),
+        };
+        self.audit_action(by, "fleet.scale", agent_id, &outcome_of(&result), &detail)
+            .await;
+        result
     }
 
     /// CPU, memory and network of every running agent container, now.
@@ -252,24 +268,70 @@ impl Engine {
             .collect())
     }
 
-    /// Deploys a whole phase; `progress` sees every step.
+    /// Deploys a whole phase for `by`; `progress` sees every step.
+    #[instrument(skip_all, err, fields(by = %by.label(), phase))]
     pub async fn deploy_phase(
         &self,
         phase: u8,
         policy: FailurePolicy,
+        by: &Principal,
         progress: impl Fn(DeployEvent) + Send + Sync,
     ) -> Result<DeployReport, FleetError> {
-        self.fleet.deploy_phase(&self.catalog(), phase, policy, progress).await
+        let result = self.fleet.deploy_phase(&self.catalog(), phase, policy, progress).await;
+        let detail = match &result {
+            Ok(report) => format!(
+                "{}/{} healthy, {} unchanged, {} failed{} in {} ms",
+                report.healthy,
+                report.total,
+                report.unchanged,
+                report.failed.len(),
+                if report.rolled_back { ", rolled back" } else { "" },
+                report.elapsed_ms
+            ),
+            Err(_) => format!("policy {policy:?}"),
+        };
+        self.audit_action(
+            by,
+            "fleet.deploy",
+            &format!("phase {phase}"),
+            &outcome_of(&result),
+            &detail,
+        )
+        .await;
+        result
     }
 
-    /// Removes every container of a phase; how many there were.
-    pub async fn undeploy_phase(&self, phase: u8) -> Result<u32, FleetError> {
-        self.fleet.undeploy_phase(&self.catalog(), phase).await
+    /// Removes every container of a phase for `by`; how many there were.
+    #[instrument(skip_all, err, fields(by = %by.label(), phase))]
+    pub async fn undeploy_phase(&self, phase: u8, by: &Principal) -> Result<u32, FleetError> {
+        let result = self.fleet.undeploy_phase(&self.catalog(), phase).await;
+        let detail = result
+            .as_ref()
+            .map(|n| format!("{n} containers removed"))
+            .unwrap_or_default();
+        self.audit_action(
+            by,
+            "fleet.undeploy",
+            &format!("phase {phase}"),
+            &outcome_of(&result),
+            &detail,
+        )
+        .await;
+        result
     }
 
-    /// Start, stop, restart or remove one agent.
-    pub async fn agent_action(&self, agent_id: &str, action: AgentAction) -> Result<(), FleetError> {
-        self.fleet.act(&self.catalog(), agent_id, action).await
+    /// Start, stop, restart or remove one agent, for `by`.
+    #[instrument(skip_all, err, fields(by = %by.label(), agent_id, ?action))]
+    pub async fn agent_action(&self, agent_id: &str, action: AgentAction, by: &Principal) -> Result<(), FleetError> {
+        let result = self.fleet.act(&self.catalog(), agent_id, action).await;
+        let name = match action {
+            AgentAction::Start => "agent.start",
+            AgentAction::Stop => "agent.stop",
+            AgentAction::Restart => "agent.restart",
+            AgentAction::Remove => "agent.remove",
+        };
+        self.audit_action(by, name, agent_id, &outcome_of(&result), "").await;
+        result
     }
 
     /// What self-healing does, as it happens.
@@ -492,9 +554,41 @@ pub fn agent_hub_url(config: &Config) -> String {
     format!("http://host.docker.internal:{}", config.api_listen.port())
 }
 
-fn outcome_of<T>(result: &Result<T, OrchestratorError>) -> String {
+/// How an audited action ended: `ok`, or `refused: <why>` for a request
+/// the engine turned down, `failed: <why>` for one that went wrong.
+fn outcome_of<T, E: AuditOutcome>(result: &Result<T, E>) -> String {
     match result {
         Ok(_) => "ok".into(),
-        Err(err) => format!("refused: {err}"),
+        Err(err) if err.is_refusal() => format!("refused: {err}"),
+        Err(err) => format!("failed: {err}"),
+    }
+}
+
+/// Whether an error means the request was turned down (bad input, not
+/// allowed, conflict) rather than failed on the way.
+trait AuditOutcome: std::fmt::Display {
+    fn is_refusal(&self) -> bool;
+}
+
+impl AuditOutcome for OrchestratorError {
+    fn is_refusal(&self) -> bool {
+        // Every error of the task and key actions is the engine's answer
+        // to the request, as before: `refused`.
+        true
+    }
+}
+
+impl AuditOutcome for FleetError {
+    fn is_refusal(&self) -> bool {
+        matches!(
+            crate::error::ErrorBody::from(self).code,
+            crate::error::Code::UnknownAgent | crate::error::Code::InvalidRequest | crate::error::Code::Conflict
+        )
+    }
+}
+
+impl AuditOutcome for crate::llm::models::ModelsError {
+    fn is_refusal(&self) -> bool {
+        false
     }
 }

@@ -121,6 +121,9 @@ const MIGRATIONS: &[&str] = &[
         SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt;
     DROP TABLE task_routes;
     ALTER TABLE task_routes_by_row RENAME TO task_routes;",
+    // 8: where an audited action came from (`window`, `cli`, an API
+    // caller's address); older rows have none.
+    "ALTER TABLE audit_log ADD COLUMN origin TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,9 @@
 //! key (`sk_…`) or an agent's service token (`sza1.…`); the engine says
 //! whose it is, and the role table in the engine says what that one may do.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use sutazai_engine::security::{Action, Principal, Role};
@@ -21,7 +23,8 @@ impl FromRequestParts<Api> for Caller {
     async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <API key or service token>`"))?;
-        match api.engine.authenticate(token).await? {
+        let from = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
+        match api.engine.authenticate(token, from).await? {
             Some(principal) => Ok(Caller(principal)),
             None => Err(ApiError::unauthorized("unknown or revoked token")),
         }
@@ -37,7 +40,7 @@ impl Caller {
     /// Refuses with 403 unless the caller's role allows one of `actions`.
     pub fn require_any(&self, actions: &[Action]) -> Result<(), ApiError> {
         let role = self.0.role();
-        if actions.iter().any(|action| role.allows(*action)) {
+        if actions.iter().any(|action| self.0.allows(*action)) {
             return Ok(());
         }
         let wanted = actions.iter().map(|a| describe(*a)).collect::<Vec<_>>().join(" or ");

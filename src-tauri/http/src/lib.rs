@@ -40,7 +40,7 @@ use axum::Router;
 use sutazai_engine::Engine;
 
 pub use error::{ApiCode, ApiError, HttpCode};
-pub use listen::{bind, Listeners, DRAIN};
+pub use listen::{bind, docker_gateway, Listeners, DRAIN};
 pub use routes::{gateway_routes, routes, Route};
 pub use tasks::MAX_WAIT;
 pub use tokio_util::sync::CancellationToken;

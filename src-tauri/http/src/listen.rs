@@ -77,9 +77,12 @@ impl Listeners {
                     warn!(cause = %err, "cannot set TCP_NODELAY");
                 }
             });
-            axum::serve(listener, app.clone())
-                .with_graceful_shutdown(cancel.clone().cancelled_owned())
-                .into_future()
+            axum::serve(
+                listener,
+                app.clone().into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(cancel.clone().cancelled_owned())
+            .into_future()
         });
         let drained = async {
             cancel.cancelled().await;
@@ -95,8 +98,11 @@ impl Listeners {
     }
 }
 
-/// The IPv4 address of Docker's bridge on this host, if there is one.
-fn docker_gateway() -> Option<Ipv4Addr> {
+/// The IPv4 address of Docker's bridge on this host, if there is one: read
+/// from the `docker0` interface, which has it as soon as dockerd made the
+/// bridge (a new engine's `bridge` network lists no Gateway in its IPAM
+/// config, so asking Docker is not enough).
+pub fn docker_gateway() -> Option<Ipv4Addr> {
     let interfaces = nix::ifaddrs::getifaddrs().ok()?;
     interfaces
         .filter(|interface| interface.interface_name == DOCKER_BRIDGE)

@@ -48,6 +48,7 @@ use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::fleet::spec::{create_body, instance_name, AgentSpec};
 use sutazai_engine::fleet::stats::{StatsPreference, StatsSource};
 use sutazai_engine::fleet::{Fleet, NETWORK};
+use sutazai_engine::security::Principal;
 use sutazai_engine::{Config, Engine, SystemClock};
 use sutazai_tests::engine::config;
 
@@ -212,7 +213,7 @@ async fn run_app(data_dir: &Path, docker: &Docker, probe: &str) -> Run {
     // The app runs long before anyone deploys: let its start-up reconcile end.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let report = engine
-        .deploy_phase(1, FailurePolicy::RollBack, |_| {})
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
         .await
         .expect("phase 1 deploys");
     assert!(
@@ -220,7 +221,10 @@ async fn run_app(data_dir: &Path, docker: &Docker, probe: &str) -> Run {
         "the app's deploy failed: {report:?}"
     );
     let fingerprint = fingerprint_of(docker, probe).await;
-    engine.undeploy_phase(1).await.expect("phase 1 undeploys");
+    engine
+        .undeploy_phase(1, &Principal::Desktop)
+        .await
+        .expect("phase 1 undeploys");
     engine.shutdown(Duration::from_secs(5)).await;
     Run {
         running: None,
@@ -990,7 +994,7 @@ async fn bench() {
     let mut total = 0;
     for phase in 1..=3 {
         let r = engine
-            .deploy_phase(phase, FailurePolicy::RollBack, |_| {})
+            .deploy_phase(phase, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
             .await
             .expect("the phase deploys");
         assert!(r.healthy == r.total, "phase {phase} did not deploy: {r:?}");

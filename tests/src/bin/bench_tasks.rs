@@ -64,7 +64,10 @@ async fn main() {
         &[("SUTAZAI_API_LISTEN", listen.as_str()), ("SUTAZAI_LOG", "warn")],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    let deployed = engine.deploy_phase(1, FailurePolicy::RollBack, |_| {}).await.unwrap();
+    let deployed = engine
+        .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
+        .await
+        .unwrap();
     assert_eq!(deployed.healthy, 20, "phase 1 must deploy healthy: {deployed:?}");
     let desktop = Principal::Desktop;
     // The orchestrator routes once the fleet's watch has published the agents.
@@ -229,6 +232,6 @@ async fn main() {
 
     cancel.cancel();
     let _ = server.await;
-    engine.undeploy_phase(1).await.unwrap();
+    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
     engine.shutdown(Duration::from_secs(5)).await;
 }

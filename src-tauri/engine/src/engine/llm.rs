@@ -137,8 +137,20 @@ impl Engine {
 
     /// Pulls `name`, calling `on_progress` with every progress line, until
     /// Ollama reports success, an error, [`Engine::cancel_pull`] or shutdown.
-    #[instrument(skip(self, on_progress), err)]
-    pub async fn pull_model(&self, name: &str, mut on_progress: impl FnMut(PullProgress)) -> Result<(), ModelsError> {
+    #[instrument(skip(self, by, on_progress), err, fields(by = %by.label()))]
+    pub async fn pull_model(
+        &self,
+        name: &str,
+        by: &Principal,
+        on_progress: impl FnMut(PullProgress),
+    ) -> Result<(), ModelsError> {
+        let result = self.pull(name, on_progress).await;
+        self.audit_action(by, "model.pull", name, &super::outcome_of(&result), "")
+            .await;
+        result
+    }
+
+    async fn pull(&self, name: &str, mut on_progress: impl FnMut(PullProgress)) -> Result<(), ModelsError> {
         validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
         let slot = self.pulls.start(name, &self.cancel)?;
         let pull = async {
@@ -165,10 +177,16 @@ impl Engine {
     }
 
     /// Deletes an installed model from Ollama.
-    #[instrument(skip(self), err)]
-    pub async fn delete_model(&self, name: &str) -> Result<(), ModelsError> {
-        validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        Ok(self.ollama(MODELS_TIMEOUT)?.delete(name).await?)
+    #[instrument(skip(self, by), err, fields(by = %by.label()))]
+    pub async fn delete_model(&self, name: &str, by: &Principal) -> Result<(), ModelsError> {
+        let result = async {
+            validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
+            Ok(self.ollama(MODELS_TIMEOUT)?.delete(name).await?)
+        }
+        .await;
+        self.audit_action(by, "model.delete", name, &super::outcome_of(&result), "")
+            .await;
+        result
     }
 }
 

@@ -2,27 +2,78 @@
 //! service token), API keys, and the audit log. A further `impl Engine`
 //! block next to engine.rs.
 
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tracing::{instrument, warn};
 
 use super::{outcome_of, Engine};
 use crate::error::EngineError;
 use crate::orchestrator::OrchestratorError;
-use crate::security::audit::{self, AuditEntry};
+use crate::security::audit::{self, AuditEntry, Record};
 use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
 use crate::security::{Principal, Role};
 
+/// Refused API calls written to the audit log per caller address and
+/// minute (after a burst as large): a client that keeps failing is
+/// recorded, but cannot fill the log. The rest are counted in the next
+/// entry that gets through.
+const REFUSALS_AUDITED_PER_MINUTE: u32 = 10;
+
+/// Keeps the audit log of refusals bounded per caller address.
+pub(crate) struct RefusalAudit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Refusals not written since the last one that was, per address.
+    dropped: std::sync::Mutex<std::collections::HashMap<IpAddr, u64>>,
+}
+
+impl RefusalAudit {
+    pub(crate) fn new() -> RefusalAudit {
+        let per_minute = NonZeroU32::new(REFUSALS_AUDITED_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        RefusalAudit {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            dropped: Default::default(),
+        }
+    }
+
+    /// Whether this refusal from `ip` is written, and how many before it
+    /// were not.
+    fn admit(&self, ip: IpAddr) -> Option<u64> {
+        /// Addresses remembered before the oldest are forgotten.
+        const MAX_ADDRESSES: usize = 4096;
+        let mut dropped = self.dropped.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.limiter.len() > MAX_ADDRESSES {
+            self.limiter.retain_recent();
+        }
+        if self.limiter.check_key(&ip).is_err() {
+            if dropped.len() < MAX_ADDRESSES || dropped.contains_key(&ip) {
+                *dropped.entry(ip).or_default() += 1;
+            }
+            return None;
+        }
+        Some(dropped.remove(&ip).unwrap_or(0))
+    }
+}
+
 impl Engine {
-    /// Who presents `token`: an API key or an agent's service token.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, EngineError> {
+    /// Who presents `token`, calling from `from`: an API key or an agent's
+    /// service token.
+    pub async fn authenticate(&self, token: &str, from: Option<SocketAddr>) -> Result<Option<Principal>, EngineError> {
         if let Some(container) = self.secret.verify(token) {
             let agent_id = crate::fleet::spec::agent_of_container(&container);
-            return Ok(agent_id.map(|agent_id| Principal::Agent { agent_id, container }));
+            return Ok(agent_id.map(|agent_id| Principal::Agent {
+                agent_id,
+                container,
+                from,
+            }));
         }
         let found = self.keyring.verify(token, self.clock.now_ms()).await?;
         Ok(found.map(|info| Principal::Key {
             id: info.id,
             name: info.name,
             role: info.role,
+            from,
         }))
     }
 
@@ -41,7 +92,7 @@ impl Engine {
         keys::check_name(name).map_err(OrchestratorError::Invalid)?;
         let created = keys::create(&self.store, name, role, &by.label(), self.clock.now_ms()).await?;
         let detail = format!("role {}", role.as_str());
-        self.audit_with(by, "key.create", &created.info.prefix, "ok", &detail)
+        self.audit_action(by, "key.create", &created.info.prefix, "ok", &detail)
             .await;
         Ok(created)
     }
@@ -56,7 +107,8 @@ impl Engine {
             .as_ref()
             .map(|k| k.prefix.clone())
             .unwrap_or_else(|_| id.to_string());
-        self.audit(by, "key.revoke", &target, &outcome_of(&revoked)).await;
+        self.audit_action(by, "key.revoke", &target, &outcome_of(&revoked), "")
+            .await;
         revoked
     }
 
@@ -65,13 +117,53 @@ impl Engine {
         Ok(audit::recent(&self.store, limit).await?)
     }
 
-    async fn audit(&self, by: &Principal, action: &str, target: &str, outcome: &str) {
-        self.audit_with(by, action, target, outcome, "").await;
+    /// Records a control action of `by` (one the engine does not record
+    /// itself, such as starting Ollama from the window). Never fails: a
+    /// log that cannot be written is logged.
+    pub async fn audit_action(&self, by: &Principal, action: &str, target: &str, outcome: &str, detail: &str) {
+        self.write_audit(Record {
+            at_ms: self.clock.now_ms(),
+            actor: by.label(),
+            origin: by.origin(),
+            action: action.into(),
+            target: target.into(),
+            outcome: outcome.into(),
+            detail: detail.into(),
+        })
+        .await;
     }
 
-    async fn audit_with(&self, by: &Principal, action: &str, target: &str, outcome: &str, detail: &str) {
-        let at = self.clock.now_ms();
-        if let Err(err) = audit::record(&self.store, at, &by.label(), action, target, outcome, detail).await {
+    /// Records an API call refused before it did anything (no or an
+    /// unknown token: `who` is `None`; a role that may not: the caller),
+    /// at most [`REFUSALS_AUDITED_PER_MINUTE`] a minute per address.
+    /// `target` is the request (`POST /v1/keys`), `outcome` why.
+    pub async fn audit_refusal(&self, who: Option<&Principal>, from: Option<SocketAddr>, target: &str, outcome: &str) {
+        let dropped = match from {
+            Some(addr) => match self.refusals.admit(addr.ip()) {
+                Some(dropped) => dropped,
+                None => return,
+            },
+            None => 0,
+        };
+        let detail = match dropped {
+            0 => String::new(),
+            n => format!("{n} earlier refusals from this address not written (rate limit)"),
+        };
+        self.write_audit(Record {
+            at_ms: self.clock.now_ms(),
+            actor: who.map_or_else(|| "anonymous".into(), Principal::label),
+            origin: from.map(|addr| addr.to_string()).unwrap_or_default(),
+            action: "api.refused".into(),
+            target: target.into(),
+            outcome: outcome.into(),
+            detail,
+        })
+        .await;
+    }
+
+    async fn write_audit(&self, entry: Record) {
+        let action = entry.action.clone();
+        if let Err(err) = audit::record(&self.store, entry).await {
             warn!(cause = %err, action, "cannot write the audit log");
         }
     }

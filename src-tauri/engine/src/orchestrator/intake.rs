@@ -296,6 +296,17 @@ impl Orchestrator {
             }
             return Ok((None, Vec::new()));
         };
+        // Only an agent delegates, and only from the task its own container
+        // runs: a sub-task borrows the parent's place in the chain.
+        let Principal::Agent {
+            agent_id, container, ..
+        } = by
+        else {
+            return Err(OrchestratorError::Forbidden(format!(
+                "parentTaskId: only the agent running task {parent_id} may submit its sub-tasks, not {}",
+                by.label()
+            )));
+        };
         let parent = self
             .journal
             .get(parent_id)
@@ -308,12 +319,11 @@ impl Orchestrator {
             )));
         }
         let holder = parent.assigned_agent.clone().unwrap_or_default();
-        if let Principal::Agent { agent_id, .. } = by {
-            if *agent_id != holder {
-                return Err(OrchestratorError::Forbidden(format!(
-                    "task {parent_id} runs on {holder}, not on {agent_id}"
-                )));
-            }
+        let holder_container = parent.assigned_container.as_deref().unwrap_or_default();
+        if *agent_id != holder || container != holder_container {
+            return Err(OrchestratorError::Forbidden(format!(
+                "task {parent_id} runs on {holder} ({holder_container}), not on {agent_id} ({container})"
+            )));
         }
         let mut chain = parent.delegation_chain.clone();
         chain.push(holder);

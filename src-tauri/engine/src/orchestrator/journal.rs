@@ -287,10 +287,8 @@ impl Journal {
 
     /// Appends to the audit log with the next batch (not waited for: the
     /// action it records is already durable or refused).
-    pub fn audit(&self, at_ms: i64, actor: String, action: &'static str, target: String, outcome: String) {
-        self.send(Box::new(move |conn| {
-            crate::security::audit::insert(conn, at_ms, &actor, action, &target, &outcome, "")
-        }));
+    pub fn audit(&self, entry: crate::security::audit::Record) {
+        self.send(Box::new(move |conn| crate::security::audit::insert(conn, &entry)));
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Task>, StoreError> {

@@ -252,8 +252,15 @@ impl Orchestrator {
     /// Records a task action (`task.submit`, `task.cancel`, `task.requeue`)
     /// in the audit log, with the tasks' own writes.
     pub fn audit(&self, by: &crate::security::Principal, action: &'static str, target: &str, outcome: String) {
-        self.journal
-            .audit(self.clock.now_ms(), by.label(), action, target.to_string(), outcome);
+        self.journal.audit(crate::security::audit::Record {
+            at_ms: self.clock.now_ms(),
+            actor: by.label(),
+            origin: by.origin(),
+            action: action.into(),
+            target: target.into(),
+            outcome,
+            detail: String::new(),
+        });
     }
 
     /// Tasks waiting for an agent or a retry time, and tasks at agents now.

@@ -1,5 +1,7 @@
-//! The audit log: every control action (submit, cancel, re-queue, key
-//! created or revoked): who, what, on what, when, and how it ended.
+//! The audit log: every control action (tasks, API keys, the fleet, models,
+//! starting Ollama) and every refused API call: who, from where, what, on
+//! what, when, and how it ended. Targets and details are cut at
+//! [`MAX_TEXT`] characters, so no caller can grow a row without bound.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,57 +16,65 @@ pub struct AuditEntry {
     pub id: i64,
     #[ts(type = "number")]
     pub at_ms: i64,
-    /// `desktop`, `key:<name>`, `agent:<id>`.
+    /// `desktop`, `key:<name>`, `agent:<id>`, `cli`, `anonymous`.
     pub actor: String,
-    /// `task.submit`, `task.cancel`, `task.requeue`, `key.create`, `key.revoke`.
+    /// Where it came from: `window`, `cli`, or the API caller's `ip:port`.
+    pub origin: String,
+    /// `task.submit`, `task.cancel`, `task.requeue`, `key.create`,
+    /// `key.revoke`, `fleet.deploy`, `fleet.undeploy`, `fleet.scale`,
+    /// `agent.start|stop|restart|remove`, `model.pull`, `model.delete`,
+    /// `ollama.start`, `api.refused`.
     pub action: String,
     pub target: String,
-    /// `ok` or `refused: <why>`.
+    /// `ok`, `refused: <why>` or `failed: <why>`.
     pub outcome: String,
     pub detail: String,
 }
 
+/// The most characters of a target, outcome or detail kept in a row.
+pub const MAX_TEXT: usize = 512;
+
+/// One entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub at_ms: i64,
+    pub actor: String,
+    pub origin: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// `text` cut to [`MAX_TEXT`] characters, marked with `…` when cut.
+fn capped(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_TEXT) {
+        None => text.into(),
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+    }
+}
+
 /// Appends one entry on `conn` (inside whatever transaction it is in).
-pub fn insert(
-    conn: &rusqlite::Connection,
-    at_ms: i64,
-    actor: &str,
-    action: &str,
-    target: &str,
-    outcome: &str,
-    detail: &str,
-) -> rusqlite::Result<()> {
+pub fn insert(conn: &rusqlite::Connection, entry: &Record) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit_log (at_ms, actor, origin, action, target, outcome, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute((at_ms, actor, action, target, outcome, detail))?;
+    .execute((
+        entry.at_ms,
+        capped(&entry.actor),
+        capped(&entry.origin),
+        capped(&entry.action),
+        capped(&entry.target),
+        capped(&entry.outcome),
+        capped(&entry.detail),
+    ))?;
     Ok(())
 }
 
 /// Appends one entry.
-pub async fn record(
-    store: &Store,
-    at_ms: i64,
-    actor: &str,
-    action: &str,
-    target: &str,
-    outcome: &str,
-    detail: &str,
-) -> Result<(), StoreError> {
-    let row = (
-        at_ms,
-        actor.to_string(),
-        action.to_string(),
-        target.to_string(),
-        outcome.to_string(),
-        detail.to_string(),
-    );
-    store
-        .call(move |conn| {
-            let (at_ms, actor, action, target, outcome, detail) = row;
-            insert(conn, at_ms, &actor, &action, &target, &outcome, &detail)
-        })
-        .await
+pub async fn record(store: &Store, entry: Record) -> Result<(), StoreError> {
+    store.call(move |conn| insert(conn, &entry)).await
 }
 
 /// The newest `limit` entries, newest first.
@@ -72,20 +82,39 @@ pub async fn recent(store: &Store, limit: u32) -> Result<Vec<AuditEntry>, StoreE
     store
         .call(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, at_ms, actor, action, target, outcome, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+                "SELECT id, at_ms, actor, origin, action, target, outcome, detail FROM audit_log \
+                 ORDER BY id DESC LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit], |r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
                     at_ms: r.get(1)?,
                     actor: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    outcome: r.get(5)?,
-                    detail: r.get(6)?,
+                    origin: r.get(3)?,
+                    action: r.get(4)?,
+                    target: r.get(5)?,
+                    outcome: r.get(6)?,
+                    detail: r.get(7)?,
                 })
             })?;
             rows.collect()
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_on_a_character_boundary() {
+        let cases = [
+            ("short", "short".to_string()),
+            (&*"é".repeat(MAX_TEXT), "é".repeat(MAX_TEXT)),
+            (&*"é".repeat(MAX_TEXT + 1), format!("{}…", "é".repeat(MAX_TEXT))),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(capped(text), expected);
+        }
+    }
 }

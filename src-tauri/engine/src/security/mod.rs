@@ -7,6 +7,8 @@ pub mod audit;
 pub mod keys;
 pub mod tokens;
 
+use std::net::SocketAddr;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -49,16 +51,39 @@ impl Role {
         })
     }
 
-    /// Whether this role may do `action`.
-    pub fn allows(self, action: Action) -> bool {
+    /// What this role may do: an allow-list, so an action added later is
+    /// refused to every role until someone grants it here.
+    pub fn actions(self) -> &'static [Action] {
         use Action as A;
         match self {
-            Self::Admin => true,
-            Self::Operator => !matches!(action, A::ManageKeys | A::ReadAudit),
-            Self::Analyst => matches!(action, A::ReadHealth | A::ReadTasks | A::ReadAgents | A::ReadEvents),
-            Self::Service => matches!(action, A::ReadHealth | A::Delegate | A::Gateway),
-            Self::Guest => matches!(action, A::ReadHealth),
+            Self::Admin => &[
+                A::ReadHealth,
+                A::ReadTasks,
+                A::ReadAgents,
+                A::ReadEvents,
+                A::SubmitTasks,
+                A::CancelTasks,
+                A::Gateway,
+                A::ManageKeys,
+                A::ReadAudit,
+            ],
+            Self::Operator => &[
+                A::ReadHealth,
+                A::ReadTasks,
+                A::ReadAgents,
+                A::ReadEvents,
+                A::SubmitTasks,
+                A::CancelTasks,
+            ],
+            Self::Analyst => &[A::ReadHealth, A::ReadTasks, A::ReadAgents, A::ReadEvents],
+            Self::Service => &[A::ReadHealth, A::Delegate, A::Gateway],
+            Self::Guest => &[A::ReadHealth],
         }
+    }
+
+    /// Whether this role may do `action`.
+    pub fn allows(self, action: Action) -> bool {
+        self.actions().contains(&action)
     }
 }
 
@@ -79,15 +104,25 @@ pub enum Action {
     ReadAudit,
 }
 
-/// Who acts.
+/// Who acts. An API caller carries the address it called from, for the
+/// audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// The person at the desktop app.
     Desktop,
     /// A caller of the local API with an API key.
-    Key { id: i64, name: String, role: Role },
+    Key {
+        id: i64,
+        name: String,
+        role: Role,
+        from: Option<SocketAddr>,
+    },
     /// An agent container with its service token.
-    Agent { agent_id: String, container: String },
+    Agent {
+        agent_id: String,
+        container: String,
+        from: Option<SocketAddr>,
+    },
 }
 
 impl Principal {
@@ -99,12 +134,28 @@ impl Principal {
         }
     }
 
+    /// Whether this caller may do `action`: what its role allows, except
+    /// that only an agent may delegate (a sub-task belongs to a task that
+    /// agent runs; a service-role API key runs no task).
+    pub fn allows(&self, action: Action) -> bool {
+        self.role().allows(action) && (action != Action::Delegate || matches!(self, Self::Agent { .. }))
+    }
+
     /// How the audit log and tasks name it: `desktop`, `key:ci-bot`, `agent:AG-001`.
     pub fn label(&self) -> String {
         match self {
             Self::Desktop => "desktop".into(),
             Self::Key { name, .. } => format!("key:{name}"),
             Self::Agent { agent_id, .. } => format!("agent:{agent_id}"),
+        }
+    }
+
+    /// Where it acts from, for the audit log: `window` for the desktop
+    /// app, the caller's `ip:port` for the API (empty when unknown).
+    pub fn origin(&self) -> String {
+        match self {
+            Self::Desktop => "window".into(),
+            Self::Key { from, .. } | Self::Agent { from, .. } => from.map(|addr| addr.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -140,5 +191,33 @@ mod tests {
             })
             .collect();
         insta::assert_snapshot!(table);
+    }
+
+    #[test]
+    fn only_an_agent_may_delegate() {
+        let key = |role| Principal::Key {
+            id: 1,
+            name: "k".into(),
+            role,
+            from: None,
+        };
+        let agent = Principal::Agent {
+            agent_id: "AG-001".into(),
+            container: "sutazai-ag-001".into(),
+            from: None,
+        };
+        let cases = [
+            (agent.clone(), Action::Delegate, true),
+            (agent, Action::SubmitTasks, false),
+            (key(Role::Service), Action::Delegate, false),
+            (key(Role::Service), Action::Gateway, true),
+            (key(Role::Admin), Action::Delegate, false),
+            (key(Role::Operator), Action::Gateway, false),
+            (Principal::Desktop, Action::Delegate, false),
+            (Principal::Desktop, Action::ManageKeys, true),
+        ];
+        for (who, action, allowed) in cases {
+            assert_eq!(who.allows(action), allowed, "{} {action:?}", who.label());
+        }
     }
 }

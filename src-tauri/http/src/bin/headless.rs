@@ -144,9 +144,12 @@ async fn key_create(config: &Config, args: &[&str]) -> Result<(), String> {
         .await
         .map_err(|err| err.to_string())?;
     let detail = format!("role {}", role.as_str());
-    audit::record(&store, now, ACTOR, "key.create", &created.info.prefix, "ok", &detail)
-        .await
-        .map_err(|err| err.to_string())?;
+    audit::record(
+        &store,
+        cli_record(now, "key.create", &created.info.prefix, "ok", &detail),
+    )
+    .await
+    .map_err(|err| err.to_string())?;
     eprintln!(
         "made API key {} `{}` ({}); it is shown only this once:",
         created.info.id,
@@ -192,10 +195,23 @@ async fn key_revoke(config: &Config, id: &str) -> Result<(), String> {
         Some(key) => (key.prefix.clone(), "ok".to_string()),
         None => (id.to_string(), format!("refused: no API key {id}")),
     };
-    audit::record(&store, now, ACTOR, "key.revoke", &target, &outcome, "")
+    audit::record(&store, cli_record(now, "key.revoke", &target, &outcome, ""))
         .await
         .map_err(|err| err.to_string())?;
     let key = revoked.ok_or_else(|| format!("no API key {id}"))?;
     eprintln!("revoked API key {} `{}` ({})", key.id, key.name, key.prefix);
     Ok(())
+}
+
+/// An audit entry for a `key` command: actor and origin `cli`.
+fn cli_record(at_ms: i64, action: &str, target: &str, outcome: &str, detail: &str) -> audit::Record {
+    audit::Record {
+        at_ms,
+        actor: ACTOR.into(),
+        origin: ACTOR.into(),
+        action: action.into(),
+        target: target.into(),
+        outcome: outcome.into(),
+        detail: detail.into(),
+    }
 }
