@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
 # System packages the tests need: a Docker engine, a virtual display with a
 # notification daemon, WebKit's WebDriver, screenshots.
-TEST_PACKAGES=(docker.io xvfb xauth dbus-daemon dbus-x11 dunst webkit2gtk-driver imagemagick x11-utils)
+TEST_PACKAGES=(docker.io iproute2 xvfb xauth dbus-daemon dbus-x11 dunst webkit2gtk-driver imagemagick x11-utils)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -73,14 +73,31 @@ build_ui() {
 }
 
 # Starts Debian's dockerd when no Docker engine answers; stop_docker stops
-# only what this started.
-STARTED_DOCKERD=""
+# only what this started. `ensure_docker LOG new` (the test command) starts
+# a new engine every time: a data root of its own (removed afterwards) and
+# no docker0 left by an earlier engine, as on a machine that never ran
+# Docker. A long-lived engine hides what a new user's lacks (a new
+# engine's bridge network lists no Gateway; that once failed three tests on
+# every new machine while CI passed). Without `new` (launch) it keeps
+# Docker's own data root, so deployed agents outlive the app.
+STARTED_DOCKERD="" DOCKER_DATA_ROOT=""
 ensure_docker() {
-  docker info >/dev/null 2>&1 && return 0
+  if docker info >/dev/null 2>&1; then
+    say "using the Docker engine that already runs (not a new one: $(docker info --format '{{.DockerRootDir}}' 2>/dev/null))"
+    return 0
+  fi
   [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST does not answer"
-  say "no Docker engine answers: starting dockerd"
-  local log=${1:-/tmp/sutazai-dockerd.log}
-  as_root dockerd --host unix:///var/run/docker.sock >"$log" 2>&1 &
+  local log=${1:-/tmp/sutazai-dockerd.log} args=(--host unix:///var/run/docker.sock)
+  if [ "${2:-}" = new ]; then
+    DOCKER_DATA_ROOT=$(mktemp -d /var/tmp/sutazai-docker.XXXXXX)
+    args+=(--data-root "$DOCKER_DATA_ROOT")
+    # A bridge an earlier engine left keeps its address; a new machine has none.
+    if ip link show docker0 >/dev/null 2>&1; then as_root ip link delete docker0 || true; fi
+    say "no Docker engine answers: starting a new dockerd (data root $DOCKER_DATA_ROOT)"
+  else
+    say "no Docker engine answers: starting dockerd"
+  fi
+  as_root dockerd "${args[@]}" >"$log" 2>&1 &
   STARTED_DOCKERD=$!
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && return 0
@@ -93,5 +110,10 @@ stop_docker() {
   [ -n "$STARTED_DOCKERD" ] || return 0
   say "stopping the dockerd this run started"
   as_root kill -TERM "$STARTED_DOCKERD" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || return 0; sleep 0.5; done
+  for _ in $(seq 1 60); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || break; sleep 0.5; done
+  if [ -n "$DOCKER_DATA_ROOT" ]; then
+    # Whatever dockerd left mounted under its root first, then the root.
+    grep -o " $DOCKER_DATA_ROOT[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    as_root rm -rf "$DOCKER_DATA_ROOT" 2>/dev/null || true
+  fi
 }

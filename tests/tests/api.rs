@@ -186,11 +186,21 @@ async fn every_endpoint_refuses_exactly_the_roles_its_actions_exclude() {
     let api = api().await;
     for route in sutazai_http::routes() {
         for who in CALLERS {
-            let role = match who {
-                "agent" => Role::Service,
-                name => Role::parse(name).unwrap(),
+            let principal = match who {
+                "agent" => Principal::Agent {
+                    agent_id: "AG-001".into(),
+                    container: "sutazai-ag-001".into(),
+                    from: None,
+                },
+                name => Principal::Key {
+                    id: 0,
+                    name: name.into(),
+                    role: Role::parse(name).unwrap(),
+                    from: None,
+                },
             };
-            let allowed = route.actions.iter().any(|a| role.allows(*a));
+            let role = principal.role();
+            let allowed = route.actions.iter().any(|a| principal.allows(*a));
             let uri = concrete(route.path);
             let answer = api
                 .call(route.method.clone(), &uri, Some(who), probe_body(&route.method))

@@ -490,5 +490,25 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
     // 6. Undeploy removes everything.
     assert_eq!(engine.undeploy_phase(1, &Principal::Desktop).await.unwrap(), 19);
     assert!(containers_of_phase(&engine, 1).await.is_empty());
+
+    // 7. Every fleet action above is in the audit log, with who and where
+    //    from (the window's commands pass the desktop principal).
+    let audit = engine.audit_log(500).await.unwrap();
+    for (action, target, outcome) in [
+        ("fleet.deploy", "phase 1", "ok"),
+        ("agent.restart", "AG-010", "ok"),
+        ("fleet.scale", "AG-010", "refused: "),
+        ("fleet.scale", "AG-010", "ok"),
+        ("agent.start", "AG-017", "ok"),
+        ("fleet.undeploy", "phase 1", "ok"),
+    ] {
+        let found = audit
+            .iter()
+            .find(|e| e.action == action && e.target == target && e.outcome.starts_with(outcome));
+        let entry = found.unwrap_or_else(|| panic!("no audit entry {action} {target} {outcome}: {audit:#?}"));
+        assert_eq!((entry.actor.as_str(), entry.origin.as_str()), ("desktop", "window"));
+    }
+    let deploys = audit.iter().filter(|e| e.action == "fleet.deploy").count();
+    assert!(deploys >= 4, "every deploy is recorded: {deploys}");
     engine.shutdown(Duration::from_secs(2)).await;
 }

@@ -175,7 +175,7 @@ async fn a_missing_or_unknown_token_is_a_401_in_ollamas_shape() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
         refused.json()["error"],
-        "role analyst may not call the LLM gateway (roles that may: admin, operator, service)"
+        "role analyst may not call the LLM gateway (roles that may: admin, service)"
     );
     // The engine's status probe calls Ollama too; the model calls did not.
     let model_calls = hub.ollama.calls("/api/generate") + hub.ollama.calls("/api/chat");

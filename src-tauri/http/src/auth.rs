@@ -44,19 +44,27 @@ impl Caller {
             return Ok(());
         }
         let wanted = actions.iter().map(|a| describe(*a)).collect::<Vec<_>>().join(" or ");
+        let who_may = match roles_allowed(actions).join(", ") {
+            roles if roles.is_empty() => "only agents, with their service tokens".to_string(),
+            roles => format!("roles that may: {roles}"),
+        };
         Err(ApiError::forbidden(format!(
-            "role {} may not {wanted} (roles that may: {})",
-            role.as_str(),
-            roles_allowed(actions).join(", ")
+            "role {} may not {wanted} ({who_may})",
+            role.as_str()
         )))
     }
 }
 
-/// The roles that may do one of `actions`, strongest first.
+/// The roles whose API keys may do one of `actions`, strongest first
+/// (delegating is an agent's alone, whatever a key's role).
 pub fn roles_allowed(actions: &[Action]) -> Vec<&'static str> {
     [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
         .into_iter()
-        .filter(|role| actions.iter().any(|action| role.allows(*action)))
+        .filter(|role| {
+            actions
+                .iter()
+                .any(|action| *action != Action::Delegate && role.allows(*action))
+        })
         .map(Role::as_str)
         .collect()
 }
