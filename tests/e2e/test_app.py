@@ -1,6 +1,7 @@
 """The app as a person uses it: launch, read the Overview, watch Docker go
 away, read Settings, and get a clear dialog when the data dir is unusable."""
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -211,5 +212,20 @@ def test_one_click_phase_deploy_shows_live_progress_and_healthy_agents(launch):
         app.screenshot("agent-scaled")
         scale_to(app, 1)
         print(f"AG-017 CPU shown: {cpu}")
+
+        # Every click above is in the audit log, as the desktop user from
+        # the window (read from the app's own database).
+        audited = audit_log(app.home / "data" / "sutazai.db")
+        for action, target in [("fleet.deploy", "phase 1"), ("fleet.scale", "AG-017")]:
+            rows = [r for r in audited if r[2] == action and r[3] == target and r[4] == "ok"]
+            assert rows, f"no audit entry {action} {target}: {audited}"
+            assert all(r[:2] == ("desktop", "window") for r in rows), rows
+        assert sum(r[2] == "fleet.scale" for r in audited) == 2, audited
     finally:
         remove_phase_1()
+
+
+def audit_log(database: Path) -> list[tuple[str, str, str, str, str]]:
+    """(actor, origin, action, target, outcome) of every audit entry, oldest first."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return db.execute("SELECT actor, origin, action, target, outcome FROM audit_log ORDER BY id").fetchall()
