@@ -493,7 +493,13 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
 
     // 7. Every fleet action above is in the audit log, with who and where
     //    from (the window's commands pass the desktop principal).
-    let audit = engine.audit_log(500).await.unwrap();
+    let audit: Vec<_> = engine
+        .audit_log(500)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.record)
+        .collect();
     for (action, target, outcome) in [
         ("fleet.deploy", "phase 1", "ok"),
         ("agent.restart", "AG-010", "ok"),

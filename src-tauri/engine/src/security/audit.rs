@@ -9,11 +9,24 @@ use ts_rs::TS;
 
 use crate::store::{Store, StoreError};
 
+/// One entry of the log as stored: its id and what was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     #[ts(type = "number")]
     pub id: i64,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub record: Record,
+}
+
+/// The most characters of a target, outcome or detail kept in a row.
+pub const MAX_TEXT: usize = 512;
+
+/// What one entry records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
     #[ts(type = "number")]
     pub at_ms: i64,
     /// `desktop`, `key:<name>`, `agent:<id>`, `cli`, `anonymous`.
@@ -27,21 +40,6 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     /// `ok`, `refused: <why>` or `failed: <why>`.
-    pub outcome: String,
-    pub detail: String,
-}
-
-/// The most characters of a target, outcome or detail kept in a row.
-pub const MAX_TEXT: usize = 512;
-
-/// One entry to append.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    pub at_ms: i64,
-    pub actor: String,
-    pub origin: String,
-    pub action: String,
-    pub target: String,
     pub outcome: String,
     pub detail: String,
 }
@@ -88,13 +86,15 @@ pub async fn recent(store: &Store, limit: u32) -> Result<Vec<AuditEntry>, StoreE
             let rows = stmt.query_map([limit], |r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    actor: r.get(2)?,
-                    origin: r.get(3)?,
-                    action: r.get(4)?,
-                    target: r.get(5)?,
-                    outcome: r.get(6)?,
-                    detail: r.get(7)?,
+                    record: Record {
+                        at_ms: r.get(1)?,
+                        actor: r.get(2)?,
+                        origin: r.get(3)?,
+                        action: r.get(4)?,
+                        target: r.get(5)?,
+                        outcome: r.get(6)?,
+                        detail: r.get(7)?,
+                    },
                 })
             })?;
             rows.collect()
