@@ -56,15 +56,15 @@ impl Role {
     pub fn allows(self, action: Action) -> bool {
         use Action as A;
         use Role::{Admin, Analyst, Guest, Operator, Service};
-        match (self, action) {
+        matches!(
+            (self, action),
             (Admin | Operator | Analyst | Service | Guest, A::ReadHealth)
-            | (Admin | Operator | Analyst, A::ReadTasks | A::ReadAgents | A::ReadEvents)
-            | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
-            | (Admin | Service, A::Gateway)
-            | (Service, A::Delegate)
-            | (Admin, A::ManageKeys | A::ReadAudit) => true,
-            _ => false,
-        }
+                | (Admin | Operator | Analyst, A::ReadTasks | A::ReadAgents | A::ReadEvents)
+                | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
+                | (Admin | Service, A::Gateway)
+                | (Service, A::Delegate)
+                | (Admin, A::ManageKeys | A::ReadAudit)
+        )
     }
 }
 
