@@ -1,33 +1,29 @@
 //! Who calls: every request carries `Authorization: Bearer <token>`, an API
-//! key (`sk_…`) or an agent's service token (`sza1.…`); the engine says
-//! whose it is, and the role table in the engine says what that one may do.
+//! key (`sk_…`) or an agent's service token (`sza1.…`). The door
+//! (guard.rs) resolves it before the handler runs; handlers take the
+//! [`Caller`] it found.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
 use sutazai_engine::security::{Action, Principal, Role};
 
 use crate::error::ApiError;
 use crate::Api;
 
-/// The authenticated caller of a request. Extracting it refuses a missing or
-/// unknown token with 401.
+/// The authenticated caller of a request, as the door found it.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
 impl FromRequestParts<Api> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <API key or service token>`"))?;
-        let from = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
-        match api.engine.authenticate(token, from).await? {
-            Some(principal) => Ok(Caller(principal)),
-            None => Err(ApiError::unauthorized("unknown or revoked token")),
-        }
+    async fn from_request_parts(parts: &mut Parts, _api: &Api) -> Result<Self, ApiError> {
+        // Every endpoint is routed through the door, which puts it here.
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <API key or service token>`"))
     }
 }
 
@@ -83,12 +79,4 @@ fn describe(action: Action) -> &'static str {
         Action::ManageKeys => "manage API keys",
         Action::ReadAudit => "read the audit log",
     }
-}
-
-/// The token of `Authorization: Bearer <token>` (the scheme in any case).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

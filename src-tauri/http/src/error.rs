@@ -27,6 +27,8 @@ pub enum HttpCode {
     Timeout,
     /// No such endpoint.
     NoRoute,
+    /// Too many failed authentications from the caller's address.
+    TooManyRequests,
     /// The endpoint exists but not with this method.
     MethodNotAllowed,
 }
@@ -182,6 +184,8 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // For the door, which audits refusals with their reason.
+        response.extensions_mut().insert(self);
         response
     }
 }

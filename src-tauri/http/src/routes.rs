@@ -74,6 +74,19 @@ pub struct Endpoint {
     pub path: &'static str,
     pub handler: MethodRouter<Api>,
     pub doc: Doc,
+    /// Served on the agents' surface too (Docker's bridge address), to
+    /// agents' service tokens only.
+    pub for_agents: bool,
+}
+
+impl Endpoint {
+    /// Marks an endpoint agents need (health, sub-tasks, the LLM gateway).
+    fn for_agents(self) -> Endpoint {
+        Endpoint {
+            for_agents: true,
+            ..self
+        }
+    }
 }
 
 fn endpoint<H, T>(verb: Verb, path: &'static str, handler: H, doc: Doc) -> Endpoint
@@ -86,6 +99,7 @@ where
         path,
         handler: on(verb.filter(), handler),
         doc,
+        for_agents: false,
     }
 }
 
@@ -117,7 +131,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                 &[A::ReadHealth],
                 Answer::Json(200, schema::<Health>),
             ),
-        ),
+        )
+        .for_agents(),
         endpoint(
             Post,
             "/v1/tasks",
@@ -133,7 +148,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                     Answer::Json(202, schema::<Task>),
                 )
             },
-        ),
+        )
+        .for_agents(),
         endpoint(
             Get,
             "/v1/tasks",
@@ -273,7 +289,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 pub fn gateway_endpoints() -> Vec<Endpoint> {
     use Verb::{Get, Post};
     let gateway = |summary| doc(summary, &[Action::Gateway], Answer::Json(200, openapi::any_object));
-    vec![
+    let endpoints = vec![
         endpoint(
             Post,
             "/api/generate",
@@ -292,7 +308,8 @@ pub fn gateway_endpoints() -> Vec<Endpoint> {
             gateway::tags,
             gateway("Ollama's installed models, through the gateway"),
         ),
-    ]
+    ];
+    endpoints.into_iter().map(Endpoint::for_agents).collect()
 }
 
 /// The body of `POST /v1/tasks`: the engine's task or seed 001's.
@@ -311,6 +328,8 @@ pub struct Route {
     pub path: &'static str,
     /// The caller's role must allow one of these.
     pub actions: &'static [Action],
+    /// Served on the agents' surface too.
+    pub for_agents: bool,
 }
 
 /// Every `/v1` endpoint's method, path and the actions it needs.
@@ -329,6 +348,7 @@ impl Endpoint {
             method: self.verb.method(),
             path: self.path,
             actions: self.doc.actions,
+            for_agents: self.for_agents,
         }
     }
 }
