@@ -164,6 +164,7 @@ pub const CONFIG_FILE_ENV: &str = "SUTAZAI_CONFIG";
 enum Kind {
     Str,
     Int,
+    Bool,
 }
 
 struct Key {
@@ -232,7 +233,13 @@ const KEYS: &[Key] = &[
         name: "api_listen",
         env: &["SUTAZAI_API_LISTEN"],
         kind: Kind::Str,
-        help: "ip:port of the local API (loopback unless you mean otherwise)",
+        help: "ip:port of the local API (a loopback address unless api_allow_remote is true)",
+    },
+    Key {
+        name: "api_allow_remote",
+        env: &["SUTAZAI_API_ALLOW_REMOTE"],
+        kind: Kind::Bool,
+        help: "let api_listen be an address other machines can reach (true or false)",
     },
     Key {
         name: "breaker_failures",
@@ -330,6 +337,8 @@ impl Config {
                     let text = match (key.kind, raw) {
                         (Kind::Str, toml::Value::String(s)) => Ok(s.clone()),
                         (Kind::Int, toml::Value::Integer(i)) => Ok(i.to_string()),
+                        (Kind::Bool, toml::Value::Boolean(b)) => Ok(b.to_string()),
+                        (Kind::Bool, other) => Err(format!("expected true or false, found {}", other.type_str())),
                         (Kind::Str, other) => Err(format!("expected a string, found {}", other.type_str())),
                         (Kind::Int, other) => Err(format!("expected an integer, found {}", other.type_str())),
                     };
@@ -362,6 +371,7 @@ impl Config {
             });
         }
 
+        remote_api_rule(&mut resolved, &mut values, &mut issues);
         let get = |name: &str| resolved.get(name).cloned().unwrap_or_default();
         // Every resolved value passed `validate`, so these conversions succeed;
         // the fallbacks only keep the function total.
@@ -415,6 +425,7 @@ fn default_value(key: &str, inputs: &ConfigInputs) -> String {
         "agent_runtime" => inputs.default_agent_runtime.display().to_string(),
         "health_timeout_ms" => "30000".into(),
         "api_listen" => format!("127.0.0.1:{DEFAULT_API_PORT}"),
+        "api_allow_remote" => "false".into(),
         "breaker_failures" => "5".into(),
         "breaker_recovery_ms" => "30000".into(),
         "task_attempts" => "4".into(),
@@ -474,6 +485,10 @@ fn validate(key: &str, text: &str) -> Result<(), String> {
         "breaker_failures" | "task_attempts" | "llm_model_concurrency" => parse_count(text).map(|_| ()),
         "llm_cache_ttl_ms" => parse_ttl(text).map(|_| ()),
         "llm_queue" => parse_queue(text).map(|_| ()),
+        "api_allow_remote" => match text.trim() {
+            "true" | "false" => Ok(()),
+            _ => Err(format!("expected true or false, found `{text}`")),
+        },
         "api_listen" => text
             .trim()
             .parse::<std::net::SocketAddr>()
@@ -481,6 +496,58 @@ fn validate(key: &str, text: &str) -> Result<(), String> {
             .map_err(|_| format!("expected ip:port such as 127.0.0.1:{DEFAULT_API_PORT}, found `{text}`")),
         _ => Ok(()),
     }
+}
+
+/// The local API listens where other machines can reach it only when the
+/// configuration says so twice: a non-loopback `api_listen` without
+/// `api_allow_remote = true` keeps the loopback default (an issue names
+/// where it came from), and with it Settings still warns.
+fn remote_api_rule(
+    resolved: &mut HashMap<&'static str, String>,
+    values: &mut [ConfigValue],
+    issues: &mut Vec<ConfigIssue>,
+) {
+    let Some(listen) = values.iter_mut().find(|v| v.key == "api_listen") else {
+        return;
+    };
+    let loopback = listen
+        .value
+        .trim()
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|addr| addr.ip().is_loopback());
+    if loopback {
+        return;
+    }
+    let origin = match &listen.source {
+        ConfigSource::Default => "default".to_string(),
+        ConfigSource::File { path } => path.clone(),
+        ConfigSource::Env { var } => format!("environment variable {var}"),
+    };
+    if resolved.get("api_allow_remote").is_some_and(|v| v.trim() == "true") {
+        issues.push(ConfigIssue {
+            origin,
+            key: Some("api_listen".into()),
+            problem: format!(
+                "warning: the local API listens on {}, where other machines may reach it (api_allow_remote is true); \
+                 every request still needs an API key",
+                listen.value
+            ),
+        });
+        return;
+    }
+    issues.push(ConfigIssue {
+        origin,
+        key: Some("api_listen".into()),
+        problem: format!(
+            "{} is not a loopback address: other machines could reach the local API there; \
+             kept 127.0.0.1:{DEFAULT_API_PORT} (set api_allow_remote = true if you mean it)",
+            listen.value
+        ),
+    });
+    let default = format!("127.0.0.1:{DEFAULT_API_PORT}");
+    resolved.insert("api_listen", default.clone());
+    listen.value = default;
+    listen.source = ConfigSource::Default;
 }
 
 fn parse_count(text: &str) -> Result<u32, String> {
@@ -751,6 +818,49 @@ mod tests {
         assert_eq!(config.ollama_url.as_str(), "http://127.0.0.1:11434/");
         assert_eq!(report.issues[0].origin, "environment variable SUTAZAI_OLLAMA_URL");
         assert_eq!(report.issues[0].key.as_deref(), Some("ollama_url"));
+    }
+
+    #[test]
+    fn a_remote_api_address_needs_api_allow_remote() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cases = [
+            (vec![("SUTAZAI_API_LISTEN", "127.0.0.5:9000")], "127.0.0.5:9000", None),
+            (
+                vec![("SUTAZAI_API_LISTEN", "0.0.0.0:10200")],
+                "127.0.0.1:10200",
+                Some("0.0.0.0:10200 is not a loopback address"),
+            ),
+            (
+                vec![
+                    ("SUTAZAI_API_LISTEN", "0.0.0.0:10200"),
+                    ("SUTAZAI_API_ALLOW_REMOTE", "true"),
+                ],
+                "0.0.0.0:10200",
+                Some("warning: the local API listens on 0.0.0.0:10200"),
+            ),
+            (
+                vec![
+                    ("SUTAZAI_API_LISTEN", "[::]:10200"),
+                    ("SUTAZAI_API_ALLOW_REMOTE", "yes"),
+                ],
+                "127.0.0.1:10200",
+                Some("[::]:10200 is not a loopback address"),
+            ),
+        ];
+        for (env, listen, issue) in cases {
+            let (config, report) = Config::load(&inputs(dir.path(), &env));
+            assert_eq!(config.api_listen.to_string(), listen, "{env:?}");
+            assert_eq!(value(&report, "api_listen").value, listen);
+            let found = report.issues.iter().find(|i| i.key.as_deref() == Some("api_listen"));
+            match issue {
+                None => assert!(found.is_none(), "{env:?}: {found:?}"),
+                Some(text) => {
+                    let found = found.unwrap_or_else(|| panic!("{env:?}: no issue"));
+                    assert!(found.problem.starts_with(text), "{}", found.problem);
+                    assert_eq!(found.origin, "environment variable SUTAZAI_API_LISTEN");
+                }
+            }
+        }
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Creates the data dir, opens the store and starts the background status
+    /// Creates the data dir (owner only), opens the store and starts the background status
     /// checker. The first check starts at once; until it ends, Docker and
     /// Ollama are reported as `checking`.
     #[instrument(skip_all, err, fields(data_dir = %config.data_dir.display()))]
@@ -87,7 +87,7 @@ impl Engine {
         report: ConfigReport,
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Engine>, EngineError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| EngineError::DataDir {
+        crate::data_dir::make_private(&config.data_dir).map_err(|source| EngineError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
         })?;

@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod data_dir;
 pub mod engine;
 pub mod error;
 pub mod fleet;

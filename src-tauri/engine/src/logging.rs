@@ -24,7 +24,8 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
 pub fn init(data_dir: &Path, filter: &str) -> LogGuard {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let dir = log_dir(data_dir);
-    let file = std::fs::create_dir_all(&dir).map(|()| {
+    let made = crate::data_dir::make_private(data_dir).and_then(|()| crate::data_dir::make_private(&dir));
+    let file = made.map(|()| {
         let appender = tracing_appender::rolling::daily(&dir, "sutazai.log");
         tracing_appender::non_blocking(appender)
     });

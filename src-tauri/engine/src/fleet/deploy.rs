@@ -382,20 +382,60 @@ impl Fleet {
         out
     }
 
+    /// The agents' network, with traffic between its containers off: agents
+    /// talk to the hub only (sub-tasks and models go through it), so one
+    /// taken-over agent cannot reach the others' ports. A network an older
+    /// version made with that traffic on is made anew when no container is
+    /// on it; otherwise the log says how to get there.
     async fn ensure_network(&self, docker: &Docker) -> Result<(), bollard::errors::Error> {
         // dockerd creates a second network of the same name when asked: list first.
         let filters = HashMap::from([("name", vec![NETWORK])]);
         let networks = docker
             .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters).build()))
             .await?;
-        if networks.iter().any(|n| n.name.as_deref() == Some(NETWORK)) {
-            return Ok(());
+        if let Some(existing) = networks.iter().find(|n| n.name.as_deref() == Some(NETWORK)) {
+            let icc_off = existing
+                .options
+                .as_ref()
+                .and_then(|options| options.get(super::spec::ICC_OPTION))
+                .is_some_and(|value| value == "false");
+            if icc_off {
+                return Ok(());
+            }
+            let inspect = docker.inspect_network(NETWORK, None).await?;
+            if inspect.containers.as_ref().is_some_and(|c| !c.is_empty()) {
+                warn!(
+                    network = NETWORK,
+                    "the agents' network lets its containers talk to each other (an older version made it); \
+                     undeploy every phase and deploy again to have it made without"
+                );
+                return Ok(());
+            }
+            // Docker 20.10 can keep endpoints of removed containers and then
+            // refuses; the old network still works, so the deploy goes on.
+            if let Err(err) = docker.remove_network(NETWORK).await {
+                warn!(
+                    network = NETWORK,
+                    cause = %docker_reason(&err),
+                    "the agents' network lets its containers talk to each other (an older version made it) \
+                     and cannot be made anew; remove it with `docker network rm {NETWORK}` when no agent runs"
+                );
+                return Ok(());
+            }
+            info!(
+                network = NETWORK,
+                "removed the agents' network to make it anew without inter-container traffic"
+            );
         }
         let labels = HashMap::from([(image::LABEL_APP.to_string(), "sutazai-control-center".to_string())]);
         let request = NetworkCreateRequest {
             name: NETWORK.into(),
             driver: Some("bridge".into()),
             labels: Some(labels),
+            options: Some(HashMap::from([(
+                super::spec::ICC_OPTION.to_string(),
+                "false".to_string(),
+            )])),
             ..Default::default()
         };
         docker.create_network(request).await?;

@@ -125,8 +125,8 @@ async fn stop_on_signal(cancel: CancellationToken) {
 
 /// The data dir's database, as the engine opens it.
 fn open_store(config: &Config) -> Result<Store, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|err| format!("cannot create the data dir {}: {err}", config.data_dir.display()))?;
+    sutazai_engine::data_dir::make_private(&config.data_dir)
+        .map_err(|err| format!("cannot create the data dir: {err}"))?;
     Store::open(&config.data_dir.join("sutazai.db")).map_err(|err| err.to_string())
 }
 
