@@ -107,6 +107,8 @@ async fn a_hardened_container_serves_tasks_through_the_host_gateway() {
         ollama_url: &ollama_url,
         hub_url: "http://host.docker.internal:10200",
         token,
+        hub_token: token,
+        token_epoch: "test",
         network: None,
         instance: 1,
     };

@@ -13,7 +13,6 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use sutazai_engine::security::tokens::HubSecret;
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::engine::config;
@@ -66,8 +65,8 @@ async fn api() -> Api {
             .unwrap();
         tokens.insert(role.as_str(), created.key);
     }
-    let secret = HubSecret::load_or_create(dir.path()).unwrap();
-    tokens.insert("agent", secret.token_for("sutazai-ag-001"));
+    let issued = engine.issue_service_tokens("sutazai-ag-001").await.unwrap();
+    tokens.insert("agent", issued.agent_token);
     Api {
         app: sutazai_http::app(Arc::clone(&engine)),
         engine,
@@ -150,8 +149,8 @@ async fn every_endpoint_refuses_a_missing_or_unknown_token_with_401() {
     let bogus = [
         None,
         Some("sk_00000000_0000000000000000000000000000000000000000"),
-        Some("sza1.sutazai-ag-001.00000000000000000000000000000000"),
-        Some("sza1.not-an-agent.00000000000000000000000000000000"),
+        Some("sza2.sutazai-ag-001.00.00000000000000000000000000000000"),
+        Some("sza2.not-an-agent.00.00000000000000000000000000000000"),
         Some("whatever"),
     ];
     for route in sutazai_http::routes() {

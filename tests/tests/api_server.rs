@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sutazai_engine::security::tokens::HubSecret;
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_http::{Limits, Surface};
@@ -65,9 +64,7 @@ async fn server() -> Server {
         }
     };
     let (admin, analyst) = (key(Role::Admin).await, key(Role::Analyst).await);
-    let agent = HubSecret::load_or_create(dir.path())
-        .unwrap()
-        .token_for("sutazai-ag-001");
+    let agent = engine.issue_service_tokens("sutazai-ag-001").await.unwrap().agent_token;
     let listeners = sutazai_http::bind_surfaces(&[
         ("127.0.0.1:0".parse().unwrap(), Surface::Full),
         ("127.0.0.2:0".parse().unwrap(), Surface::Agents),

@@ -15,7 +15,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sutazai_engine::fleet::stats::StatsPreference;
 use sutazai_engine::llm::usage::ModelUsage;
-use sutazai_engine::security::tokens::HubSecret;
+use sutazai_engine::security::tokens::{Credentials, Epochs, HubSecret};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::engine::config;
@@ -79,9 +79,7 @@ async fn hub(models: &[&str], env: &[(&str, &str)]) -> Hub {
         }
     };
     let (admin, analyst) = (key(Role::Admin).await, key(Role::Analyst).await);
-    let agent = HubSecret::load_or_create(dir.path())
-        .unwrap()
-        .token_for("sutazai-ag-001");
+    let agent = engine.issue_service_tokens("sutazai-ag-001").await.unwrap().agent_token;
     Hub {
         app: sutazai_http::app(Arc::clone(&engine)),
         engine,
@@ -161,7 +159,7 @@ async fn a_missing_or_unknown_token_is_a_401_in_ollamas_shape() {
     for route in sutazai_http::gateway_routes() {
         for token in [
             None,
-            Some("sza1.sutazai-ag-001.00000000000000000000000000000000"),
+            Some("sza2.sutazai-ag-001.00.00000000000000000000000000000000"),
             Some("nope"),
         ] {
             let body = (route.method == Method::POST).then(|| deterministic("hi"));
@@ -385,6 +383,20 @@ async fn accounting_counts_calls_tokens_hits_and_errors() {
     hub.stop().await;
 }
 
+/// A secret and an epochs table in `dir`, as the engine makes them.
+fn credentials(dir: &std::path::Path) -> Credentials {
+    let store = sutazai_engine::store::Store::open(&dir.join("db")).unwrap();
+    let epochs = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(Epochs::load(store))
+        .unwrap();
+    Credentials {
+        secret: HubSecret::load_or_create(dir).unwrap(),
+        epochs,
+    }
+}
+
 #[test]
 fn containers_get_the_hub_as_their_ollama() {
     let dir = tempfile::tempdir().unwrap();
@@ -395,8 +407,7 @@ fn containers_get_the_hub_as_their_ollama() {
             ("SUTAZAI_API_LISTEN", "127.0.0.1:10299"),
         ],
     );
-    let secret = HubSecret::load_or_create(dir.path()).unwrap();
-    let fleet = sutazai_engine::engine::fleet_config(&config, StatsPreference::Cheapest, secret);
+    let fleet = sutazai_engine::engine::fleet_config(&config, StatsPreference::Cheapest, credentials(dir.path()));
     assert_eq!(fleet.agent_ollama_url, "http://host.docker.internal:10299");
     assert_eq!(fleet.agent_ollama_url, fleet.agent_hub_url);
 }

@@ -80,20 +80,26 @@ async fn hub(store: &Store, config: OrchestratorConfig) -> Hub {
     }
 }
 
-/// The agent runtime as a process, with the token the hub derives for its container.
+/// The agent runtime as a process, requiring the hub's token of its
+/// container (of epoch `e1`), as a deploy starts it.
 fn agent(id: &str, ollama: &str) -> (AgentProcess, Endpoint) {
     let container = sutazai_engine::fleet::spec::container_name(id);
-    let token = HubSecret::from_text(SECRET).token_for(&container);
+    let secret = HubSecret::from_text(SECRET);
+    let (agent_token, hub_token) = (secret.agent_token(&container, "e1"), secret.hub_token(&container, "e1"));
     let process = AgentProcess::start(
         &shipped_manifest(id),
         ollama,
-        &[("SUTAZAI_AGENT_TOKEN", token.as_str())],
+        &[
+            ("SUTAZAI_AGENT_TOKEN", agent_token.as_str()),
+            ("SUTAZAI_HUB_TOKEN", hub_token.as_str()),
+        ],
     );
     let endpoint = Endpoint {
         agent_id: id.into(),
         container,
         port: process.port,
         healthy: true,
+        token_epoch: "e1".into(),
     };
     (process, endpoint)
 }
@@ -140,6 +146,7 @@ async fn an_unreachable_agent_makes_a_dead_task_that_requeues_by_hand() {
         container: "sutazai-ag-001".into(),
         port: free_port(),
         healthy: true,
+        token_epoch: "e1".into(),
     }]));
     let task = hub
         .orchestrator

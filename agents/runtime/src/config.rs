@@ -12,8 +12,13 @@ pub struct Settings {
     pub manifest: Manifest,
     /// Base URL of an Ollama-API server: Ollama itself or the hub's gateway.
     pub ollama_url: String,
-    /// Bearer token required on `POST /task` and sent to the Ollama URL.
+    /// The bearer token sent to the Ollama URL (the hub's gateway) and with
+    /// sub-tasks: `SUTAZAI_AGENT_TOKEN`.
     pub token: Option<String>,
+    /// The bearer token required on `POST /task`: `SUTAZAI_HUB_TOKEN` (the
+    /// hub's own, another than the agent's), or `SUTAZAI_AGENT_TOKEN` when
+    /// only that is set (an agent run by hand).
+    pub accept_token: Option<String>,
     pub listen: SocketAddr,
     /// Tasks run at once; beyond it `POST /task` answers 503.
     pub max_concurrency: usize,
@@ -70,10 +75,15 @@ impl Settings {
                 "SUTAZAI_OLLAMA_URL: expected an http:// URL, found `{ollama_url}`"
             ));
         }
+        let token = env("SUTAZAI_AGENT_TOKEN").filter(|t| !t.is_empty());
+        let accept_token = env("SUTAZAI_HUB_TOKEN")
+            .filter(|t| !t.is_empty())
+            .or_else(|| token.clone());
         Ok(Settings {
             manifest,
             ollama_url: ollama_url.trim_end_matches('/').to_string(),
-            token: env("SUTAZAI_AGENT_TOKEN").filter(|t| !t.is_empty()),
+            token,
+            accept_token,
             listen,
             max_concurrency: number("SUTAZAI_AGENT_MAX_CONCURRENCY", 4, 1..=1024)? as usize,
             drain: Duration::from_secs(number("SUTAZAI_AGENT_DRAIN_SECS", 30, 0..=3600)?),

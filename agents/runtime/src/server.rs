@@ -169,12 +169,12 @@ async fn task(
     body: Result<Json<TaskRequest>, JsonRejection>,
 ) -> Response {
     let received = Instant::now();
-    if let Some(token) = &agent.settings.token {
+    if let Some(token) = &agent.settings.accept_token {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if presented != Some(token.as_str()) {
+        if !presented.is_some_and(|p| sutazai_protocol::constant_time_eq(p.as_bytes(), token.as_bytes())) {
             return refuse(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,

@@ -31,7 +31,7 @@ use crate::logging::log_dir;
 use crate::orchestrator::model::{NewTask, Task, TaskEvent, TaskPage, TaskQuery};
 use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
 use crate::security::keys;
-use crate::security::tokens::HubSecret;
+use crate::security::tokens::{Credentials, Epochs, HubSecret};
 use crate::security::Principal;
 use crate::status::{probe_docker, probe_ollama, DataFacts, EngineStatus, Probe};
 use crate::store::Store;
@@ -54,7 +54,7 @@ pub struct Engine {
     /// Durable tasks, routing, retries, breakers.
     orchestrator: Arc<Orchestrator>,
     /// Derives and checks the agents' service tokens.
-    secret: HubSecret,
+    credentials: Credentials,
     /// Checks API keys, remembering live ones for a moment.
     keyring: keys::Keyring,
     /// Bounds the audit log's entries for refused API calls per address.
@@ -138,7 +138,11 @@ impl Engine {
             path: config.data_dir.join("hub.secret").display().to_string(),
             source,
         })?;
-        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest, secret.clone()));
+        let credentials = Credentials {
+            secret: secret.clone(),
+            epochs: Epochs::load(store.clone()).await?,
+        };
+        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest, credentials.clone()));
         let catalog_now = catalog.receiver();
         let orchestrator = Orchestrator::new(
             orchestrator_config(&config),
@@ -157,7 +161,7 @@ impl Engine {
             catalog,
             fleet,
             orchestrator,
-            secret,
+            credentials,
             keyring,
             refusals: security::RefusalAudit::new(),
             clock,
@@ -533,7 +537,7 @@ pub fn orchestrator_config(config: &Config) -> OrchestratorConfig {
 }
 
 /// What the fleet takes from the app's configuration.
-pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecret) -> FleetConfig {
+pub fn fleet_config(config: &Config, stats: StatsPreference, credentials: Credentials) -> FleetConfig {
     FleetConfig {
         endpoint: config.docker_endpoint.clone(),
         docker_timeout: config.probe_timeout.max(Duration::from_secs(10)),
@@ -545,7 +549,7 @@ pub fn fleet_config(config: &Config, stats: StatsPreference, hub_secret: HubSecr
         health_timeout: config.health_timeout,
         concurrency: 20,
         stats,
-        hub_secret,
+        credentials,
     }
 }
 

@@ -124,6 +124,13 @@ const MIGRATIONS: &[&str] = &[
     // 8: where an audited action came from (`window`, `cli`, an API
     // caller's address); older rows have none.
     "ALTER TABLE audit_log ADD COLUMN origin TEXT NOT NULL DEFAULT '';",
+    // 9: the epoch of each agent container's service tokens, new at every
+    // (re)deploy, so a token of an earlier container is refused.
+    "CREATE TABLE service_epochs (
+        container   TEXT    PRIMARY KEY,
+        epoch       TEXT    NOT NULL,
+        issued_ms   INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

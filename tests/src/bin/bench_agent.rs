@@ -98,6 +98,8 @@ async fn main() {
         ollama_url: "http://host.docker.internal:11434",
         hub_url: "http://host.docker.internal:10200",
         token: "bench",
+        hub_token: "bench",
+        token_epoch: "bench",
         network: None,
         instance: 1,
     };

@@ -292,6 +292,8 @@ fn spec<'a>(p: &'a Prepared, image: &'a str, ollama: &'a str) -> AgentSpec<'a> {
         ollama_url: ollama,
         hub_url: "http://host.docker.internal:10200",
         token: "bench",
+        hub_token: "bench",
+        token_epoch: "bench",
         network: Some(NETWORK),
         instance: 1,
     }
@@ -741,19 +743,21 @@ where
     (usage(&before, &snapshot(), tck), rounds)
 }
 
-fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
+async fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
     // As Engine::start builds it, but for the stats source.
-    Fleet::new(sutazai_engine::engine::fleet_config(
-        config,
-        stats,
-        sutazai_engine::security::tokens::HubSecret::from_text("bench-fleet-secret-of-32-characters!"),
-    ))
+    use sutazai_engine::security::tokens::{Credentials, Epochs, HubSecret};
+    let store = sutazai_engine::store::Store::open(&config.data_dir.join("bench-fleet.db")).expect("a store");
+    let credentials = Credentials {
+        secret: HubSecret::from_text("bench-fleet-secret-of-32-characters!"),
+        epochs: Epochs::load(store).await.expect("epochs"),
+    };
+    Fleet::new(sutazai_engine::engine::fleet_config(config, stats, credentials))
 }
 
 /// One stats source: warm up (the cgroup reader finds each container's
 /// files once), then sample once a second for the window.
 async fn stats_window(config: &Config, preference: StatsPreference, tck: f64) -> (Usage, Vec<f64>, String) {
-    let fleet = fleet_with(config, preference);
+    let fleet = fleet_with(config, preference).await;
     let first = fleet.stats().await.expect("stats");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let sources = Arc::new(std::sync::Mutex::new(BTreeMap::<String, usize>::new()));

@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use sutazai_engine::llm::gateway::CACHE_HEADER;
-use sutazai_engine::security::tokens::HubSecret;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::bench::{added_ms, latency, row, throughput};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
@@ -157,9 +156,7 @@ async fn main() {
         base: url.clone(),
         token: None,
     };
-    let token = HubSecret::load_or_create(dir.path())
-        .unwrap()
-        .token_for("sutazai-ag-001");
+    let token = engine.issue_service_tokens("sutazai-ag-001").await.unwrap().agent_token;
     let gateway = Target {
         http,
         base: format!("http://{listen}"),

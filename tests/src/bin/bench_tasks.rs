@@ -27,7 +27,6 @@ use hdrhistogram::Histogram;
 use serde_json::json;
 use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::orchestrator::model::{NewTask, TaskQuery, TaskStatus};
-use sutazai_engine::security::tokens::HubSecret;
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::bench::{added_ms, latency, row, throughput};
@@ -89,7 +88,6 @@ async fn main() {
         );
     }
 
-    let secret = HubSecret::load_or_create(dir.path()).unwrap();
     let http = reqwest::Client::builder().tcp_nodelay(true).build().unwrap();
     let ports: Vec<(u16, String)> = engine
         .catalog()
@@ -97,7 +95,10 @@ async fn main() {
         .iter()
         .map(|e| {
             let name = sutazai_engine::fleet::spec::container_name(&e.manifest.id);
-            (e.manifest.port, secret.token_for(&name))
+            (
+                e.manifest.port,
+                engine.hub_token_for(&name).expect("a deployed agent has tokens"),
+            )
         })
         .collect();
     let (one_port, one_token) = ports[0].clone();

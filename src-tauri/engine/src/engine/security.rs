@@ -13,6 +13,7 @@ use crate::error::EngineError;
 use crate::orchestrator::OrchestratorError;
 use crate::security::audit::{self, AuditEntry, Record};
 use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
+use crate::security::tokens::{IssueError, Issued};
 use crate::security::{Principal, Role};
 
 /// Refused API calls written to the audit log per caller address and
@@ -57,10 +58,11 @@ impl RefusalAudit {
 }
 
 impl Engine {
-    /// Who presents `token`, calling from `from`: an API key or an agent's
-    /// service token.
+    /// Who presents `token`, calling from `from`: an API key or the current
+    /// service token of an agent container (one of an earlier container of
+    /// the same name is refused).
     pub async fn authenticate(&self, token: &str, from: Option<SocketAddr>) -> Result<Option<Principal>, EngineError> {
-        if let Some(container) = self.secret.verify(token) {
+        if let Some(container) = self.credentials.agent_container(token) {
             let agent_id = crate::fleet::spec::agent_of_container(&container);
             return Ok(agent_id.map(|agent_id| Principal::Agent {
                 agent_id,
@@ -75,6 +77,28 @@ impl Engine {
             role: info.role,
             from,
         }))
+    }
+
+    /// New service tokens for `container`, as a deploy issues them (tests
+    /// and benchmarks run agents outside Docker with these); the earlier
+    /// ones are refused from now on.
+    pub async fn issue_service_tokens(&self, container: &str) -> Result<Issued, EngineError> {
+        self.credentials
+            .issue(container, self.clock.now_ms())
+            .await
+            .map_err(|err| match err {
+                IssueError::Store(err) => EngineError::Store(err),
+                IssueError::Random(source) => EngineError::DataDir {
+                    path: "/dev/urandom".into(),
+                    source,
+                },
+            })
+    }
+
+    /// What the hub presents to `container` now (benchmarks call agents
+    /// directly with it, as a reference).
+    pub fn hub_token_for(&self, container: &str) -> Option<String> {
+        self.credentials.hub_token_for(container)
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>, EngineError> {

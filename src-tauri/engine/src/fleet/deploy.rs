@@ -240,7 +240,21 @@ impl Fleet {
         step(&m.id, DeployStage::Creating, None);
         let toml =
             std::fs::read_to_string(&entry.file).map_err(|e| format!("cannot read {}: {e}", entry.file.display()))?;
-        let token = self.config.hub_secret.token_for(&name);
+        // New tokens for the new container: its predecessor's are refused
+        // from here on.
+        let now_ms = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis(),
+        )
+        .unwrap_or(i64::MAX);
+        let issued = self
+            .config
+            .credentials
+            .issue(&name, now_ms)
+            .await
+            .map_err(|e| format!("cannot issue its service tokens: {e}"))?;
         let spec = AgentSpec {
             manifest: m,
             manifest_toml: &toml,
@@ -249,7 +263,9 @@ impl Fleet {
             runtime_version: &self.config.runtime_version,
             ollama_url: &self.config.agent_ollama_url,
             hub_url: &self.config.agent_hub_url,
-            token: &token,
+            token: &issued.agent_token,
+            hub_token: &issued.hub_token,
+            token_epoch: &issued.epoch,
             network: Some(NETWORK),
             instance,
         };

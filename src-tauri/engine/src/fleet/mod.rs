@@ -55,9 +55,8 @@ pub struct FleetConfig {
     pub concurrency: usize,
     /// Where container stats come from.
     pub stats: stats::StatsPreference,
-    /// Derives each container's service token (the hub checks it, and
-    /// presents it when it calls the agent).
-    pub hub_secret: crate::security::tokens::HubSecret,
+    /// Issues each new container's service tokens (one per direction).
+    pub credentials: crate::security::tokens::Credentials,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -284,4 +284,7 @@ pub struct Endpoint {
     pub port: u16,
     /// Its last `/health` poll succeeded (or none has failed yet).
     pub healthy: bool,
+    /// The epoch of its service tokens (its label): the hub presents the
+    /// hub → agent token of this epoch.
+    pub token_epoch: String,
 }

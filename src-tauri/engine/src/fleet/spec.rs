@@ -20,6 +20,8 @@ pub const LABEL_PHASE: &str = "ai.sutazai.agent.phase";
 pub const LABEL_MANIFEST_HASH: &str = "ai.sutazai.agent.manifest-hash";
 /// Which instance of a scaled agent (1 when absent).
 pub const LABEL_INSTANCE: &str = "ai.sutazai.agent.instance";
+/// The epoch of the container's service tokens (see `security::tokens`).
+pub const LABEL_TOKEN_EPOCH: &str = "ai.sutazai.agent.token-epoch";
 
 /// How often Docker itself restarts an agent that exits with an error
 /// before giving up (CIS Docker Benchmark §5.14 asks for at most 5); the
@@ -55,8 +57,13 @@ pub struct AgentSpec<'a> {
     pub ollama_url: &'a str,
     /// The hub's local API as the container sees it.
     pub hub_url: &'a str,
-    /// The agent's own bearer token.
+    /// What the agent presents to the hub (`SUTAZAI_AGENT_TOKEN`).
     pub token: &'a str,
+    /// What the agent requires of the hub on `POST /task`
+    /// (`SUTAZAI_HUB_TOKEN`).
+    pub hub_token: &'a str,
+    /// The tokens' epoch, kept as a label.
+    pub token_epoch: &'a str,
     /// The network to join; `None` for Docker's default bridge.
     pub network: Option<&'a str>,
     /// 1 for the agent's own container, published on the manifest's port;
@@ -114,11 +121,13 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         (LABEL_MANIFEST_HASH.to_string(), spec.manifest_hash.to_string()),
         (LABEL_RUNTIME_VERSION.to_string(), spec.runtime_version.to_string()),
         (LABEL_INSTANCE.to_string(), spec.instance.to_string()),
+        (LABEL_TOKEN_EPOCH.to_string(), spec.token_epoch.to_string()),
     ]);
     let env = vec![
         format!("SUTAZAI_AGENT_MANIFEST={}", spec.manifest_toml),
         format!("SUTAZAI_OLLAMA_URL={}", spec.ollama_url),
         format!("SUTAZAI_AGENT_TOKEN={}", spec.token),
+        format!("SUTAZAI_HUB_TOKEN={}", spec.hub_token),
         format!("SUTAZAI_HUB_URL={}", spec.hub_url),
         format!("SUTAZAI_AGENT_LISTEN=0.0.0.0:{}", m.port),
     ];

@@ -250,11 +250,19 @@ impl Fleet {
                 .filter_map(|p| {
                     let port = first_loopback_port(p)?;
                     let failing = state.by_name.get(&p.name).map_or(0, |w| w.failing);
+                    let token_epoch = p
+                        .summary
+                        .labels
+                        .as_ref()
+                        .and_then(|labels| labels.get(super::spec::LABEL_TOKEN_EPOCH))
+                        .cloned()
+                        .unwrap_or_default();
                     Some(Endpoint {
                         agent_id: p.agent_id.clone(),
                         container: p.name.clone(),
                         port,
                         healthy: failing == 0,
+                        token_epoch,
                     })
                 })
                 .collect()

@@ -35,14 +35,17 @@ pub fn client() -> AgentClient {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub port: u16,
+    /// The epoch of the token in `authorization`.
+    pub token_epoch: String,
     pub uri: Uri,
     pub authorization: HeaderValue,
 }
 
 impl Link {
-    pub fn new(port: u16, token: &str) -> Option<Link> {
+    pub fn new(port: u16, token_epoch: &str, token: &str) -> Option<Link> {
         Some(Link {
             port,
+            token_epoch: token_epoch.to_string(),
             uri: format!("http://127.0.0.1:{port}/task").parse().ok()?,
             authorization: HeaderValue::from_str(&format!("Bearer {token}")).ok()?,
         })

@@ -193,10 +193,14 @@ impl Orchestrator {
     /// Where the hub calls `endpoint`, with the service token it presents.
     fn link_for(&self, endpoint: &Endpoint) -> Option<dispatch::Link> {
         let mut links = self.links.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(link) = links.get(&endpoint.container).filter(|l| l.port == endpoint.port) {
+        if let Some(link) = links
+            .get(&endpoint.container)
+            .filter(|l| l.port == endpoint.port && l.token_epoch == endpoint.token_epoch)
+        {
             return Some(link.clone());
         }
-        let link = dispatch::Link::new(endpoint.port, &self.secret.token_for(&endpoint.container))?;
+        let token = self.secret.hub_token(&endpoint.container, &endpoint.token_epoch);
+        let link = dispatch::Link::new(endpoint.port, &endpoint.token_epoch, &token)?;
         links.insert(endpoint.container.clone(), link.clone());
         Some(link)
     }

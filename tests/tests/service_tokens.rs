@@ -1,0 +1,129 @@
+//! Agents' service tokens in a real Docker engine: each container gets one
+//! token to present to the hub and another that the hub must present to
+//! it; neither works the other way, and a redeployed agent's old tokens no
+//! longer work anywhere.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::json;
+use sutazai_engine::fleet::model::AgentAction;
+use sutazai_engine::fleet::spec::container_name;
+use sutazai_engine::orchestrator::model::{NewTask, TaskStatus};
+use sutazai_engine::security::Principal;
+use sutazai_engine::{Engine, SystemClock};
+use sutazai_tests::docker::ContainerGuard;
+use sutazai_tests::engine::config;
+use tower::ServiceExt;
+
+const AGENT: &str = "AG-022";
+
+/// The container's (agent → hub, hub → agent) tokens, from its environment.
+async fn tokens_of(engine: &Engine, container: &str) -> (String, String) {
+    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let env = docker
+        .inspect_container(container, None)
+        .await
+        .unwrap()
+        .config
+        .unwrap()
+        .env
+        .unwrap();
+    let var = |name: &str| {
+        env.iter()
+            .find_map(|e| e.strip_prefix(&format!("{name}=")).map(String::from))
+            .unwrap_or_else(|| panic!("no {name} in the container's environment"))
+    };
+    (var("SUTAZAI_AGENT_TOKEN"), var("SUTAZAI_HUB_TOKEN"))
+}
+
+/// The status of `GET /v1/health` on the API with `token`.
+async fn api_status(engine: &Arc<Engine>, token: &str) -> StatusCode {
+    let request = Request::get("/v1/health")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    sutazai_http::app(Arc::clone(engine))
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+}
+
+/// The status of the agent's `POST /task` with `token`.
+async fn agent_status(port: u16, token: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/task"))
+        .bearer_auth(token)
+        .json(&json!({"task_id": "tok-1", "task_type": "echo", "payload": {"text": "hi"}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redeployed_agents_old_tokens_no_longer_work_and_none_works_the_other_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, report) = config(dir.path(), &[("SUTAZAI_HEALTH_TIMEOUT_MS", "30000")]);
+    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+    let name = container_name(AGENT);
+    let _guard = ContainerGuard(name.clone());
+    let port = engine.catalog().get(AGENT).unwrap().manifest.port;
+
+    let deployed = engine.scale_agent(AGENT, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(deployed.healthy, 1, "{deployed:?}");
+    let (old_agent, old_hub) = tokens_of(&engine, &name).await;
+    assert_ne!(old_agent, old_hub, "one credential per direction");
+    assert_eq!(api_status(&engine, &old_agent).await, StatusCode::OK);
+    assert_eq!(agent_status(port, &old_hub).await, reqwest::StatusCode::OK);
+    // Neither works the other way.
+    assert_eq!(api_status(&engine, &old_hub).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(agent_status(port, &old_agent).await, reqwest::StatusCode::UNAUTHORIZED);
+
+    // Redeploy: a new container of the same name, with new tokens.
+    engine
+        .agent_action(AGENT, AgentAction::Remove, &Principal::Desktop)
+        .await
+        .unwrap();
+    let again = engine.scale_agent(AGENT, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(again.healthy, 1, "{again:?}");
+    let (new_agent, new_hub) = tokens_of(&engine, &name).await;
+    assert_ne!((&new_agent, &new_hub), (&old_agent, &old_hub));
+
+    assert_eq!(
+        api_status(&engine, &old_agent).await,
+        StatusCode::UNAUTHORIZED,
+        "old agent token"
+    );
+    assert_eq!(api_status(&engine, &new_agent).await, StatusCode::OK, "new agent token");
+    assert_eq!(
+        agent_status(port, &old_hub).await,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "old hub token"
+    );
+    assert_eq!(engine.hub_token_for(&name).as_deref(), Some(new_hub.as_str()));
+
+    // The hub calls the new container with the new token.
+    let task = NewTask {
+        agent_id: Some(AGENT.into()),
+        task_type: "echo".into(),
+        payload: json!({"text": "after the redeploy"}),
+        ..NewTask::default()
+    };
+    let done = engine
+        .submit_and_wait(task, &Principal::Desktop, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Succeeded, "{:?}", done.error);
+
+    engine
+        .agent_action(AGENT, AgentAction::Remove, &Principal::Desktop)
+        .await
+        .unwrap();
+    engine.shutdown(Duration::from_secs(2)).await;
+}
