@@ -326,27 +326,77 @@ async fn a_missing_preferred_model_falls_back_and_says_so() {
     assert_eq!(models, [PREFERRED, FALLBACK]);
     assert_eq!(hub.usage("AG-001", FALLBACK).fallbacks, 1);
 
-    // Ollama's 404 passes through for a caller without a manifest, and for
-    // a model that is not the agent's preferred one.
-    for token in [&hub.admin, &hub.agent] {
-        let missing = hub
-            .call(
-                Method::POST,
-                "/api/generate",
-                Some(token),
-                Some(json!({"model": if token == &hub.admin { PREFERRED } else { "nope:1b" }, "prompt": "hi"})),
-            )
-            .await;
-        assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        assert!(
-            missing.json()["error"]
-                .as_str()
-                .unwrap()
-                .contains("not found, try pulling it first"),
-            "{}",
-            missing.json()
+    // Ollama's 404 passes through for a caller without a manifest.
+    let missing = hub
+        .call(
+            Method::POST,
+            "/api/generate",
+            Some(&hub.admin),
+            Some(json!({"model": PREFERRED, "prompt": "hi"})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("not found, try pulling it first"),
+        "{}",
+        missing.json()
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn model_names_are_checked_and_an_agent_keeps_to_its_manifest() {
+    let hub = hub(&[FALLBACK, "qwen2.5-coder:1.5b"], &[]).await;
+    let long = "m".repeat(300);
+    let cases = [
+        // (who, model, status, what the error says)
+        ("agent", "../../etc/passwd", StatusCode::BAD_REQUEST, "model: "),
+        ("agent", "", StatusCode::BAD_REQUEST, "model: the model name is empty"),
+        ("agent", long.as_str(), StatusCode::BAD_REQUEST, "model: the model name is 300 bytes long"),
+        ("admin", "two words", StatusCode::BAD_REQUEST, "model: "),
+        // Installed, but not AG-001's: its manifest names two models.
+        (
+            "agent",
+            "qwen2.5-coder:1.5b",
+            StatusCode::FORBIDDEN,
+            "model qwen2.5-coder:1.5b is not this agent's: its manifest names mistral:7b-instruct-q4_K_M and, as fallback, llama3.2:1b",
+        ),
+        ("agent", FALLBACK, StatusCode::OK, ""),
+        ("admin", "qwen2.5-coder:1.5b", StatusCode::OK, ""),
+        // A valid name Ollama does not have.
+        ("admin", "no-such-model:7b", StatusCode::NOT_FOUND, "not found"),
+    ];
+    for (who, model, status, says) in cases {
+        let token = if who == "agent" { &hub.agent } else { &hub.admin };
+        let body = json!({"model": model, "prompt": "hi", "stream": false});
+        let answer = hub.call(Method::POST, "/api/generate", Some(token), Some(body)).await;
+        assert_eq!(
+            answer.status,
+            status,
+            "{who} {model:?}: {}",
+            String::from_utf8_lossy(&answer.bytes)
         );
+        if !says.is_empty() {
+            let error = answer.json()["error"].as_str().unwrap().to_string();
+            assert!(error.contains(says), "{who} {model:?}: {error}");
+        }
     }
+    // Counters exist only for models Ollama has: the refused names and the
+    // missing one left no row of their own.
+    let stats = hub.engine.gateway_stats();
+    let mut models: Vec<&str> = stats.by_model.iter().map(|row| row.name.as_str()).collect();
+    models.sort_unstable();
+    assert_eq!(models, ["(not installed)", FALLBACK, "qwen2.5-coder:1.5b"]);
+    let refused = hub
+        .ollama
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/generate")
+        .count();
+    assert_eq!(refused, 3, "only the three valid, allowed calls reached Ollama");
     hub.stop().await;
 }
 

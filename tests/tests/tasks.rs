@@ -493,3 +493,79 @@ async fn delegation_is_checked_for_holder_loops_and_depth() {
         .unwrap_err();
     assert!(matches!(queued_child, OrchestratorError::Conflict(_)), "{queued_child}");
 }
+
+/// The peak resident memory of this process so far, in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[tokio::test]
+async fn a_hostile_agents_endless_answer_is_cut_at_the_cap() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const CHUNK: usize = 1 << 20;
+    const CHUNKS: usize = 100;
+    // An "agent" that answers every task with 100 MB, made as it is sent.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&sent);
+    let app = axum::Router::new().route(
+        "/task",
+        axum::routing::post(move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                let chunks = futures::StreamExt::map(futures::stream::iter(0..CHUNKS), move |_| {
+                    counter.fetch_add(CHUNK, Ordering::Relaxed);
+                    Ok::<_, std::io::Error>(vec![b' '; CHUNK])
+                });
+                axum::body::Body::from_stream(chunks)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (_dir, store) = store().await;
+    let hub = hub(&store, settings()).await;
+    hub.endpoints.send_replace(Arc::new(vec![Endpoint {
+        agent_id: "AG-001".into(),
+        container: "sutazai-ag-001".into(),
+        port,
+        healthy: true,
+        token_epoch: "e1".into(),
+    }]));
+    let before = peak_rss();
+    let task = hub
+        .orchestrator
+        .submit(
+            NewTask {
+                max_attempts: Some(1),
+                ..echo("AG-001")
+            },
+            &Principal::Desktop,
+        )
+        .await
+        .unwrap();
+    let failed = ended(&hub, &task).await;
+    let grown = peak_rss().saturating_sub(before);
+    let error = failed.error.clone().unwrap();
+    println!(
+        "100 MB answer: task {} ({}: {}); the agent got {} MB out; peak memory grew {} MB",
+        failed.status.as_str(),
+        error.code,
+        error.message,
+        sent.load(Ordering::Relaxed) >> 20,
+        grown >> 20
+    );
+    assert!(error.message.contains("larger than 16 MiB (cut there)"), "{error:?}");
+    assert!(
+        sent.load(Ordering::Relaxed) < CHUNK * CHUNKS,
+        "the hub stopped reading at the cap"
+    );
+    assert!(grown < 64 << 20, "the hub kept at most the cap: grew {grown} bytes");
+}

@@ -13,6 +13,11 @@ use tokio_util::io::StreamReader;
 
 /// The longest NDJSON line accepted from the server.
 const MAX_LINE: usize = 1 << 20;
+/// The longest answer kept from a model (the hub cuts an agent's whole
+/// reply at 16 MiB; an answer this long is no model's).
+const MAX_ANSWER: usize = 8 << 20;
+/// The most of an error body read.
+const MAX_ERROR_BODY: usize = 64 << 10;
 
 /// A client of one Ollama-API server.
 #[derive(Clone)]
@@ -152,7 +157,7 @@ impl Llm {
         })?;
         let status = response.status();
         if !status.is_success() {
-            let text = response.text().await.unwrap_or_default();
+            let text = head_of(response, MAX_ERROR_BODY).await;
             let message = error_text(&text).unwrap_or_else(|| text.chars().take(300).collect());
             let code = if status == reqwest::StatusCode::NOT_FOUND && message.contains("not found") {
                 ErrorCode::ModelMissing
@@ -195,6 +200,15 @@ impl Llm {
             } else if let Some(response) = chunk.response {
                 text.push_str(&response);
             }
+            if text.len() > MAX_ANSWER {
+                return Err(LlmError::new(
+                    ErrorCode::LlmBadStream,
+                    format!(
+                        "the answer from {url} is longer than {} MiB; cut there",
+                        MAX_ANSWER >> 20
+                    ),
+                ));
+            }
             if chunk.done {
                 return Ok(Answer {
                     text,
@@ -210,6 +224,19 @@ impl Llm {
             format!("the stream from {url} ended before its final `done` line"),
         ))
     }
+}
+
+/// At most `limit` bytes of `response`'s body, as text; the rest is not read.
+async fn head_of(mut response: reqwest::Response, limit: usize) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 #[derive(Deserialize)]

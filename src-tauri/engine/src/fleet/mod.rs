@@ -265,7 +265,10 @@ impl Fleet {
         if !response.status().is_success() {
             return Err(format!("{url} answered {}", response.status()));
         }
-        let body: serde_json::Value = response.json().await.map_err(|e| format!("{url}: {e}"))?;
+        let body = crate::capped::response(response, crate::capped::HEALTH)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let body: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("{url}: {e}"))?;
         match body.get("status").and_then(|s| s.as_str()) {
             Some("ok") => Ok(()),
             other => Err(format!("{url} says {}", other.unwrap_or("nothing"))),

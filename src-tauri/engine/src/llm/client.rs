@@ -267,7 +267,12 @@ impl OllamaClient {
             }
             let response = request.send().await.map_err(|err| sent(&url, after, err))?;
             let response = success(response, model).await?;
-            let bytes = response.bytes().await.map_err(|err| sent(&url, after, err))?;
+            let bytes = crate::capped::response(response, crate::capped::OLLAMA_ANSWER)
+                .await
+                .map_err(|err| OllamaError::MalformedStream {
+                    line: 1,
+                    cause: format!("the answer of {url}: {err}"),
+                })?;
             let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
                 b"null"
             } else {
@@ -377,7 +382,9 @@ async fn success(response: reqwest::Response, model: Option<&str>) -> Result<req
     if let (StatusCode::NOT_FOUND, Some(model)) = (status, model) {
         return Err(OllamaError::ModelNotFound(model.to_string()));
     }
-    let body = response.bytes().await.unwrap_or_default();
+    let body = crate::capped::response(response, crate::capped::ERROR_BODY)
+        .await
+        .unwrap_or_else(|err| bytes::Bytes::from(err.to_string()));
     let message = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))

@@ -155,15 +155,23 @@ impl Gateway {
     async fn tags(&self) -> GatewayReply {
         let url = format!("{}/api/tags", self.settings.ollama_url);
         let sent = tokio::time::timeout(self.settings.timeout, async {
-            let response = self.http.get(&url).send().await?;
+            let response = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|err| format!("cannot reach it: {err}"))?;
             let status = response.status().as_u16();
             let content_type = content_type(&response);
-            Ok::<_, reqwest::Error>((status, content_type, response.bytes().await?))
+            let body = crate::capped::response(response, crate::capped::OLLAMA_ANSWER)
+                .await
+                .map_err(|err| err.to_string())?;
+            Ok::<_, String>((status, content_type, body))
         })
         .await;
         match sent {
             Ok(Ok((status, content_type, body))) => GatewayReply::whole(status, &content_type, body),
-            Ok(Err(err)) => GatewayReply::refusal(502, format!("cannot reach Ollama at {url}: {err}")),
+            Ok(Err(err)) => GatewayReply::refusal(502, format!("Ollama at {url}: {err}")),
             Err(_) => GatewayReply::refusal(
                 504,
                 format!("Ollama at {url} did not answer within {}", secs(self.settings.timeout)),
@@ -182,6 +190,23 @@ impl Gateway {
         let Some(model) = body.get("model").and_then(Value::as_str).map(str::to_string) else {
             return GatewayReply::refusal(400, "model is required");
         };
+        // Refused before any state is kept for the name.
+        if let Err(problem) = crate::llm::model::validate_model_name(&model) {
+            return GatewayReply::refusal(400, format!("model: {problem}"));
+        }
+        if let Some(choice) = call
+            .models
+            .as_ref()
+            .filter(|c| model != c.preferred && model != c.fallback)
+        {
+            return GatewayReply::refusal(
+                403,
+                format!(
+                    "model {model} is not this agent's: its manifest names {} and, as fallback, {}",
+                    choice.preferred, choice.fallback
+                ),
+            );
+        }
         let deterministic = self.cache.enabled() && cache::is_deterministic(&body);
         let mut tally = Tally::new(&self.usage, &call.caller, &model, started);
 
@@ -201,12 +226,18 @@ impl Gateway {
             .map(|choice| choice.fallback.clone());
         if let (404, Some(fallback)) = (upstream.response.status().as_u16(), fallback) {
             let content_type = content_type(&upstream.response);
-            let text = match timeout_at(deadline, upstream.response.bytes()).await {
+            let text = match timeout_at(
+                deadline,
+                crate::capped::response(upstream.response, crate::capped::ERROR_BODY),
+            )
+            .await
+            {
                 Ok(Ok(text)) => text,
                 _ => Bytes::new(),
             };
             drop(upstream.permit);
             if !is_model_missing(&text) {
+                tally.model = NOT_INSTALLED.into();
                 return tally.refused(GatewayReply::whole(404, &content_type, text));
             }
             debug!(caller = %call.caller, %model, %fallback, "model not installed; asking the fallback");
@@ -225,6 +256,11 @@ impl Gateway {
         }
         let used = tally.model.clone();
         let status = upstream.response.status().as_u16();
+        if status == 404 {
+            // Ollama has no such model: no counters of its own for a name
+            // that is not there (anyone can send any name).
+            tally.model = NOT_INSTALLED.into();
+        }
         let content_type = content_type(&upstream.response);
         let fill = key.filter(|_| status == 200).map(|key| Fill {
             key,
@@ -391,6 +427,9 @@ impl Relay {
         }
     }
 }
+
+/// Where calls for a model Ollama does not have are counted.
+pub const NOT_INSTALLED: &str = "(not installed)";
 
 /// Accounting for one call: recorded once, when it is dropped (so a call
 /// whose client went away counts too).

@@ -12,6 +12,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The limits of every model, created on first use.
+/// Models whose semaphores are kept while idle, before idle ones are
+/// forgotten (the catalog names a handful; Ollama hosts tens).
+const KEPT_IDLE: usize = 64;
+
 #[derive(Debug)]
 pub struct Limits {
     running: usize,
@@ -80,6 +84,12 @@ impl Limits {
 
     fn model(&self, model: &str) -> Arc<Model> {
         let mut models = self.models.lock().unwrap_or_else(PoisonError::into_inner);
+        if models.len() >= KEPT_IDLE && !models.contains_key(model) {
+            // Forget the models no call holds: their semaphores are made
+            // anew when asked, so names nobody uses keep no memory.
+            let full = self.running + self.waiting;
+            models.retain(|_, m| m.admitted.available_permits() < full);
+        }
         let entry = models.entry(model.to_string()).or_insert_with(|| {
             Arc::new(Model {
                 admitted: Arc::new(Semaphore::new(self.running + self.waiting)),
@@ -106,6 +116,20 @@ impl Ticket {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn idle_models_are_forgotten_so_names_keep_no_memory() {
+        let limits = Limits::new(2, 2);
+        let held = limits.enter("kept:1b").unwrap();
+        for n in 0..1000 {
+            drop(limits.enter(&format!("random-{n}")).unwrap());
+        }
+        let models = limits.models.lock().unwrap();
+        assert!(models.len() <= KEPT_IDLE + 1, "{} models kept", models.len());
+        assert!(models.contains_key("kept:1b"), "a model in use is kept");
+        drop(held);
+    }
+
     use super::*;
 
     #[tokio::test]

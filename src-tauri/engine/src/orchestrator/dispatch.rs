@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Request, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -89,12 +89,10 @@ pub async fn call(http: &AgentClient, link: &Link, request: &TaskRequest, timeou
             .await
             .map_err(|err| format!("{url}: {}", error_chain(&err)))?;
         let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
+        let body = crate::capped::read(response.into_body(), crate::capped::AGENT_REPLY)
             .await
-            .map_err(|err| format!("{url}: reading the answer: {}", error_chain(&err)))?;
-        Ok::<_, String>((status, body.to_bytes()))
+            .map_err(|err| format!("{url}: {err}"))?;
+        Ok::<_, String>((status, body))
     };
     let (status, body) = match tokio::time::timeout(timeout, exchange).await {
         Ok(Ok(answer)) => answer,

@@ -71,10 +71,12 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         ErrorBody { code, message }
     })?;
     let status = response.status();
-    let body = response.bytes().await.map_err(|err| ErrorBody {
-        code: Code::OllamaError,
-        message: format!("Ollama at {url} broke off its answer: {err}"),
-    })?;
+    let body = crate::capped::response(response, crate::capped::ERROR_BODY)
+        .await
+        .map_err(|err| ErrorBody {
+            code: Code::OllamaError,
+            message: format!("Ollama at {url} broke off its answer: {err}"),
+        })?;
     if !status.is_success() {
         let detail = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
