@@ -55,9 +55,7 @@ fn serve_api(engine: Arc<Engine>, stop: sutazai_http::CancellationToken) {
 fn main() {
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
-    for issue in &report.issues {
-        tracing::warn!(%issue, "config problem; the key keeps its lower-layer value");
-    }
+    report.log();
 
     // Stops the local API when the app quits.
     let api_stop = sutazai_http::CancellationToken::new();

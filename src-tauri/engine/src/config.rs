@@ -126,6 +126,21 @@ pub struct ConfigReport {
     pub file_found: bool,
     pub values: Vec<ConfigValue>,
     pub issues: Vec<ConfigIssue>,
+    /// Values taken as set that deserve a second look (an API other
+    /// machines can reach).
+    pub warnings: Vec<ConfigIssue>,
+}
+
+impl ConfigReport {
+    /// Writes the issues and warnings to the log (once the log is set up).
+    pub fn log(&self) {
+        for issue in &self.issues {
+            tracing::warn!(%issue, "config problem; the key keeps its lower-layer value");
+        }
+        for warning in &self.warnings {
+            tracing::warn!(%warning, "config warning");
+        }
+    }
 }
 
 /// Everything loading reads from the outside, injected so tests control it.
@@ -371,7 +386,8 @@ impl Config {
             });
         }
 
-        remote_api_rule(&mut resolved, &mut values, &mut issues);
+        let mut warnings = Vec::new();
+        remote_api_rule(&mut resolved, &mut values, &mut issues, &mut warnings);
         let get = |name: &str| resolved.get(name).cloned().unwrap_or_default();
         // Every resolved value passed `validate`, so these conversions succeed;
         // the fallbacks only keep the function total.
@@ -405,6 +421,7 @@ impl Config {
             file_found,
             values,
             issues,
+            warnings,
         };
         (config, report)
     }
@@ -501,11 +518,12 @@ fn validate(key: &str, text: &str) -> Result<(), String> {
 /// The local API listens where other machines can reach it only when the
 /// configuration says so twice: a non-loopback `api_listen` without
 /// `api_allow_remote = true` keeps the loopback default (an issue names
-/// where it came from), and with it Settings still warns.
+/// where it came from), and with it Settings shows a warning.
 fn remote_api_rule(
     resolved: &mut HashMap<&'static str, String>,
     values: &mut [ConfigValue],
     issues: &mut Vec<ConfigIssue>,
+    warnings: &mut Vec<ConfigIssue>,
 ) {
     let Some(listen) = values.iter_mut().find(|v| v.key == "api_listen") else {
         return;
@@ -524,11 +542,11 @@ fn remote_api_rule(
         ConfigSource::Env { var } => format!("environment variable {var}"),
     };
     if resolved.get("api_allow_remote").is_some_and(|v| v.trim() == "true") {
-        issues.push(ConfigIssue {
+        warnings.push(ConfigIssue {
             origin,
             key: Some("api_listen".into()),
             problem: format!(
-                "warning: the local API listens on {}, where other machines may reach it (api_allow_remote is true); \
+                "the local API listens on {}, where other machines may reach it (api_allow_remote is true); \
                  every request still needs an API key",
                 listen.value
             ),
@@ -836,7 +854,7 @@ mod tests {
                     ("SUTAZAI_API_ALLOW_REMOTE", "true"),
                 ],
                 "0.0.0.0:10200",
-                Some("warning: the local API listens on 0.0.0.0:10200"),
+                Some("the local API listens on 0.0.0.0:10200"),
             ),
             (
                 vec![
@@ -847,17 +865,24 @@ mod tests {
                 Some("[::]:10200 is not a loopback address"),
             ),
         ];
-        for (env, listen, issue) in cases {
+        for (env, listen, said) in cases {
             let (config, report) = Config::load(&inputs(dir.path(), &env));
             assert_eq!(config.api_listen.to_string(), listen, "{env:?}");
             assert_eq!(value(&report, "api_listen").value, listen);
-            let found = report.issues.iter().find(|i| i.key.as_deref() == Some("api_listen"));
-            match issue {
+            let about = |list: &[ConfigIssue]| list.iter().find(|i| i.key.as_deref() == Some("api_listen")).cloned();
+            let found = about(&report.issues).or(about(&report.warnings));
+            match said {
                 None => assert!(found.is_none(), "{env:?}: {found:?}"),
                 Some(text) => {
-                    let found = found.unwrap_or_else(|| panic!("{env:?}: no issue"));
+                    let found = found.unwrap_or_else(|| panic!("{env:?}: nothing said"));
                     assert!(found.problem.starts_with(text), "{}", found.problem);
                     assert_eq!(found.origin, "environment variable SUTAZAI_API_LISTEN");
+                    // Kept as set: a warning; refused: a problem.
+                    assert_eq!(
+                        about(&report.warnings).is_some(),
+                        listen != "127.0.0.1:10200",
+                        "{env:?}"
+                    );
                 }
             }
         }

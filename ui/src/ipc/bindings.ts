@@ -60,7 +60,12 @@ export type ConfigReport = {
 /**
  * The config file that was looked for (it may not exist).
  */
-file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Array<ConfigIssue>, };
+file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Array<ConfigIssue>, 
+/**
+ * Values taken as set that deserve a second look (an API other
+ * machines can reach).
+ */
+warnings: Array<ConfigIssue>, };
 
 export type Problem = { file: string, 
 /**

@@ -16,7 +16,7 @@ beforeEach(() => {
 afterEach(cleanup);
 
 describe("Settings", () => {
-  it("shows each value with its origin, and the problems found", async () => {
+  it("shows each value with its origin, the problems found and the warnings", async () => {
     const report: ConfigReport = {
       file: "/home/u/.config/sutazai/config.toml",
       fileFound: true,
@@ -26,6 +26,13 @@ describe("Settings", () => {
         { key: "probe_timeout_ms", value: "3000", source: { kind: "default" }, help: "" },
       ],
       issues: [{ origin: "/c.toml", key: "colour", problem: "unknown key; known keys are data_dir" }],
+      warnings: [
+        {
+          origin: "environment variable SUTAZAI_API_LISTEN",
+          key: "api_listen",
+          problem: "the local API listens on 0.0.0.0:10200, where other machines may reach it",
+        },
+      ],
     };
     backend(invoke, { config_report: report, list_api_keys: [] });
     render(<Settings />);
@@ -35,11 +42,14 @@ describe("Settings", () => {
     expect(screen.getByTestId("config-log_level-source").textContent).toBe("file /c.toml");
     expect(screen.getByTestId("config-probe_timeout_ms-source").textContent).toBe("default");
     expect(screen.getByTestId("config-issue").textContent).toBe("/c.toml key colour: unknown key; known keys are data_dir");
+    expect(screen.getByTestId("config-warning").textContent).toBe(
+      "environment variable SUTAZAI_API_LISTEN key api_listen: the local API listens on 0.0.0.0:10200, where other machines may reach it",
+    );
     expect(invoke).toHaveBeenCalledWith("config_report", undefined);
   });
 });
 
-const EMPTY: ConfigReport = { file: null, fileFound: false, values: [], issues: [] };
+const EMPTY: ConfigReport = { file: null, fileFound: false, values: [], issues: [], warnings: [] };
 
 function key(id: number, change: Partial<ApiKeyInfo> = {}): ApiKeyInfo {
   return {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { commands, type ConfigReport, type ConfigSource, IpcError } from "../ipc";
+import { commands, type ConfigIssue, type ConfigReport, type ConfigSource, IpcError } from "../ipc";
 import { toIpcError } from "../ipc/call";
 import { ApiKeys } from "./settings/ApiKeys";
 
@@ -59,28 +59,44 @@ export function Settings() {
           </tbody>
         </table>
       </section>
+      {report.warnings.length > 0 && (
+        <section className="card card-warning" data-testid="config-warnings">
+          <header className="card-header">
+            <h2>Warnings</h2>
+          </header>
+          <p className="muted">These values were taken as set; make sure you mean them.</p>
+          <IssueList issues={report.warnings} testId="config-warning" />
+        </section>
+      )}
       {report.issues.length > 0 && (
         <section className="card card-warning" data-testid="config-issues">
           <header className="card-header">
             <h2>Problems in the configuration</h2>
           </header>
           <p className="muted">Each affected key kept its default or lower-layer value.</p>
-          <ul>
-            {report.issues.map((issue, i) => (
-              <li key={i} data-testid="config-issue">
-                <code>{issue.origin}</code>
-                {issue.key && (
-                  <>
-                    {" "}
-                    key <code>{issue.key}</code>
-                  </>
-                )}
-                : {issue.problem}
-              </li>
-            ))}
-          </ul>
+          <IssueList issues={report.issues} testId="config-issue" />
         </section>
       )}
     </div>
+  );
+}
+
+/** One line per issue: where, which key, what. */
+function IssueList({ issues, testId }: { issues: ConfigIssue[]; testId: string }) {
+  return (
+    <ul>
+      {issues.map((issue, i) => (
+        <li key={i} data-testid={testId}>
+          <code>{issue.origin}</code>
+          {issue.key && (
+            <>
+              {" "}
+              key <code>{issue.key}</code>
+            </>
+          )}
+          : {issue.problem}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -80,9 +80,7 @@ fn fail(message: &str) -> ExitCode {
 /// Starts the engine, serves the API until a signal, stops both.
 async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
-    for issue in &report.issues {
-        tracing::warn!(%issue, "config problem; the key keeps its lower-layer value");
-    }
+    report.log();
     let addr = config.api_listen;
     let engine = Engine::start(config, report, Arc::new(SystemClock))
         .await
