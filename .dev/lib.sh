@@ -97,7 +97,11 @@ ensure_docker() {
   else
     say "no Docker engine answers: starting dockerd"
   fi
-  as_root dockerd "${args[@]}" >"$log" 2>&1 &
+  # Not through as_root: `$!` of a backgrounded function is the subshell
+  # running it, and a TERM to that never reached dockerd.
+  local runner=()
+  [ "$(id -u)" -eq 0 ] || runner=(sudo)
+  "${runner[@]}" dockerd "${args[@]}" >"$log" 2>&1 &
   STARTED_DOCKERD=$!
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && return 0
@@ -111,6 +115,11 @@ stop_docker() {
   say "stopping the dockerd this run started"
   as_root kill -TERM "$STARTED_DOCKERD" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$STARTED_DOCKERD" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$STARTED_DOCKERD" 2>/dev/null; then
+    say "dockerd did not stop within 30 s: killing it"
+    as_root kill -KILL "$STARTED_DOCKERD" 2>/dev/null || true
+    sleep 1
+  fi
   if [ -n "$DOCKER_DATA_ROOT" ]; then
     # Whatever dockerd left mounted under its root first, then the root.
     grep -o " $DOCKER_DATA_ROOT[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true

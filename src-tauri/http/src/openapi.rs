@@ -40,6 +40,7 @@ pub fn document() -> Value {
             "summary": doc.summary,
             "operationId": operation_id(endpoint.verb.method().as_str(), endpoint.path),
             "x-roles": roles_allowed(doc.actions),
+            "x-agents": endpoint.for_agents,
             "parameters": parameters,
             "responses": responses(doc.answer, &mut generator),
         });
@@ -63,8 +64,9 @@ pub fn document() -> Value {
             "version": VERSION,
             "description": "Tasks, agents, health and events of the local engine. Every request carries \
                 `Authorization: Bearer <API key or agent service token>`; `x-roles` lists the roles an \
-                operation allows. Errors are `{\"error\": {\"code\", \"message\"}}`; a message about one \
-                field starts with its name.",
+                operation allows to API keys; `x-agents` marks what agents' service tokens may call, also on \
+                Docker's bridge address, which serves nothing else. Errors are \
+                `{\"error\": {\"code\", \"message\"}}`; a message about one field starts with its name.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -121,6 +123,7 @@ fn responses(answer: Answer, generator: &mut SchemaGenerator) -> Value {
         "403": {"description": "the caller's role may not do this"},
         "404": {"description": "no such task, agent or key"},
         "413": {"description": "the body is larger than 1 MiB"},
+        "429": {"description": "too many failed authentications from this address; see Retry-After"},
         "503": {"description": "the request took too long"},
     });
     for (_, response) in responses.as_object_mut().into_iter().flatten() {
