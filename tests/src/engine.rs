@@ -23,3 +23,14 @@ pub fn config(data_dir: &Path, env: &[(&str, &str)]) -> (Config, ConfigReport) {
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     (config, report)
 }
+
+/// A new API key of `role` (named after it), made by the desktop user.
+pub async fn api_key(engine: &sutazai_engine::Engine, role: sutazai_engine::security::Role) -> String {
+    match engine
+        .create_api_key(role.as_str(), role, &sutazai_engine::security::Principal::Desktop)
+        .await
+    {
+        Ok(created) => created.key,
+        Err(err) => panic!("cannot make a {} key: {err}", role.as_str()),
+    }
+}

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use sutazai_engine::security::{Principal, Role};
+use sutazai_engine::security::Role;
 use sutazai_engine::{Engine, SystemClock};
 use sutazai_http::{Limits, Surface};
-use sutazai_tests::engine::config;
+use sutazai_tests::engine::{api_key, config};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -53,17 +53,10 @@ async fn server() -> Server {
         ],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    let key = |role: Role| {
-        let engine = Arc::clone(&engine);
-        async move {
-            engine
-                .create_api_key(role.as_str(), role, &Principal::Desktop)
-                .await
-                .unwrap()
-                .key
-        }
-    };
-    let (admin, analyst) = (key(Role::Admin).await, key(Role::Analyst).await);
+    let (admin, analyst) = (
+        api_key(&engine, Role::Admin).await,
+        api_key(&engine, Role::Analyst).await,
+    );
     let agent = engine.issue_service_tokens("sutazai-ag-001").await.unwrap().agent_token;
     let listeners = sutazai_http::bind_surfaces(&[
         ("127.0.0.1:0".parse().unwrap(), Surface::Full),

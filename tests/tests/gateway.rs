@@ -16,9 +16,9 @@ use serde_json::{json, Value};
 use sutazai_engine::fleet::stats::StatsPreference;
 use sutazai_engine::llm::usage::ModelUsage;
 use sutazai_engine::security::tokens::{Credentials, Epochs, HubSecret};
-use sutazai_engine::security::{Principal, Role};
+use sutazai_engine::security::Role;
 use sutazai_engine::{Engine, SystemClock};
-use sutazai_tests::engine::config;
+use sutazai_tests::engine::{api_key, config};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -68,17 +68,10 @@ async fn hub(models: &[&str], env: &[(&str, &str)]) -> Hub {
     vars.extend_from_slice(env);
     let (config, report) = config(dir.path(), &vars);
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    let key = |role: Role| {
-        let engine = Arc::clone(&engine);
-        async move {
-            engine
-                .create_api_key(role.as_str(), role, &Principal::Desktop)
-                .await
-                .unwrap()
-                .key
-        }
-    };
-    let (admin, analyst) = (key(Role::Admin).await, key(Role::Analyst).await);
+    let (admin, analyst) = (
+        api_key(&engine, Role::Admin).await,
+        api_key(&engine, Role::Analyst).await,
+    );
     let agent = engine.issue_service_tokens("sutazai-ag-001").await.unwrap().agent_token;
     Hub {
         app: sutazai_http::app(Arc::clone(&engine)),
