@@ -563,6 +563,7 @@ async fn a_hostile_agents_endless_answer_is_cut_at_the_cap() {
         grown >> 20
     );
     assert!(error.message.contains("larger than 16 MiB (cut there)"), "{error:?}");
+    assert_eq!(failed.attempts, 1, "the task's own maxAttempts");
     assert!(
         sent.load(Ordering::Relaxed) < CHUNK * CHUNKS,
         "the hub stopped reading at the cap"

@@ -353,7 +353,13 @@ impl Orchestrator {
                     task.attempts -= 1;
                 }
                 let past_deadline = now_ms >= task.deadline_ms;
-                let another = self.config.retry.allows_another(task.attempts);
+                // The task's own budget (its `maxAttempts`, or the policy's
+                // when it set none, or more after a re-queue).
+                let another = super::retry::RetryPolicy {
+                    max_attempts: task.max_attempts,
+                    ..self.config.retry
+                }
+                .allows_another(task.attempts);
                 outcome = AttemptOutcome::Failed {
                     failure: failure.clone(),
                     retried: !past_deadline && another,
