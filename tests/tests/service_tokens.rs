@@ -1,7 +1,8 @@
 //! Agents' service tokens in a real Docker engine: each container gets one
 //! token to present to the hub and another that the hub must present to
 //! it; neither works the other way, and a redeployed agent's old tokens no
-//! longer work anywhere.
+//! longer work anywhere. With its token, an agent submits a sub-task of the
+//! task it runs on the agents' address.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -16,8 +17,11 @@ use sutazai_engine::fleet::spec::container_name;
 use sutazai_engine::orchestrator::model::{NewTask, TaskStatus};
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
+use sutazai_http::Surface;
+use sutazai_tests::agent::free_port;
 use sutazai_tests::docker::ContainerGuard;
 use sutazai_tests::engine::config;
+use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 use tower::ServiceExt;
 
 const AGENT: &str = "AG-022";
@@ -123,6 +127,84 @@ async fn a_redeployed_agents_old_tokens_no_longer_work_and_none_works_the_other_
 
     engine
         .agent_action(AGENT, AgentAction::Remove, &Principal::Desktop)
+        .await
+        .unwrap();
+    engine.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_submits_a_sub_task_of_the_task_it_runs_on_the_agents_address() {
+    // A slow model keeps the parent task running at the agent.
+    let ollama = FakeOllama::start(vec![FakeModel::new("mistral:7b-instruct-q4_K_M")])
+        .await
+        .unwrap();
+    ollama.set_fault(Fault::Latency(Duration::from_secs(4)));
+    let port = free_port();
+    let gateway = sutazai_http::docker_gateway().expect("this host has Docker's bridge");
+    let dir = tempfile::tempdir().unwrap();
+    let (config, report) = config(
+        dir.path(),
+        &[
+            ("SUTAZAI_HEALTH_TIMEOUT_MS", "30000"),
+            ("SUTAZAI_OLLAMA_URL", ollama.url().as_str()),
+            ("SUTAZAI_API_LISTEN", format!("127.0.0.1:{port}").as_str()),
+        ],
+    );
+    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
+    // As the app serves it, plus the agents' surface on a loopback address
+    // for this test's own requests (test traffic stays on loopback).
+    let listeners = sutazai_http::bind_surfaces(&[
+        (([127, 0, 0, 1], port).into(), Surface::Full),
+        ((gateway, port).into(), Surface::Agents),
+        (([127, 0, 0, 2], port).into(), Surface::Agents),
+    ])
+    .await
+    .unwrap();
+    let stop = sutazai_http::CancellationToken::new();
+    tokio::spawn(listeners.serve(Arc::clone(&engine), stop.clone()));
+
+    let agent = "AG-017";
+    let name = container_name(agent);
+    let _guard = ContainerGuard(name.clone());
+    let deployed = engine.scale_agent(agent, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(deployed.healthy, 1, "{deployed:?}");
+    let (agent_token, _) = tokens_of(&engine, &name).await;
+
+    let parent = NewTask {
+        agent_id: Some(agent.into()),
+        task_type: "assess".into(),
+        payload: json!({"text": "is this an attack?"}),
+        ..NewTask::default()
+    };
+    let parent = engine.submit_task(parent, &Principal::Desktop).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while engine.task(&parent.id).await.unwrap().status != TaskStatus::Running {
+        assert!(std::time::Instant::now() < deadline, "the parent never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The agent, with its own token, on the address agents use.
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.2:{port}/v1/tasks"))
+        .bearer_auth(&agent_token)
+        .json(&json!({
+            "capability": "code_review",
+            "taskType": "echo",
+            "payload": {"text": "a sub-task"},
+            "parentTaskId": parent.id,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["parentId"], parent.id.as_str(), "{body}");
+    assert_eq!(body["delegationChain"], json!([agent]), "{body}");
+    assert_eq!(body["submittedBy"], "agent:AG-017", "{body}");
+
+    stop.cancel();
+    engine
+        .agent_action(agent, AgentAction::Remove, &Principal::Desktop)
         .await
         .unwrap();
     engine.shutdown(Duration::from_secs(2)).await;
