@@ -111,17 +111,18 @@ pub async fn check(State(door): State<Door>, mut request: Request, next: Next) -
     }
     let principal = match authenticate(api, request.headers(), from).await {
         Ok(principal) => principal,
-        Err(err) => {
+        // Only a missing or unknown token counts against the address: the
+        // hub failing to look a key up (its database) is not the caller's.
+        Err(err) if err.status == StatusCode::UNAUTHORIZED => {
             if let Some(left) = from.and_then(|addr| api.failed_auth.failed(addr.ip())) {
                 return too_many(api, from, &target, left, gateway).await;
             }
-            if err.status == StatusCode::UNAUTHORIZED {
-                api.engine
-                    .audit_refusal(None, from, &target, &format!("refused: {}", err.message))
-                    .await;
-            }
+            api.engine
+                .audit_refusal(None, from, &target, &format!("refused: {}", err.message))
+                .await;
             return refuse(err);
         }
+        Err(err) => return refuse(err),
     };
     if door.surface == Surface::Agents && !matches!(principal, Principal::Agent { .. }) {
         // Nothing here is for anyone but agents: say no more than that the
