@@ -92,33 +92,38 @@ async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
             return Err(format!("cannot listen on {addr}: {err}"));
         }
     };
+    // The handlers go in before "listening" is said: a SIGTERM sent as soon
+    // as that line is read must stop the server, not kill it or be lost.
+    let cancel = CancellationToken::new();
+    tokio::spawn(stop_on_signal(cancel.clone()));
     if let Some(addr) = listeners.local_addrs().first() {
         println!("listening on http://{addr}");
     }
-    let cancel = CancellationToken::new();
-    tokio::spawn(stop_on_signal(cancel.clone()));
     let served = listeners.serve(Arc::clone(&engine), cancel).await;
     engine.shutdown(SHUTDOWN_GRACE).await;
     served.map_err(|err| format!("the API stopped: {err}"))
 }
 
-/// Cancels `cancel` at SIGTERM or Ctrl-C.
-async fn stop_on_signal(cancel: CancellationToken) {
+/// Cancels `cancel` at SIGTERM or Ctrl-C. The handlers are installed
+/// before this returns (the future only waits), so a signal that arrives
+/// right after is neither lost nor fatal.
+fn stop_on_signal(cancel: CancellationToken) -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(err) => {
-            tracing::warn!(cause = %err, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            cancel.cancel();
-            return;
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+                _ = interrupt.recv() => tracing::info!("Ctrl-C: stopping"),
+            },
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::warn!(cause = %err, "cannot listen for SIGTERM or Ctrl-C; only Ctrl-C's default stops the server");
+                std::future::pending::<()>().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: stopping"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: stopping"),
+        cancel.cancel();
     }
-    cancel.cancel();
 }
 
 /// The data dir's database, as the engine opens it.
