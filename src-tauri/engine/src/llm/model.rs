@@ -10,9 +10,13 @@ use ts_rs::TS;
 /// The longest model name [`validate_model_name`] accepts.
 pub const MAX_MODEL_NAME: usize = 200;
 
-/// Checks a model name before it goes into any request: not empty, at most
-/// [`MAX_MODEL_NAME`] bytes, only `[A-Za-z0-9._:/-]`, no `..`, no leading
-/// `/`. The error names what is wrong.
+/// Checks a model name before it goes into any request. A name is Ollama's
+/// `[host/][namespace/]name[:tag]` (the safe part of its grammar: no
+/// `http://` prefix, `+build` or `@digest`): not empty, at most
+/// [`MAX_MODEL_NAME`] bytes, only `[A-Za-z0-9._:/-]`, no `..`; every part
+/// starts with a letter, a digit or `_`; a namespace has no `.`; only the
+/// tag, and a host's port, follow a `:`. The error names the part and what
+/// is wrong with it.
 pub fn validate_model_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the model name is empty".into());
@@ -46,7 +50,65 @@ pub fn validate_model_name(name: &str) -> Result<(), String> {
             "the model name {name:?} contains {c:?}; only letters, digits and `._:/-` are allowed"
         ));
     }
+    check_parts(name).map_err(|problem| format!("the model name {name:?}: {problem}"))
+}
+
+/// The structure of a name whose characters are already known to be safe.
+fn check_parts(name: &str) -> Result<(), String> {
+    let segments: Vec<&str> = name.split('/').collect();
+    let (host, namespace, last) = match segments[..] {
+        [last] => (None, None, last),
+        [namespace, last] => (None, Some(namespace), last),
+        [host, namespace, last] => (Some(host), Some(namespace), last),
+        _ => {
+            return Err(format!(
+                "{} `/`-separated parts; at most host/namespace/name",
+                segments.len()
+            ))
+        }
+    };
+    let (model, tag) = match last.split_once(':') {
+        Some((_, tag)) if tag.contains(':') => return Err("more than one `:` after the last `/`".into()),
+        Some((model, tag)) => (model, Some(tag)),
+        None => (last, None),
+    };
+    if let Some(host) = host {
+        let (host_name, port) = match host.split_once(':') {
+            Some((host_name, port)) => (host_name, Some(port)),
+            None => (host, None),
+        };
+        check_part("host", host_name)?;
+        if let Some(port) = port {
+            if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("the host's port `{port}` is not a number"));
+            }
+        }
+    }
+    if let Some(namespace) = namespace {
+        check_part("namespace", namespace)?;
+        if namespace.contains('.') {
+            return Err(format!("the namespace `{namespace}` contains `.`"));
+        }
+        if namespace.contains(':') {
+            return Err(format!("the namespace `{namespace}` contains `:`"));
+        }
+    }
+    check_part("name", model)?;
+    if let Some(tag) = tag {
+        check_part("tag", tag)?;
+    }
     Ok(())
+}
+
+/// A part is not empty and starts with a letter, a digit or `_`.
+fn check_part(what: &str, part: &str) -> Result<(), String> {
+    match part.chars().next() {
+        None => Err(format!("the {what} is empty")),
+        Some(c) if c.is_ascii_alphanumeric() || c == '_' => Ok(()),
+        Some(c) => Err(format!(
+            "the {what} `{part}` starts with {c:?}; a letter, a digit or `_` must come first"
+        )),
+    }
 }
 
 /// An installed model, from `GET /api/tags`.
@@ -249,6 +311,8 @@ mod tests {
             "qwen2.5-coder:1.5b",
             "library/llama3:latest",
             "registry.example.com:5000/ns/m_x:q4_K_M",
+            "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+            "_private:v1",
             &"a".repeat(MAX_MODEL_NAME),
         ] {
             assert_eq!(validate_model_name(name), Ok(()), "{name}");
@@ -269,6 +333,19 @@ mod tests {
             ("llama;rm", "';'"),
             ("modèle", "'è'"),
             ("a?b=c", "'?'"),
+            ("a/b/c/d", "4 `/`-separated parts"),
+            ("a//b", "the namespace is empty"),
+            ("ns/", "the name is empty"),
+            ("llama3:", "the tag is empty"),
+            (":latest", "the name is empty"),
+            ("a:b:c", "more than one `:`"),
+            ("-rf", "the name `-rf` starts with '-'"),
+            ("llama3:.x", "the tag `.x` starts with '.'"),
+            ("my.ns/model", "the namespace `my.ns` contains `.`"),
+            ("ns:1/model", "the namespace `ns:1` contains `:`"),
+            ("host:port/ns/m", "the host's port `port` is not a number"),
+            ("host:/ns/m", "the host's port `` is not a number"),
+            (".host/ns/m", "the host `.host` starts with '.'"),
         ];
         for (name, expected) in cases {
             let err = validate_model_name(name).expect_err(name);
