@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The limits of every model, created on first use.
 /// Models whose semaphores are kept while idle, before idle ones are
 /// forgotten (the catalog names a handful; Ollama hosts tens).
 const KEPT_IDLE: usize = 64;
 
+/// The limits of every model, created on first use.
 #[derive(Debug)]
 pub struct Limits {
     running: usize,
@@ -64,7 +64,22 @@ impl Limits {
 
     /// A place in `model`'s queue, or [`Busy`] when the queue is full.
     pub fn enter(&self, model: &str) -> Result<Ticket, Busy> {
-        let limits = self.model(model);
+        let mut models = self.models.lock().unwrap_or_else(PoisonError::into_inner);
+        if models.len() >= KEPT_IDLE && !models.contains_key(model) {
+            // Forget the models no call holds: their semaphores are made
+            // anew when asked, so names nobody uses keep no memory.
+            let full = self.running + self.waiting;
+            models.retain(|_, m| m.admitted.available_permits() < full);
+        }
+        let limits = models.entry(model.to_string()).or_insert_with(|| {
+            Arc::new(Model {
+                admitted: Arc::new(Semaphore::new(self.running + self.waiting)),
+                running: Arc::new(Semaphore::new(self.running)),
+            })
+        });
+        // Taken under the lock: a model is forgotten only while nobody
+        // holds its permits, so two calls never get two semaphores of one
+        // model.
         match Arc::clone(&limits.admitted).try_acquire_owned() {
             Ok(admitted) => Ok(Ticket {
                 admitted,
@@ -80,23 +95,6 @@ impl Limits {
                 })
             }
         }
-    }
-
-    fn model(&self, model: &str) -> Arc<Model> {
-        let mut models = self.models.lock().unwrap_or_else(PoisonError::into_inner);
-        if models.len() >= KEPT_IDLE && !models.contains_key(model) {
-            // Forget the models no call holds: their semaphores are made
-            // anew when asked, so names nobody uses keep no memory.
-            let full = self.running + self.waiting;
-            models.retain(|_, m| m.admitted.available_permits() < full);
-        }
-        let entry = models.entry(model.to_string()).or_insert_with(|| {
-            Arc::new(Model {
-                admitted: Arc::new(Semaphore::new(self.running + self.waiting)),
-                running: Arc::new(Semaphore::new(self.running)),
-            })
-        });
-        Arc::clone(entry)
     }
 }
 
@@ -116,6 +114,7 @@ impl Ticket {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn idle_models_are_forgotten_so_names_keep_no_memory() {
@@ -129,8 +128,6 @@ mod tests {
         assert!(models.contains_key("kept:1b"), "a model in use is kept");
         drop(held);
     }
-
-    use super::*;
 
     #[tokio::test]
     async fn runs_then_queues_then_refuses() {
