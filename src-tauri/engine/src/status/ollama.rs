@@ -24,7 +24,8 @@ struct VersionBody {
 
 #[derive(Deserialize)]
 struct TagsBody {
-    models: Vec<serde_json::Value>,
+    /// Only counted: each entry is skipped, not kept.
+    models: Vec<serde::de::IgnoredAny>,
 }
 
 /// Asks the Ollama at `base` for its version and models, within `timeout`.
@@ -71,11 +72,17 @@ async fn get_json<T: serde::de::DeserializeOwned>(
         ErrorBody { code, message }
     })?;
     let status = response.status();
-    let body = crate::capped::response(response, crate::capped::ERROR_BODY)
+    // An answer (`/api/tags` of many models) may be large; an error is a sentence.
+    let limit = if status.is_success() {
+        crate::capped::OLLAMA_ANSWER
+    } else {
+        crate::capped::ERROR_BODY
+    };
+    let body = crate::capped::response(response, limit)
         .await
         .map_err(|err| ErrorBody {
             code: Code::OllamaError,
-            message: format!("Ollama at {url} broke off its answer: {err}"),
+            message: format!("Ollama at {url}: {err}"),
         })?;
     if !status.is_success() {
         let detail = serde_json::from_slice::<serde_json::Value>(&body)
@@ -111,6 +118,45 @@ mod tests {
         };
         assert_eq!(err.code, Code::OllamaUnreachable, "{}", err.message);
         assert!(err.message.contains(&port.to_string()), "{}", err.message);
+    }
+
+    /// Serves `/api/version` and a `/api/tags` of `models` models, each
+    /// connection one request, on raw sockets.
+    async fn ollama_with(models: usize) -> Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = vec![0u8; 4096];
+                let n = socket.read(&mut request).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&request[..n]).into_owned();
+                let body = if request.starts_with("GET /api/tags") {
+                    let model = serde_json::json!({"name": "m:1b", "size": 1, "digest": "0".repeat(64)});
+                    serde_json::json!({ "models": vec![model; models] }).to_string()
+                } else {
+                    r#"{"version":"0.5.0"}"#.to_string()
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(body.as_bytes()).await;
+            }
+        });
+        base
+    }
+
+    #[tokio::test]
+    async fn a_long_model_list_is_an_answer_not_an_error_body() {
+        // 2,000 models: some 250 KiB, past the 64 KiB of an error body.
+        let base = ollama_with(2000).await;
+        let probe = probe_ollama(&reqwest::Client::new(), &base, Duration::from_secs(5)).await;
+        let Probe::Connected(facts) = probe else {
+            panic!("a long list is fine: {probe:?}");
+        };
+        assert_eq!(facts.model_count, 2000);
     }
 
     #[tokio::test]
