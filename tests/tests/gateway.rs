@@ -394,6 +394,65 @@ async fn model_names_are_checked_and_an_agent_keeps_to_its_manifest() {
 }
 
 #[tokio::test]
+async fn made_up_names_keep_no_counters_when_ollama_fails() {
+    let mut hub = hub(&[FALLBACK], &[]).await;
+    // Known before the faults: Ollama answered 200 for it.
+    let ok = json!({"model": FALLBACK, "prompt": "hi", "stream": false});
+    let answer = hub
+        .call(Method::POST, "/api/generate", Some(&hub.admin), Some(ok))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    // (fault, who, model, status, counted under)
+    let cases = [
+        (Fault::ServerError, "admin", "made-up-1:1b", 500, "(unconfirmed model)"),
+        (Fault::ServerError, "admin", "made-up-2:1b", 500, "(unconfirmed model)"),
+        (Fault::ServerError, "admin", FALLBACK, 500, FALLBACK),
+        // An agent's manifest model is counted by name from its first call.
+        (Fault::ServerError, "agent", PREFERRED, 500, PREFERRED),
+    ];
+    for (fault, who, model, status, counted) in cases {
+        hub.ollama.set_fault(fault);
+        let token = if who == "agent" { &hub.agent } else { &hub.admin };
+        let body = json!({"model": model, "prompt": "hi", "stream": false});
+        let answer = hub.call(Method::POST, "/api/generate", Some(token), Some(body)).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "{who} {model}: {}",
+            String::from_utf8_lossy(&answer.bytes)
+        );
+        let stats = hub.engine.gateway_stats();
+        assert!(
+            stats.by_model.iter().any(|row| row.name == counted && row.errors > 0),
+            "{who} {model}: an error counted under {counted}: {:?}",
+            stats.by_model.iter().map(|r| (&r.name, r.errors)).collect::<Vec<_>>()
+        );
+    }
+    // Ollama down: nothing answers for any name.
+    hub.ollama.stop().await;
+    for n in 0..50 {
+        let body = json!({"model": format!("down-{n}:7b"), "prompt": "hi", "stream": false});
+        let answer = hub
+            .call(Method::POST, "/api/generate", Some(&hub.admin), Some(body))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_GATEWAY,
+            "{}",
+            String::from_utf8_lossy(&answer.bytes)
+        );
+    }
+    let stats = hub.engine.gateway_stats();
+    let mut models: Vec<&str> = stats.by_model.iter().map(|row| row.name.as_str()).collect();
+    models.sort_unstable();
+    assert_eq!(models, ["(unconfirmed model)", FALLBACK, PREFERRED]);
+    let unconfirmed = stats.by_model.iter().find(|r| r.name == "(unconfirmed model)").unwrap();
+    assert_eq!((unconfirmed.calls, unconfirmed.errors), (52, 52));
+    hub.stop().await;
+}
+
+#[tokio::test]
 async fn accounting_counts_calls_tokens_hits_and_errors() {
     let hub = hub(&[FALLBACK], &[]).await;
     let streamed = hub

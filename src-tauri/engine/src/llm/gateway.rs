@@ -209,6 +209,10 @@ impl Gateway {
         }
         let deterministic = self.cache.enabled() && cache::is_deterministic(&body);
         let mut tally = Tally::new(&self.usage, &call.caller, &model, started);
+        // An agent may name only its manifest's models: those are counted
+        // by name from the first call. Any other caller's name is counted
+        // as itself once Ollama has answered for it.
+        tally.known = call.models.is_some();
 
         let mut key = deterministic.then(|| cache::key(&call.path, &body));
         if let Some(hit) = self.cached(key.as_deref()).await {
@@ -237,7 +241,7 @@ impl Gateway {
             };
             drop(upstream.permit);
             if !is_model_missing(&text) {
-                tally.model = NOT_INSTALLED.into();
+                tally.not_installed();
                 return tally.refused(GatewayReply::whole(404, &content_type, text));
             }
             debug!(caller = %call.caller, %model, %fallback, "model not installed; asking the fallback");
@@ -259,7 +263,7 @@ impl Gateway {
         if status == 404 {
             // Ollama has no such model: no counters of its own for a name
             // that is not there (anyone can send any name).
-            tally.model = NOT_INSTALLED.into();
+            tally.not_installed();
         }
         let content_type = content_type(&upstream.response);
         let fill = key.filter(|_| status == 200).map(|key| Fill {
@@ -268,6 +272,7 @@ impl Gateway {
             body: Vec::new(),
         });
         tally.status_ok = status == 200;
+        tally.known |= tally.status_ok;
         let relay = Relay {
             response: upstream.response,
             _permit: upstream.permit,
@@ -430,6 +435,11 @@ impl Relay {
 
 /// Where calls for a model Ollama does not have are counted.
 pub const NOT_INSTALLED: &str = "(not installed)";
+/// Where calls are counted that failed before Ollama ever answered for
+/// their model (Ollama down, the model busy or slow), when no agent's
+/// manifest names it: a name is counted as itself only once it is known to
+/// exist, so made-up names keep no counters of their own.
+pub const UNCONFIRMED: &str = "(unconfirmed model)";
 
 /// Accounting for one call: recorded once, when it is dropped (so a call
 /// whose client went away counts too).
@@ -451,6 +461,9 @@ struct Tally {
     last: Vec<u8>,
     /// Ollama was reached (latency counts).
     reached: bool,
+    /// The model is known to exist (an agent's manifest model, a cache hit,
+    /// Ollama answered 200): counted under its own name.
+    known: bool,
 }
 
 impl Tally {
@@ -467,12 +480,14 @@ impl Tally {
             pending: Vec::new(),
             last: Vec::new(),
             reached: true,
+            known: false,
         }
     }
 
     fn hit(mut self, model: &str, body: Bytes) -> GatewayReply {
         self.model = model.to_string();
         self.outcome.cache_hit = true;
+        self.known = true;
         self.complete = true;
         self.reached = false;
         GatewayReply::whole(200, JSON, body)
@@ -483,6 +498,12 @@ impl Tally {
     fn refused(mut self, reply: GatewayReply) -> GatewayReply {
         self.reached = reply.status != 503;
         reply
+    }
+
+    /// Ollama does not have the model: counted under [`NOT_INSTALLED`].
+    fn not_installed(&mut self) {
+        self.model = NOT_INSTALLED.into();
+        self.known = true;
     }
 
     fn fall_back(&mut self, fallback: &str) {
@@ -537,6 +558,11 @@ impl Drop for Tally {
         if self.reached {
             self.outcome.latency = Some(self.started.elapsed());
         }
-        self.usage.record(&self.caller, &self.model, &self.outcome);
+        let model = if self.known || self.usage.has_model(&self.model) {
+            self.model.as_str()
+        } else {
+            UNCONFIRMED
+        };
+        self.usage.record(&self.caller, model, &self.outcome);
     }
 }

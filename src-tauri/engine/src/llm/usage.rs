@@ -197,6 +197,12 @@ impl Usage {
         }
     }
 
+    /// Whether any caller's calls are counted under `model`.
+    pub fn has_model(&self, model: &str) -> bool {
+        let rows = self.rows.lock().unwrap_or_else(PoisonError::into_inner);
+        rows.keys().any(|(_, m)| m == model)
+    }
+
     pub fn stats(&self) -> GatewayStats {
         let rows = self.rows.lock().unwrap_or_else(PoisonError::into_inner);
         let usage = rows
