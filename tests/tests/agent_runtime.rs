@@ -411,3 +411,53 @@ fn a_broken_manifest_stops_the_agent_with_the_field_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`port`") && stderr.contains("invalid type"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_task_door_takes_only_the_hubs_token_and_checks_it_before_the_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_, m) = manifest("AG-001");
+    let (_fake, agent, _) = setup(
+        "AG-001",
+        &[&m.model.preferred],
+        &[
+            ("SUTAZAI_AGENT_TOKEN", "agent-to-hub"),
+            ("SUTAZAI_HUB_TOKEN", "hub-to-agent"),
+        ],
+    )
+    .await;
+    let ok = task("decompose", json!({"goal": "g"}));
+    // (bearer, status): the agent's own token is for the hub, not for it.
+    let cases = [
+        (Some("hub-to-agent"), 200),
+        (Some("agent-to-hub"), 401),
+        (Some("hub-to-agen"), 401),
+        (Some("hub-to-agent-"), 401),
+        (None, 401),
+    ];
+    for (bearer, want) in cases {
+        let mut request = reqwest::Client::new().post(format!("{}/task", agent.url)).json(&ok);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), want, "{bearer:?}");
+    }
+
+    // A request that announces a body and never sends it: with no token the
+    // answer comes at once, without waiting for (or reading) the body.
+    let addr = agent.url.trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    socket
+        .write_all(
+            b"POST /task HTTP/1.1\r\nhost: agent\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = vec![0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut head))
+        .await
+        .expect("an answer before any body was sent")
+        .unwrap();
+    let head = String::from_utf8_lossy(&head[..n]);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -163,18 +163,22 @@ fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Re
     (status, Json(reply)).into_response()
 }
 
-async fn task(
-    State(agent): State<Arc<Agent>>,
-    headers: HeaderMap,
-    body: Result<Json<TaskRequest>, JsonRejection>,
-) -> Response {
+/// Whether `headers` carry `Authorization: Bearer <token>`, compared in
+/// constant time.
+fn presents(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|presented| sutazai_protocol::constant_time_eq(presented.as_bytes(), token.as_bytes()))
+}
+
+async fn task(State(agent): State<Arc<Agent>>, http: Request) -> Response {
     let received = Instant::now();
+    // The caller is checked before its body is read: an unknown caller
+    // costs no body buffer and no JSON parse.
     if let Some(token) = &agent.settings.accept_token {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !presented.is_some_and(|p| sutazai_protocol::constant_time_eq(p.as_bytes(), token.as_bytes())) {
+        if !presents(http.headers(), token) {
             return refuse(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
@@ -182,6 +186,7 @@ async fn task(
             );
         }
     }
+    let body: Result<Json<TaskRequest>, JsonRejection> = Json::from_request(http, &()).await;
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -260,4 +265,31 @@ async fn task(
         }
     }
     Json(result).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_bearer_token_passes() {
+        let token = "szh2.sutazai-ag-001.0011.89ab";
+        let cases = [
+            (Some("Bearer szh2.sutazai-ag-001.0011.89ab"), true),
+            (Some("Bearer szh2.sutazai-ag-001.0011.89ac"), false),
+            (Some("Bearer szh2.sutazai-ag-001.0011.89a"), false),
+            (Some("Bearer szh2.sutazai-ag-001.0011.89abc"), false),
+            (Some("Bearer "), false),
+            (Some("bearer szh2.sutazai-ag-001.0011.89ab"), false),
+            (Some("szh2.sutazai-ag-001.0011.89ab"), false),
+            (None, false),
+        ];
+        for (authorization, passes) in cases {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = authorization {
+                headers.insert(header::AUTHORIZATION, value.parse().expect("header value"));
+            }
+            assert_eq!(presents(&headers, token), passes, "{authorization:?}");
+        }
+    }
 }
