@@ -28,8 +28,14 @@ fn check(env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
     stream
         .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .map_err(|e| format!("write: {e}"))?;
+    // The answer is a few hundred bytes; whatever listens on the port, no
+    // more than this is read.
+    const MAX_ANSWER: u64 = 64 << 10;
     let mut answer = String::new();
-    stream.read_to_string(&mut answer).map_err(|e| format!("read: {e}"))?;
+    stream
+        .take(MAX_ANSWER)
+        .read_to_string(&mut answer)
+        .map_err(|e| format!("read: {e}"))?;
     let status_line = answer.lines().next().unwrap_or_default();
     if !status_line.contains(" 200 ") {
         return Err(format!("GET /health answered `{status_line}`"));
