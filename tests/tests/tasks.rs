@@ -562,7 +562,12 @@ async fn a_hostile_agents_endless_answer_is_cut_at_the_cap() {
         sent.load(Ordering::Relaxed) >> 20,
         grown >> 20
     );
-    assert!(error.message.contains("larger than 16 MiB (cut there)"), "{error:?}");
+    assert_eq!(error.code, "too_large", "{error:?}");
+    assert!(
+        error.message.contains("agent AG-001's answer at http://127.0.0.1:")
+            && error.message.ends_with("/task is larger than 16 MiB (cut there)"),
+        "{error:?}"
+    );
     assert_eq!(failed.attempts, 1, "the task's own maxAttempts");
     assert!(
         sent.load(Ordering::Relaxed) < CHUNK * CHUNKS,

@@ -27,6 +27,17 @@ pub enum ReadError {
     Broken(String),
 }
 
+impl ReadError {
+    /// The error as a sentence about `what` was read, e.g. `agent AG-001's
+    /// answer at http://…/task is larger than 16 MiB (cut there)`.
+    pub fn about(&self, what: &str) -> String {
+        match self {
+            ReadError::TooLarge { limit } => format!("{what} is larger than {} (cut there)", size(*limit)),
+            ReadError::Broken(cause) => format!("reading {what}: {cause}"),
+        }
+    }
+}
+
 /// The whole of `body`, or an error once it passes `limit` bytes.
 pub async fn read<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
 where
@@ -75,6 +86,10 @@ mod tests {
         assert_eq!(
             ReadError::TooLarge { limit: AGENT_REPLY }.to_string(),
             "the answer is larger than 16 MiB (cut there)"
+        );
+        assert_eq!(
+            ReadError::TooLarge { limit: HEALTH }.about("agent AG-001's answer"),
+            "agent AG-001's answer is larger than 64 KiB (cut there)"
         );
     }
 }

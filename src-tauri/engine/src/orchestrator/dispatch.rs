@@ -34,6 +34,8 @@ pub fn client() -> AgentClient {
 /// container and port.
 #[derive(Debug, Clone)]
 pub struct Link {
+    /// The agent in the container, as errors name it.
+    pub agent_id: String,
     pub port: u16,
     /// The epoch of the token in `authorization`.
     pub token_epoch: String,
@@ -42,8 +44,9 @@ pub struct Link {
 }
 
 impl Link {
-    pub fn new(port: u16, token_epoch: &str, token: &str) -> Option<Link> {
+    pub fn new(agent_id: &str, port: u16, token_epoch: &str, token: &str) -> Option<Link> {
         Some(Link {
+            agent_id: agent_id.to_string(),
             port,
             token_epoch: token_epoch.to_string(),
             uri: format!("http://127.0.0.1:{port}/task").parse().ok()?,
@@ -67,6 +70,8 @@ pub enum Reply {
     Broken(String),
     /// No answer within the time the task had left.
     TimedOut(Duration),
+    /// The answer passed [`crate::capped::AGENT_REPLY`]: reading stopped there.
+    TooLarge(String),
 }
 
 pub async fn call(http: &AgentClient, link: &Link, request: &TaskRequest, timeout: Duration) -> Reply {
@@ -87,16 +92,22 @@ pub async fn call(http: &AgentClient, link: &Link, request: &TaskRequest, timeou
         let response = http
             .request(sent)
             .await
-            .map_err(|err| format!("{url}: {}", error_chain(&err)))?;
+            .map_err(|err| Reply::Broken(format!("{url}: {}", error_chain(&err))))?;
         let status = response.status();
         let body = crate::capped::read(response.into_body(), crate::capped::AGENT_REPLY)
             .await
-            .map_err(|err| format!("{url}: {err}"))?;
-        Ok::<_, String>((status, body))
+            .map_err(|err| {
+                let message = err.about(&format!("agent {}'s answer at {url}", link.agent_id));
+                match err {
+                    crate::capped::ReadError::TooLarge { .. } => Reply::TooLarge(message),
+                    crate::capped::ReadError::Broken(_) => Reply::Broken(message),
+                }
+            })?;
+        Ok::<_, Reply>((status, body))
     };
     let (status, body) = match tokio::time::timeout(timeout, exchange).await {
         Ok(Ok(answer)) => answer,
-        Ok(Err(message)) => return Reply::Broken(message),
+        Ok(Err(reply)) => return reply,
         Err(_) => return Reply::TimedOut(timeout),
     };
     if status.is_success() {
@@ -192,6 +203,12 @@ pub fn judge(reply: Reply) -> Verdict {
         }
         Reply::Broken(message) => Verdict::Retry {
             failure: failure("unreachable", message),
+            agent_fault: true,
+            counts: true,
+        },
+        // Another agent may answer within the cap; this one is at fault.
+        Reply::TooLarge(message) => Verdict::Retry {
+            failure: failure("too_large", message),
             agent_fault: true,
             counts: true,
         },

@@ -200,7 +200,7 @@ impl Orchestrator {
             return Some(link.clone());
         }
         let token = self.secret.hub_token(&endpoint.container, &endpoint.token_epoch);
-        let link = dispatch::Link::new(endpoint.port, &endpoint.token_epoch, &token)?;
+        let link = dispatch::Link::new(&endpoint.agent_id, endpoint.port, &endpoint.token_epoch, &token)?;
         links.insert(endpoint.container.clone(), link.clone());
         Some(link)
     }
