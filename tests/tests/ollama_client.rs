@@ -444,3 +444,57 @@ async fn bad_model_names_are_refused_before_any_request() {
     ));
     assert_eq!(ollama.requests(), [], "nothing reached Ollama");
 }
+
+/// An "Ollama" that answers every request with `status` and a chunked body
+/// of 100 MiB, made as it is sent; returns its URL and the bytes it got out.
+async fn endless_ollama(status: u16) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&sent);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = std::sync::Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 8192];
+                let _ = socket.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                );
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
+                for _ in 0..100 {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(1 << 20, Ordering::Relaxed);
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[tokio::test]
+async fn an_endless_answer_or_error_body_is_cut_at_its_cap() {
+    // (status, what the error says)
+    let cases = [
+        (200, "/api/tags is larger than 16 MiB (cut there)"),
+        (500, "Ollama answered 500: the answer is larger than 64 KiB (cut there)"),
+    ];
+    for (status, says) in cases {
+        let (url, sent) = endless_ollama(status).await;
+        let client = OllamaClient::new(ClientConfig::new(Url::parse(&url).unwrap())).unwrap();
+        let err = client.list_models().await.unwrap_err();
+        assert!(err.to_string().contains(says), "{status}: {err}");
+        assert_eq!(err.code(), Code::OllamaError, "{status}: {err}");
+        // Socket buffers take some beyond the cap, never the whole.
+        let out = sent.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(out < 64 << 20, "{status}: the client read on ({} MiB)", out >> 20);
+    }
+}

@@ -51,6 +51,9 @@ pub enum OllamaError {
     /// The model name was refused before any request.
     #[error("invalid model name: {0}")]
     InvalidModelName(String),
+    /// An answer passed its size cap ([`crate::capped`]); reading stopped there.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl OllamaError {
@@ -59,7 +62,9 @@ impl OllamaError {
             Self::Unreachable { .. } => Code::OllamaUnreachable,
             Self::Timeout { .. } => Code::OllamaTimeout,
             Self::ModelNotFound(_) => Code::NotFound,
-            Self::Api { .. } | Self::MalformedStream { .. } | Self::Disconnected { .. } => Code::OllamaError,
+            Self::Api { .. } | Self::MalformedStream { .. } | Self::Disconnected { .. } | Self::TooLarge(_) => {
+                Code::OllamaError
+            }
             Self::InvalidModelName(_) => Code::InvalidRequest,
         }
     }
@@ -269,9 +274,15 @@ impl OllamaClient {
             let response = success(response, model).await?;
             let bytes = crate::capped::response(response, crate::capped::OLLAMA_ANSWER)
                 .await
-                .map_err(|err| OllamaError::MalformedStream {
-                    line: 1,
-                    cause: format!("the answer of {url}: {err}"),
+                .map_err(|err| {
+                    let message = err.about(&format!("Ollama's answer at {url}"));
+                    match err {
+                        crate::capped::ReadError::TooLarge { .. } => OllamaError::TooLarge(message),
+                        crate::capped::ReadError::Broken(_) => OllamaError::Disconnected {
+                            url: url.to_string(),
+                            cause: message,
+                        },
+                    }
                 })?;
             let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
                 b"null"
@@ -326,7 +337,18 @@ pub async fn collect_answer(mut stream: AnswerStream) -> Result<Answer, OllamaEr
     let mut text = String::new();
     while let Some(event) = stream.try_next().await? {
         match event {
-            AnswerEvent::Delta { text: piece } => text.push_str(&piece),
+            AnswerEvent::Delta { text: piece } => {
+                // Each line is capped by the codec; the whole by this.
+                if text.len() + piece.len() > crate::capped::OLLAMA_ANSWER {
+                    return Err(OllamaError::TooLarge(
+                        crate::capped::ReadError::TooLarge {
+                            limit: crate::capped::OLLAMA_ANSWER,
+                        }
+                        .about("the model's streamed answer"),
+                    ));
+                }
+                text.push_str(&piece);
+            }
             AnswerEvent::Done(completion) => return Ok(Answer { text, completion }),
         }
     }
