@@ -270,10 +270,22 @@ impl Fleet {
             instance,
         };
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        docker
-            .create_container(Some(options), create_body(&spec))
-            .await
-            .map_err(|e| docker_reason(&e))?;
+        let created = docker.create_container(Some(options.clone()), create_body(&spec)).await;
+        match created {
+            // Another deploy made a second network of the agents' name after
+            // this one ensured it (Docker says only this, no code): keep
+            // one and try once more.
+            Err(err) if docker_reason(&err).contains("is ambiguous") => {
+                one_network(docker).await.map_err(|e| docker_reason(&e))?;
+                docker
+                    .create_container(Some(options), create_body(&spec))
+                    .await
+                    .map_err(|e| docker_reason(&e))?;
+            }
+            created => {
+                created.map_err(|e| docker_reason(&e))?;
+            }
+        }
         step(&m.id, DeployStage::Starting, None);
         if let Err(err) = docker.start_container(&name, None).await {
             // A failed start leaves the container in `Created`: clean it up.
@@ -404,12 +416,10 @@ impl Fleet {
     /// version made with that traffic on is made anew when no container is
     /// on it; otherwise the log says how to get there.
     async fn ensure_network(&self, docker: &Docker) -> Result<(), bollard::errors::Error> {
-        // dockerd creates a second network of the same name when asked: list first.
-        let filters = HashMap::from([("name", vec![NETWORK])]);
-        let networks = docker
-            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters).build()))
-            .await?;
-        if let Some(existing) = networks.iter().find(|n| n.name.as_deref() == Some(NETWORK)) {
+        // dockerd creates a second network of the same name when asked: list
+        // first, and keep one if a race (two deploys on a new engine) made two.
+        let networks = one_network(docker).await?;
+        if let Some(existing) = networks.first() {
             let icc_off = existing
                 .options
                 .as_ref()
@@ -456,8 +466,54 @@ impl Fleet {
         };
         docker.create_network(request).await?;
         info!(network = NETWORK, "created the agents' network");
+        // Another deploy may have listed and created at the same time.
+        one_network(docker).await?;
         Ok(())
     }
+}
+
+/// The agents' networks (none or one). When a race (two deploys on a new
+/// engine, each listing before the other created) left several of the
+/// name, one is kept, the one with containers or else the smallest id, so
+/// every deploy that sees the race keeps the same one, and the others are
+/// removed. While there are two, Docker refuses the name as ambiguous, so
+/// containers are on one of them at most.
+pub(super) async fn one_network(docker: &Docker) -> Result<Vec<bollard::models::Network>, bollard::errors::Error> {
+    let filters = HashMap::from([("name", vec![NETWORK])]);
+    let mut networks: Vec<_> = docker
+        .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters).build()))
+        .await?
+        .into_iter()
+        .filter(|n| n.name.as_deref() == Some(NETWORK))
+        .collect();
+    networks.sort_by(|a, b| a.id.cmp(&b.id));
+    if networks.len() > 1 {
+        let mut in_use = None;
+        for (at, network) in networks.iter().enumerate() {
+            let Some(id) = network.id.as_deref() else { continue };
+            let inspect = docker.inspect_network(id, None).await?;
+            if inspect.containers.is_some_and(|c| !c.is_empty()) {
+                in_use = Some(at);
+                break;
+            }
+        }
+        if let Some(at) = in_use {
+            networks.swap(0, at);
+        }
+    }
+    for duplicate in networks.iter().skip(1) {
+        let Some(id) = duplicate.id.as_deref() else { continue };
+        match docker.remove_network(id).await {
+            Ok(()) => info!(network = NETWORK, id, "removed a second network of the agents' name"),
+            // Gone already: the other deploy removed it.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
+            Err(err) => {
+                warn!(network = NETWORK, id, cause = %docker_reason(&err), "cannot remove a second network of the agents' name")
+            }
+        }
+    }
+    networks.truncate(1);
+    Ok(networks)
 }
 
 /// Where Docker published the container's `private` port on 127.0.0.1.
