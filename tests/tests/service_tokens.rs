@@ -1,8 +1,9 @@
 //! Agents' service tokens in a real Docker engine: each container gets one
 //! token to present to the hub and another that the hub must present to
 //! it; neither works the other way, and a redeployed agent's old tokens no
-//! longer work anywhere. With its token, an agent submits a sub-task of the
-//! task it runs on the agents' address.
+//! longer work anywhere. An agent made with another data dir's tokens is
+//! made anew by a deploy. With its token, an agent submits a sub-task of
+//! the task it runs on the agents' address.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -130,6 +131,44 @@ async fn a_redeployed_agents_old_tokens_no_longer_work_and_none_works_the_other_
         .await
         .unwrap();
     engine.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_whose_tokens_another_data_dir_issued_is_replaced_by_a_deploy() {
+    const OTHER: &str = "AG-018";
+    let name = container_name(OTHER);
+    let _guard = ContainerGuard(name.clone());
+    let start = |dir: &std::path::Path| {
+        let (config, report) = config(dir, &[("SUTAZAI_HEALTH_TIMEOUT_MS", "30000")]);
+        Engine::start(config, report, Arc::new(SystemClock))
+    };
+    let first_dir = tempfile::tempdir().unwrap();
+    let first = start(first_dir.path()).await.unwrap();
+    let deployed = first.scale_agent(OTHER, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(deployed.healthy, 1, "{deployed:?}");
+    let (first_token, _) = tokens_of(&first, &name).await;
+    first.shutdown(Duration::from_secs(2)).await;
+
+    // Another data dir: another secret, no epochs. The running container is
+    // adopted, but its tokens are not in force here.
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = start(second_dir.path()).await.unwrap();
+    assert_eq!(api_status(&second, &first_token).await, StatusCode::UNAUTHORIZED);
+    // A deploy does not take it as unchanged: it makes it anew with tokens
+    // of this hub.
+    let again = second.scale_agent(OTHER, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(again.healthy, 1, "{again:?}");
+    let (second_token, _) = tokens_of(&second, &name).await;
+    assert_ne!(second_token, first_token);
+    assert_eq!(api_status(&second, &second_token).await, StatusCode::OK);
+    // And deploying it again now is a no-op: the same tokens.
+    second.scale_agent(OTHER, 1, &Principal::Desktop).await.unwrap();
+    assert_eq!(tokens_of(&second, &name).await.0, second_token);
+    second
+        .agent_action(OTHER, AgentAction::Remove, &Principal::Desktop)
+        .await
+        .unwrap();
+    second.shutdown(Duration::from_secs(2)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

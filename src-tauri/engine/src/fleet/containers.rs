@@ -49,6 +49,15 @@ impl Placed {
             .map(String::as_str)
     }
 
+    /// The epoch of the service tokens the container was made with.
+    pub fn token_epoch(&self) -> Option<&str> {
+        self.summary
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(super::spec::LABEL_TOKEN_EPOCH))
+            .map(String::as_str)
+    }
+
     /// The port on 127.0.0.1 where the container's `private` port is published.
     pub fn published_port(&self, private: u16) -> Option<u16> {
         self.summary.ports.as_ref()?.iter().find_map(|p| {

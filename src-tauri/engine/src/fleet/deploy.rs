@@ -223,9 +223,15 @@ impl Fleet {
         if let Some(container) = existing {
             let same_manifest = container.manifest_hash() == Some(entry.hash.as_str());
             let same_image = container.summary.image_id.as_deref() == Some(image.id.as_str());
-            if let (true, true, true, Some(port)) = (
+            // Tokens not in force here (a new data dir, a replacement that
+            // did not finish): the hub would refuse its calls with 401.
+            let tokens_in_force = container
+                .token_epoch()
+                .is_some_and(|epoch| self.config.credentials.epochs.is_current(&name, epoch));
+            if let (true, true, true, true, Some(port)) = (
                 same_manifest,
                 same_image,
+                tokens_in_force,
                 container.running(),
                 container.published_port(m.port),
             ) {

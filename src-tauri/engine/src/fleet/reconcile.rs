@@ -69,6 +69,18 @@ impl Fleet {
                         .failed
                         .push((p.name.clone(), format!("{why}, but no image to replace it")));
                 } else {
+                    let in_force = p
+                        .token_epoch()
+                        .is_some_and(|epoch| self.config.credentials.epochs.is_current(&p.name, epoch));
+                    if !in_force {
+                        // Not replaced here: another engine (another data
+                        // dir) may run it. A deploy replaces it.
+                        warn!(
+                            container = %p.name,
+                            "adopted an agent whose service tokens are not in force here (made with another data dir?): \
+                             its calls to the hub get 401 until it is deployed again"
+                        );
+                    }
                     report.adopted.push(p.name.clone());
                 }
                 continue;
