@@ -63,7 +63,7 @@ pub async fn deploy_phase<R: Runtime>(
     phase: u8,
     policy: FailurePolicy,
 ) -> Result<DeployReport, ErrorBody> {
-    let progress = move |event| crate::events::emit(&app, crate::events::DEPLOY_PROGRESS, event);
+    let progress = move |event| crate::events::DEPLOY_PROGRESS.emit(&app, event);
     shell
         .engine()?
         .deploy_phase(phase, policy, &Principal::Desktop, progress)
@@ -295,4 +295,14 @@ pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>
 #[tauri::command]
 pub fn gateway_stats(shell: State<'_, Shell>) -> Result<GatewayStats, ErrorBody> {
     Ok(shell.engine()?.gateway_stats())
+}
+
+/// What each command takes and answers, read from the functions above by
+/// build.rs; `ipc.rs` writes it to TypeScript.
+#[cfg(test)]
+pub(crate) mod contract {
+    use super::*;
+    use crate::ipc::bindings::{Command, Ts};
+
+    include!(concat!(env!("OUT_DIR"), "/contract.rs"));
 }

@@ -1,85 +1,115 @@
-//! Events the shell emits to the UI. Names are built here and nowhere else
-//! (`ipc.rs` exports them to TypeScript).
+//! Events the shell emits to the UI, each declared once in [`declare!`]
+//! below with its payload type: `emit` takes that payload only, and
+//! `ipc.rs` writes the names and payload types to TypeScript from the same
+//! declaration.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Serialize;
 use sutazai_engine::catalog::CatalogEvent;
+use sutazai_engine::fleet::model::{DeployEvent, FleetEvent};
 use sutazai_engine::orchestrator::model::{TaskEvent, TaskSummary};
 use sutazai_engine::EngineStatus;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{broadcast, watch};
 use ts_rs::TS;
 
-/// Emitted with an `EngineStatus` whenever a check finishes.
-pub const STATUS_CHANGED: &str = "status-changed";
-
-/// Emitted with a `FleetEvent` for every lifecycle change: deploys, user
-/// actions, scaling, replacements, self-healing restarts and verdicts.
-pub const FLEET_EVENT: &str = "fleet-event";
-
-/// Forwards every fleet event to the UI until the engine stops.
-pub fn forward_fleet<R: tauri::Runtime>(
-    app: AppHandle<R>,
-    mut events: broadcast::Receiver<sutazai_engine::fleet::model::FleetEvent>,
-) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => emit(&app, FLEET_EVENT, event),
-                Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "fleet events dropped"),
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    });
+/// An event name that carries payloads of type `T`.
+pub struct Event<T> {
+    pub name: &'static str,
+    payload: PhantomData<fn(T)>,
 }
 
-/// Emitted with a `DeployEvent` for every step of a phase deploy.
-pub const DEPLOY_PROGRESS: &str = "deploy-progress";
+impl<T: Serialize + Clone> Event<T> {
+    const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            payload: PhantomData,
+        }
+    }
 
-/// Emits one event, logging (not failing) when the window is gone.
-pub fn emit<R: tauri::Runtime, T: serde::Serialize + Clone>(app: &AppHandle<R>, name: &str, payload: T) {
-    if let Err(err) = app.emit(name, payload) {
-        tracing::warn!(event = name, cause = %err, "cannot emit to the UI");
+    /// Emits one event, logging (not failing) when the window is gone.
+    pub fn emit<R: Runtime>(&self, app: &AppHandle<R>, payload: T) {
+        if let Err(err) = app.emit(self.name, payload) {
+            tracing::warn!(event = self.name, cause = %err, "cannot emit to the UI");
+        }
     }
 }
 
-/// Emitted with a `CatalogEvent` for each agent added, changed or removed.
-pub const CATALOG_CHANGED: &str = "catalog-changed";
+/// Declares each event once: its constant, name and payload type; and the
+/// list `ipc.rs` turns into TypeScript.
+macro_rules! declare {
+    ($($(#[$doc:meta])* $constant:ident: $payload:ty = $name:literal;)*) => {
+        $($(#[$doc])* pub const $constant: Event<$payload> = Event::new($name);)*
 
-/// Forwards every catalog change to the UI until the engine stops.
-pub fn forward_catalog(app: AppHandle, mut events: broadcast::Receiver<CatalogEvent>) {
+        /// Every event: (constant, name, TypeScript payload type).
+        #[cfg(test)]
+        pub fn declared() -> Vec<(&'static str, &'static str, crate::ipc::bindings::Ts)> {
+            vec![$((stringify!($constant), $name, crate::ipc::bindings::Ts::Named(<$payload as TS>::name()))),*]
+        }
+
+        /// Hands every payload type to `visitor`.
+        #[cfg(test)]
+        pub fn types(visitor: &mut impl ts_rs::TypeVisitor) {
+            $(visitor.visit::<$payload>();)*
+        }
+    };
+}
+
+declare! {
+    /// Whenever a check of Docker and Ollama finishes.
+    STATUS_CHANGED: EngineStatus = "status-changed";
+    /// For each agent added, changed or removed in the catalog.
+    CATALOG_CHANGED: CatalogEvent = "catalog-changed";
+    /// For every step of a phase deploy.
+    DEPLOY_PROGRESS: DeployEvent = "deploy-progress";
+    /// For every lifecycle change: deploys, user actions, scaling,
+    /// replacements, self-healing restarts and verdicts.
+    FLEET_EVENT: FleetEvent = "fleet-event";
+    /// At most once per [`TASKS_WINDOW`] while tasks change.
+    TASKS_CHANGED: TasksChanged = "tasks-changed";
+}
+
+/// Forwards every item of a broadcast channel as `event` until it closes.
+fn forward<R: Runtime, T: Serialize + Clone + Send + 'static>(
+    app: AppHandle<R>,
+    event: Event<T>,
+    mut items: broadcast::Receiver<T>,
+) {
     tauri::async_runtime::spawn(async move {
         loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if let Err(err) = app.emit(CATALOG_CHANGED, event) {
-                        tracing::warn!(cause = %err, "cannot emit a catalog change to the UI");
-                    }
+            match items.recv().await {
+                Ok(item) => event.emit(&app, item),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(event = event.name, missed, "events dropped")
                 }
-                Err(broadcast::error::RecvError::Lagged(missed)) => tracing::warn!(missed, "catalog events dropped"),
                 Err(broadcast::error::RecvError::Closed) => break,
             }
         }
     });
 }
 
+/// Forwards every fleet event to the UI until the engine stops.
+pub fn forward_fleet<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<FleetEvent>) {
+    forward(app, FLEET_EVENT, events);
+}
+
+/// Forwards every catalog change to the UI until the engine stops.
+pub fn forward_catalog<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<CatalogEvent>) {
+    forward(app, CATALOG_CHANGED, events);
+}
+
 /// Forwards every new engine status to the UI until the engine stops.
-pub fn forward_status(app: AppHandle, mut status: watch::Receiver<EngineStatus>) {
+pub fn forward_status<R: Runtime>(app: AppHandle<R>, mut status: watch::Receiver<EngineStatus>) {
     tauri::async_runtime::spawn(async move {
         while status.changed().await.is_ok() {
             let current = status.borrow_and_update().clone();
-            if let Err(err) = app.emit(STATUS_CHANGED, current) {
-                tracing::warn!(cause = %err, "cannot emit the status to the UI");
-            }
+            STATUS_CHANGED.emit(&app, current);
         }
     });
 }
-
-/// Emitted with a `TasksChanged` at most once per [`TASKS_WINDOW`] while
-/// tasks change.
-pub const TASKS_CHANGED: &str = "tasks-changed";
 
 /// How long task changes are gathered into one `tasks-changed` event. Under
 /// load the orchestrator reports thousands of changes a second; the UI
@@ -102,9 +132,9 @@ pub struct TasksChanged {
 }
 
 /// Forwards task changes to the UI, gathered per window, until the engine stops.
-pub fn forward_tasks<R: tauri::Runtime>(app: AppHandle<R>, events: broadcast::Receiver<TaskEvent>) {
+pub fn forward_tasks<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<TaskEvent>) {
     tauri::async_runtime::spawn(gather_tasks(events, TASKS_WINDOW, move |changed| {
-        emit(&app, TASKS_CHANGED, changed)
+        TASKS_CHANGED.emit(&app, changed)
     }));
 }
 

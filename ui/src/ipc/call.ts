@@ -1,7 +1,7 @@
 // The one place that calls Tauri's `invoke`. Every rejection becomes an
 // IpcError with a code, so views decide by code, never by message text.
 import { invoke } from "@tauri-apps/api/core";
-import type { Code, ErrorBody } from "./bindings";
+import type { Code, ErrorBody } from "./types";
 
 /** Codes the backend sends, plus one for failures of the bridge itself. */
 export type ErrorCode = Code | "ipc_failed";

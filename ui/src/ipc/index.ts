@@ -1,8 +1,9 @@
 // The only door from the UI to the backend: typed commands and events.
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { EventPayloads } from "./bindings";
+import type { EventPayloads } from "./commands";
 
-export * from "./bindings";
+export * from "./types";
+export * from "./commands";
 export { IpcError, type ErrorCode } from "./call";
 export { logChannel } from "./logs";
 export { pullChannel } from "./pull";

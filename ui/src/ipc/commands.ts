@@ -1,0 +1,96 @@
+// Generated from the Rust declarations by `src-tauri/src/ipc.rs`; do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings
+
+import type { Channel } from "@tauri-apps/api/core";
+import { call } from "./call";
+import type { AgentAction, AgentRow, ApiKeyInfo, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, ScaleReport, Stray, Task, TaskPage, TaskQuery, TasksChanged } from "./types";
+
+/** The backend's commands; the only way the UI calls Rust. */
+export const commands = {
+  engineStatus: () => call<EngineStatus>("engine_status"),
+  refreshStatus: () => call<EngineStatus>("refresh_status"),
+  configReport: () => call<ConfigReport>("config_report"),
+  catalogSummary: () => call<CatalogSummary>("catalog_summary"),
+  listAgents: () => call<AgentRow[]>("list_agents"),
+  phaseSummaries: () => call<PhaseSummary[]>("phase_summaries"),
+  deployPhase: (phase: number, policy: FailurePolicy) => call<DeployReport>("deploy_phase", { phase, policy }),
+  undeployPhase: (phase: number) => call<number>("undeploy_phase", { phase }),
+  agentAction: (agentId: string, action: AgentAction) => call<null>("agent_action", { agentId, action }),
+  agentLogs: (agentId: string, tail: number) => call<string>("agent_logs", { agentId, tail }),
+  scaleAgent: (agentId: string, instances: number) => call<ScaleReport>("scale_agent", { agentId, instances }),
+  fleetStats: () => call<ContainerStats[]>("fleet_stats"),
+  statsHistory: (container: string) => call<ContainerStats[]>("stats_history", { container }),
+  fleetStrays: () => call<Stray[]>("fleet_strays"),
+  agentHistory: (agentId: string) => call<HistoryEntry[]>("agent_history", { agentId }),
+  followLogs: (agentId: string, tail: number, onChunk: Channel<string>) => call<number>("follow_logs", { agentId, tail, onChunk }),
+  stopLogs: (followId: number) => call<null>("stop_logs", { followId }),
+  listCapabilities: () => call<CapabilityInfo[]>("list_capabilities"),
+  submitTask: (task: NewTask) => call<Task>("submit_task", { task }),
+  listTasks: (query: TaskQuery) => call<TaskPage>("list_tasks", { query }),
+  getTask: (taskId: string) => call<Task>("get_task", { taskId }),
+  cancelTask: (taskId: string) => call<Task>("cancel_task", { taskId }),
+  requeueTask: (taskId: string) => call<Task>("requeue_task", { taskId }),
+  listApiKeys: () => call<ApiKeyInfo[]>("list_api_keys"),
+  createApiKey: (name: string, role: Role) => call<CreatedKey>("create_api_key", { name, role }),
+  revokeApiKey: (keyId: number) => call<ApiKeyInfo>("revoke_api_key", { keyId }),
+  listModels: () => call<ModelsOverview>("list_models"),
+  pullModel: (name: string, onProgress: Channel<PullProgress>) => call<null>("pull_model", { name, onProgress }),
+  cancelPull: (name: string) => call<boolean>("cancel_pull", { name }),
+  deleteModel: (name: string) => call<null>("delete_model", { name }),
+  startOllama: () => call<OllamaStarted>("start_ollama"),
+  gatewayStats: () => call<GatewayStats>("gateway_stats"),
+} as const;
+
+/** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
+export type Commands = {
+  engine_status: { args: Record<string, never>; result: EngineStatus };
+  refresh_status: { args: Record<string, never>; result: EngineStatus };
+  config_report: { args: Record<string, never>; result: ConfigReport };
+  catalog_summary: { args: Record<string, never>; result: CatalogSummary };
+  list_agents: { args: Record<string, never>; result: AgentRow[] };
+  phase_summaries: { args: Record<string, never>; result: PhaseSummary[] };
+  deploy_phase: { args: { phase: number; policy: FailurePolicy }; result: DeployReport };
+  undeploy_phase: { args: { phase: number }; result: number };
+  agent_action: { args: { agentId: string; action: AgentAction }; result: null };
+  agent_logs: { args: { agentId: string; tail: number }; result: string };
+  scale_agent: { args: { agentId: string; instances: number }; result: ScaleReport };
+  fleet_stats: { args: Record<string, never>; result: ContainerStats[] };
+  stats_history: { args: { container: string }; result: ContainerStats[] };
+  fleet_strays: { args: Record<string, never>; result: Stray[] };
+  agent_history: { args: { agentId: string }; result: HistoryEntry[] };
+  follow_logs: { args: { agentId: string; tail: number; onChunk: Channel<string> }; result: number };
+  stop_logs: { args: { followId: number }; result: null };
+  list_capabilities: { args: Record<string, never>; result: CapabilityInfo[] };
+  submit_task: { args: { task: NewTask }; result: Task };
+  list_tasks: { args: { query: TaskQuery }; result: TaskPage };
+  get_task: { args: { taskId: string }; result: Task };
+  cancel_task: { args: { taskId: string }; result: Task };
+  requeue_task: { args: { taskId: string }; result: Task };
+  list_api_keys: { args: Record<string, never>; result: ApiKeyInfo[] };
+  create_api_key: { args: { name: string; role: Role }; result: CreatedKey };
+  revoke_api_key: { args: { keyId: number }; result: ApiKeyInfo };
+  list_models: { args: Record<string, never>; result: ModelsOverview };
+  pull_model: { args: { name: string; onProgress: Channel<PullProgress> }; result: null };
+  cancel_pull: { args: { name: string }; result: boolean };
+  delete_model: { args: { name: string }; result: null };
+  start_ollama: { args: Record<string, never>; result: OllamaStarted };
+  gateway_stats: { args: Record<string, never>; result: GatewayStats };
+};
+
+/** Event names, built in one place. */
+export const events = {
+  statusChanged: "status-changed",
+  catalogChanged: "catalog-changed",
+  deployProgress: "deploy-progress",
+  fleetEvent: "fleet-event",
+  tasksChanged: "tasks-changed",
+} as const;
+
+/** The payload of each event. */
+export type EventPayloads = {
+  "status-changed": EngineStatus;
+  "catalog-changed": CatalogEvent;
+  "deploy-progress": DeployEvent;
+  "fleet-event": FleetEvent;
+  "tasks-changed": TasksChanged;
+};

@@ -1,0 +1,559 @@
+// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings
+
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
+
+export type ErrorBody = { code: Code, message: string, };
+
+export type AgentAction = "start" | "stop" | "restart" | "remove";
+
+export type AgentRow = { id: string, name: string, title: string, phase: number, kind: string, port: number, capabilities: Array<string>, status: AgentStatus, containerId: string | null, 
+/**
+ * When `/health` last answered ok (ms since the Unix epoch).
+ */
+healthyAtMs: number | null, 
+/**
+ * Unplanned exits the watch has seen (each one healed or flapping).
+ */
+restarts: number, 
+/**
+ * Why the agent is not healthy, when known.
+ */
+reason: string | null, 
+/**
+ * Containers running this agent (more than 1 when scaled).
+ */
+instances: number, };
+
+export type AgentStatus = "unknown" | "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped" | "flapping";
+
+export type ApiKeyInfo = { id: number, name: string, role: Role, 
+/**
+ * The key's first characters, `sk_1a2b3c4d`.
+ */
+prefix: string, createdMs: number, createdBy: string, revokedMs: number | null, lastUsedMs: number | null, };
+
+export type Role = "admin" | "operator" | "analyst" | "service" | "guest";
+
+export type CapabilityInfo = { capability: string, 
+/**
+ * The agents that have it, by id.
+ */
+agents: Array<CapableAgent>, 
+/**
+ * Every task type at least one of them knows, sorted (`echo` included).
+ */
+taskTypes: Array<string>, };
+
+export type CapableAgent = { id: string, name: string, phase: number, 
+/**
+ * The task types it knows, sorted; the built-in `echo` among them.
+ */
+taskTypes: Array<string>, };
+
+export type CatalogSummary = { dir: string, agents: number, 
+/**
+ * Agents in phase 1, 2 and 3.
+ */
+byPhase: Array<number>, problems: Array<Problem>, };
+
+export type Problem = { file: string, 
+/**
+ * One sentence per error, each naming the field path.
+ */
+errors: Array<string>, };
+
+export type ConfigReport = { 
+/**
+ * The config file that was looked for (it may not exist).
+ */
+file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Array<ConfigIssue>, 
+/**
+ * Values taken as set that deserve a second look (an API other
+ * machines can reach).
+ */
+warnings: Array<ConfigIssue>, };
+
+export type ConfigIssue = { 
+/**
+ * The file path or `environment variable NAME`.
+ */
+origin: string, 
+/**
+ * The key concerned, when the problem is about one key.
+ */
+key: string | null, problem: string, };
+
+export type ConfigValue = { key: string, value: string, source: ConfigSource, help: string, };
+
+export type ConfigSource = { "kind": "default" } | { "kind": "file", path: string, } | { "kind": "env", var: string, };
+
+export type ContainerStats = { agentId: string, container: string, instance: number, 
+/**
+ * Percent of one core since the previous sample (none on the first).
+ */
+cpuPercent: number | null, 
+/**
+ * Memory in use, not counting reclaimable page cache (as `docker stats`).
+ */
+memoryBytes: number, memoryLimitBytes: number | null, 
+/**
+ * Bytes received and sent since the container started.
+ */
+netRxBytes: number, netTxBytes: number, netRxPerS: number | null, netTxPerS: number | null, atMs: number, source: StatsSource, };
+
+export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
+
+export type CreatedKey = { key: string, info: ApiKeyInfo, };
+
+export type DeployReport = { phase: number, total: number, healthy: number, unchanged: number, failed: Array<FailedAgent>, rolledBack: boolean, elapsedMs: number, };
+
+export type FailedAgent = { agentId: string, reason: string, };
+
+export type EngineStatus = { 
+/**
+ * The Docker endpoint probed, e.g. `unix:///var/run/docker.sock`.
+ */
+dockerEndpoint: string, docker: Probe<DockerFacts>, 
+/**
+ * The Ollama URL probed.
+ */
+ollamaUrl: string, ollama: Probe<OllamaFacts>, data: DataFacts, 
+/**
+ * When the last check finished (ms since the Unix epoch); 0 before the first.
+ */
+checkedAtMs: number, };
+
+export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
+
+export type OllamaFacts = { version: string, modelCount: number, };
+
+export type DataFacts = { dataDir: string, database: string, schemaVersion: number, logDir: string, 
+/**
+ * Earlier runs of the app that ended without a clean stop.
+ */
+uncleanPreviousRuns: number, };
+
+export type DockerFacts = { 
+/**
+ * The engine's version, e.g. `20.10.24+dfsg1`.
+ */
+version: string, 
+/**
+ * The API version spoken after negotiation, e.g. `1.41`.
+ */
+apiVersion: string, os: string, arch: string, containersRunning: number, containersTotal: number, };
+
+export type FailurePolicy = "roll_back" | "keep_healthy";
+
+export type GatewayStats = { 
+/**
+ * One row per caller and model, ordered by caller then model.
+ */
+usage: Array<ModelUsage>, 
+/**
+ * One row per model (every caller), ordered by model. Its latencies
+ * come from the callers' histograms merged, not from their p95s.
+ */
+byModel: Array<UsageTotal>, 
+/**
+ * One row per caller (every model), ordered by caller.
+ */
+byCaller: Array<UsageTotal>, };
+
+export type UsageTotal = { 
+/**
+ * The model, or the caller (an agent id, `key:NAME`, `desktop`).
+ */
+name: string, calls: number, cacheHits: number, errors: number, fallbacks: number, tokensIn: number, tokensOut: number, 
+/**
+ * Cache hits per call, 0 to 1 (0 without calls).
+ */
+cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
+
+export type ModelUsage = { 
+/**
+ * The agent (`AG-001`), or how a key or the desktop is labelled
+ * (`key:ci-bot`, `desktop`).
+ */
+caller: string, 
+/**
+ * The model that answered (the fallback when it was used).
+ */
+model: string, 
+/**
+ * Every generate or chat call, cache hits and errors included.
+ */
+calls: number, 
+/**
+ * Calls answered from the cache, without Ollama.
+ */
+cacheHits: number, 
+/**
+ * Calls that did not end in a complete answer (an error status, a
+ * timeout, a refusal for a busy model, a broken or error stream).
+ */
+errors: number, 
+/**
+ * Calls answered by the agent's fallback model.
+ */
+fallbacks: number, 
+/**
+ * `prompt_eval_count` summed over the final `done` lines.
+ */
+tokensIn: number, 
+/**
+ * `eval_count` summed over the final `done` lines.
+ */
+tokensOut: number, 
+/**
+ * Latency of the calls that reached Ollama, to the answer's last
+ * byte (milliseconds).
+ */
+latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
+
+export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
+
+export type FleetEventRecord = { kind: string, 
+/**
+ * The event as JSON (the `FleetEvent` shape of the version that wrote it).
+ */
+detail: Record<string, unknown>, };
+
+export type ModelsOverview = { ollama: OllamaState, 
+/**
+ * The configured Ollama URL (where the app looks).
+ */
+ollamaUrl: string, 
+/**
+ * The `ollama` program on the app's `PATH`, when one is installed: what
+ * "Start Ollama" runs (as `ollama serve`).
+ */
+ollamaProgram: string | null, 
+/**
+ * The URL is on this computer, so a started `ollama serve` can answer
+ * there; for another computer's URL the view offers no Start.
+ */
+ollamaLocal: boolean, 
+/**
+ * Installed models by name; empty while Ollama is down.
+ */
+models: Array<ModelRow>, 
+/**
+ * Empty while Ollama is down (nothing is known then).
+ */
+unservedAgents: Array<UnservedAgent>, 
+/**
+ * The names being pulled now.
+ */
+pulling: Array<string>, };
+
+export type ModelRow = { model: ModelInfo, 
+/**
+ * Set while Ollama holds the model in memory (`/api/ps`).
+ */
+loaded: LoadedModel | null, 
+/**
+ * Agents whose preferred model this is.
+ */
+preferredBy: Array<AgentRef>, 
+/**
+ * Agents that fall back to this model.
+ */
+fallbackFor: Array<AgentRef>, };
+
+export type ModelInfo = { 
+/**
+ * The name with its tag, e.g. `llama3.2:1b`.
+ */
+name: string, 
+/**
+ * Bytes on disk.
+ */
+size: number, 
+/**
+ * The manifest digest (hex, without `sha256:`).
+ */
+digest: string, 
+/**
+ * When it was pulled or created, as Ollama writes it (RFC 3339).
+ */
+modifiedAt: string, 
+/**
+ * E.g. `llama`, `qwen2`; empty when Ollama does not say.
+ */
+family: string, 
+/**
+ * E.g. `3.2B`.
+ */
+parameterSize: string, 
+/**
+ * E.g. `Q4_K_M`.
+ */
+quantizationLevel: string, };
+
+export type AgentRef = { id: string, title: string, };
+
+export type LoadedModel = { name: string, 
+/**
+ * Bytes in memory in all.
+ */
+size: number, 
+/**
+ * Of [`Self::size`], the bytes in GPU memory.
+ */
+sizeVram: number, 
+/**
+ * When Ollama unloads it unless it is used again (RFC 3339).
+ */
+expiresAt: string, 
+/**
+ * The context window it was loaded with, in tokens (newer Ollamas).
+ */
+contextLength: number | null, };
+
+export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
+
+export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
+
+export type NewTask = { capability?: string, agentId?: string, taskType: string, 
+/**
+ * The input the task type's prompt template (or tool) reads.
+ */
+payload: unknown, 
+/**
+ * 1 (lowest) to 10 (highest); 5 when absent.
+ */
+priority?: number, 
+/**
+ * How long the task may take from submission, in ms (default: the
+ * configured task timeout).
+ */
+timeoutMs?: number, 
+/**
+ * Submitting the same key again returns the first task instead of a
+ * new one; the key goes to the agent with every attempt.
+ */
+idempotencyKey?: string, 
+/**
+ * Attempts before the task is dead (default: the configured number).
+ */
+maxAttempts?: number, name?: string, description?: string, 
+/**
+ * For a sub-task an agent delegates: the task it is working on.
+ */
+parentTaskId?: string, };
+
+export type OllamaStarted = { pid: number, program: string, 
+/**
+ * `OLLAMA_HOST` of the child.
+ */
+host: string, 
+/**
+ * The app's log folder, where the child's output goes.
+ */
+logDir: string, };
+
+export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
+
+export type PullProgress = { 
+/**
+ * `pulling manifest`, `pulling <digest>`, `verifying sha256 digest`,
+ * `writing manifest`, `success`.
+ */
+status: string, 
+/**
+ * The layer being downloaded (`sha256:…`), on `pulling <digest>` lines.
+ */
+digest?: string, 
+/**
+ * The layer's size in bytes.
+ */
+total?: number, 
+/**
+ * Bytes of the layer downloaded so far.
+ */
+completed?: number, };
+
+export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
+
+export type Stray = { container: string, state: string, reason: string, };
+
+export type Task = { id: string, status: TaskStatus, priority: number, capability: string | null, 
+/**
+ * The agent the submitter named, if any.
+ */
+agentId: string | null, taskType: string, payload: unknown, name: string | null, description: string | null, idempotencyKey: string, createdMs: number, updatedMs: number, deadlineMs: number, finishedMs: number | null, attempts: number, maxAttempts: number, 
+/**
+ * The agent that holds or last held it.
+ */
+assignedAgent: string | null, assignedContainer: string | null, 
+/**
+ * The last routing decision: every candidate, its score, who won.
+ * Shared, not copied: a task is cloned several times on its way and
+ * the decision holds every candidate.
+ */
+route: RouteDecision | null, attemptLog: Array<Attempt>, 
+/**
+ * The agent's output (`{kind, text, json?, codeBlocks?}`), when it succeeded.
+ */
+result: unknown, 
+/**
+ * The last error (kept on dead tasks: the dead-letter reason).
+ */
+error: TaskFailure | null, 
+/**
+ * Who submitted it: `ui`, `key:<name>`, `agent:<id>`.
+ */
+submittedBy: string, parentId: string | null, 
+/**
+ * The agents that delegated down to this task, first to last.
+ */
+delegationChain: Array<string>, };
+
+export type TaskFailure = { 
+/**
+ * The agent's error code (`deadline_exceeded`, `payload_invalid`, …) or
+ * the hub's (`unreachable`, `no_agent`, `cancelled`, `timeout`).
+ */
+code: string, message: string, };
+
+export type RouteDecision = { 
+/**
+ * Index into `candidates` of the chosen one; None when nobody can take
+ * it now.
+ */
+chosen: number | null, 
+/**
+ * Every contender, in the order given.
+ */
+candidates: Array<ScoredCandidate>, 
+/**
+ * The weights as used (see [`Weights::normalised`]).
+ */
+weights: Weights, };
+
+export type Weights = { 
+/**
+ * Calls in flight over the concurrency limit.
+ */
+load: number, 
+/**
+ * Recent share of failed calls.
+ */
+errorRate: number, 
+/**
+ * Recent average latency over the slowest eligible contender's.
+ */
+latency: number, };
+
+export type ScoredCandidate = { 
+/**
+ * The agent's catalog id.
+ */
+agentId: string, 
+/**
+ * The instance's container.
+ */
+container: string, 
+/**
+ * The instance's breaker when the router looked.
+ */
+breaker: BreakerState, 
+/**
+ * Calls in flight when the router looked.
+ */
+inFlight: number, 
+/**
+ * The concurrency limit as used (an unknown 0 shows as 1).
+ */
+maxConcurrency: number, 
+/**
+ * The error rate as used: clamped to 0..1, NaN as 1.
+ */
+errorRate: number, 
+/**
+ * The latency as used: negative as 0, NaN and infinite as `f64::MAX`.
+ */
+avgLatencyMs: number, 
+/**
+ * The weighted score (lower is better); None when excluded.
+ */
+score: number | null, 
+/**
+ * Why it could not take the task: "unhealthy", "breaker open", "probe
+ * in flight", "at its concurrency limit (4/4)". None when eligible.
+ */
+excluded: string | null, };
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export type TaskStatus = "queued" | "dispatched" | "running" | "succeeded" | "failed" | "dead" | "cancelled";
+
+export type Attempt = { number: number, agentId: string, container: string, 
+/**
+ * The chosen agent's score.
+ */
+score: number | null, startedMs: number, finishedMs: number | null, 
+/**
+ * None while running.
+ */
+outcome: AttemptOutcome | null, };
+
+export type AttemptOutcome = { "kind": "succeeded" } | { "kind": "failed", failure: TaskFailure, 
+/**
+ * Whether the task was retried after it.
+ */
+retried: boolean, } | { "kind": "cancelled" } | { "kind": "interrupted" };
+
+export type TaskPage = { tasks: Array<TaskSummary>, 
+/**
+ * How many tasks match the filters in all.
+ */
+total: number, 
+/**
+ * Tasks per status over all tasks (for the view's counters).
+ */
+counts: Array<StatusCount>, };
+
+export type TaskSummary = { id: string, status: TaskStatus, priority: number, capability: string | null, taskType: string, name: string | null, assignedAgent: string | null, attempts: number, createdMs: number, updatedMs: number, finishedMs: number | null, errorCode: string | null, };
+
+export type StatusCount = { status: TaskStatus, count: number, };
+
+export type TaskQuery = { status?: Array<TaskStatus>, capability?: string, agentId?: string, 
+/**
+ * At most this many (default 100, at most 1000).
+ */
+limit?: number, 
+/**
+ * Skip this many (paging).
+ */
+offset?: number, };
+
+export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
+
+export type DeployEvent = { "kind": "started", phase: number, 
+/**
+ * The agents in dependency order.
+ */
+agents: Array<string>, memoryNeededMb: number, memoryAvailableMb: number, 
+/**
+ * Set when the phase's memory limits exceed what the host has free.
+ */
+warning: string | null, } | { "kind": "agent", phase: number, agentId: string, stage: DeployStage, reason: string | null, elapsedMs: number, } | { "kind": "finished" } & DeployReport;
+
+export type DeployStage = "pending" | "creating" | "starting" | "healthy" | "unchanged" | "failed" | "rolled_back";
+
+export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
+
+export type TasksChanged = { 
+/**
+ * The changed tasks, in no particular order; empty when `complete` is false.
+ */
+tasks: Array<TaskSummary>, 
+/**
+ * False when more tasks changed than one event carries, or changes
+ * were missed: any task may have changed.
+ */
+complete: boolean, };
+
