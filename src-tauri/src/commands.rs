@@ -302,7 +302,7 @@ pub fn gateway_stats(shell: State<'_, Shell>) -> Result<GatewayStats, ErrorBody>
 #[cfg(test)]
 pub(crate) mod contract {
     use super::*;
-    use crate::ipc::bindings::{Command, Ts};
+    use crate::contract::{Command, Ts};
 
     include!(concat!(env!("OUT_DIR"), "/contract.rs"));
 }

@@ -46,8 +46,8 @@ macro_rules! declare {
 
         /// Every event: (constant, name, TypeScript payload type).
         #[cfg(test)]
-        pub fn declared() -> Vec<(&'static str, &'static str, crate::ipc::bindings::Ts)> {
-            vec![$((stringify!($constant), $name, crate::ipc::bindings::Ts::Named(<$payload as TS>::name()))),*]
+        pub fn declared() -> Vec<(&'static str, &'static str, crate::contract::Ts)> {
+            vec![$((stringify!($constant), $name, crate::contract::Ts::Named(<$payload as TS>::name()))),*]
         }
 
         /// Hands every payload type to `visitor`.

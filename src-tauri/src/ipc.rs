@@ -13,52 +13,12 @@ include!(concat!(env!("OUT_DIR"), "/handler.rs"));
 #[cfg(test)]
 pub(crate) mod bindings {
     use std::any::TypeId;
-    use std::collections::{BTreeSet, HashSet};
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
 
     use sutazai_engine::error::{Code, ErrorBody};
     use ts_rs::{TypeVisitor, TS};
 
     use crate::{commands, events};
-
-    /// A TypeScript type as a command or event uses it.
-    pub enum Ts {
-        /// A primitive (`number`, `string`, `boolean`, `null`).
-        Lit(&'static str),
-        /// A type declared in `types.ts`, by its ts-rs name.
-        Named(String),
-        Array(Box<Ts>),
-        /// A Tauri `Channel` the UI makes and the command sends to.
-        Channel(Box<Ts>),
-    }
-
-    impl Ts {
-        fn render(&self) -> String {
-            match self {
-                Ts::Lit(name) => (*name).to_string(),
-                Ts::Named(name) => name.clone(),
-                Ts::Array(item) => format!("{}[]", item.render()),
-                Ts::Channel(item) => format!("Channel<{}>", item.render()),
-            }
-        }
-
-        /// The names this type takes from `types.ts`.
-        fn names(&self, into: &mut BTreeSet<String>) {
-            match self {
-                Ts::Lit(_) => {}
-                Ts::Named(name) => {
-                    into.insert(name.split('<').next().unwrap_or(name).to_string());
-                }
-                Ts::Array(item) | Ts::Channel(item) => item.names(into),
-            }
-        }
-    }
-
-    /// One command as `commands.rs` declares it (built by build.rs).
-    pub struct Command {
-        pub rust: &'static str,
-        pub params: Vec<(&'static str, Ts)>,
-        pub returns: Ts,
-    }
 
     fn camel(snake: &str) -> String {
         let mut out = String::new();
@@ -77,14 +37,14 @@ pub(crate) mod bindings {
     }
 
     /// Collects the declaration of every exportable type reachable from
-    /// the roots, each once, dependencies after the types that use them.
+    /// the roots, each once.
     #[derive(Default)]
     struct Declarations {
         /// Types visited (each generic instance once).
         seen: HashSet<TypeId>,
-        /// Names declared: one declaration for all instances of a generic.
-        declared: HashSet<String>,
-        out: Vec<String>,
+        /// Each declaration by its name: one for all instances of a generic,
+        /// in name order (ts-rs visits dependencies in no fixed order).
+        out: BTreeMap<String, String>,
     }
 
     impl TypeVisitor for Declarations {
@@ -93,9 +53,7 @@ pub(crate) mod bindings {
             if T::output_path().is_none() || !self.seen.insert(TypeId::of::<T>()) {
                 return;
             }
-            if self.declared.insert(T::ident()) {
-                self.out.push(T::decl());
-            }
+            self.out.entry(T::ident()).or_insert_with(T::decl);
             T::visit_dependencies(self);
         }
     }
@@ -113,7 +71,7 @@ pub(crate) mod bindings {
             "// Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.\n\
              // Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings\n\n",
         );
-        for decl in found.out {
+        for decl in found.out.into_values() {
             out.push_str("export ");
             out.push_str(&decl);
             out.push_str("\n\n");

@@ -5,6 +5,8 @@
 //! one call into `sutazai_engine`; nothing here holds business logic.
 
 mod commands;
+#[cfg(test)]
+mod contract;
 mod events;
 mod ipc;
 mod ollama;

@@ -11,9 +11,9 @@ use bollard::query_parameters::{CreateContainerOptionsBuilder, ListImagesOptions
 use bollard::Docker;
 use serde_json::{json, Value};
 use sutazai_engine::config::parse_docker_endpoint;
+use sutazai_engine::docker::connect;
 use sutazai_engine::fleet::image::{self, LABEL_RUNTIME_SHA256, LABEL_RUNTIME_VERSION};
 use sutazai_engine::fleet::spec::{create_body, AgentSpec, LABEL_AGENT_ID};
-use sutazai_engine::status::connect;
 use sutazai_protocol::Manifest;
 use sutazai_tests::agent::{binary, shipped_manifest};
 use sutazai_tests::docker::{bridge_gateway, endpoint, ContainerGuard};

@@ -290,7 +290,7 @@ async fn a_deployed_agent_passes_cis_docker_benchmark_section_5() {
     let scaled = engine.scale_agent(AGENT, 1, &Principal::Desktop).await.unwrap();
     assert_eq!(scaled.healthy, 1, "{scaled:?}");
 
-    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let docker = sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
     let inspect = docker.inspect_container(&name, None).await.unwrap();
     let info = docker.info().await.unwrap();
     let top = docker

@@ -25,7 +25,7 @@ use sutazai_tests::docker::{ContainerGuard, PhaseGuard};
 use sutazai_tests::engine::config;
 
 async fn containers_of_phase(engine: &Engine, phase: u8) -> Vec<bollard::models::ContainerSummary> {
-    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let docker = sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
     let filters = HashMap::from([("label", vec![format!("ai.sutazai.agent.phase={phase}")])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
@@ -123,7 +123,7 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         .all(|r| r.status == AgentStatus::NotDeployed));
 
     // Every container is hardened, as Docker reports it.
-    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let docker = sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
     let catalog = engine.catalog();
     for entry in catalog.phase(1) {
         let m = &entry.manifest;

@@ -92,7 +92,7 @@ fn docker_stopping_mid_deploy_is_a_clear_error_and_a_later_deploy_leaves_no_orph
 
             // No orphans: exactly the phase's 20 containers, all running.
             let docker =
-                sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+                sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
             let all = docker
                 .list_containers(Some(ListContainersOptionsBuilder::default().all(true).build()))
                 .await

@@ -38,7 +38,7 @@ async fn a_second_network_of_the_agents_name_is_removed_and_the_deploy_goes_on()
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
     let name = container_name(AGENT);
     let _guard = ContainerGuard(name.clone());
-    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let docker = sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
 
     // What the race leaves: two networks of the name (made as the fleet
     // makes it, without a duplicate check).

@@ -29,7 +29,7 @@ const AGENT: &str = "AG-022";
 
 /// The container's (agent → hub, hub → agent) tokens, from its environment.
 async fn tokens_of(engine: &Engine, container: &str) -> (String, String) {
-    let docker = sutazai_engine::status::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
+    let docker = sutazai_engine::docker::connect(&engine.config().docker_endpoint, Duration::from_secs(30)).unwrap();
     let env = docker
         .inspect_container(container, None)
         .await

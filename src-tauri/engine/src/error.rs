@@ -96,23 +96,6 @@ impl From<&EngineError> for ErrorBody {
     }
 }
 
-impl From<&crate::fleet::FleetError> for ErrorBody {
-    fn from(err: &crate::fleet::FleetError) -> Self {
-        use crate::fleet::FleetError as F;
-        let code = match err {
-            F::Unreachable { code, .. } => *code,
-            F::Docker(_) => Code::DockerError,
-            F::Image(_) => Code::AgentImage,
-            F::UnknownAgent(_) | F::EmptyPhase(_) => Code::UnknownAgent,
-            F::Instances { .. } => Code::InvalidRequest,
-        };
-        ErrorBody {
-            code,
-            message: err.to_string(),
-        }
-    }
-}
-
 /// An error with its sources, `outer: inner: innermost` (reqwest hides the
 /// useful part, such as "connection refused", in a source).
 pub fn error_chain(err: &dyn std::error::Error) -> String {

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
+pub mod docker;
 pub mod engine;
 pub mod error;
 pub mod fleet;

@@ -18,6 +18,7 @@
 
 mod agents;
 mod auth;
+mod endpoint;
 mod error;
 mod events;
 mod extract;

@@ -1,28 +1,20 @@
 //! The OpenAPI 3.1 document served at `/v1/openapi.json`, built from the
-//! endpoint table ([`crate::routes`]). Its schemas come from the Rust types
+//! endpoint table (`routes.rs`), passed in. Its schemas come from the Rust types
 //! through schemars (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses), so
 //! the document cannot drift from what the handlers read and write. The one
 //! exception is the fleet's agent row, described by hand until that type
 //! derives a schema (the API tests compare the two).
 
-use axum::extract::State;
-use axum::Json;
 use schemars::generate::SchemaSettings;
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use sutazai_engine::engine::VERSION;
 
 use crate::auth::roles_allowed;
-use crate::error::ApiError;
-use crate::routes::{endpoints, Answer};
-use crate::Api;
+use crate::endpoint::{Answer, Endpoint};
 
-pub async fn serve(State(_api): State<Api>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(document()))
-}
-
-/// The whole document.
-pub fn document() -> Value {
+/// The whole document, describing `endpoints`.
+pub fn document(endpoints: &[Endpoint]) -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|s| {
             s.definitions_path = "/components/schemas".into();
@@ -30,7 +22,7 @@ pub fn document() -> Value {
         })
         .into_generator();
     let mut paths = Map::new();
-    for endpoint in endpoints() {
+    for endpoint in endpoints {
         let doc = endpoint.doc;
         let mut parameters: Vec<Value> = path_parameters(endpoint.path);
         if let Some(query) = doc.query {

@@ -3,118 +3,24 @@
 //! are both built from this table, so neither can miss an endpoint.
 
 use axum::http::Method;
-use axum::routing::{on, MethodFilter, MethodRouter};
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use axum::Json;
+use schemars::JsonSchema;
+use serde_json::Value;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage};
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::Action;
 
+use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
-use crate::{agents, events, gateway, health, keys, openapi, tasks, Api};
+use crate::{agents, events, gateway, health, keys, openapi, tasks};
 
-/// The methods the API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Get,
-    Post,
-    Delete,
-}
-
-impl Verb {
-    pub fn method(self) -> Method {
-        match self {
-            Self::Get => Method::GET,
-            Self::Post => Method::POST,
-            Self::Delete => Method::DELETE,
-        }
-    }
-
-    fn filter(self) -> MethodFilter {
-        match self {
-            Self::Get => MethodFilter::GET,
-            Self::Post => MethodFilter::POST,
-            Self::Delete => MethodFilter::DELETE,
-        }
-    }
-}
-
-/// Makes the schema of one type (a `$ref` into the document's components).
-pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
-
-fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<T>()
-}
-
-/// What a successful call answers.
-#[derive(Clone, Copy)]
-pub enum Answer {
-    Json(u16, SchemaFn),
-    EventStream,
-}
-
-/// How the OpenAPI document describes an endpoint.
-#[derive(Clone, Copy)]
-pub struct Doc {
-    pub summary: &'static str,
-    /// The caller's role must allow one of these.
-    pub actions: &'static [Action],
-    /// The query parameters, as the properties of one type.
-    pub query: Option<fn() -> Schema>,
-    pub body: Option<SchemaFn>,
-    pub answer: Answer,
-}
-
-/// One endpoint.
-pub struct Endpoint {
-    pub verb: Verb,
-    pub path: &'static str,
-    pub handler: MethodRouter<Api>,
-    pub doc: Doc,
-    /// Served on the agents' surface too (Docker's bridge address), to
-    /// agents' service tokens only.
-    pub for_agents: bool,
-}
-
-impl Endpoint {
-    /// Marks an endpoint agents need (health, sub-tasks, the LLM gateway).
-    fn for_agents(self) -> Endpoint {
-        Endpoint {
-            for_agents: true,
-            ..self
-        }
-    }
-}
-
-fn endpoint<H, T>(verb: Verb, path: &'static str, handler: H, doc: Doc) -> Endpoint
-where
-    H: axum::handler::Handler<T, Api>,
-    T: 'static,
-{
-    Endpoint {
-        verb,
-        path,
-        handler: on(verb.filter(), handler),
-        doc,
-        for_agents: false,
-    }
-}
-
-fn query<T: JsonSchema>() -> Schema {
-    schemars::schema_for!(T)
-}
-
-fn doc(summary: &'static str, actions: &'static [Action], answer: Answer) -> Doc {
-    Doc {
-        summary,
-        actions,
-        query: None,
-        body: None,
-        answer,
-    }
+/// The OpenAPI document of [`endpoints`].
+async fn openapi_json() -> Json<Value> {
+    Json(openapi::document(&endpoints()))
 }
 
 /// Every endpoint of the API.
@@ -226,7 +132,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(
             Get,
             "/v1/openapi.json",
-            openapi::serve,
+            openapi_json,
             doc(
                 "This document",
                 &[A::ReadHealth],

@@ -67,7 +67,7 @@ async fn main() {
     println!("      in the profile `.dev/bench` builds them with (release)\n");
 
     // 1. Size.
-    let docker = sutazai_engine::status::connect(&parse_docker_endpoint(&endpoint()).unwrap(), Duration::from_secs(30))
+    let docker = sutazai_engine::docker::connect(&parse_docker_endpoint(&endpoint()).unwrap(), Duration::from_secs(30))
         .unwrap()
         .negotiate_version()
         .await

@@ -821,7 +821,7 @@ async fn bench() {
     let started = Instant::now();
     let data = tempfile::tempdir().expect("a temp dir");
     let (cfg, _) = config(data.path(), &[]);
-    let docker = sutazai_engine::status::connect(&cfg.docker_endpoint, Duration::from_secs(60))
+    let docker = sutazai_engine::docker::connect(&cfg.docker_endpoint, Duration::from_secs(60))
         .expect("Docker endpoint")
         .negotiate_version()
         .await

@@ -26,7 +26,7 @@ use tracing::instrument;
 
 use crate::catalog::{Catalog, Entry};
 use crate::config::DockerEndpoint;
-use crate::error::Code;
+use crate::error::{Code, ErrorBody};
 pub use containers::{Containers, Placed};
 use model::{AgentRow, AgentStatus, FleetEvent, PhaseSummary};
 
@@ -73,6 +73,23 @@ pub enum FleetError {
     EmptyPhase(u8),
     #[error("an agent runs as 1 to {max} instances, not {asked}")]
     Instances { asked: u32, max: u32 },
+}
+
+impl From<&FleetError> for ErrorBody {
+    fn from(err: &FleetError) -> Self {
+        use FleetError as F;
+        let code = match err {
+            F::Unreachable { code, .. } => *code,
+            F::Docker(_) => Code::DockerError,
+            F::Image(_) => Code::AgentImage,
+            F::UnknownAgent(_) | F::EmptyPhase(_) => Code::UnknownAgent,
+            F::Instances { .. } => Code::InvalidRequest,
+        };
+        ErrorBody {
+            code,
+            message: err.to_string(),
+        }
+    }
 }
 
 /// The fleet: one Docker connection, what the user wants running, and the
@@ -153,7 +170,7 @@ impl Fleet {
         if let Some(docker) = slot.as_ref() {
             return Ok(docker.clone());
         }
-        let docker = crate::status::connect(&self.config.endpoint, self.config.docker_timeout)
+        let docker = crate::docker::connect(&self.config.endpoint, self.config.docker_timeout)
             .map_err(|e| self.unreachable(&e))?;
         let docker = tokio::time::timeout(self.config.docker_timeout, docker.negotiate_version())
             .await
@@ -164,7 +181,7 @@ impl Fleet {
     }
 
     fn unreachable(&self, err: &bollard::errors::Error) -> FleetError {
-        let body = crate::status::classify_docker_error(&self.config.endpoint, err);
+        let body = crate::docker::classify(&self.config.endpoint, err);
         FleetError::Unreachable {
             code: body.code,
             message: body.message,
@@ -173,7 +190,7 @@ impl Fleet {
 
     /// A failed call's error: "not reachable" when Docker itself is gone.
     fn docker_error(&self, err: bollard::errors::Error) -> FleetError {
-        match crate::status::classify_docker_error(&self.config.endpoint, &err).code {
+        match crate::docker::classify(&self.config.endpoint, &err).code {
             Code::DockerMissing | Code::DockerRefused | Code::DockerTimeout => self.unreachable(&err),
             _ => FleetError::Docker(err),
         }
@@ -300,12 +317,7 @@ impl Fleet {
     }
 }
 
-fn docker_reason(err: &bollard::errors::Error) -> String {
-    match err {
-        bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
-}
+use crate::docker::reason as docker_reason;
 
 /// `MemAvailable` of this host in MB (0 when unknown).
 pub fn memory_available_mb() -> u32 {

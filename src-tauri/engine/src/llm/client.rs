@@ -17,73 +17,14 @@ use serde_json::{json, Value};
 use url::Url;
 
 use super::codec::{self, LineLimits};
+pub use super::error::OllamaError;
 use super::model::{
     validate_model_name, Answer, AnswerEvent, ChatRequest, GenerateRequest, LoadedModel, ModelDetails, ModelInfo,
     PullProgress,
 };
-use crate::error::{error_chain, Code, ErrorBody};
+use crate::error::error_chain;
 
 mod wire;
-
-/// What can go wrong talking to Ollama.
-#[derive(Debug, thiserror::Error)]
-pub enum OllamaError {
-    /// Nothing answers at the URL (connection refused, no route, DNS).
-    #[error("nothing answers at {url}, is Ollama running? ({cause})")]
-    Unreachable { url: String, cause: String },
-    /// No answer (or no next line of a stream) in time.
-    #[error("no answer from {url} within {} ms", after.as_millis())]
-    Timeout { url: String, after: Duration },
-    /// Ollama does not have this model.
-    #[error("model {0:?} is not installed in Ollama")]
-    ModelNotFound(String),
-    /// Ollama answered with an error: an error status, or a line
-    /// `{"error": …}` in a stream (then `status` is 200).
-    #[error("Ollama answered {status}: {message}")]
-    Api { status: u16, message: String },
-    /// A line of a stream is not what Ollama sends: not JSON, not UTF-8,
-    /// longer than the limit, missing fields; or the stream ended early.
-    #[error("line {line} of Ollama's answer is malformed: {cause}")]
-    MalformedStream { line: usize, cause: String },
-    /// The connection broke off in the middle of an answer.
-    #[error("the answer from {url} broke off: {cause}")]
-    Disconnected { url: String, cause: String },
-    /// The model name was refused before any request.
-    #[error("invalid model name: {0}")]
-    InvalidModelName(String),
-    /// An answer passed its size cap ([`crate::capped`]); reading stopped there.
-    #[error("{0}")]
-    TooLarge(String),
-}
-
-impl OllamaError {
-    pub fn code(&self) -> Code {
-        match self {
-            Self::Unreachable { .. } => Code::OllamaUnreachable,
-            Self::Timeout { .. } => Code::OllamaTimeout,
-            Self::ModelNotFound(_) => Code::NotFound,
-            Self::Api { .. } | Self::MalformedStream { .. } | Self::Disconnected { .. } | Self::TooLarge(_) => {
-                Code::OllamaError
-            }
-            Self::InvalidModelName(_) => Code::InvalidRequest,
-        }
-    }
-}
-
-impl From<&OllamaError> for ErrorBody {
-    fn from(err: &OllamaError) -> Self {
-        ErrorBody {
-            code: err.code(),
-            message: err.to_string(),
-        }
-    }
-}
-
-impl From<OllamaError> for ErrorBody {
-    fn from(err: OllamaError) -> Self {
-        ErrorBody::from(&err)
-    }
-}
 
 /// Where Ollama is and how long to wait for it.
 #[derive(Debug, Clone)]

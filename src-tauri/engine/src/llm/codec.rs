@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::io::StreamReader;
 
-use super::client::OllamaError;
+use super::error::OllamaError;
 
 /// The default longest line: a streamed line holds a token or a progress
 /// report, a non-streamed one a whole answer; a mebibyte is ample for both.

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod client;
 pub mod codec;
+pub mod error;
 pub mod gateway;
 pub mod limits;
 pub mod model;

@@ -14,7 +14,7 @@ use sutazai_protocol::manifest::ModelChoice;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use super::client::OllamaError;
+use super::error::OllamaError;
 use super::model::{LoadedModel, ModelInfo};
 use crate::error::{Code, ErrorBody};
 

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use bollard::{Docker, API_DEFAULT_VERSION};
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::Probe;
 use crate::config::DockerEndpoint;
+use crate::docker::{classify, connect};
 use crate::error::{Code, ErrorBody};
 
 /// What a reachable Docker engine reports about itself.
@@ -36,16 +36,6 @@ pub async fn probe_docker(endpoint: &DockerEndpoint, timeout: Duration) -> Probe
     }
 }
 
-/// Builds a client for `endpoint`; connecting is lazy, so this only fails on
-/// a malformed endpoint.
-pub fn connect(endpoint: &DockerEndpoint, timeout: Duration) -> Result<Docker, bollard::errors::Error> {
-    let secs = timeout.as_secs().max(1);
-    match endpoint {
-        DockerEndpoint::Unix(path) => Docker::connect_with_unix(&path.to_string_lossy(), secs, API_DEFAULT_VERSION),
-        DockerEndpoint::Http(addr) => Docker::connect_with_http(&format!("http://{addr}"), secs, API_DEFAULT_VERSION),
-    }
-}
-
 async fn facts(endpoint: &DockerEndpoint, timeout: Duration) -> Result<DockerFacts, bollard::errors::Error> {
     let docker = connect(endpoint, timeout)?.negotiate_version().await?;
     let (version, info) = tokio::try_join!(docker.version(), docker.info())?;
@@ -58,52 +48,6 @@ async fn facts(endpoint: &DockerEndpoint, timeout: Duration) -> Result<DockerFac
         containers_running: count(info.containers_running),
         containers_total: count(info.containers),
     })
-}
-
-/// What a failed Docker call means for the user: missing, refused, timed
-/// out, or an error answer.
-pub fn classify(endpoint: &DockerEndpoint, err: &bollard::errors::Error) -> ErrorBody {
-    use bollard::errors::Error as E;
-    let io_kind = io_error_kind(err);
-    let (code, message) = match err {
-        E::SocketNotFoundError(path) => (
-            Code::DockerMissing,
-            format!("no Docker socket at {path}: is the Docker engine installed and running?"),
-        ),
-        E::RequestTimeoutError => (
-            Code::DockerTimeout,
-            format!("Docker at {endpoint} did not answer in time"),
-        ),
-        E::DockerResponseServerError { status_code, message } => (
-            Code::DockerError,
-            format!("Docker at {endpoint} answered {status_code}: {message}"),
-        ),
-        _ if io_kind == Some(std::io::ErrorKind::NotFound) => (
-            Code::DockerMissing,
-            format!("no Docker socket at {endpoint}: is the Docker engine installed and running?"),
-        ),
-        _ if io_kind == Some(std::io::ErrorKind::ConnectionRefused) => (
-            Code::DockerRefused,
-            format!("Docker at {endpoint} refused the connection: the engine is not running"),
-        ),
-        other => (
-            Code::DockerError,
-            format!("Docker at {endpoint} is not reachable: {other}"),
-        ),
-    };
-    ErrorBody { code, message }
-}
-
-/// The kind of the first `std::io::Error` in the error's source chain.
-fn io_error_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut current = Some(err);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        current = err.source();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 mod docker;
 mod ollama;
 
-pub use docker::{classify as classify_docker_error, connect, probe_docker, DockerFacts};
+pub use docker::{probe_docker, DockerFacts};
 pub use ollama::{probe_ollama, OllamaFacts};
 
 use serde::Serialize;
