@@ -4,7 +4,7 @@
 import { create } from "zustand";
 import { commands, IpcError, pullChannel, type ModelsOverview } from "../ipc";
 import { toIpcError } from "../ipc/call";
-import { advance, modelNameProblem, startPull, type PullState } from "../views/models/format";
+import { advance, modelNameProblem, startPull, type PullState } from "./pull";
 
 type ModelsState = {
   overview: ModelsOverview | null;

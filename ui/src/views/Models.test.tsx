@@ -2,7 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-libra
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GatewayStats, ModelsOverview, PullProgress, UsageTotal } from "../ipc";
 import { backend, callsOf, FakeChannel } from "./agents/testing";
-import { advance, modelNameProblem, startPull } from "./models/format";
+import { advance, modelNameProblem, startPull } from "../stores/pull";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({

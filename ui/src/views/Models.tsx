@@ -5,7 +5,8 @@
 import { useEffect, useState } from "react";
 import type { ModelRow, UnservedAgent } from "../ipc";
 import { useModelsStore } from "../stores/models";
-import { formatBytes, modelNameProblem, percent } from "./models/format";
+import { modelNameProblem, percent } from "../stores/pull";
+import { formatBytes } from "./models/format";
 import { GatewayStatsCard } from "./models/GatewayStats";
 
 export function Models() {
