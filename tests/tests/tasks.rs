@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 use sutazai_engine::catalog::Catalog;
 use sutazai_engine::fleet::model::Endpoint;
+use sutazai_engine::lifetime::Lifetime;
 use sutazai_engine::orchestrator::breaker::BreakerSettings;
 use sutazai_engine::orchestrator::model::{AttemptOutcome, NewTask, Task, TaskStatus};
 use sutazai_engine::orchestrator::retry::RetryPolicy;
@@ -25,14 +26,13 @@ use sutazai_engine::SystemClock;
 use sutazai_tests::agent::{free_port, shipped_manifest, AgentProcess};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 const SECRET: &str = "tasks-test-secret-of-at-least-32-chars";
 
 struct Hub {
     orchestrator: Arc<Orchestrator>,
     endpoints: watch::Sender<Arc<Vec<Endpoint>>>,
-    stop: CancellationToken,
+    stop: Lifetime,
 }
 
 impl Drop for Hub {
@@ -62,6 +62,7 @@ async fn hub(store: &Store, config: OrchestratorConfig) -> Hub {
     let catalog = Arc::new(Catalog::load(&sutazai_tests::manifest_dir().join("../agents/catalog")));
     assert!(catalog.len() >= 69, "the shipped catalog loads");
     let (endpoints, rx) = watch::channel(Arc::new(Vec::new()));
+    let stop = Lifetime::new();
     let orchestrator = Orchestrator::new(
         config,
         store.clone(),
@@ -69,10 +70,10 @@ async fn hub(store: &Store, config: OrchestratorConfig) -> Hub {
         Arc::new(move || Arc::clone(&catalog)),
         rx,
         HubSecret::from_text(SECRET),
+        stop.clone(),
     );
     orchestrator.recover().await.unwrap();
-    let stop = CancellationToken::new();
-    tokio::spawn(Arc::clone(&orchestrator).run(stop.clone()));
+    tokio::spawn(Arc::clone(&orchestrator).run());
     Hub {
         orchestrator,
         endpoints,

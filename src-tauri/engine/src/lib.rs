@@ -15,6 +15,7 @@ pub mod docker;
 pub mod engine;
 pub mod error;
 pub mod fleet;
+pub mod lifetime;
 pub mod llm;
 pub mod logging;
 pub mod orchestrator;

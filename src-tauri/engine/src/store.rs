@@ -150,12 +150,41 @@ pub enum StoreError {
     Thread(std::io::Error),
     #[error("the database writer has stopped")]
     Closed,
+    /// A write met a UNIQUE or PRIMARY KEY constraint: the row exists.
+    #[error("already stored: {0}")]
+    Duplicate(String),
+    /// A write was refused by another constraint or failed on its own; the
+    /// others of its group were committed.
+    #[error("database write refused: {0}")]
+    Refused(String),
+    /// The group the write was in could not be committed (a full disk, an
+    /// I/O error): nothing of it was.
+    #[error("cannot commit the database writes: {0}")]
+    Commit(String),
+}
+
+impl StoreError {
+    /// What one failed write of a group means for its writer.
+    fn of_write(err: &rusqlite::Error) -> StoreError {
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        match err {
+            rusqlite::Error::SqliteFailure(failure, message)
+                if matches!(
+                    failure.extended_code,
+                    SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                StoreError::Duplicate(message.clone().unwrap_or_else(|| failure.to_string()))
+            }
+            other => StoreError::Refused(other.to_string()),
+        }
+    }
 }
 
 /// One small write for [`Store::write`]; it runs inside a transaction.
 pub type Write = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
 /// Where a [`Store::write`] caller hears how its write ended.
-pub type WriteDone = oneshot::Sender<Result<(), String>>;
+pub type WriteDone = oneshot::Sender<Result<(), StoreError>>;
 
 enum Job {
     /// Runs alone, with the connection to itself.
@@ -397,7 +426,7 @@ fn commit_group(conn: &Connection, group: Vec<(Write, Option<WriteDone>)>) {
                 // the transaction goes on, unless the error ended it (a full
                 // disk, an I/O error): then the whole group fails.
                 Err(err) if tx.is_autocommit() => return Err(err),
-                Err(err) => results.push(Err(err.to_string())),
+                Err(err) => results.push(Err(StoreError::of_write(&err))),
             }
         }
         tx.commit()?;
@@ -414,7 +443,7 @@ fn commit_group(conn: &Connection, group: Vec<(Write, Option<WriteDone>)>) {
         Err(err) => {
             tracing::error!(cause = %err, "cannot commit a group of writes");
             for done in dones.into_iter().flatten() {
-                let _ = done.send(Err(err.to_string()));
+                let _ = done.send(Err(StoreError::Commit(err.to_string())));
             }
         }
     }
@@ -520,7 +549,7 @@ mod tests {
 
     /// Queues `writes` behind a call that holds the writer until all are
     /// queued, so that they are committed as one group; their outcomes.
-    async fn one_group(store: &Store, writes: Vec<Write>) -> Vec<Result<(), String>> {
+    async fn one_group(store: &Store, writes: Vec<Write>) -> Vec<Result<(), StoreError>> {
         let (queued_tx, queued_rx) = std::sync::mpsc::channel::<()>();
         let (holding_tx, holding) = oneshot::channel::<()>();
         let hold = {
@@ -581,8 +610,10 @@ mod tests {
         // A constraint: SQLite undoes the statement, the group goes on.
         let outcomes = one_group(&store, vec![insert(1), insert(1), insert(2)]).await;
         assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
-        let refused = outcomes[1].as_ref().unwrap_err();
-        assert!(refused.contains("UNIQUE constraint failed: rows.id"), "{refused}");
+        match &outcomes[1] {
+            Err(StoreError::Duplicate(message)) => assert!(message.contains("UNIQUE constraint failed: rows.id")),
+            other => panic!("a second row of one id is a duplicate, not {other:?}"),
+        }
         assert_eq!(ids(&store).await, vec![1, 2]);
 
         // An error that ends the transaction fails the whole group: nothing
@@ -597,7 +628,7 @@ mod tests {
 
         // And the writer goes on.
         let outcomes = one_group(&store, vec![insert(5)]).await;
-        assert_eq!(outcomes, vec![Ok(())]);
+        assert!(matches!(outcomes[..], [Ok(())]), "{outcomes:?}");
         assert_eq!(ids(&store).await, vec![1, 2, 5]);
     }
 

@@ -1,7 +1,5 @@
-//! The engine's Ollama side (issue 6): the gateway agents call, its
-//! statistics, the Models view (models, pulls, deletes) and what "Start
-//! Ollama" runs. A second `impl Engine` block, so engine.rs keeps the
-//! lifecycle and the other domains.
+//! The engine's Ollama side: the gateway agents call, its statistics, the
+//! Models view (models, pulls, deletes) and what "Start Ollama" runs.
 
 use std::time::Duration;
 
@@ -152,7 +150,7 @@ impl Engine {
 
     async fn pull(&self, name: &str, mut on_progress: impl FnMut(PullProgress)) -> Result<(), ModelsError> {
         validate_model_name(name).map_err(OllamaError::InvalidModelName)?;
-        let slot = self.pulls.start(name, &self.cancel)?;
+        let slot = self.pulls.start(name, &self.life.token())?;
         let pull = async {
             let mut stream = self.ollama(MODELS_TIMEOUT)?.pull(name).await?;
             while let Some(line) = futures::StreamExt::next(&mut stream).await {

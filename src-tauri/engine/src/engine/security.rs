@@ -1,6 +1,6 @@
 //! The engine's security side: who presents a token (API key or agent
 //! service token), API keys, and the audit log. A further `impl Engine`
-//! block next to engine.rs.
+//! block beside the composition root (engine/mod.rs).
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -8,8 +8,9 @@ use std::num::NonZeroU32;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tracing::{instrument, warn};
 
-use super::{outcome_of, Engine};
+use super::Engine;
 use crate::error::EngineError;
+use crate::fleet::FleetError;
 use crate::orchestrator::OrchestratorError;
 use crate::security::audit::{self, AuditEntry, Record};
 use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
@@ -190,5 +191,44 @@ impl Engine {
         if let Err(err) = audit::record(&self.store, entry).await {
             warn!(cause = %err, action, "cannot write the audit log");
         }
+    }
+}
+
+/// How an audited action ended: `ok`, or `refused: <why>` for a request
+/// the engine turned down, `failed: <why>` for one that went wrong.
+pub(super) fn outcome_of<T, E: AuditOutcome>(result: &Result<T, E>) -> String {
+    match result {
+        Ok(_) => "ok".into(),
+        Err(err) if err.is_refusal() => format!("refused: {err}"),
+        Err(err) => format!("failed: {err}"),
+    }
+}
+
+/// Whether an error means the request was turned down (bad input, not
+/// allowed, conflict) rather than failed on the way.
+pub(super) trait AuditOutcome: std::fmt::Display {
+    fn is_refusal(&self) -> bool;
+}
+
+impl AuditOutcome for OrchestratorError {
+    fn is_refusal(&self) -> bool {
+        // Every error of the task and key actions is the engine's answer
+        // to the request, as before: `refused`.
+        true
+    }
+}
+
+impl AuditOutcome for FleetError {
+    fn is_refusal(&self) -> bool {
+        matches!(
+            crate::error::ErrorBody::from(self).code,
+            crate::error::Code::UnknownAgent | crate::error::Code::InvalidRequest | crate::error::Code::Conflict
+        )
+    }
+}
+
+impl AuditOutcome for crate::llm::models::ModelsError {
+    fn is_refusal(&self) -> bool {
+        false
     }
 }

@@ -12,9 +12,10 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use super::dispatch::{self, Verdict};
+use super::dispatch;
 use super::journal::Inserted;
-use super::model::{Attempt, AttemptOutcome, Task, TaskFailure, TaskStatus};
+use super::model::{Attempt, Task, TaskFailure, TaskStatus};
+use super::outcome;
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
 use super::{lock, target_of, Orchestrator};
@@ -40,7 +41,7 @@ pub(super) enum Seq {
 
 impl Orchestrator {
     /// Serves the queue until `cancel`.
-    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+    pub async fn run(self: Arc<Self>) {
         let mut endpoints = self.endpoints.clone();
         loop {
             let next_due = self.dispatch_ready();
@@ -48,7 +49,7 @@ impl Orchestrator {
                 .map(|at| Duration::from_millis((at - self.clock.now_ms()).clamp(1, 250) as u64))
                 .unwrap_or(Duration::from_millis(250));
             tokio::select! {
-                _ = cancel.cancelled() => break,
+                _ = self.life.cancelled() => break,
                 _ = self.wake.notified() => {}
                 _ = endpoints.changed() => {}
                 _ = tokio::time::sleep(pause) => {}
@@ -150,7 +151,8 @@ impl Orchestrator {
         }
         for (task, seq, endpoint, decision) in launches {
             let this = Arc::clone(self);
-            tokio::spawn(async move { this.attempt(task, seq, endpoint, decision).await });
+            self.life
+                .spawn(async move { this.attempt(task, seq, endpoint, decision).await });
         }
         next_due
     }
@@ -275,9 +277,9 @@ impl Orchestrator {
                 let stored = async {
                     let outcome = match stored.await {
                         Ok(Ok(seq)) => Ok(seq),
-                        Ok(Err(existing)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
-                            format!("task id {} is taken", existing.task.id).into(),
-                        ))),
+                        Ok(Err(existing)) => {
+                            Err(StoreError::Duplicate(format!("task id {} is taken", existing.task.id)))
+                        }
                         Err(err) => Err(err),
                     };
                     let seq = outcome.as_ref().ok().copied();
@@ -305,126 +307,54 @@ impl Orchestrator {
         };
         let latency_ms = took.as_secs_f64() * 1000.0;
         let now_ms = self.clock.now_ms();
-        let now = Instant::now();
+        let facts = outcome::Facts {
+            attempts: task.attempts,
+            max_attempts: task.max_attempts,
+            deadline_ms: task.deadline_ms,
+            now_ms,
+            agent_id: &endpoint.agent_id,
+        };
+        let next = outcome::next(reply.map(dispatch::judge), facts, &self.config.retry, || {
+            self.jitter_unit()
+        });
+        let call_end = CallEnd {
+            agent_ok: next.agent_ok,
+            task_ok: next.status == TaskStatus::Succeeded,
+            latency_ms,
+        };
+        lock(&self.state)
+            .roster
+            .end(&endpoint.container, call_end, Instant::now());
+        if !next.counts {
+            task.attempts -= 1;
+        }
         task.updated_ms = now_ms;
-        let outcome;
-        let mut requeue_at = None;
-        match reply.map(dispatch::judge) {
-            None => {
-                lock(&self.state).roster.end(
-                    &endpoint.container,
-                    CallEnd {
-                        agent_ok: None,
-                        task_ok: false,
-                        latency_ms,
-                    },
-                    now,
-                );
-                outcome = AttemptOutcome::Cancelled;
-                task.status = TaskStatus::Cancelled;
-                task.error = Some(TaskFailure {
-                    code: "cancelled".into(),
-                    message: format!("cancelled while {} ran it", endpoint.agent_id),
-                });
-            }
-            Some(Verdict::Succeeded(output)) => {
-                self.end_call(&endpoint, true, true, latency_ms, now);
-                outcome = AttemptOutcome::Succeeded;
-                task.status = TaskStatus::Succeeded;
-                task.result = Some(output);
-                task.error = None;
-            }
-            Some(Verdict::Failed(failure)) => {
-                self.end_call(&endpoint, true, false, latency_ms, now);
-                outcome = AttemptOutcome::Failed {
-                    failure: failure.clone(),
-                    retried: false,
-                };
-                task.status = TaskStatus::Failed;
-                task.error = Some(failure);
-            }
-            Some(Verdict::Retry {
-                failure,
-                agent_fault,
-                counts,
-            }) => {
-                self.end_call(&endpoint, !agent_fault, false, latency_ms, now);
-                if !counts {
-                    task.attempts -= 1;
-                }
-                let past_deadline = now_ms >= task.deadline_ms;
-                // The task's own budget (its `maxAttempts`, or the policy's
-                // when it set none, or more after a re-queue).
-                let another = super::retry::RetryPolicy {
-                    max_attempts: task.max_attempts,
-                    ..self.config.retry
-                }
-                .allows_another(task.attempts);
-                outcome = AttemptOutcome::Failed {
-                    failure: failure.clone(),
-                    retried: !past_deadline && another,
-                };
-                if past_deadline {
-                    task.status = TaskStatus::Failed;
-                    task.error = Some(TaskFailure {
-                        code: "deadline_exceeded".into(),
-                        message: format!("the deadline passed; last error: {}", failure.message),
-                    });
-                } else if !another {
-                    task.status = TaskStatus::Dead;
-                    task.error = Some(TaskFailure {
-                        code: failure.code.clone(),
-                        message: format!("gave up after {} attempts; last: {}", task.attempts, failure.message),
-                    });
-                } else {
-                    task.status = TaskStatus::Queued;
-                    task.error = Some(failure);
-                    let delay = if counts {
-                        let unit = self.jitter_unit();
-                        self.config.retry.delay(task.attempts, unit)
-                    } else {
-                        Duration::from_millis(20)
-                    };
-                    requeue_at = Some((now_ms + delay.as_millis() as i64, agent_fault));
-                }
-            }
+        task.status = next.status;
+        task.error = next.error;
+        if next.result.is_some() {
+            task.result = next.result;
         }
         if let Some(last) = task.attempt_log.last_mut() {
             last.finished_ms = Some(now_ms);
-            last.outcome = Some(outcome);
+            last.outcome = Some(next.outcome);
         }
         lock(&self.state).running.remove(&task.id);
-        match requeue_at {
-            Some((at, agent_fault)) => {
-                let _ = self.journal.save(&task, at, false).await;
-                self.emit(&task);
-                let avoid = if agent_fault {
-                    vec![endpoint.container.clone()]
-                } else {
-                    Vec::new()
-                };
-                lock(&self.state).enqueue(task, seq, at, now_ms, avoid);
-            }
-            None => {
-                task.finished_ms = Some(now_ms);
-                self.wake.notify_one();
-                self.settle(task).await;
-                return;
-            }
-        }
+        let Some(retry) = next.retry else {
+            task.finished_ms = Some(now_ms);
+            self.wake.notify_one();
+            self.settle(task).await;
+            return;
+        };
+        let at = now_ms + retry.after.as_millis() as i64;
+        let _ = self.journal.save(&task, at, false).await;
+        self.emit(&task);
+        let avoid = if retry.avoid_agent {
+            vec![endpoint.container.clone()]
+        } else {
+            Vec::new()
+        };
+        lock(&self.state).enqueue(task, seq, at, now_ms, avoid);
         self.wake.notify_one();
-    }
-
-    fn end_call(&self, endpoint: &Endpoint, agent_ok: bool, task_ok: bool, latency_ms: f64, now: Instant) {
-        lock(&self.state).roster.end(
-            &endpoint.container,
-            CallEnd {
-                agent_ok: Some(agent_ok),
-                task_ok,
-                latency_ms,
-            },
-            now,
-        );
     }
 
     /// Persists a task's final state, then tells whoever waits.
@@ -438,7 +368,7 @@ impl Orchestrator {
     /// [`Orchestrator::settle`] on its own task, for callers that cannot wait.
     fn finish(self: &Arc<Self>, task: Task) {
         let this = Arc::clone(self);
-        tokio::spawn(async move { this.settle(task).await });
+        self.life.spawn(async move { this.settle(task).await });
     }
 
     /// Tells whoever waits for the task (the last one gets it without a copy).

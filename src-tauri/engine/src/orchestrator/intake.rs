@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tracing::{debug, info};
 
+use super::admission;
 use super::dispatcher::Seq;
 use super::model::{AttemptOutcome, NewTask, Task, TaskFailure, TaskStatus};
 use super::queue::Target;
-use super::roster::Roster;
-use super::{lock, new_task_id, Orchestrator, OrchestratorError, MAX_PAYLOAD_BYTES, MAX_TIMEOUT};
+use super::{lock, new_task_id, Orchestrator, OrchestratorError};
 use crate::catalog::Catalog;
 use crate::fleet::model::Endpoint;
 use crate::security::Principal;
@@ -94,92 +94,24 @@ impl Orchestrator {
     ) -> Result<Task, OrchestratorError> {
         let catalog = (self.catalog)();
         let now = self.clock.now_ms();
-        let task_type = new.task_type.trim().to_string();
-        if task_type.is_empty() {
-            return Err(OrchestratorError::Invalid(
-                "taskType: expected a task type name such as `echo`".into(),
-            ));
-        }
-        let priority = new.priority.unwrap_or(5);
-        if !(1..=10).contains(&priority) {
-            return Err(OrchestratorError::Invalid(format!(
-                "priority: expected 1 (lowest) to 10 (highest), found {priority}"
-            )));
-        }
-        let timeout = match new.timeout_ms {
-            Some(0) => return Err(OrchestratorError::Invalid("timeoutMs: expected at least 1 ms".into())),
-            Some(ms) if Duration::from_millis(ms) > MAX_TIMEOUT => {
-                return Err(OrchestratorError::Invalid(format!(
-                    "timeoutMs: expected at most {} ms (a day), found {ms}",
-                    MAX_TIMEOUT.as_millis()
-                )))
-            }
-            Some(ms) => Duration::from_millis(ms),
-            None => self.config.default_timeout,
+        let defaults = admission::Defaults {
+            timeout: self.config.default_timeout,
+            max_attempts: self.config.retry.max_attempts,
         };
-        let max_attempts = new.max_attempts.unwrap_or(self.config.retry.max_attempts);
-        if !(1..=100).contains(&max_attempts) {
-            return Err(OrchestratorError::Invalid(format!(
-                "maxAttempts: expected 1 to 100, found {max_attempts}"
-            )));
-        }
-        let payload_len = serde_json::to_string(&new.payload).map(|s| s.len()).unwrap_or(0);
-        if payload_len > MAX_PAYLOAD_BYTES {
-            return Err(OrchestratorError::Invalid(format!(
-                "payload: {payload_len} bytes; at most {MAX_PAYLOAD_BYTES} are accepted"
-            )));
-        }
-        if let Some(key) = &new.idempotency_key {
-            if key.is_empty() || key.len() > 200 {
-                return Err(OrchestratorError::Invalid(
-                    "idempotencyKey: expected 1 to 200 characters".into(),
-                ));
-            }
-        }
-        let capability = new.capability.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-        let agent_id = new.agent_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-        if let Some(id) = &agent_id {
-            let Some(entry) = catalog.get(id) else {
-                return Err(OrchestratorError::NoAgent(format!(
-                    "agentId: no agent {id} in the catalog"
-                )));
-            };
-            if let Some(cap) = &capability {
-                if !entry.manifest.capabilities.contains(cap) {
-                    return Err(OrchestratorError::NoAgent(format!(
-                        "agentId: {id} has no capability `{cap}`"
-                    )));
-                }
-            }
-            if !entry.manifest.knows_task_type(&task_type) {
-                return Err(OrchestratorError::NoAgent(format!(
-                    "taskType: {id} has no task type `{task_type}`; it knows {}",
-                    entry.manifest.task_type_names().join(", ")
-                )));
-            }
-        }
-        let target = Target {
-            agent_id: agent_id.clone(),
-            capability: capability.clone(),
-            task_type: task_type.clone(),
-        };
-        if !Roster::anyone_could(&catalog, &target) {
-            let what = match &capability {
-                Some(cap) => format!("capability `{cap}` and task type `{task_type}`"),
-                None => format!("task type `{task_type}`"),
-            };
-            return Err(OrchestratorError::NoAgent(format!(
-                "no agent in the catalog has {what}"
-            )));
-        }
+        let admitted = admission::admit(&new, &catalog, defaults)?;
         let (parent_id, chain) = self
-            .delegation(new.parent_task_id.as_deref(), by, &target, &catalog)
+            .delegation(new.parent_task_id.as_deref(), by, &admitted.target, &catalog)
             .await?;
+        let Target {
+            agent_id,
+            capability,
+            task_type,
+        } = admitted.target;
         let id = new_task_id(now);
         let task = Task {
             id: id.clone(),
             status: TaskStatus::Queued,
-            priority,
+            priority: admitted.priority,
             capability,
             agent_id,
             task_type,
@@ -189,10 +121,10 @@ impl Orchestrator {
             idempotency_key: new.idempotency_key.unwrap_or_else(|| id.clone()),
             created_ms: now,
             updated_ms: now,
-            deadline_ms: now + timeout.as_millis() as i64,
+            deadline_ms: now + admitted.timeout.as_millis() as i64,
             finished_ms: None,
             attempts: 0,
-            max_attempts,
+            max_attempts: admitted.max_attempts,
             assigned_agent: None,
             assigned_container: None,
             route: None,
@@ -227,7 +159,7 @@ impl Orchestrator {
                 let this = Arc::clone(self);
                 let sent = task.clone();
                 self.emit(&task);
-                tokio::spawn(async move {
+                self.life.spawn(async move {
                     let seq = Seq::Committing(Box::pin(stored), told);
                     this.call(sent, seq, endpoint).await
                 });
@@ -265,7 +197,8 @@ impl Orchestrator {
                     Some(endpoint) => {
                         let this = Arc::clone(self);
                         let sent = task.clone();
-                        tokio::spawn(async move { this.call(sent, Seq::Known(seq), endpoint).await });
+                        self.life
+                            .spawn(async move { this.call(sent, Seq::Known(seq), endpoint).await });
                     }
                     None => {
                         lock(&self.state).enqueue(task.clone(), seq, 0, now, Vec::new());
@@ -277,10 +210,8 @@ impl Orchestrator {
         }
     }
 
-    /// The parent and delegation chain of a sub-task, after the checks:
-    /// only the agent running the parent may delegate from it, the chain
-    /// may not loop back to an agent already in it, and it may not grow
-    /// past the depth limit.
+    /// The parent and delegation chain of a sub-task, after the checks
+    /// ([`admission::delegation_chain`]); only an agent delegates.
     async fn delegation(
         &self,
         parent_id: Option<&str>,
@@ -312,49 +243,14 @@ impl Orchestrator {
             .get(parent_id)
             .await?
             .ok_or_else(|| OrchestratorError::Invalid(format!("parentTaskId: no task {parent_id}")))?;
-        if !matches!(parent.status, TaskStatus::Dispatched | TaskStatus::Running) {
-            return Err(OrchestratorError::Conflict(format!(
-                "parentTaskId: task {parent_id} is {}, not running; only a running task can delegate",
-                parent.status.as_str()
-            )));
-        }
-        let holder = parent.assigned_agent.clone().unwrap_or_default();
-        let holder_container = parent.assigned_container.as_deref().unwrap_or_default();
-        if *agent_id != holder || container != holder_container {
-            return Err(OrchestratorError::Forbidden(format!(
-                "task {parent_id} runs on {holder} ({holder_container}), not on {agent_id} ({container})"
-            )));
-        }
-        let mut chain = parent.delegation_chain.clone();
-        chain.push(holder);
-        if chain.len() > self.config.max_delegation_depth {
-            return Err(OrchestratorError::Conflict(format!(
-                "delegation chain {} is deeper than {} agents",
-                chain.join(" → "),
-                self.config.max_delegation_depth
-            )));
-        }
-        if let Some(id) = &target.agent_id {
-            if chain.contains(id) {
-                return Err(OrchestratorError::Conflict(format!(
-                    "delegation loop: {id} is already in the chain {}",
-                    chain.join(" → ")
-                )));
-            }
-        }
-        let outside_chain = catalog.all().any(|entry| {
-            let m = &entry.manifest;
-            !chain.contains(&m.id)
-                && m.knows_task_type(&target.task_type)
-                && target.capability.as_ref().is_none_or(|c| m.capabilities.contains(c))
-                && target.agent_id.as_ref().is_none_or(|id| *id == m.id)
-        });
-        if !outside_chain {
-            return Err(OrchestratorError::Conflict(format!(
-                "delegation loop: every agent that could take it is already in the chain {}",
-                chain.join(" → ")
-            )));
-        }
+        let chain = admission::delegation_chain(
+            &parent,
+            agent_id,
+            container,
+            target,
+            catalog,
+            self.config.max_delegation_depth,
+        )?;
         Ok((Some(parent_id.to_string()), chain))
     }
 

@@ -131,11 +131,7 @@ impl Journal {
         let queued = self.store.write(write, Some(done));
         async move {
             queued?;
-            match answer.await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(message)) => Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(message.into()))),
-                Err(_) => Err(StoreError::Closed),
-            }
+            answer.await.unwrap_or(Err(StoreError::Closed))
         }
     }
 

@@ -11,12 +11,14 @@
 //! tasks that were in flight when the app stopped are queued again
 //! (at-least-once; the idempotency key goes to the agent each time).
 
+mod admission;
 pub mod breaker;
 mod dispatch;
 mod dispatcher;
 mod intake;
 mod journal;
 pub mod model;
+mod outcome;
 mod queue;
 pub mod retry;
 mod roster;
@@ -34,6 +36,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::error::{Code, ErrorBody};
 use crate::fleet::model::Endpoint;
+use crate::lifetime::Lifetime;
 use crate::security::tokens::HubSecret;
 use crate::store::{Store, StoreError};
 use breaker::BreakerSettings;
@@ -85,6 +88,8 @@ impl From<&OrchestratorError> for ErrorBody {
             OrchestratorError::Conflict(_) => Code::Conflict,
             OrchestratorError::Forbidden(_) => Code::Forbidden,
             OrchestratorError::NoAgent(_) => Code::UnknownAgent,
+            // Only a task id can clash: the idempotency key is looked up first.
+            OrchestratorError::Store(StoreError::Duplicate(_)) => Code::Conflict,
             OrchestratorError::Store(_) => Code::Store,
         };
         ErrorBody {
@@ -136,6 +141,9 @@ pub struct Orchestrator {
     /// without a write, so their tasks stay `running` in the table and the
     /// next start queues them again (as after a crash).
     stopping: CancellationToken,
+    /// The engine's lifetime: `run` ends with it, and every call to an
+    /// agent runs on it, so shutdown waits for them.
+    life: Lifetime,
 }
 
 impl State {
@@ -163,6 +171,7 @@ impl Orchestrator {
         catalog: Arc<dyn Fn() -> Arc<Catalog> + Send + Sync>,
         endpoints: watch::Receiver<Arc<Vec<Endpoint>>>,
         secret: HubSecret,
+        life: Lifetime,
     ) -> Arc<Orchestrator> {
         let state = State {
             roster: Roster::new(config.breaker),
@@ -182,6 +191,7 @@ impl Orchestrator {
             wake: Notify::new(),
             events: broadcast::channel(4096).0,
             stopping: CancellationToken::new(),
+            life,
         })
     }
 

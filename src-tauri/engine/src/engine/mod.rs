@@ -1,0 +1,226 @@
+//! The running system: one [`Engine`] built from a validated [`Config`],
+//! started and stopped explicitly. This file is the composition root: it
+//! builds each subsystem from the config, starts its background work on
+//! the engine's [`Lifetime`] and ends them all. Each subsystem's methods
+//! on `Engine` live beside it: the fleet in `engine/fleet.rs`, tasks in
+//! `engine/tasks.rs`, the status of the outside world in
+//! `engine/status.rs`, the Ollama side (gateway, Models view, "Start
+//! Ollama") in `engine/llm.rs`, API keys and the audit log in
+//! `engine/security.rs`.
+
+mod fleet;
+mod llm;
+mod security;
+mod status;
+mod tasks;
+pub use fleet::{agent_hub_url, fleet_config};
+pub use llm::{gateway_settings, ollama_url_for_containers};
+pub use tasks::orchestrator_config;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tracing::{info, instrument, warn};
+
+use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
+use crate::clock::Clock;
+use crate::config::{Config, ConfigReport};
+use crate::error::EngineError;
+use crate::fleet::stats::StatsPreference;
+use crate::fleet::Fleet;
+use crate::lifetime::Lifetime;
+use crate::llm::gateway::Gateway;
+use crate::llm::models::Pulls;
+use crate::logging::log_dir;
+use crate::orchestrator::Orchestrator;
+use crate::security::keys;
+use crate::security::tokens::{Credentials, Epochs, HubSecret};
+use crate::status::{DataFacts, EngineStatus, Probe};
+use crate::store::Store;
+use security::outcome_of;
+
+/// The app's version, recorded with every run.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The running engine. Cheap to share behind an `Arc`.
+pub struct Engine {
+    /// The effective configuration.
+    config: Arc<Config>,
+    /// How the configuration was resolved, for Settings.
+    report: ConfigReport,
+    /// The one SQLite writer.
+    store: Store,
+    /// The agent manifests, reloaded live when the folder changes.
+    catalog: CatalogWatch,
+    /// The agents' containers.
+    fleet: Fleet,
+    /// Durable tasks, routing, retries, breakers.
+    orchestrator: Arc<Orchestrator>,
+    /// Derives and checks the agents' service tokens.
+    credentials: Credentials,
+    /// Checks API keys, remembering live ones for a moment.
+    keyring: keys::Keyring,
+    /// Bounds the audit log's entries for refused API calls per address.
+    refusals: security::RefusalAudit,
+    /// Injected time.
+    clock: Arc<dyn Clock>,
+    /// This run's row in `engine_runs`.
+    run_id: i64,
+    /// The latest status; the background checker and `refresh_status` publish here.
+    status: watch::Sender<EngineStatus>,
+    /// The reused HTTP client for Ollama.
+    http: reqwest::Client,
+    /// Forwards agents' Ollama calls: cache, per-model limits, accounting.
+    gateway: Gateway,
+    /// The model pulls in flight (Models view), each cancellable.
+    pulls: Pulls,
+    /// Every background task and agent call runs on it; shutdown ends it.
+    life: Lifetime,
+}
+
+impl Engine {
+    /// Creates the data dir (owner only), opens the store and starts the background status
+    /// checker. The first check starts at once; until it ends, Docker and
+    /// Ollama are reported as `checking`.
+    #[instrument(skip_all, err, fields(data_dir = %config.data_dir.display()))]
+    pub async fn start(
+        config: Config,
+        report: ConfigReport,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Engine>, EngineError> {
+        crate::data_dir::make_private(&config.data_dir).map_err(|source| EngineError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(&config.data_dir.join("sutazai.db"))?;
+        let catalog_err = |reason: String| EngineError::Catalog {
+            path: config.catalog_dir.display().to_string(),
+            reason,
+        };
+        if catalog::shipped::seed(&config.catalog_dir).map_err(|err| catalog_err(err.to_string()))? {
+            info!(dir = %config.catalog_dir.display(), "seeded the agent catalog from the shipped one");
+        }
+        let catalog = CatalogWatch::start(&config.catalog_dir, Duration::from_millis(300)).map_err(catalog_err)?;
+        let loaded = catalog.current();
+        for problem in loaded.problems() {
+            warn!(file = %problem.file, errors = ?problem.errors, "agent manifest not loaded");
+        }
+        info!(
+            agents = loaded.len(),
+            problems = loaded.problems().len(),
+            "agent catalog loaded"
+        );
+        let run_id = store.record_start(VERSION, clock.now_ms()).await?;
+        let unclean = store.unclean_runs_before(run_id).await?;
+        if unclean > 0 {
+            warn!(unclean, "earlier runs ended without a clean stop");
+        }
+
+        let data = DataFacts {
+            data_dir: config.data_dir.display().to_string(),
+            database: store.path().display().to_string(),
+            schema_version: u32::try_from(store.schema_version()).unwrap_or(0),
+            log_dir: log_dir(&config.data_dir).display().to_string(),
+            unclean_previous_runs: u32::try_from(unclean).unwrap_or(u32::MAX),
+        };
+        let initial = EngineStatus {
+            docker_endpoint: config.docker_endpoint.to_string(),
+            docker: Probe::Checking,
+            ollama_url: config.ollama_url.to_string(),
+            ollama: Probe::Checking,
+            data,
+            checked_at_ms: 0,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.probe_timeout)
+            .build()
+            .unwrap_or_default();
+        let secret = HubSecret::load_or_create(&config.data_dir).map_err(|source| EngineError::DataDir {
+            path: config.data_dir.join("hub.secret").display().to_string(),
+            source,
+        })?;
+        let credentials = Credentials {
+            secret: secret.clone(),
+            epochs: Epochs::load(store.clone()).await?,
+        };
+        let life = Lifetime::new();
+        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest, credentials.clone()));
+        let catalog_now = catalog.receiver();
+        let orchestrator = Orchestrator::new(
+            orchestrator_config(&config),
+            store.clone(),
+            Arc::clone(&clock),
+            Arc::new(move || catalog_now.borrow().clone()),
+            fleet.endpoints(),
+            secret.clone(),
+            life.clone(),
+        );
+        let keyring = keys::Keyring::new(store.clone());
+        let gateway = Gateway::new(gateway_settings(&config), store.clone(), Arc::clone(&clock));
+        let engine = Arc::new(Engine {
+            config: Arc::new(config),
+            report,
+            store,
+            catalog,
+            fleet,
+            orchestrator,
+            credentials,
+            keyring,
+            refusals: security::RefusalAudit::new(),
+            clock,
+            run_id,
+            status: watch::channel(initial).0,
+            http,
+            gateway,
+            pulls: Pulls::default(),
+            life,
+        });
+        engine.life.spawn(status::status_loop(Arc::clone(&engine)));
+        // Subscribed before the fleet task runs, so its first events are kept.
+        let fleet_events = engine.fleet.subscribe();
+        engine
+            .life
+            .spawn(fleet::record_fleet_events(Arc::clone(&engine), fleet_events));
+        engine.life.spawn(fleet::keep_fleet(Arc::clone(&engine)));
+        engine.orchestrator.recover().await?;
+        engine.life.spawn(Arc::clone(&engine.orchestrator).run());
+        info!(run_id, version = VERSION, "engine started");
+        Ok(engine)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The effective configuration, where each value came from, and issues.
+    pub fn config_report(&self) -> ConfigReport {
+        self.report.clone()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The agent catalog as loaded now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.current()
+    }
+
+    /// Every change of the catalog, one event per agent.
+    pub fn subscribe_catalog(&self) -> tokio::sync::broadcast::Receiver<CatalogEvent> {
+        self.catalog.subscribe()
+    }
+
+    /// Stops background work, waiting at most `grace`, and records a clean stop.
+    #[instrument(skip_all)]
+    pub async fn shutdown(&self, grace: Duration) {
+        if !self.life.end(grace).await {
+            warn!(grace_ms = grace.as_millis(), "background tasks did not stop in time");
+        }
+        if let Err(err) = self.store.record_stop(self.run_id, self.clock.now_ms()).await {
+            warn!(cause = %err, "cannot record the clean stop");
+        }
+        info!(run_id = self.run_id, "engine stopped");
+    }
+}
