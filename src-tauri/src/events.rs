@@ -244,7 +244,7 @@ mod tests {
         (tx, sent, handle)
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_burst_becomes_one_event_with_each_task_as_last_seen() {
         let (tx, sent, handle) = start(64, Duration::from_millis(100));
         for status in [TaskStatus::Queued, TaskStatus::Dispatched, TaskStatus::Running] {
@@ -265,7 +265,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn too_many_or_missed_changes_say_anything_may_have_changed() {
         let (tx, sent, handle) = start(1024, Duration::from_millis(100));
         for i in 0..=TASKS_PER_EVENT {

@@ -1,4 +1,12 @@
-//! Time is injected so that tests control it; nothing else reads the clock.
+//! Time is injected so that tests control it.
+//!
+//! - Wall-clock time (what is stored and shown: `created_ms`, deadlines,
+//!   history) comes from a [`Clock`] handed to each subsystem; nothing else
+//!   reads `SystemTime`. Pure rules take `now_ms` as an argument.
+//! - Monotonic time (timeouts, breakers' recovery, the fleet watch's
+//!   pacing, caches' trust) is tokio's (`tokio::time::Instant`, `sleep`),
+//!   never `std::time::Instant`, so a test on a paused runtime
+//!   (`#[tokio::test(start_paused = true)]`) moves it with `advance`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -751,7 +751,10 @@ async fn fleet_with(config: &Config, stats: StatsPreference) -> Fleet {
         secret: HubSecret::from_text("bench-fleet-secret-of-32-characters!"),
         epochs: Epochs::load(store).await.expect("epochs"),
     };
-    Fleet::new(sutazai_engine::engine::fleet_config(config, stats, credentials))
+    Fleet::new(
+        sutazai_engine::engine::fleet_config(config, stats, credentials),
+        Arc::new(sutazai_engine::SystemClock),
+    )
 }
 
 /// One stats source: warm up (the cgroup reader finds each container's

@@ -145,7 +145,10 @@ impl Engine {
             epochs: Epochs::load(store.clone()).await?,
         };
         let life = Lifetime::new();
-        let fleet = Fleet::new(fleet_config(&config, StatsPreference::Cheapest, credentials.clone()));
+        let fleet = Fleet::new(
+            fleet_config(&config, StatsPreference::Cheapest, credentials.clone()),
+            Arc::clone(&clock),
+        );
         let catalog_now = catalog.receiver();
         let orchestrator = Orchestrator::new(
             orchestrator_config(&config),

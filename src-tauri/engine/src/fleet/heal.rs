@@ -4,7 +4,9 @@
 //! stopped. Pure: time is passed in.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
 pub struct HealPolicy {

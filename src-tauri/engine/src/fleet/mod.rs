@@ -25,6 +25,7 @@ use tokio::sync::{broadcast, Mutex};
 use tracing::instrument;
 
 use crate::catalog::{Catalog, Entry};
+use crate::clock::Clock;
 use crate::config::DockerEndpoint;
 use crate::error::{Code, ErrorBody};
 pub use containers::{Containers, Placed};
@@ -96,6 +97,8 @@ impl From<&FleetError> for ErrorBody {
 /// operations on agent containers.
 pub struct Fleet {
     config: FleetConfig,
+    /// Injected wall-clock time.
+    clock: std::sync::Arc<dyn Clock>,
     /// Connected on first use and kept (bollard reconnects per request).
     docker: Mutex<Option<Docker>>,
     /// Polls agents' `/health`; short timeouts.
@@ -118,13 +121,14 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub fn new(config: FleetConfig) -> Fleet {
+    pub fn new(config: FleetConfig, clock: std::sync::Arc<dyn Clock>) -> Fleet {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
         Fleet {
             config,
+            clock,
             docker: Mutex::new(None),
             http,
             desired: std::sync::Mutex::new(None),
@@ -254,7 +258,7 @@ impl Fleet {
         match self.health(m.port).await {
             Ok(()) => {
                 row.status = AgentStatus::Healthy;
-                row.healthy_at_ms = Some(now_ms());
+                row.healthy_at_ms = Some(self.clock.now_ms());
             }
             Err(reason) => {
                 // Docker says "health: starting" until its first (rare)
@@ -328,13 +332,6 @@ pub fn memory_available_mb() -> u32 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<u64>().ok())
         .map(|kb| (kb / 1024) as u32)
-        .unwrap_or(0)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 

@@ -12,7 +12,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bollard::query_parameters::StatsOptionsBuilder;
 use bollard::Docker;
@@ -20,7 +22,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{lock, now_ms, Fleet, FleetError, Placed};
+use super::{lock, Fleet, FleetError, Placed};
 
 /// Samples closer together than this are served from the last one.
 const FRESH: Duration = Duration::from_millis(500);
@@ -121,7 +123,7 @@ impl Fleet {
         let reads = running.iter().map(|p| self.read(&docker, p));
         let reads = futures::future::join_all(reads).await;
         let mut sampler = lock(&self.stats);
-        let at_ms = now_ms();
+        let at_ms = self.clock.now_ms();
         let mut samples = Vec::new();
         for (p, read) in running.iter().zip(reads) {
             let Some((source, now)) = read else { continue };

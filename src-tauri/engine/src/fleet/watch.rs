@@ -7,7 +7,9 @@
 //! left stopped. When Docker is down the watch retries every second.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bollard::models::EventMessage;
 use bollard::query_parameters::{EventsOptionsBuilder, RestartContainerOptionsBuilder};

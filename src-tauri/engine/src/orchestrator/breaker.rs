@@ -8,7 +8,9 @@
 //! Pure logic: time comes in as [`Instant`] arguments, and the half-open
 //! state is derived from them when asked, so nothing needs a timer.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,9 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use sutazai_protocol::wire::TaskRequest;
 use sutazai_protocol::PROTOCOL_VERSION;

@@ -27,7 +27,9 @@ pub mod router;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::{broadcast, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;

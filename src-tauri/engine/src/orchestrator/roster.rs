@@ -3,7 +3,7 @@
 //! latency, and its circuit breaker. The router scores what this yields.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use super::breaker::{Breaker, BreakerSettings, BreakerState};
 use super::queue::Target;

@@ -165,7 +165,7 @@ pub async fn verify(store: &Store, presented: &str, now_ms: i64) -> Result<Optio
 #[derive(Debug)]
 pub struct Keyring {
     store: Store,
-    recent: std::sync::Mutex<std::collections::HashMap<String, (ApiKeyInfo, std::time::Instant)>>,
+    recent: std::sync::Mutex<std::collections::HashMap<String, (ApiKeyInfo, tokio::time::Instant)>>,
 }
 
 impl Keyring {
@@ -201,7 +201,7 @@ impl Keyring {
                 if recent.len() >= Self::CAPACITY {
                     recent.clear();
                 }
-                recent.insert(digest, (info.clone(), std::time::Instant::now()));
+                recent.insert(digest, (info.clone(), tokio::time::Instant::now()));
             }
             None => {
                 recent.remove(&digest);
@@ -266,6 +266,26 @@ mod tests {
             "trusted from memory for a moment"
         );
         keyring.forget_all();
+        assert_eq!(keyring.verify(&created.key, 5_000).await.expect("verify"), None);
+    }
+
+    /// A key revoked by another process (the headless CLI) is trusted from
+    /// memory for [`Keyring::TRUST`] at most. On tokio's paused clock: no
+    /// timer is pending while the store answers, so time moves only when
+    /// the test advances it.
+    #[tokio::test(start_paused = true)]
+    async fn a_key_revoked_elsewhere_stops_working_within_the_trust_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).expect("store");
+        let keyring = Keyring::new(store.clone());
+        let created = create(&store, "bot", Role::Analyst, "desktop", 1_000)
+            .await
+            .expect("create");
+        assert!(keyring.verify(&created.key, 2_000).await.expect("verify").is_some());
+        revoke(&store, created.info.id, 3_000).await.expect("revoke");
+        tokio::time::advance(Keyring::TRUST - std::time::Duration::from_millis(1)).await;
+        assert!(keyring.verify(&created.key, 4_000).await.expect("verify").is_some());
+        tokio::time::advance(std::time::Duration::from_millis(1)).await;
         assert_eq!(keyring.verify(&created.key, 5_000).await.expect("verify"), None);
     }
 
