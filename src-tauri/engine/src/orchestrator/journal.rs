@@ -287,10 +287,11 @@ impl Journal {
         self.send(Box::new(move |conn| crate::security::audit::insert(conn, &entry)));
     }
 
+    /// A task as last committed.
     pub async fn get(&self, id: &str) -> Result<Option<Task>, StoreError> {
         let id = id.to_string();
         self.store
-            .call(move |conn| {
+            .read(move |conn| {
                 conn.query_row(
                     &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
                     [&id],
@@ -319,7 +320,7 @@ impl Journal {
     /// One page of tasks, newest first, with the totals.
     pub async fn list(&self, query: TaskQuery) -> Result<TaskPage, StoreError> {
         self.store
-            .call(move |conn| {
+            .read(move |conn| {
                 let mut clauses: Vec<String> = Vec::new();
                 let mut args: Vec<String> = Vec::new();
                 if let Some(statuses) = query.status.as_ref().filter(|s| !s.is_empty()) {

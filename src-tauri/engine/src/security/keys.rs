@@ -109,7 +109,7 @@ pub async fn create(
 /// Every key, newest first (revoked ones too).
 pub async fn list(store: &Store) -> Result<Vec<ApiKeyInfo>, StoreError> {
     store
-        .call(|conn| {
+        .read(|conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY id DESC"))?;
             let rows = stmt.query_map([], info_from_row)?;
             rows.collect()

@@ -1,0 +1,156 @@
+//! The database's schema: forward-only migrations numbered by SQLite's
+//! `user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Forward-only migrations; entry `i` moves the schema from version `i` to `i + 1`.
+/// Never edit a shipped entry: add a new one.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: every start and clean stop of the engine, so a crash is visible.
+    "CREATE TABLE engine_runs (
+        id          INTEGER PRIMARY KEY,
+        version     TEXT    NOT NULL,
+        started_ms  INTEGER NOT NULL,
+        stopped_ms  INTEGER
+    );",
+    // 2: what self-healing did to each agent, for its history.
+    "CREATE TABLE agent_events (
+        id          INTEGER PRIMARY KEY,
+        agent_id    TEXT    NOT NULL,
+        at_ms       INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        detail      TEXT    NOT NULL
+    );
+    CREATE INDEX agent_events_by_agent ON agent_events (agent_id, at_ms);",
+    // 3: durable tasks (orchestrator). JSON columns hold what is only ever
+    // read whole: payload, route, attempts, result, error, chain.
+    "CREATE TABLE tasks (
+        seq             INTEGER PRIMARY KEY,
+        id              TEXT    NOT NULL UNIQUE,
+        status          TEXT    NOT NULL,
+        priority        INTEGER NOT NULL,
+        capability      TEXT,
+        agent_id        TEXT,
+        task_type       TEXT    NOT NULL,
+        payload         TEXT    NOT NULL,
+        name            TEXT,
+        description     TEXT,
+        idempotency_key TEXT    NOT NULL UNIQUE,
+        created_ms      INTEGER NOT NULL,
+        updated_ms      INTEGER NOT NULL,
+        deadline_ms     INTEGER NOT NULL,
+        not_before_ms   INTEGER NOT NULL DEFAULT 0,
+        finished_ms     INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        max_attempts    INTEGER NOT NULL,
+        assigned_agent  TEXT,
+        assigned_container TEXT,
+        route           TEXT,
+        attempt_log     TEXT    NOT NULL DEFAULT '[]',
+        result          TEXT,
+        error           TEXT,
+        submitted_by    TEXT    NOT NULL,
+        parent_id       TEXT,
+        chain           TEXT    NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX tasks_by_status ON tasks (status, seq);",
+    // 4: API keys (only a hash is kept) and the audit log of control actions.
+    "CREATE TABLE api_keys (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT    NOT NULL,
+        role        TEXT    NOT NULL,
+        prefix      TEXT    NOT NULL,
+        hash        TEXT    NOT NULL UNIQUE,
+        created_ms  INTEGER NOT NULL,
+        created_by  TEXT    NOT NULL,
+        revoked_ms  INTEGER,
+        last_used_ms INTEGER
+    );
+    CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at_ms       INTEGER NOT NULL,
+        actor       TEXT    NOT NULL,
+        action      TEXT    NOT NULL,
+        target      TEXT    NOT NULL,
+        outcome     TEXT    NOT NULL,
+        detail      TEXT    NOT NULL DEFAULT ''
+    );",
+    // 5: each attempt's routing decision in its own table, written once.
+    // In the tasks row (4 KB for 20 candidates) every status change
+    // rewrote it: SQLite writes a whole record on any update.
+    "CREATE TABLE task_routes (
+        task_id     TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL,
+        route       TEXT    NOT NULL,
+        PRIMARY KEY (task_id, attempt)
+    ) WITHOUT ROWID;
+    INSERT INTO task_routes (task_id, attempt, route)
+        SELECT id, MAX(attempts, 1), route FROM tasks WHERE route IS NOT NULL;
+    ALTER TABLE tasks DROP COLUMN route;",
+    // 6: the LLM gateway's answers to deterministic requests, by the
+    // SHA-256 of what decides the answer (see `llm::cache`).
+    "CREATE TABLE llm_cache (
+        key         TEXT    PRIMARY KEY,
+        model       TEXT    NOT NULL,
+        body        BLOB    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        expires_ms  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX llm_cache_by_expiry ON llm_cache (expires_ms);",
+    // 7: routing decisions in a rowid table. WITHOUT ROWID keeps whole rows
+    // in the key's tree, so a 1 KB decision spilled into overflow pages and
+    // every insert's search read whole decisions, overflow and all, to
+    // compare keys: a quarter of the writer's time at thousands of tasks a
+    // second. Now the decisions are appended, and the key is a small index.
+    "CREATE TABLE task_routes_by_row (
+        id          INTEGER PRIMARY KEY,
+        task_id     TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL,
+        route       TEXT    NOT NULL,
+        UNIQUE (task_id, attempt)
+    );
+    INSERT INTO task_routes_by_row (task_id, attempt, route)
+        SELECT task_id, attempt, route FROM task_routes ORDER BY task_id, attempt;
+    DROP TABLE task_routes;
+    ALTER TABLE task_routes_by_row RENAME TO task_routes;",
+    // 8: where an audited action came from (`window`, `cli`, an API
+    // caller's address); older rows have none.
+    "ALTER TABLE audit_log ADD COLUMN origin TEXT NOT NULL DEFAULT '';",
+    // 9: the epoch of each agent container's service tokens, new at every
+    // (re)deploy, so a token of an earlier container is refused.
+    "CREATE TABLE service_epochs (
+        container   TEXT    PRIMARY KEY,
+        epoch       TEXT    NOT NULL,
+        issued_ms   INTEGER NOT NULL
+    ) WITHOUT ROWID;",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, label: &str) -> Result<i64, StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: label.to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= found {
+            continue; // applied already
+        }
+        let step = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()
+        };
+        step(conn).map_err(|source| StoreError::Migrate { version, source })?;
+    }
+    Ok(SCHEMA_VERSION)
+}
