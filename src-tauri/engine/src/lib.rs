@@ -10,6 +10,7 @@ pub mod capped;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod dag;
 pub mod data_dir;
 pub mod docker;
 pub mod engine;

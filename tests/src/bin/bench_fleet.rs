@@ -33,7 +33,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+
 use std::time::{Duration, Instant};
+use sutazai_engine::dag::Dag;
 
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
@@ -254,32 +256,15 @@ fn prepare(catalog: &Catalog, phase: u8) -> Vec<Prepared> {
 
 /// How many agents start in each dependency wave (as the deploy orders them).
 fn waves(agents: &[Prepared]) -> Vec<usize> {
-    let mut wave_of: HashMap<&str, usize> = HashMap::new();
-    let mut left: Vec<&Prepared> = agents.iter().collect();
-    while !left.is_empty() {
-        let before = left.len();
-        left.retain(|p| {
-            let m = &p.entry.manifest;
-            let deps: Vec<&String> = m
-                .dependencies
-                .iter()
-                .filter(|d| agents.iter().any(|a| &a.entry.manifest.id == *d))
-                .collect();
-            if deps.iter().all(|d| wave_of.contains_key(d.as_str())) {
-                let wave = deps.iter().map(|d| wave_of[d.as_str()] + 1).max().unwrap_or(0);
-                wave_of.insert(&m.id, wave);
-                false
-            } else {
-                true
-            }
-        });
-        assert!(left.len() < before, "a dependency cycle in the catalog");
-    }
-    let mut counts = vec![0; wave_of.values().copied().max().map_or(0, |w| w + 1)];
-    for w in wave_of.values() {
-        counts[*w] += 1;
-    }
-    counts
+    let nodes = agents.iter().map(|p| p.entry.manifest.id.as_str());
+    let edges = agents.iter().flat_map(|p| {
+        let id = p.entry.manifest.id.as_str();
+        p.entry.manifest.dependencies.iter().map(move |dep| (dep.as_str(), id))
+    });
+    let waves = Dag::new(nodes, edges)
+        .waves()
+        .expect("the catalog has no dependency cycle");
+    waves.iter().map(Vec::len).collect()
 }
 
 fn spec<'a>(p: &'a Prepared, image: &'a str, ollama: &'a str) -> AgentSpec<'a> {

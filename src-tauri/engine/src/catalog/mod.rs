@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use petgraph::graphmap::DiGraphMap;
+use crate::dag::Dag;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sutazai_protocol::manifest::Kind;
@@ -183,25 +183,23 @@ impl Catalog {
         self.all().filter(|e| e.manifest.kind == kind).collect()
     }
 
-    /// The agents of `ids` in an order where every agent comes after its
-    /// dependencies (those outside `ids` are assumed already running).
-    pub fn dependency_order(&self, ids: &[&str]) -> Vec<String> {
-        let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
-        for id in ids {
-            graph.add_node(id);
-        }
-        for id in ids {
-            if let Some(entry) = self.agents.get(*id) {
-                for dep in &entry.manifest.dependencies {
-                    if graph.contains_node(dep.as_str()) {
-                        graph.add_edge(dep.as_str(), id, ());
-                    }
-                }
-            }
-        }
+    /// The agents of `ids` by dependency wave: the first needs none of the
+    /// others, each later one starts after the latest of its dependencies
+    /// (those outside `ids` are assumed already running).
+    pub fn dependency_waves(&self, ids: &[&str]) -> Vec<Vec<String>> {
+        let edges = ids.iter().filter_map(|id| self.agents.get(*id)).flat_map(|entry| {
+            let id = entry.manifest.id.as_str();
+            entry.manifest.dependencies.iter().map(move |dep| (dep.as_str(), id))
+        });
         // The catalog has no cycles (they are problems), so this succeeds.
-        petgraph::algo::toposort(&graph, None)
-            .map(|order| order.into_iter().map(str::to_owned).collect())
+        Dag::new(ids.iter().copied(), edges)
+            .waves()
+            .map(|waves| {
+                waves
+                    .into_iter()
+                    .map(|w| w.into_iter().map(str::to_owned).collect())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -308,24 +306,16 @@ fn cross_check(entries: Vec<Entry>) -> (Vec<Entry>, Vec<Problem>) {
 
 /// Entries that are part of a dependency cycle, with the cycle spelled out.
 fn cycles(entries: &[Entry]) -> Vec<(usize, Vec<String>)> {
-    let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
-    for e in entries {
-        graph.add_node(e.manifest.id.as_str());
-        for dep in &e.manifest.dependencies {
-            graph.add_edge(dep.as_str(), e.manifest.id.as_str(), ());
-        }
-    }
+    let nodes = entries.iter().map(|e| e.manifest.id.as_str());
+    let edges = entries.iter().flat_map(|e| {
+        let id = e.manifest.id.as_str();
+        e.manifest.dependencies.iter().map(move |dep| (dep.as_str(), id))
+    });
     let mut out = Vec::new();
-    for scc in petgraph::algo::tarjan_scc(&graph) {
-        let cyclic = scc.len() > 1 || scc.first().is_some_and(|n| graph.contains_edge(n, n));
-        if !cyclic {
-            continue;
-        }
-        let mut members: Vec<&str> = scc.clone();
-        members.sort();
-        let ring = members.join(", ");
+    for cycle in Dag::new(nodes, edges).cycles() {
+        let ring = cycle.members.join(", ");
         for (i, e) in entries.iter().enumerate() {
-            if members.contains(&e.manifest.id.as_str()) {
+            if cycle.members.contains(&e.manifest.id) {
                 out.push((i, vec![format!("`dependencies`: dependency cycle among {ring}")]));
             }
         }

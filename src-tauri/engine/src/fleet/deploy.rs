@@ -42,7 +42,8 @@ impl Fleet {
             return Err(FleetError::EmptyPhase(phase));
         }
         let ids: Vec<&str> = entries.keys().map(String::as_str).collect();
-        let order = catalog.dependency_order(&ids);
+        let waves = catalog.dependency_waves(&ids);
+        let order: Vec<String> = waves.concat();
         let needed: u32 = entries.values().map(|e| e.manifest.resources.memory_mb).sum();
         let available = memory_available_mb();
         let warning = (needed > available)
@@ -73,27 +74,10 @@ impl Fleet {
         let existing = self.containers(&docker).await?;
 
         // Waves: an agent runs in the wave after its latest dependency.
-        let mut wave_of: HashMap<&str, usize> = HashMap::new();
-        for id in &order {
-            let deps = &entries[id].manifest.dependencies;
-            let wave = deps
-                .iter()
-                .filter_map(|d| wave_of.get(d.as_str()))
-                .map(|w| w + 1)
-                .max()
-                .unwrap_or(0);
-            wave_of.insert(id, wave);
-        }
-        let waves = wave_of.values().copied().max().unwrap_or(0) + 1;
         let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut outcome: HashMap<String, Result<DeployStage, String>> = HashMap::new();
-        for wave in 0..waves {
-            let members: Vec<&str> = order
-                .iter()
-                .map(String::as_str)
-                .filter(|id| wave_of[id] == wave)
-                .collect();
-            let runs = members.into_iter().map(|id| {
+        for wave in &waves {
+            let runs = wave.iter().map(String::as_str).map(|id| {
                 let entry = Arc::clone(&entries[id]);
                 let blocked = entry
                     .manifest
