@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { backend, callsOf } from "../views/agents/testing";
+import { backend, callsOf } from "../ipc/testing";
 import { page, summary, task } from "../views/tasks/testing";
 
 const invoke = vi.fn();

@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Task, TasksChanged } from "../ipc";
-import { backend, callsOf, fakeEvents, type Answers } from "./agents/testing";
+import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
 import { CAPABILITIES, page, summary, task } from "./tasks/testing";
 
 const invoke = vi.fn();
