@@ -7,6 +7,7 @@ import type { ModelRow, UnservedAgent } from "../ipc";
 import { useModelsStore } from "../stores/models";
 import { formatBytes, modelNameProblem, percent } from "./models/format";
 import { GatewayStatsCard } from "./models/GatewayStats";
+import "./Models.css";
 
 export function Models() {
   const overview = useModelsStore((s) => s.overview);
