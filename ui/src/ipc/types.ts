@@ -1,11 +1,9 @@
 // Generated from the Rust types by `src-tauri/src/ipc.rs`; do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test --workspace bindings
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
-
-export type ErrorBody = { code: Code, message: string, };
-
 export type AgentAction = "start" | "stop" | "restart" | "remove";
+
+export type AgentRef = { id: string, title: string, };
 
 export type AgentRow = { id: string, name: string, title: string, phase: number, kind: string, port: number, capabilities: Array<string>, status: AgentStatus, containerId: string | null, 
 /**
@@ -33,7 +31,23 @@ export type ApiKeyInfo = { id: number, name: string, role: Role,
  */
 prefix: string, createdMs: number, createdBy: string, revokedMs: number | null, lastUsedMs: number | null, };
 
-export type Role = "admin" | "operator" | "analyst" | "service" | "guest";
+export type Attempt = { number: number, agentId: string, container: string, 
+/**
+ * The chosen agent's score.
+ */
+score: number | null, startedMs: number, finishedMs: number | null, 
+/**
+ * None while running.
+ */
+outcome: AttemptOutcome | null, };
+
+export type AttemptOutcome = { "kind": "succeeded" } | { "kind": "failed", failure: TaskFailure, 
+/**
+ * Whether the task was retried after it.
+ */
+retried: boolean, } | { "kind": "cancelled" } | { "kind": "interrupted" };
+
+export type BreakerState = "closed" | "open" | "half_open";
 
 export type CapabilityInfo = { capability: string, 
 /**
@@ -51,17 +65,25 @@ export type CapableAgent = { id: string, name: string, phase: number,
  */
 taskTypes: Array<string>, };
 
+export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
+
 export type CatalogSummary = { dir: string, agents: number, 
 /**
  * Agents in phase 1, 2 and 3.
  */
 byPhase: Array<number>, problems: Array<Problem>, };
 
-export type Problem = { file: string, 
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
+
+export type ConfigIssue = { 
 /**
- * One sentence per error, each naming the field path.
+ * The file path or `environment variable NAME`.
  */
-errors: Array<string>, };
+origin: string, 
+/**
+ * The key concerned, when the problem is about one key.
+ */
+key: string | null, problem: string, };
 
 export type ConfigReport = { 
 /**
@@ -74,19 +96,9 @@ file: string | null, fileFound: boolean, values: Array<ConfigValue>, issues: Arr
  */
 warnings: Array<ConfigIssue>, };
 
-export type ConfigIssue = { 
-/**
- * The file path or `environment variable NAME`.
- */
-origin: string, 
-/**
- * The key concerned, when the problem is about one key.
- */
-key: string | null, problem: string, };
+export type ConfigSource = { "kind": "default" } | { "kind": "file", path: string, } | { "kind": "env", var: string, };
 
 export type ConfigValue = { key: string, value: string, source: ConfigSource, help: string, };
-
-export type ConfigSource = { "kind": "default" } | { "kind": "file", path: string, } | { "kind": "env", var: string, };
 
 export type ContainerStats = { agentId: string, container: string, instance: number, 
 /**
@@ -102,13 +114,37 @@ memoryBytes: number, memoryLimitBytes: number | null,
  */
 netRxBytes: number, netTxBytes: number, netRxPerS: number | null, netTxPerS: number | null, atMs: number, source: StatsSource, };
 
-export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
-
 export type CreatedKey = { key: string, info: ApiKeyInfo, };
+
+export type DataFacts = { dataDir: string, database: string, schemaVersion: number, logDir: string, 
+/**
+ * Earlier runs of the app that ended without a clean stop.
+ */
+uncleanPreviousRuns: number, };
+
+export type DeployEvent = { "kind": "started", phase: number, 
+/**
+ * The agents in dependency order.
+ */
+agents: Array<string>, memoryNeededMb: number, memoryAvailableMb: number, 
+/**
+ * Set when the phase's memory limits exceed what the host has free.
+ */
+warning: string | null, } | { "kind": "agent", phase: number, agentId: string, stage: DeployStage, reason: string | null, elapsedMs: number, } | { "kind": "finished" } & DeployReport;
 
 export type DeployReport = { phase: number, total: number, healthy: number, unchanged: number, failed: Array<FailedAgent>, rolledBack: boolean, elapsedMs: number, };
 
-export type FailedAgent = { agentId: string, reason: string, };
+export type DeployStage = "pending" | "creating" | "starting" | "healthy" | "unchanged" | "failed" | "rolled_back";
+
+export type DockerFacts = { 
+/**
+ * The engine's version, e.g. `20.10.24+dfsg1`.
+ */
+version: string, 
+/**
+ * The API version spoken after negotiation, e.g. `1.41`.
+ */
+apiVersion: string, os: string, arch: string, containersRunning: number, containersTotal: number, };
 
 export type EngineStatus = { 
 /**
@@ -124,27 +160,19 @@ ollamaUrl: string, ollama: Probe<OllamaFacts>, data: DataFacts,
  */
 checkedAtMs: number, };
 
-export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
+export type ErrorBody = { code: Code, message: string, };
 
-export type OllamaFacts = { version: string, modelCount: number, };
-
-export type DataFacts = { dataDir: string, database: string, schemaVersion: number, logDir: string, 
-/**
- * Earlier runs of the app that ended without a clean stop.
- */
-uncleanPreviousRuns: number, };
-
-export type DockerFacts = { 
-/**
- * The engine's version, e.g. `20.10.24+dfsg1`.
- */
-version: string, 
-/**
- * The API version spoken after negotiation, e.g. `1.41`.
- */
-apiVersion: string, os: string, arch: string, containersRunning: number, containersTotal: number, };
+export type FailedAgent = { agentId: string, reason: string, };
 
 export type FailurePolicy = "roll_back" | "keep_healthy";
+
+export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
+
+export type FleetEventRecord = { kind: string, 
+/**
+ * The event as JSON (the `FleetEvent` shape of the version that wrote it).
+ */
+detail: Record<string, unknown>, };
 
 export type GatewayStats = { 
 /**
@@ -161,15 +189,69 @@ byModel: Array<UsageTotal>,
  */
 byCaller: Array<UsageTotal>, };
 
-export type UsageTotal = { 
+export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
+
+export type LoadedModel = { name: string, 
 /**
- * The model, or the caller (an agent id, `key:NAME`, `desktop`).
+ * Bytes in memory in all.
  */
-name: string, calls: number, cacheHits: number, errors: number, fallbacks: number, tokensIn: number, tokensOut: number, 
+size: number, 
 /**
- * Cache hits per call, 0 to 1 (0 without calls).
+ * Of [`Self::size`], the bytes in GPU memory.
  */
-cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
+sizeVram: number, 
+/**
+ * When Ollama unloads it unless it is used again (RFC 3339).
+ */
+expiresAt: string, 
+/**
+ * The context window it was loaded with, in tokens (newer Ollamas).
+ */
+contextLength: number | null, };
+
+export type ModelInfo = { 
+/**
+ * The name with its tag, e.g. `llama3.2:1b`.
+ */
+name: string, 
+/**
+ * Bytes on disk.
+ */
+size: number, 
+/**
+ * The manifest digest (hex, without `sha256:`).
+ */
+digest: string, 
+/**
+ * When it was pulled or created, as Ollama writes it (RFC 3339).
+ */
+modifiedAt: string, 
+/**
+ * E.g. `llama`, `qwen2`; empty when Ollama does not say.
+ */
+family: string, 
+/**
+ * E.g. `3.2B`.
+ */
+parameterSize: string, 
+/**
+ * E.g. `Q4_K_M`.
+ */
+quantizationLevel: string, };
+
+export type ModelRow = { model: ModelInfo, 
+/**
+ * Set while Ollama holds the model in memory (`/api/ps`).
+ */
+loaded: LoadedModel | null, 
+/**
+ * Agents whose preferred model this is.
+ */
+preferredBy: Array<AgentRef>, 
+/**
+ * Agents that fall back to this model.
+ */
+fallbackFor: Array<AgentRef>, };
 
 export type ModelUsage = { 
 /**
@@ -212,14 +294,6 @@ tokensOut: number,
  */
 latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
 
-export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
-
-export type FleetEventRecord = { kind: string, 
-/**
- * The event as JSON (the `FleetEvent` shape of the version that wrote it).
- */
-detail: Record<string, unknown>, };
-
 export type ModelsOverview = { ollama: OllamaState, 
 /**
  * The configured Ollama URL (where the app looks).
@@ -247,74 +321,6 @@ unservedAgents: Array<UnservedAgent>,
  * The names being pulled now.
  */
 pulling: Array<string>, };
-
-export type ModelRow = { model: ModelInfo, 
-/**
- * Set while Ollama holds the model in memory (`/api/ps`).
- */
-loaded: LoadedModel | null, 
-/**
- * Agents whose preferred model this is.
- */
-preferredBy: Array<AgentRef>, 
-/**
- * Agents that fall back to this model.
- */
-fallbackFor: Array<AgentRef>, };
-
-export type ModelInfo = { 
-/**
- * The name with its tag, e.g. `llama3.2:1b`.
- */
-name: string, 
-/**
- * Bytes on disk.
- */
-size: number, 
-/**
- * The manifest digest (hex, without `sha256:`).
- */
-digest: string, 
-/**
- * When it was pulled or created, as Ollama writes it (RFC 3339).
- */
-modifiedAt: string, 
-/**
- * E.g. `llama`, `qwen2`; empty when Ollama does not say.
- */
-family: string, 
-/**
- * E.g. `3.2B`.
- */
-parameterSize: string, 
-/**
- * E.g. `Q4_K_M`.
- */
-quantizationLevel: string, };
-
-export type AgentRef = { id: string, title: string, };
-
-export type LoadedModel = { name: string, 
-/**
- * Bytes in memory in all.
- */
-size: number, 
-/**
- * Of [`Self::size`], the bytes in GPU memory.
- */
-sizeVram: number, 
-/**
- * When Ollama unloads it unless it is used again (RFC 3339).
- */
-expiresAt: string, 
-/**
- * The context window it was loaded with, in tokens (newer Ollamas).
- */
-contextLength: number | null, };
-
-export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
-
-export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
 
 export type NewTask = { capability?: string, agentId?: string, taskType: string, 
 /**
@@ -344,6 +350,8 @@ maxAttempts?: number, name?: string, description?: string,
  */
 parentTaskId?: string, };
 
+export type OllamaFacts = { version: string, modelCount: number, };
+
 export type OllamaStarted = { pid: number, program: string, 
 /**
  * `OLLAMA_HOST` of the child.
@@ -354,7 +362,17 @@ host: string,
  */
 logDir: string, };
 
+export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
+
 export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
+
+export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
+
+export type Problem = { file: string, 
+/**
+ * One sentence per error, each naming the field path.
+ */
+errors: Array<string>, };
 
 export type PullProgress = { 
 /**
@@ -375,7 +393,67 @@ total?: number,
  */
 completed?: number, };
 
+export type Role = "admin" | "operator" | "analyst" | "service" | "guest";
+
+export type RouteDecision = { 
+/**
+ * Index into `candidates` of the chosen one; None when nobody can take
+ * it now.
+ */
+chosen: number | null, 
+/**
+ * Every contender, in the order given.
+ */
+candidates: Array<ScoredCandidate>, 
+/**
+ * The weights as used (see [`Weights::normalised`]).
+ */
+weights: Weights, };
+
 export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
+
+export type ScoredCandidate = { 
+/**
+ * The agent's catalog id.
+ */
+agentId: string, 
+/**
+ * The instance's container.
+ */
+container: string, 
+/**
+ * The instance's breaker when the router looked.
+ */
+breaker: BreakerState, 
+/**
+ * Calls in flight when the router looked.
+ */
+inFlight: number, 
+/**
+ * The concurrency limit as used (an unknown 0 shows as 1).
+ */
+maxConcurrency: number, 
+/**
+ * The error rate as used: clamped to 0..1, NaN as 1.
+ */
+errorRate: number, 
+/**
+ * The latency as used: negative as 0, NaN and infinite as `f64::MAX`.
+ */
+avgLatencyMs: number, 
+/**
+ * The weighted score (lower is better); None when excluded.
+ */
+score: number | null, 
+/**
+ * Why it could not take the task: "unhealthy", "breaker open", "probe
+ * in flight", "at its concurrency limit (4/4)". None when eligible.
+ */
+excluded: string | null, };
+
+export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
+
+export type StatusCount = { status: TaskStatus, count: number, };
 
 export type Stray = { container: string, state: string, reason: string, };
 
@@ -418,20 +496,52 @@ export type TaskFailure = {
  */
 code: string, message: string, };
 
-export type RouteDecision = { 
+export type TaskPage = { tasks: Array<TaskSummary>, 
 /**
- * Index into `candidates` of the chosen one; None when nobody can take
- * it now.
+ * How many tasks match the filters in all.
  */
-chosen: number | null, 
+total: number, 
 /**
- * Every contender, in the order given.
+ * Tasks per status over all tasks (for the view's counters).
  */
-candidates: Array<ScoredCandidate>, 
+counts: Array<StatusCount>, };
+
+export type TaskQuery = { status?: Array<TaskStatus>, capability?: string, agentId?: string, 
 /**
- * The weights as used (see [`Weights::normalised`]).
+ * At most this many (default 100, at most 1000).
  */
-weights: Weights, };
+limit?: number, 
+/**
+ * Skip this many (paging).
+ */
+offset?: number, };
+
+export type TaskStatus = "queued" | "dispatched" | "running" | "succeeded" | "failed" | "dead" | "cancelled";
+
+export type TaskSummary = { id: string, status: TaskStatus, priority: number, capability: string | null, taskType: string, name: string | null, assignedAgent: string | null, attempts: number, createdMs: number, updatedMs: number, finishedMs: number | null, errorCode: string | null, };
+
+export type TasksChanged = { 
+/**
+ * The changed tasks, in no particular order; empty when `complete` is false.
+ */
+tasks: Array<TaskSummary>, 
+/**
+ * False when more tasks changed than one event carries, or changes
+ * were missed: any task may have changed.
+ */
+complete: boolean, };
+
+export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
+
+export type UsageTotal = { 
+/**
+ * The model, or the caller (an agent id, `key:NAME`, `desktop`).
+ */
+name: string, calls: number, cacheHits: number, errors: number, fallbacks: number, tokensIn: number, tokensOut: number, 
+/**
+ * Cache hits per call, 0 to 1 (0 without calls).
+ */
+cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
 
 export type Weights = { 
 /**
@@ -446,114 +556,4 @@ errorRate: number,
  * Recent average latency over the slowest eligible contender's.
  */
 latency: number, };
-
-export type ScoredCandidate = { 
-/**
- * The agent's catalog id.
- */
-agentId: string, 
-/**
- * The instance's container.
- */
-container: string, 
-/**
- * The instance's breaker when the router looked.
- */
-breaker: BreakerState, 
-/**
- * Calls in flight when the router looked.
- */
-inFlight: number, 
-/**
- * The concurrency limit as used (an unknown 0 shows as 1).
- */
-maxConcurrency: number, 
-/**
- * The error rate as used: clamped to 0..1, NaN as 1.
- */
-errorRate: number, 
-/**
- * The latency as used: negative as 0, NaN and infinite as `f64::MAX`.
- */
-avgLatencyMs: number, 
-/**
- * The weighted score (lower is better); None when excluded.
- */
-score: number | null, 
-/**
- * Why it could not take the task: "unhealthy", "breaker open", "probe
- * in flight", "at its concurrency limit (4/4)". None when eligible.
- */
-excluded: string | null, };
-
-export type BreakerState = "closed" | "open" | "half_open";
-
-export type TaskStatus = "queued" | "dispatched" | "running" | "succeeded" | "failed" | "dead" | "cancelled";
-
-export type Attempt = { number: number, agentId: string, container: string, 
-/**
- * The chosen agent's score.
- */
-score: number | null, startedMs: number, finishedMs: number | null, 
-/**
- * None while running.
- */
-outcome: AttemptOutcome | null, };
-
-export type AttemptOutcome = { "kind": "succeeded" } | { "kind": "failed", failure: TaskFailure, 
-/**
- * Whether the task was retried after it.
- */
-retried: boolean, } | { "kind": "cancelled" } | { "kind": "interrupted" };
-
-export type TaskPage = { tasks: Array<TaskSummary>, 
-/**
- * How many tasks match the filters in all.
- */
-total: number, 
-/**
- * Tasks per status over all tasks (for the view's counters).
- */
-counts: Array<StatusCount>, };
-
-export type TaskSummary = { id: string, status: TaskStatus, priority: number, capability: string | null, taskType: string, name: string | null, assignedAgent: string | null, attempts: number, createdMs: number, updatedMs: number, finishedMs: number | null, errorCode: string | null, };
-
-export type StatusCount = { status: TaskStatus, count: number, };
-
-export type TaskQuery = { status?: Array<TaskStatus>, capability?: string, agentId?: string, 
-/**
- * At most this many (default 100, at most 1000).
- */
-limit?: number, 
-/**
- * Skip this many (paging).
- */
-offset?: number, };
-
-export type CatalogEvent = { "change": "added", id: string, } | { "change": "changed", id: string, } | { "change": "removed", id: string, } | { "change": "problems", problems: Array<Problem>, };
-
-export type DeployEvent = { "kind": "started", phase: number, 
-/**
- * The agents in dependency order.
- */
-agents: Array<string>, memoryNeededMb: number, memoryAvailableMb: number, 
-/**
- * Set when the phase's memory limits exceed what the host has free.
- */
-warning: string | null, } | { "kind": "agent", phase: number, agentId: string, stage: DeployStage, reason: string | null, elapsedMs: number, } | { "kind": "finished" } & DeployReport;
-
-export type DeployStage = "pending" | "creating" | "starting" | "healthy" | "unchanged" | "failed" | "rolled_back";
-
-export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
-
-export type TasksChanged = { 
-/**
- * The changed tasks, in no particular order; empty when `complete` is false.
- */
-tasks: Array<TaskSummary>, 
-/**
- * False when more tasks changed than one event carries, or changes
- * were missed: any task may have changed.
- */
-complete: boolean, };
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { backend, callsOf } from "../views/agents/testing";
-import { page, summary, task } from "../views/tasks/testing";
+import { backend, callsOf } from "../ipc/testing";
+import { page, summary, task } from "../ipc/fixtures";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));

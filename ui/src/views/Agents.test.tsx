@@ -1,7 +1,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AgentRow, Stray } from "../ipc";
-import { backend, callsOf, FakeChannel, fakeEvents, MB, ROWS, sample, sendLog, type Answers } from "./agents/testing";
+import { backend, callsOf, FakeChannel, fakeEvents, sendLog, type Answers } from "../ipc/testing";
+import { MB, ROWS, sample } from "./agents/testing";
 
 const invoke = vi.fn();
 const bus = fakeEvents();

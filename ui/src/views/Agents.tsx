@@ -11,6 +11,7 @@ import { Detail } from "./agents/Detail";
 import { capabilityLabel, STATUSES, statusLabel } from "./agents/format";
 import { DockerDown, Strays } from "./agents/Notices";
 import { AgentsTable } from "./agents/Table";
+import "./Agents.css";
 
 function matches(row: AgentRow, search: string): boolean {
   if (!search) return true;

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { FailurePolicy, PhaseSummary } from "../ipc";
 import { doneCount, IDLE_RUN, summaryText, useDeployStore, type PhaseRun } from "../stores/deploy";
 import { STAGE_LABELS } from "../components/stages";
+import "./Deploy.css";
 
 const TITLES: Record<number, string> = {
   1: "Critical orchestration",

@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GatewayStats, ModelsOverview, PullProgress, UsageTotal } from "../ipc";
-import { backend, callsOf, FakeChannel } from "./agents/testing";
+import { backend, callsOf, FakeChannel } from "../ipc/testing";
 import { advance, modelNameProblem, startPull } from "../stores/pull";
 
 const invoke = vi.fn();

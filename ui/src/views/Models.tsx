@@ -8,6 +8,7 @@ import { useModelsStore } from "../stores/models";
 import { modelNameProblem, percent } from "../stores/pull";
 import { formatBytes } from "./models/format";
 import { GatewayStatsCard } from "./models/GatewayStats";
+import "./Models.css";
 
 export function Models() {
   const overview = useModelsStore((s) => s.overview);

@@ -3,6 +3,7 @@ import { Fact } from "../components/Fact";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
 import { useStatusStore } from "../stores/status";
 import { CatalogCard } from "./CatalogCard";
+import "./Overview.css";
 
 /** What to do about each kind of unreachable service. */
 const HINTS: Partial<Record<ErrorBody["code"], string>> = {

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ApiKeyInfo, ConfigReport } from "../ipc";
-import { backend, callsOf } from "./agents/testing";
+import { backend, callsOf } from "../ipc/testing";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
@@ -76,9 +76,11 @@ describe("Settings: API keys", () => {
         keys = [info, ...keys];
         return { key: "sk_1a2b3c4d_0123456789012345678901234567890123456789", info };
       },
-      revoke_api_key: ({ keyId }: Record<string, unknown>) => {
+      revoke_api_key: ({ keyId }) => {
         keys = keys.map((k) => (k.id === keyId ? { ...k, revokedMs: Date.now() } : k));
-        return keys.find((k) => k.id === keyId);
+        const revoked = keys.find((k) => k.id === keyId);
+        if (!revoked) throw { code: "not_found", message: `no key ${keyId}` };
+        return revoked;
       },
     });
     render(<Settings />);

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { commands, type ConfigIssue, type ConfigReport, type ConfigSource, IpcError } from "../ipc";
 import { toIpcError } from "../ipc/call";
 import { ApiKeys } from "./settings/ApiKeys";
+import "./Settings.css";
 
 function sourceLabel(source: ConfigSource): string {
   switch (source.kind) {

@@ -1,8 +1,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Task, TasksChanged } from "../ipc";
-import { backend, callsOf, fakeEvents, type Answers } from "./agents/testing";
-import { CAPABILITIES, page, summary, task } from "./tasks/testing";
+import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
+import { CAPABILITIES, page, summary, task } from "../ipc/fixtures";
 
 const invoke = vi.fn();
 const bus = fakeEvents();
@@ -20,7 +20,11 @@ function answers(tasks: () => Task[], more: Answers = {}): Answers {
   return {
     list_capabilities: CAPABILITIES,
     list_tasks: () => page(tasks()),
-    get_task: ({ taskId }: Record<string, unknown>) => tasks().find((t) => t.id === taskId),
+    get_task: ({ taskId }) => {
+      const found = tasks().find((t) => t.id === taskId);
+      if (!found) throw { code: "not_found", message: `no task ${taskId}` };
+      return found;
+    },
     ...more,
   };
 }

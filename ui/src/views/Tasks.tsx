@@ -7,6 +7,7 @@ import { useTasksStore } from "../stores/tasks";
 import { SubmitForm } from "./tasks/SubmitForm";
 import { TaskDetail } from "./tasks/TaskDetail";
 import { StatusChips, TaskFilters, TaskTable } from "./tasks/TaskList";
+import "./Tasks.css";
 
 export function Tasks() {
   const capabilities = useCapabilitiesStore((s) => s.data);

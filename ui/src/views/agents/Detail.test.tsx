@@ -3,7 +3,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AgentRow, HistoryEntry, ScaleReport } from "../../ipc";
-import { backend, callsOf, FakeChannel, fakeEvents, MB, ROWS, sample, sendLog, type Answers } from "./testing";
+import { backend, callsOf, FakeChannel, fakeEvents, sendLog, type Answers } from "../../ipc/testing";
+import { MB, ROWS, sample } from "./testing";
 
 const invoke = vi.fn();
 const bus = fakeEvents();

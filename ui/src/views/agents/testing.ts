@@ -1,15 +1,7 @@
-// Test fixtures for the Agents view: rows, stats samples, a backend that
-// answers by command name, a fake event bus and a fake Tauri Channel.
+// Test fixtures for the Agents view: rows and stats samples. The fake
+// backend they are served through lives in src/ipc/testing.ts.
 // Imported by tests only.
-import { act } from "@testing-library/react";
-import type { Mock } from "vitest";
 import type { AgentRow, ContainerStats } from "../../ipc";
-
-/** Stands in for Tauri's Channel: the test calls `onmessage` itself. */
-export class FakeChannel<T> {
-  id = 0;
-  onmessage: (message: T) => void = () => {};
-}
 
 export function agent(id: string, change: Partial<AgentRow>): AgentRow {
   return {
@@ -89,62 +81,4 @@ export function sample(agentId: string, instance: number, change: Partial<Contai
     source: "cgroup_v2",
     ...change,
   };
-}
-
-type Args = Record<string, unknown>;
-/** What a command answers: a value, or a function of its arguments (which
- * may return a promise, or throw to reject). */
-export type Answers = Record<string, unknown>;
-
-/** Routes each `invoke` to `answers[command]`; anything unanswered rejects
- * the way an unavailable engine does. */
-export function backend(invoke: Mock, answers: Answers) {
-  invoke.mockImplementation((command: string, args: Args = {}) => {
-    if (!(command in answers)) {
-      return Promise.reject({ code: "engine_unavailable", message: `unexpected ${command}` });
-    }
-    const answer = answers[command];
-    try {
-      return Promise.resolve(typeof answer === "function" ? (answer as (a: Args) => unknown)(args) : answer);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  });
-}
-
-type Handler = (event: { payload: unknown }) => void;
-
-/** A stand-in for Tauri's event system: `listen` as the app calls it, and
- * `emit` for the test. */
-export function fakeEvents() {
-  const handlers = new Map<string, Set<Handler>>();
-  return {
-    listen(name: string, handler: Handler): Promise<() => void> {
-      const set = handlers.get(name) ?? new Set<Handler>();
-      set.add(handler);
-      handlers.set(name, set);
-      return Promise.resolve(() => {
-        set.delete(handler);
-      });
-    },
-    emit(name: string, payload: unknown) {
-      for (const handler of [...(handlers.get(name) ?? [])]) handler({ payload });
-    },
-    count(name: string): number {
-      return handlers.get(name)?.size ?? 0;
-    },
-  };
-}
-
-/** The calls of `command` so far, by their arguments. */
-export function callsOf(invoke: Mock, command: string): Args[] {
-  return invoke.mock.calls.filter((c) => c[0] === command).map((c) => (c[1] ?? {}) as Args);
-}
-
-/** Sends `text` down the channel of the latest `follow_logs` call. */
-export function sendLog(invoke: Mock, text: string) {
-  const calls = callsOf(invoke, "follow_logs");
-  const channel = calls[calls.length - 1]?.onChunk as FakeChannel<string> | undefined;
-  if (!channel) throw new Error("no log is followed");
-  act(() => channel.onmessage(text));
 }

@@ -1,6 +1,6 @@
-// Test fixtures for the Tasks view: capabilities, tasks and pages as the
-// backend answers them. Imported by tests only.
-import type { CapabilityInfo, Task, TaskPage, TaskSummary } from "../../ipc";
+// Test fixtures: capabilities, tasks and pages as the backend answers
+// them (the Tasks view and the tasks store use them). Tests only.
+import type { CapabilityInfo, Task, TaskPage, TaskSummary } from "./types";
 
 export const CAPABILITIES: CapabilityInfo[] = [
   {
