@@ -11,6 +11,7 @@ pub mod heal;
 pub mod image;
 mod lifecycle;
 pub mod model;
+mod network;
 mod reconcile;
 pub mod spec;
 pub mod stats;

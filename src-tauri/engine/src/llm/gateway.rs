@@ -28,7 +28,9 @@ use tracing::{debug, warn};
 
 use super::cache::{self, Cache};
 use super::limits::{Limits, Permit};
-use super::usage::{GatewayStats, Outcome, Usage};
+use super::relay::{secs, Fill, Relay, Tally};
+use super::usage::{GatewayStats, Usage};
+pub use super::usage::{NOT_INSTALLED, UNCONFIRMED};
 use crate::clock::Clock;
 use crate::store::Store;
 
@@ -36,10 +38,6 @@ use crate::store::Store;
 pub const MODEL_HEADER: &str = "x-sutazai-model";
 /// The header that says `hit` when the answer came from the cache.
 pub const CACHE_HEADER: &str = "x-sutazai-cache";
-
-/// The largest answer the gateway keeps for the cache or reads for its
-/// final line; a larger one still passes through, uncached and uncounted.
-const MAX_KEPT: usize = 8 << 20;
 
 /// What the gateway takes from the configuration.
 #[derive(Debug, Clone)]
@@ -216,11 +214,12 @@ impl Gateway {
 
         let mut key = deterministic.then(|| cache::key(&call.path, &body));
         if let Some(hit) = self.cached(key.as_deref()).await {
-            return tally.hit(&model, hit);
+            tally.hit(&model);
+            return cache_hit(&model, hit);
         }
         let mut upstream = match self.send(&call.path, &model, call.body.clone(), deadline).await {
             Ok(upstream) => upstream,
-            Err(refusal) => return tally.refused(refusal),
+            Err(refusal) => return refused(tally, refusal),
         };
 
         let fallback = call
@@ -242,7 +241,7 @@ impl Gateway {
             drop(upstream.permit);
             if !is_model_missing(&text) {
                 tally.not_installed();
-                return tally.refused(GatewayReply::whole(404, &content_type, text));
+                return refused(tally, GatewayReply::whole(404, &content_type, text));
             }
             debug!(caller = %call.caller, %model, %fallback, "model not installed; asking the fallback");
             tally.fall_back(&fallback);
@@ -250,12 +249,13 @@ impl Gateway {
             retried["model"] = Value::String(fallback.clone());
             key = deterministic.then(|| cache::key(&call.path, &retried));
             if let Some(hit) = self.cached(key.as_deref()).await {
-                return tally.hit(&fallback, hit);
+                tally.hit(&fallback);
+                return cache_hit(&fallback, hit);
             }
             let bytes = Bytes::from(retried.to_string());
             upstream = match self.send(&call.path, &fallback, bytes, deadline).await {
                 Ok(upstream) => upstream,
-                Err(refusal) => return tally.refused(refusal.with(MODEL_HEADER, &fallback)),
+                Err(refusal) => return refused(tally, refusal.with(MODEL_HEADER, &fallback)),
             };
         }
         let used = tally.model.clone();
@@ -337,6 +337,19 @@ impl Gateway {
 }
 
 /// Whether a 404 body is Ollama's "model not found" (not a missing path).
+/// A cached answer of `model`.
+fn cache_hit(model: &str, body: Bytes) -> GatewayReply {
+    GatewayReply::whole(200, JSON, body)
+        .with(MODEL_HEADER, model)
+        .with(CACHE_HEADER, "hit")
+}
+
+/// A refusal, counted in the call's tally.
+fn refused(tally: Tally, reply: GatewayReply) -> GatewayReply {
+    tally.refused(reply.status);
+    reply
+}
+
 fn is_model_missing(body: &[u8]) -> bool {
     serde_json::from_slice::<Value>(body)
         .ok()
@@ -351,218 +364,4 @@ fn content_type(response: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or(JSON)
         .to_string()
-}
-
-fn secs(duration: Duration) -> String {
-    format!("{} s", duration.as_secs_f64())
-}
-
-/// An answer being collected for the cache.
-struct Fill {
-    key: String,
-    model: String,
-    body: Vec<u8>,
-}
-
-/// Forwards Ollama's body chunk by chunk, watching it for accounting and
-/// the cache.
-struct Relay {
-    response: reqwest::Response,
-    /// Held until the answer has been forwarded to its end.
-    _permit: Permit,
-    tally: Tally,
-    fill: Option<Fill>,
-    cache: Cache,
-    clock: Arc<dyn Clock>,
-    deadline: Instant,
-    timeout: Duration,
-    ndjson: bool,
-    ended: bool,
-}
-
-impl Relay {
-    async fn next(mut self) -> Option<(Result<Bytes, std::io::Error>, Relay)> {
-        if self.ended {
-            return None;
-        }
-        match timeout_at(self.deadline, self.response.chunk()).await {
-            Ok(Ok(Some(chunk))) => {
-                self.tally.observe(&chunk);
-                if let Some(fill) = &mut self.fill {
-                    fill.body.extend_from_slice(&chunk);
-                    if fill.body.len() > MAX_KEPT {
-                        self.fill = None;
-                    }
-                }
-                Some((Ok(chunk), self))
-            }
-            Ok(Ok(None)) => {
-                self.ended = true;
-                let complete = self.tally.finish();
-                if let (Some(fill), true) = (self.fill.take(), complete) {
-                    let now = self.clock.now_ms();
-                    self.cache.put(fill.key, fill.model, Bytes::from(fill.body), now);
-                }
-                None
-            }
-            Ok(Err(err)) => {
-                self.ended = true;
-                self.tally.broken = true;
-                Some((
-                    Err(std::io::Error::other(format!("Ollama broke off the answer: {err}"))),
-                    self,
-                ))
-            }
-            Err(_) => {
-                self.ended = true;
-                self.tally.broken = true;
-                let message = format!(
-                    "model {} did not finish within {} (llm_timeout_ms)",
-                    self.tally.model,
-                    secs(self.timeout)
-                );
-                if self.ndjson {
-                    // Ollama's way to fail mid-stream: an error line, then the end.
-                    let line = format!("{}\n", json!({ "error": message }));
-                    Some((Ok(Bytes::from(line)), self))
-                } else {
-                    Some((Err(std::io::Error::other(message)), self))
-                }
-            }
-        }
-    }
-}
-
-/// Where calls for a model Ollama does not have are counted.
-pub const NOT_INSTALLED: &str = "(not installed)";
-/// Where calls are counted that failed before Ollama ever answered for
-/// their model (Ollama down, the model busy or slow), when no agent's
-/// manifest names it: a name is counted as itself only once it is known to
-/// exist, so made-up names keep no counters of their own.
-pub const UNCONFIRMED: &str = "(unconfirmed model)";
-
-/// Accounting for one call: recorded once, when it is dropped (so a call
-/// whose client went away counts too).
-struct Tally {
-    usage: Arc<Usage>,
-    caller: String,
-    model: String,
-    started: Instant,
-    outcome: Outcome,
-    /// Ollama answered 200.
-    status_ok: bool,
-    /// The body ended in an error or a timeout.
-    broken: bool,
-    /// Whether the body was read to its end and its last line was a clean `done`.
-    complete: bool,
-    /// The bytes after the last newline.
-    pending: Vec<u8>,
-    /// The last complete non-blank line.
-    last: Vec<u8>,
-    /// Ollama was reached (latency counts).
-    reached: bool,
-    /// The model is known to exist (an agent's manifest model, a cache hit,
-    /// Ollama answered 200): counted under its own name.
-    known: bool,
-}
-
-impl Tally {
-    fn new(usage: &Arc<Usage>, caller: &str, model: &str, started: Instant) -> Tally {
-        Tally {
-            usage: Arc::clone(usage),
-            caller: caller.to_string(),
-            model: model.to_string(),
-            started,
-            outcome: Outcome::default(),
-            status_ok: false,
-            broken: false,
-            complete: false,
-            pending: Vec::new(),
-            last: Vec::new(),
-            reached: true,
-            known: false,
-        }
-    }
-
-    fn hit(mut self, model: &str, body: Bytes) -> GatewayReply {
-        self.model = model.to_string();
-        self.outcome.cache_hit = true;
-        self.known = true;
-        self.complete = true;
-        self.reached = false;
-        GatewayReply::whole(200, JSON, body)
-            .with(MODEL_HEADER, model)
-            .with(CACHE_HEADER, "hit")
-    }
-
-    fn refused(mut self, reply: GatewayReply) -> GatewayReply {
-        self.reached = reply.status != 503;
-        reply
-    }
-
-    /// Ollama does not have the model: counted under [`NOT_INSTALLED`].
-    fn not_installed(&mut self) {
-        self.model = NOT_INSTALLED.into();
-        self.known = true;
-    }
-
-    fn fall_back(&mut self, fallback: &str) {
-        self.model = fallback.to_string();
-        self.outcome.fallback = true;
-    }
-
-    fn observe(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
-            self.keep(&rest[..newline]);
-            self.end_line();
-            rest = &rest[newline + 1..];
-        }
-        self.keep(rest);
-    }
-
-    fn keep(&mut self, bytes: &[u8]) {
-        if self.pending.len() + bytes.len() <= MAX_KEPT {
-            self.pending.extend_from_slice(bytes);
-        }
-    }
-
-    fn end_line(&mut self) {
-        if self.pending.iter().any(|b| !b.is_ascii_whitespace()) {
-            self.last = std::mem::take(&mut self.pending);
-        } else {
-            self.pending.clear();
-        }
-    }
-
-    /// The body ended cleanly: reads the final line; whether it is a clean `done`.
-    fn finish(&mut self) -> bool {
-        self.end_line();
-        let last: Value = serde_json::from_slice(&self.last).unwrap_or(Value::Null);
-        let count = |name: &str| last.get(name).and_then(Value::as_u64).unwrap_or(0);
-        self.outcome.tokens_in = count("prompt_eval_count");
-        self.outcome.tokens_out = count("eval_count");
-        self.complete = self.status_ok && last.get("done") == Some(&Value::Bool(true)) && last.get("error").is_none();
-        self.complete
-    }
-}
-
-impl Drop for Tally {
-    fn drop(&mut self) {
-        // A client may hang up as soon as it has the `done` line, before the
-        // body's end is polled (agents do): what was forwarded decides.
-        if !self.complete && !self.broken {
-            self.finish();
-        }
-        self.outcome.error = !self.complete || self.broken;
-        if self.reached {
-            self.outcome.latency = Some(self.started.elapsed());
-        }
-        let model = if self.known || self.usage.has_model(&self.model) {
-            self.model.as_str()
-        } else {
-            UNCONFIRMED
-        };
-        self.usage.record(&self.caller, model, &self.outcome);
-    }
 }

@@ -11,5 +11,6 @@ pub mod gateway;
 pub mod limits;
 pub mod model;
 pub mod models;
+mod relay;
 pub mod serve;
 pub mod usage;

@@ -11,6 +11,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use ts_rs::TS;
 
+/// Where calls for a model Ollama does not have are counted.
+pub const NOT_INSTALLED: &str = "(not installed)";
+/// Where calls are counted that failed before Ollama ever answered for
+/// their model (Ollama down, the model busy or slow), when no agent's
+/// manifest names it: a name is counted as itself only once it is known to
+/// exist, so made-up names keep no counters of their own.
+pub const UNCONFIRMED: &str = "(unconfirmed model)";
+
 /// Everything the gateway counted since the engine started.
 #[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
