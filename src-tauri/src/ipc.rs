@@ -18,6 +18,7 @@ pub(crate) mod bindings {
     use sutazai_engine::error::{Code, ErrorBody};
     use ts_rs::{TypeVisitor, TS};
 
+    use crate::contract::Command;
     use crate::{commands, events};
 
     fn camel(snake: &str) -> String {
@@ -34,6 +35,15 @@ pub(crate) mod bindings {
             }
         }
         out
+    }
+
+    /// `name: Type` of each parameter, as TypeScript names them.
+    fn typed_params(command: &Command) -> Vec<String> {
+        command
+            .params
+            .iter()
+            .map(|(n, t)| format!("{}: {}", camel(n), t.render()))
+            .collect()
     }
 
     /// Collects the declaration of every exportable type reachable from
@@ -105,11 +115,7 @@ pub(crate) mod bindings {
         ));
         out.push_str("/** The backend's commands; the only way the UI calls Rust. */\nexport const commands = {\n");
         for c in &declared {
-            let params: Vec<String> = c
-                .params
-                .iter()
-                .map(|(n, t)| format!("{}: {}", camel(n), t.render()))
-                .collect();
+            let params = typed_params(c);
             let args: Vec<String> = c.params.iter().map(|(n, _)| camel(n)).collect();
             let args = if args.is_empty() {
                 String::new()
@@ -130,11 +136,7 @@ pub(crate) mod bindings {
              export type Commands = {\n",
         );
         for c in &declared {
-            let params: Vec<String> = c
-                .params
-                .iter()
-                .map(|(n, t)| format!("{}: {}", camel(n), t.render()))
-                .collect();
+            let params = typed_params(c);
             let args = if params.is_empty() {
                 "Record<string, never>".to_string()
             } else {

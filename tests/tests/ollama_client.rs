@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use reqwest::Url;
+use sutazai_engine::error::Coded;
 use sutazai_engine::error::{Code, ErrorBody};
 use sutazai_engine::llm::client::{collect_answer, ClientConfig, OllamaClient, OllamaError};
 use sutazai_engine::llm::model::{AnswerEvent, ChatMessage, ChatRequest, GenerateRequest, PullProgress, Role};

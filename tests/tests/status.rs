@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sutazai_engine::error::Code;
+use sutazai_engine::error::Coded;
 use sutazai_engine::status::Probe;
 use sutazai_engine::{Engine, EngineError, SystemClock};
 use sutazai_tests::dockerd::PrivateDockerd;

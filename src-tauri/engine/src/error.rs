@@ -77,8 +77,8 @@ pub enum EngineError {
     Catalog { path: String, reason: String },
 }
 
-impl EngineError {
-    pub fn code(&self) -> Code {
+impl Coded for EngineError {
+    fn code(&self) -> Code {
         match self {
             Self::DataDir { .. } => Code::DataDir,
             Self::Store(_) => Code::Store,
@@ -87,8 +87,15 @@ impl EngineError {
     }
 }
 
-impl From<&EngineError> for ErrorBody {
-    fn from(err: &EngineError) -> Self {
+/// An error that knows its [`Code`]: every subsystem's own error type
+/// says its code here once, and crosses to the UI and the API as an
+/// [`ErrorBody`] through the one conversion below.
+pub trait Coded: std::error::Error {
+    fn code(&self) -> Code;
+}
+
+impl<E: Coded> From<&E> for ErrorBody {
+    fn from(err: &E) -> Self {
         ErrorBody {
             code: err.code(),
             message: err.to_string(),

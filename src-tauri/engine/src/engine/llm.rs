@@ -7,6 +7,7 @@ use tracing::{instrument, warn};
 
 use super::Engine;
 use crate::config::Config;
+use crate::error::Coded;
 use crate::llm::client::{ClientConfig, OllamaClient, OllamaError};
 use crate::llm::gateway::{GatewayCall, GatewayReply, GatewaySettings};
 use crate::llm::model::{validate_model_name, PullProgress};

@@ -28,7 +28,7 @@ use tracing::instrument;
 use crate::catalog::{Catalog, Entry};
 use crate::clock::Clock;
 use crate::config::DockerEndpoint;
-use crate::error::{Code, ErrorBody};
+use crate::error::{Code, Coded};
 pub use containers::{Containers, Placed};
 use model::{AgentRow, AgentStatus, FleetEvent, PhaseSummary};
 
@@ -77,19 +77,14 @@ pub enum FleetError {
     Instances { asked: u32, max: u32 },
 }
 
-impl From<&FleetError> for ErrorBody {
-    fn from(err: &FleetError) -> Self {
-        use FleetError as F;
-        let code = match err {
-            F::Unreachable { code, .. } => *code,
-            F::Docker(_) => Code::DockerError,
-            F::Image(_) => Code::AgentImage,
-            F::UnknownAgent(_) | F::EmptyPhase(_) => Code::UnknownAgent,
-            F::Instances { .. } => Code::InvalidRequest,
-        };
-        ErrorBody {
-            code,
-            message: err.to_string(),
+impl Coded for FleetError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Unreachable { code, .. } => *code,
+            Self::Docker(_) => Code::DockerError,
+            Self::Image(_) => Code::AgentImage,
+            Self::UnknownAgent(_) | Self::EmptyPhase(_) => Code::UnknownAgent,
+            Self::Instances { .. } => Code::InvalidRequest,
         }
     }
 }

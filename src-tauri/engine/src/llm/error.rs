@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Code, ErrorBody};
+use crate::error::{Code, Coded, ErrorBody};
 
 /// What can go wrong talking to Ollama.
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +36,8 @@ pub enum OllamaError {
     TooLarge(String),
 }
 
-impl OllamaError {
-    pub fn code(&self) -> Code {
+impl Coded for OllamaError {
+    fn code(&self) -> Code {
         match self {
             Self::Unreachable { .. } => Code::OllamaUnreachable,
             Self::Timeout { .. } => Code::OllamaTimeout,
@@ -46,15 +46,6 @@ impl OllamaError {
                 Code::OllamaError
             }
             Self::InvalidModelName(_) => Code::InvalidRequest,
-        }
-    }
-}
-
-impl From<&OllamaError> for ErrorBody {
-    fn from(err: &OllamaError) -> Self {
-        ErrorBody {
-            code: err.code(),
-            message: err.to_string(),
         }
     }
 }

@@ -16,7 +16,7 @@ use ts_rs::TS;
 
 use super::error::OllamaError;
 use super::model::{LoadedModel, ModelInfo};
-use crate::error::{Code, ErrorBody};
+use crate::error::{Code, Coded};
 
 /// Whether Ollama answers, as the Models view shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
@@ -165,21 +165,12 @@ pub enum ModelsError {
     Incomplete(String),
 }
 
-impl ModelsError {
-    pub fn code(&self) -> Code {
+impl Coded for ModelsError {
+    fn code(&self) -> Code {
         match self {
             Self::Ollama(err) => err.code(),
             Self::AlreadyPulling(_) | Self::Cancelled(_) => Code::Conflict,
             Self::Incomplete(_) => Code::OllamaError,
-        }
-    }
-}
-
-impl From<&ModelsError> for ErrorBody {
-    fn from(err: &ModelsError) -> Self {
-        ErrorBody {
-            code: err.code(),
-            message: err.to_string(),
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::{Host, Url};
 
-use crate::error::{Code, ErrorBody};
+use crate::error::{Code, Coded, ErrorBody};
 
 /// The program's name on `PATH`.
 pub const PROGRAM: &str = "ollama";
@@ -109,22 +109,13 @@ pub enum ServeError {
     Spawn { program: String, reason: String },
 }
 
-impl ServeError {
-    pub fn code(&self) -> Code {
+impl Coded for ServeError {
+    fn code(&self) -> Code {
         match self {
             Self::NotInstalled => Code::NotFound,
             Self::NoHost(_) | Self::NotLocal(_) => Code::InvalidRequest,
             Self::AlreadyRunning(_) => Code::Conflict,
             Self::Spawn { .. } => Code::ProgramStart,
-        }
-    }
-}
-
-impl From<&ServeError> for ErrorBody {
-    fn from(err: &ServeError) -> Self {
-        ErrorBody {
-            code: err.code(),
-            message: err.to_string(),
         }
     }
 }

@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
-use crate::error::{Code, ErrorBody};
+use crate::error::{Code, Coded};
 use crate::fleet::model::Endpoint;
 use crate::lifetime::Lifetime;
 use crate::security::tokens::HubSecret;
@@ -82,21 +82,17 @@ pub enum OrchestratorError {
     Store(#[from] StoreError),
 }
 
-impl From<&OrchestratorError> for ErrorBody {
-    fn from(err: &OrchestratorError) -> Self {
-        let code = match err {
-            OrchestratorError::Invalid(_) => Code::InvalidRequest,
-            OrchestratorError::NotFound(_) => Code::NotFound,
-            OrchestratorError::Conflict(_) => Code::Conflict,
-            OrchestratorError::Forbidden(_) => Code::Forbidden,
-            OrchestratorError::NoAgent(_) => Code::UnknownAgent,
+impl Coded for OrchestratorError {
+    fn code(&self) -> Code {
+        match self {
+            Self::Invalid(_) => Code::InvalidRequest,
+            Self::NotFound(_) => Code::NotFound,
+            Self::Conflict(_) => Code::Conflict,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::NoAgent(_) => Code::UnknownAgent,
             // Only a task id can clash: the idempotency key is looked up first.
-            OrchestratorError::Store(StoreError::Duplicate(_)) => Code::Conflict,
-            OrchestratorError::Store(_) => Code::Store,
-        };
-        ErrorBody {
-            code,
-            message: err.to_string(),
+            Self::Store(StoreError::Duplicate(_)) => Code::Conflict,
+            Self::Store(_) => Code::Store,
         }
     }
 }

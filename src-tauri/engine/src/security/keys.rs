@@ -251,8 +251,9 @@ mod tests {
         assert_eq!(list(&store).await.expect("list")[0].last_used_ms, Some(2_000));
     }
 
-    #[tokio::test]
-    async fn the_keyring_remembers_live_keys_and_forgets_them_on_demand() {
+    /// A keyring that has checked a live key, which the store has revoked
+    /// since (behind the keyring's back).
+    async fn checked_then_revoked() -> (tempfile::TempDir, Keyring, CreatedKey) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("s.db")).expect("store");
         let keyring = Keyring::new(store.clone());
@@ -261,6 +262,12 @@ mod tests {
             .expect("create");
         assert!(keyring.verify(&created.key, 2_000).await.expect("verify").is_some());
         revoke(&store, created.info.id, 3_000).await.expect("revoke");
+        (dir, keyring, created)
+    }
+
+    #[tokio::test]
+    async fn the_keyring_remembers_live_keys_and_forgets_them_on_demand() {
+        let (_dir, keyring, created) = checked_then_revoked().await;
         assert!(
             keyring.verify(&created.key, 4_000).await.expect("verify").is_some(),
             "trusted from memory for a moment"
@@ -275,14 +282,7 @@ mod tests {
     /// the test advances it.
     #[tokio::test(start_paused = true)]
     async fn a_key_revoked_elsewhere_stops_working_within_the_trust_time() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).expect("store");
-        let keyring = Keyring::new(store.clone());
-        let created = create(&store, "bot", Role::Analyst, "desktop", 1_000)
-            .await
-            .expect("create");
-        assert!(keyring.verify(&created.key, 2_000).await.expect("verify").is_some());
-        revoke(&store, created.info.id, 3_000).await.expect("revoke");
+        let (_dir, keyring, created) = checked_then_revoked().await;
         tokio::time::advance(Keyring::TRUST - std::time::Duration::from_millis(1)).await;
         assert!(keyring.verify(&created.key, 4_000).await.expect("verify").is_some());
         tokio::time::advance(std::time::Duration::from_millis(1)).await;

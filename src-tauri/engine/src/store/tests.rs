@@ -216,6 +216,18 @@ async fn sql_errors_come_back_to_the_caller() {
     assert!(err.to_string().contains("no such table: nowhere"), "{err}");
 }
 
+/// The rows' ids, read off the writer.
+async fn read_ids(store: &Store) -> Vec<i64> {
+    store
+        .read(|c| {
+            c.prepare("SELECT id FROM rows ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        })
+        .await
+        .unwrap()
+}
+
 /// A read sees what was committed and does not wait while the writer is
 /// busy (here: held by a call until the read has answered).
 #[tokio::test]
@@ -241,14 +253,7 @@ async fn reads_do_not_wait_behind_the_writer() {
             .await
     });
     writing.await.unwrap();
-    let seen: Vec<i64> = store
-        .read(|c| {
-            c.prepare("SELECT id FROM rows ORDER BY id")?
-                .query_map([], |r| r.get(0))?
-                .collect()
-        })
-        .await
-        .unwrap();
+    let seen = read_ids(&store).await;
     assert_eq!(
         seen,
         vec![1],
@@ -258,13 +263,6 @@ async fn reads_do_not_wait_behind_the_writer() {
     assert!(refused.is_err(), "a reader cannot write");
     release.send(()).unwrap();
     busy.await.unwrap().unwrap();
-    let seen: Vec<i64> = store
-        .read(|c| {
-            c.prepare("SELECT id FROM rows ORDER BY id")?
-                .query_map([], |r| r.get(0))?
-                .collect()
-        })
-        .await
-        .unwrap();
+    let seen = read_ids(&store).await;
     assert_eq!(seen, vec![1, 2]);
 }
