@@ -63,6 +63,6 @@ pub async fn audit(
     State(api): State<Api>,
     params: Result<Params<AuditParams>, ApiError>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let limit = params?.0.limit.unwrap_or(100).min(1000);
+    let limit = params?.0.limit.unwrap_or(100);
     Ok(Json(api.engine.audit_log(limit).await?))
 }

@@ -137,9 +137,10 @@ impl Engine {
         revoked
     }
 
-    /// The newest entries of the audit log.
+    /// The newest `limit` entries of the audit log, at most
+    /// [`audit::MAX_PAGE`].
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, EngineError> {
-        Ok(audit::recent(&self.store, limit).await?)
+        Ok(audit::recent(&self.store, limit.min(audit::MAX_PAGE)).await?)
     }
 
     /// Records a control action of `by` (one the engine does not record

@@ -20,6 +20,9 @@ pub struct AuditEntry {
     pub record: Record,
 }
 
+/// The most entries one read of the log returns.
+pub const MAX_PAGE: u32 = 1000;
+
 /// The most characters of a target, outcome or detail kept in a row.
 pub const MAX_TEXT: usize = 512;
 
