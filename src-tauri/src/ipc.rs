@@ -182,9 +182,11 @@ pub(crate) mod bindings {
             .collect();
         want.insert("core:event:allow-listen".into());
         want.insert("core:event:allow-unlisten".into());
-        assert_eq!(
-            granted, want,
-            "capabilities/main.json must grant exactly the declared commands"
+        let missing: Vec<_> = want.difference(&granted).collect();
+        let unknown: Vec<_> = granted.difference(&want).collect();
+        assert!(
+            missing.is_empty() && unknown.is_empty(),
+            "capabilities/main.json must grant exactly the declared commands: add {missing:?}, remove {unknown:?}"
         );
     }
 
