@@ -11,6 +11,7 @@ use sutazai_engine::llm::models::ModelsOverview;
 use sutazai_engine::llm::serve::OllamaStarted;
 use sutazai_engine::llm::usage::GatewayStats;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
+use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::{ConfigReport, EngineStatus};
@@ -234,6 +235,13 @@ pub async fn revoke_api_key(shell: State<'_, Shell>, key_id: i64) -> Result<ApiK
         .revoke_api_key(key_id, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
+}
+
+/// The newest `limit` entries of the audit log (at most 1,000): who did
+/// what, from where, when, and how it ended.
+#[tauri::command]
+pub async fn audit_log(shell: State<'_, Shell>, limit: u32) -> Result<Vec<AuditEntry>, ErrorBody> {
+    shell.engine()?.audit_log(limit).await.map_err(|e| (&e).into())
 }
 
 /// Ollama's status and models, the agents using each, and unserved agents.

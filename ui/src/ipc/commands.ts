@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, ScaleReport, Stray, Task, TaskPage, TaskQuery, TasksChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, ScaleReport, Stray, Task, TaskPage, TaskQuery, TasksChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -33,6 +33,7 @@ export const commands = {
   listApiKeys: () => call<ApiKeyInfo[]>("list_api_keys"),
   createApiKey: (name: string, role: Role) => call<CreatedKey>("create_api_key", { name, role }),
   revokeApiKey: (keyId: number) => call<ApiKeyInfo>("revoke_api_key", { keyId }),
+  auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   listModels: () => call<ModelsOverview>("list_models"),
   pullModel: (name: string, onProgress: Channel<PullProgress>) => call<null>("pull_model", { name, onProgress }),
   cancelPull: (name: string) => call<boolean>("cancel_pull", { name }),
@@ -69,6 +70,7 @@ export type Commands = {
   list_api_keys: { args: Record<string, never>; result: ApiKeyInfo[] };
   create_api_key: { args: { name: string; role: Role }; result: CreatedKey };
   revoke_api_key: { args: { keyId: number }; result: ApiKeyInfo };
+  audit_log: { args: { limit: number }; result: AuditEntry[] };
   list_models: { args: Record<string, never>; result: ModelsOverview };
   pull_model: { args: { name: string; onProgress: Channel<PullProgress> }; result: null };
   cancel_pull: { args: { name: string }; result: boolean };

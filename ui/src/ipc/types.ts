@@ -47,6 +47,27 @@ export type AttemptOutcome = { "kind": "succeeded" } | { "kind": "failed", failu
  */
 retried: boolean, } | { "kind": "cancelled" } | { "kind": "interrupted" };
 
+export type AuditEntry = { id: number, atMs: number, 
+/**
+ * `desktop`, `key:<name>`, `agent:<id>`, `cli`, `anonymous`.
+ */
+actor: string, 
+/**
+ * Where it came from: `window`, `cli`, or the API caller's `ip:port`.
+ */
+origin: string, 
+/**
+ * `task.submit`, `task.cancel`, `task.requeue`, `key.create`,
+ * `key.revoke`, `fleet.deploy`, `fleet.undeploy`, `fleet.scale`,
+ * `agent.start|stop|restart|remove`, `model.pull`, `model.delete`,
+ * `ollama.start`, `api.refused`.
+ */
+action: string, target: string, 
+/**
+ * `ok`, `refused: <why>` or `failed: <why>`.
+ */
+outcome: string, detail: string, };
+
 export type BreakerState = "closed" | "open" | "half_open";
 
 export type CapabilityInfo = { capability: string, 
