@@ -18,7 +18,8 @@ pub(crate) fn fingerprint(inspect: &ContainerInspectResponse) -> BTreeMap<String
         .unwrap_or_default()
         .into_iter()
         .map(|e| match e.split_once('=') {
-            Some(("SUTAZAI_AGENT_TOKEN", _)) => "SUTAZAI_AGENT_TOKEN=…".into(),
+            // Tokens are per container and per deploy: only their presence counts.
+            Some((name @ ("SUTAZAI_AGENT_TOKEN" | "SUTAZAI_HUB_TOKEN"), _)) => format!("{name}=…"),
             _ => e,
         })
         .collect();
@@ -29,6 +30,10 @@ pub(crate) fn fingerprint(inspect: &ContainerInspectResponse) -> BTreeMap<String
         .unwrap_or_default()
         .into_iter()
         .filter(|(k, _)| k.starts_with("ai.sutazai.") && !k.ends_with("manifest-hash"))
+        .map(|(k, v)| match k.ends_with("token-epoch") {
+            true => (k, "…".to_string()),
+            false => (k, v),
+        })
         .collect();
     f.insert("labels".into(), format!("{labels:?}"));
     f.insert("healthcheck".into(), format!("{:?}", config.healthcheck));

@@ -51,7 +51,7 @@ use bollard::Docker;
 use serde_json::{json, Map, Value};
 use sutazai_engine::catalog::{Catalog, Entry};
 use sutazai_engine::dag::Dag;
-use sutazai_engine::engine::{ollama_url_for_containers, VERSION};
+use sutazai_engine::engine::{agent_hub_url, VERSION};
 use sutazai_engine::fleet::image::{self, AgentImage, LABEL_APP};
 use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::fleet::spec::{create_body, instance_name, AgentSpec};
@@ -296,7 +296,8 @@ async fn bench() {
     let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../agents/catalog"));
     let agents = prepare(&catalog, 1);
     let probe = instance_name(&agents[0].entry.manifest.id, 1);
-    let ollama = ollama_url_for_containers(&cfg.ollama_url);
+    // Agents reach Ollama through the hub's gateway, as the app makes them.
+    let ollama = agent_hub_url(&cfg);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
