@@ -183,24 +183,32 @@ impl Catalog {
         self.all().filter(|e| e.manifest.kind == kind).collect()
     }
 
-    /// The agents of `ids` by dependency wave: the first needs none of the
-    /// others, each later one starts after the latest of its dependencies
-    /// (those outside `ids` are assumed already running).
-    pub fn dependency_waves(&self, ids: &[&str]) -> Vec<Vec<String>> {
+    /// The dependency graph of the agents `ids` (dependencies outside
+    /// `ids` are assumed already running). The catalog has no cycles (they
+    /// are problems), so its order and waves always exist.
+    fn dependencies<'a>(&'a self, ids: &[&'a str]) -> Dag<'a> {
         let edges = ids.iter().filter_map(|id| self.agents.get(*id)).flat_map(|entry| {
             let id = entry.manifest.id.as_str();
             entry.manifest.dependencies.iter().map(move |dep| (dep.as_str(), id))
         });
-        // The catalog has no cycles (they are problems), so this succeeds.
         Dag::new(ids.iter().copied(), edges)
-            .waves()
-            .map(|waves| {
-                waves
-                    .into_iter()
-                    .map(|w| w.into_iter().map(str::to_owned).collect())
-                    .collect()
-            })
-            .unwrap_or_default()
+    }
+
+    /// The agents of `ids` in an order where every agent comes after its
+    /// dependencies.
+    pub fn dependency_order(&self, ids: &[&str]) -> Vec<String> {
+        let order = self.dependencies(ids).order().unwrap_or_default();
+        order.into_iter().map(str::to_owned).collect()
+    }
+
+    /// The agents of `ids` by dependency wave: the first needs none of the
+    /// others, each later one starts after the latest of its dependencies.
+    pub fn dependency_waves(&self, ids: &[&str]) -> Vec<Vec<String>> {
+        let waves = self.dependencies(ids).waves().unwrap_or_default();
+        waves
+            .into_iter()
+            .map(|w| w.into_iter().map(str::to_owned).collect())
+            .collect()
     }
 }
 

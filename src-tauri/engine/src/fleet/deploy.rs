@@ -42,8 +42,8 @@ impl Fleet {
             return Err(FleetError::EmptyPhase(phase));
         }
         let ids: Vec<&str> = entries.keys().map(String::as_str).collect();
+        let order = catalog.dependency_order(&ids);
         let waves = catalog.dependency_waves(&ids);
-        let order: Vec<String> = waves.concat();
         let needed: u32 = entries.values().map(|e| e.manifest.resources.memory_mb).sum();
         let available = memory_available_mb();
         let warning = (needed > available)
