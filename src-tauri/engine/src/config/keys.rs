@@ -84,7 +84,7 @@ pub(super) const KEYS: &[Key] = &[
         name: "catalog_dir",
         env: &["SUTAZAI_CATALOG_DIR"],
         kind: Kind::Str,
-        help: "absolute path of the agent manifests folder (seeded from `agents/catalog/`)",
+        help: "absolute path of the agent manifests folder (seeded from the shipped agents/catalog/)",
         default: Fallback::Computed {
             shown: "`<data_dir>/catalog`",
             // Follows the data dir wherever that came from.
