@@ -23,6 +23,7 @@ pub mod orchestrator;
 pub mod security;
 pub mod status;
 pub mod store;
+pub mod workflow;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, ConfigReport};

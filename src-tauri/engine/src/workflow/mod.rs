@@ -1,0 +1,113 @@
+//! Workflows: multi-agent graphs of steps, defined in JSON files and
+//! checked against the live agent catalog.
+//!
+//! Built so far: the definition model ([`model`]), its validation
+//! ([`validate`]: pure, every problem naming the step and the field path)
+//! and reading a folder of definitions ([`load_dir`]), with the JSON Schema
+//! editors use. Durable runs, the API, IPC and the designer come next
+//! (issues 19 and 20), as a subsystem of the engine's usual shape.
+
+pub mod model;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use model::Workflow;
+pub use validate::{validate, WorkflowProblem};
+
+use crate::catalog::Catalog;
+
+/// One definition file as read: the workflow when it parsed, and every
+/// problem found (a file that does not parse has one, naming where).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Definition {
+    pub file: String,
+    pub workflow: Option<Workflow>,
+    pub problems: Vec<WorkflowProblem>,
+}
+
+impl Definition {
+    /// A workflow that parsed and passed every check.
+    pub fn is_valid(&self) -> bool {
+        self.workflow.is_some() && self.problems.is_empty()
+    }
+}
+
+/// Reads one definition and checks it against `catalog`.
+pub fn read(file: &Path, catalog: &Catalog) -> Definition {
+    let label = file.display().to_string();
+    let problem = |path: &str, message: String| Definition {
+        file: label.clone(),
+        workflow: None,
+        problems: vec![WorkflowProblem {
+            step: None,
+            path: path.to_string(),
+            message,
+        }],
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(err) => return problem("", format!("cannot read the file: {err}")),
+    };
+    let workflow: Workflow = match serde_json::from_str(&text) {
+        Ok(workflow) => workflow,
+        Err(err) => {
+            return problem(
+                "",
+                format!(
+                    "not a workflow definition (line {}, column {}): {err}",
+                    err.line(),
+                    err.column()
+                ),
+            )
+        }
+    };
+    let mut problems = validate(&workflow, catalog);
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if stem != workflow.id {
+        problems.push(WorkflowProblem {
+            step: None,
+            path: "id".into(),
+            message: format!(
+                "the file of workflow `{}` must be named {}.json",
+                workflow.id, workflow.id
+            ),
+        });
+    }
+    Definition {
+        file: label,
+        workflow: Some(workflow),
+        problems,
+    }
+}
+
+/// Every `*.json` definition in `dir` (not its schema), sorted by file name.
+/// A bad file never stops the others from loading.
+pub fn load_dir(dir: &Path, catalog: &Catalog) -> Vec<Definition> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .filter(|p| !p.to_string_lossy().ends_with(".schema.json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files.iter().map(|file| read(file, catalog)).collect()
+}
+
+/// The definitions' JSON Schema (for editors), generated from the types.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Workflow);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests;
