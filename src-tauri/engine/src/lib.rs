@@ -21,6 +21,7 @@ pub mod llm;
 pub mod logging;
 pub mod orchestrator;
 pub mod security;
+pub mod shipped;
 pub mod status;
 pub mod store;
 pub mod workflow;

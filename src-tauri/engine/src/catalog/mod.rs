@@ -23,32 +23,6 @@ use sutazai_protocol::manifest::Kind;
 use sutazai_protocol::Manifest;
 use ts_rs::TS;
 
-/// The catalog shipped with the app, embedded at build time.
-pub mod shipped {
-    include!(concat!(env!("OUT_DIR"), "/shipped_catalog.rs"));
-
-    /// Writes the shipped catalog into `dir` when `dir` does not exist yet,
-    /// so the user has files to read and edit. An existing folder is the
-    /// user's and is left alone. Returns whether it seeded.
-    pub fn seed(dir: &std::path::Path) -> std::io::Result<bool> {
-        if dir.exists() {
-            return Ok(false);
-        }
-        let staging = dir.with_extension("seeding");
-        let _ = std::fs::remove_dir_all(&staging);
-        for (rel, text) in SHIPPED {
-            let path = staging.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(path, text)?;
-        }
-        // Appears whole or not at all.
-        std::fs::rename(&staging, dir)?;
-        Ok(true)
-    }
-}
-
 /// One loaded agent definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {

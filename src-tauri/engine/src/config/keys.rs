@@ -93,6 +93,18 @@ pub(super) const KEYS: &[Key] = &[
         set: |c, t| put(&mut c.catalog_dir, absolute_path(t)),
     },
     Key {
+        name: "workflows_dir",
+        env: &["SUTAZAI_WORKFLOWS_DIR"],
+        kind: Kind::Str,
+        help: "absolute path of the workflow definitions folder (seeded from the shipped agents/workflows/)",
+        default: Fallback::Computed {
+            shown: "`<data_dir>/workflows`",
+            // Follows the data dir wherever that came from.
+            value: |config, _| config.data_dir.join("workflows").display().to_string(),
+        },
+        set: |c, t| put(&mut c.workflows_dir, absolute_path(t)),
+    },
+    Key {
         name: "docker_endpoint",
         env: &["SUTAZAI_DOCKER_HOST", "DOCKER_HOST"],
         kind: Kind::Str,
@@ -245,6 +257,7 @@ impl Config {
         Config {
             data_dir: PathBuf::new(),
             catalog_dir: PathBuf::new(),
+            workflows_dir: PathBuf::new(),
             docker_endpoint: super::DockerEndpoint::Unix(PathBuf::new()),
             ollama_url: url::Url::parse(DEFAULT_OLLAMA_URL).expect("the constant URL parses"),
             log_level: String::new(),

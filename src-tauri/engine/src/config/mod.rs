@@ -49,6 +49,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The agent manifests the app manages (seeded from the shipped catalog).
     pub catalog_dir: PathBuf,
+    /// The workflow definitions (seeded from the shipped templates).
+    pub workflows_dir: PathBuf,
     /// The Docker engine to manage.
     pub docker_endpoint: DockerEndpoint,
     /// The Ollama server's base URL.

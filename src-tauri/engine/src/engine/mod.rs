@@ -13,6 +13,7 @@ mod llm;
 mod security;
 mod status;
 mod tasks;
+mod workflows;
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
 pub use tasks::orchestrator_config;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{info, instrument, warn};
 
-use crate::catalog::{self, Catalog, CatalogEvent, CatalogWatch};
+use crate::catalog::{Catalog, CatalogEvent, CatalogWatch};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigReport};
 use crate::error::EngineError;
@@ -36,6 +37,7 @@ use crate::logging::log_dir;
 use crate::orchestrator::Orchestrator;
 use crate::security::keys;
 use crate::security::tokens::{Credentials, Epochs, HubSecret};
+use crate::shipped;
 use crate::status::{DataFacts, EngineStatus, Probe};
 use crate::store::Store;
 use security::outcome_of;
@@ -98,8 +100,14 @@ impl Engine {
             path: config.catalog_dir.display().to_string(),
             reason,
         };
-        if catalog::shipped::seed(&config.catalog_dir).map_err(|err| catalog_err(err.to_string()))? {
+        if shipped::seed(&config.catalog_dir, shipped::CATALOG).map_err(|err| catalog_err(err.to_string()))? {
             info!(dir = %config.catalog_dir.display(), "seeded the agent catalog from the shipped one");
+        }
+        if shipped::seed(&config.workflows_dir, shipped::WORKFLOWS).map_err(|source| EngineError::DataDir {
+            path: config.workflows_dir.display().to_string(),
+            source,
+        })? {
+            info!(dir = %config.workflows_dir.display(), "seeded the workflows from the shipped templates");
         }
         let catalog = CatalogWatch::start(&config.catalog_dir, Duration::from_millis(300)).map_err(catalog_err)?;
         let loaded = catalog.current();
