@@ -732,7 +732,13 @@ tool = "injection_scan"
 
 /// The manifest's JSON Schema (for editors), generated from these types.
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(Manifest);
+    schema_text::<Manifest>()
+}
+
+/// The JSON Schema of `T` as a committed file holds it: pretty, with a
+/// final newline.
+pub fn schema_text<T: schemars::JsonSchema>() -> String {
+    let schema = schemars::schema_for!(T);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

@@ -103,10 +103,7 @@ pub fn load_dir(dir: &Path, catalog: &Catalog) -> Vec<Definition> {
 
 /// The definitions' JSON Schema (for editors), generated from the types.
 pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(Workflow);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+    sutazai_protocol::manifest::schema_text::<Workflow>()
 }
 
 #[cfg(test)]

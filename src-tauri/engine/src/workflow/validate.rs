@@ -307,63 +307,30 @@ fn refer<'a>(
 
 /// The rules of one step's kind, agent, capability and task type.
 fn check_step(check: &mut Check, step: &Step, i: usize, ids: &HashMap<&str, usize>, catalog: &Catalog) {
+    let within = |check: &mut Check, field: &str, value: u32, range: std::ops::RangeInclusive<u32>, unit: &str| {
+        if !range.contains(&value) {
+            let unit = if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {unit}")
+            };
+            let (lo, hi) = range.into_inner();
+            check.at(step, i, field, format!("expected {lo} to {hi}{unit}, found {value}"));
+        }
+    };
     match &step.kind {
         StepKind::Task | StepKind::ForEach { .. } => {}
-        StepKind::Collaborative { agents, .. } => {
-            if !(2..=MAX_AGENTS).contains(agents) {
-                check.at(
-                    step,
-                    i,
-                    "kind.agents",
-                    format!("expected 2 to {MAX_AGENTS} agents, found {agents}"),
-                );
-            }
-        }
+        StepKind::Collaborative { agents, .. } => within(check, "kind.agents", *agents, 2..=MAX_AGENTS, "agents"),
         StepKind::Swarm { agents, rounds } => {
-            if !(2..=MAX_AGENTS).contains(agents) {
-                check.at(
-                    step,
-                    i,
-                    "kind.agents",
-                    format!("expected 2 to {MAX_AGENTS} agents, found {agents}"),
-                );
-            }
-            if !(1..=MAX_ROUNDS).contains(rounds) {
-                check.at(
-                    step,
-                    i,
-                    "kind.rounds",
-                    format!("expected 1 to {MAX_ROUNDS} rounds, found {rounds}"),
-                );
-            }
+            within(check, "kind.agents", *agents, 2..=MAX_AGENTS, "agents");
+            within(check, "kind.rounds", *rounds, 1..=MAX_ROUNDS, "rounds");
         }
         StepKind::Hierarchical { max_steps, max_depth } => {
-            if !(1..=MAX_PLANNED).contains(max_steps) {
-                check.at(
-                    step,
-                    i,
-                    "kind.maxSteps",
-                    format!("expected 1 to {MAX_PLANNED}, found {max_steps}"),
-                );
-            }
-            if !(1..=MAX_DEPTH).contains(max_depth) {
-                check.at(
-                    step,
-                    i,
-                    "kind.maxDepth",
-                    format!("expected 1 to {MAX_DEPTH}, found {max_depth}"),
-                );
-            }
+            within(check, "kind.maxSteps", *max_steps, 1..=MAX_PLANNED, "");
+            within(check, "kind.maxDepth", *max_depth, 1..=MAX_DEPTH, "");
         }
         StepKind::Approval { approvals, timeout_ms } => {
-            if *approvals == 0 || *approvals > 10 {
-                check.at(
-                    step,
-                    i,
-                    "kind.approvals",
-                    format!("expected 1 to 10 approvals, found {approvals}"),
-                );
-            }
+            within(check, "kind.approvals", *approvals, 1..=10, "approvals");
             if *timeout_ms == 0 || *timeout_ms > MAX_APPROVAL_TIMEOUT_MS {
                 check.at(
                     step,
@@ -389,14 +356,7 @@ fn check_step(check: &mut Check, step: &Step, i: usize, ids: &HashMap<&str, usiz
         }
     }
     if let Some(retry) = &step.retry {
-        if !(1..=MAX_ATTEMPTS).contains(&retry.attempts) {
-            check.at(
-                step,
-                i,
-                "retry.attempts",
-                format!("expected 1 to {MAX_ATTEMPTS}, found {}", retry.attempts),
-            );
-        }
+        within(check, "retry.attempts", retry.attempts, 1..=MAX_ATTEMPTS, "");
     }
     if let Some(ms) = step.timeout_ms {
         if ms == 0 || ms > MAX_STEP_TIMEOUT_MS {
