@@ -163,6 +163,40 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
     check.problems
 }
 
+/// Per step (by index), the steps it needs: its `dependsOn` and the steps
+/// its templates read. Names that do not resolve are left out (validation
+/// reports them).
+pub fn dependencies(workflow: &Workflow) -> Vec<Vec<usize>> {
+    let index: HashMap<&str, usize> = workflow
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    workflow
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let mut needs: BTreeSet<usize> = step
+                .depends_on
+                .iter()
+                .filter_map(|d| index.get(d.as_str()).copied())
+                .collect();
+            for (_, template, kind) in templates(step) {
+                for name in references(&template, kind).unwrap_or_default() {
+                    let mut parts = name.split('.');
+                    if let (Some("steps"), Some(id)) = (parts.next(), parts.next()) {
+                        needs.extend(index.get(id));
+                    }
+                }
+            }
+            needs.remove(&i);
+            needs.into_iter().collect()
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct Check {
     problems: Vec<WorkflowProblem>,
