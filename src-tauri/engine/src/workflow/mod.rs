@@ -8,6 +8,7 @@
 //! (issues 19 and 20), as a subsystem of the engine's usual shape.
 
 pub mod model;
+pub mod render;
 pub mod schedule;
 pub mod validate;
 
