@@ -125,6 +125,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         epoch       TEXT    NOT NULL,
         issued_ms   INTEGER NOT NULL
     ) WITHOUT ROWID;",
+    // 10: every saved version of every workflow definition, so no edit is
+    // lost and a run can pin the version it started with.
+    "CREATE TABLE workflow_versions (
+        id          INTEGER PRIMARY KEY,
+        workflow_id TEXT    NOT NULL,
+        version     INTEGER NOT NULL,
+        saved_ms    INTEGER NOT NULL,
+        saved_by    TEXT    NOT NULL,
+        hash        TEXT    NOT NULL,
+        body        TEXT    NOT NULL,
+        UNIQUE (workflow_id, version)
+    );",
 ];
 
 /// The schema version this build writes.

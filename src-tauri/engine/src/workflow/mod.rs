@@ -11,6 +11,7 @@ pub mod model;
 pub mod render;
 pub mod schedule;
 pub mod validate;
+pub mod versions;
 
 use std::path::{Path, PathBuf};
 
