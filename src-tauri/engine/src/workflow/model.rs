@@ -28,6 +28,13 @@ pub struct Workflow {
     pub steps: Vec<Step>,
 }
 
+impl Workflow {
+    /// Each step's index by its id (the last one, when ids repeat).
+    pub fn step_index(&self) -> std::collections::HashMap<&str, usize> {
+        self.steps.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect()
+    }
+}
+
 /// An input the run is started with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

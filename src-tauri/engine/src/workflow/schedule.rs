@@ -15,7 +15,7 @@
 //!   runs any more;
 //! - the run succeeds when every step has ended and none stopped it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::model::{OnError, Workflow};
 use super::validate::dependencies;
@@ -80,12 +80,7 @@ enum Handling {
 impl Schedule {
     /// The schedule of a workflow that passed validation.
     pub fn new(workflow: &Workflow) -> Schedule {
-        let index: HashMap<&str, usize> = workflow
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
-            .collect();
+        let index = workflow.step_index();
         let on_error: Vec<Handling> = workflow
             .steps
             .iter()

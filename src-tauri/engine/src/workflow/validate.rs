@@ -167,12 +167,7 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
 /// its templates read. Names that do not resolve are left out (validation
 /// reports them).
 pub fn dependencies(workflow: &Workflow) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = workflow
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
+    let index = workflow.step_index();
     workflow
         .steps
         .iter()
