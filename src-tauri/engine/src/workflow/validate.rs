@@ -99,17 +99,12 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
         }
     }
 
-    // The graph: explicit dependencies and those the templates imply.
-    let mut needs: Vec<BTreeSet<&str>> = Vec::with_capacity(workflow.steps.len());
     for (i, step) in workflow.steps.iter().enumerate() {
-        let mut own: BTreeSet<&str> = BTreeSet::new();
         for (j, dep) in step.depends_on.iter().enumerate() {
             let field = format!("dependsOn[{j}]");
             if dep == &step.id {
                 check.at(step, i, &field, "a step cannot depend on itself".into());
-            } else if ids.contains_key(dep.as_str()) {
-                own.insert(dep);
-            } else {
+            } else if !ids.contains_key(dep.as_str()) {
                 check.at(step, i, &field, format!("no step `{dep}`"));
             }
         }
@@ -118,20 +113,19 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
                 Err(err) => check.at(step, i, &field, format!("not a valid template: {err}")),
                 Ok(names) => {
                     for name in names {
-                        refer(&mut check, &mut own, (step, i, &field), &name, &inputs, &ids, workflow);
+                        refer(&mut check, (step, i, &field), &name, &inputs, &ids);
                     }
                 }
             }
         }
-        own.remove(step.id.as_str());
-        needs.push(own);
         check_step(&mut check, step, i, &ids, catalog);
     }
-    let edges = workflow
-        .steps
-        .iter()
-        .zip(&needs)
-        .flat_map(|(step, own)| own.iter().map(move |dep| (*dep, step.id.as_str())));
+    // The graph: explicit dependencies and those the templates imply.
+    let needs = dependencies(workflow);
+    let edges = workflow.steps.iter().zip(&needs).flat_map(|(step, own)| {
+        own.iter()
+            .map(move |&dep| (workflow.steps[dep].id.as_str(), step.id.as_str()))
+    });
     let dag = Dag::new(workflow.steps.iter().map(|s| s.id.as_str()), edges);
     for cycle in dag.cycles() {
         let first = &cycle.members[0];
@@ -284,16 +278,13 @@ fn references(text: &str, kind: Kind) -> Result<BTreeSet<String>, String> {
     Ok(names.into_iter().collect())
 }
 
-/// Checks one variable a step's template reads; a step's output it reads
-/// becomes one of the step's dependencies.
-fn refer<'a>(
+/// Checks one variable a step's template reads.
+fn refer(
     check: &mut Check,
-    own: &mut BTreeSet<&'a str>,
     (step, i, field): (&Step, usize, &str),
     name: &str,
     inputs: &HashMap<&str, ValueType>,
     ids: &HashMap<&str, usize>,
-    workflow: &'a Workflow,
 ) {
     let mut parts = name.split('.');
     match (parts.next(), parts.next()) {
@@ -313,12 +304,8 @@ fn refer<'a>(
                 }
             }
         }
-        (Some("steps"), Some(id)) => match ids.get(id) {
-            Some(&j) => {
-                own.insert(workflow.steps[j].id.as_str());
-            }
-            None => check.at(step, i, field, format!("no step `{id}`")),
-        },
+        (Some("steps"), Some(id)) if !ids.contains_key(id) => check.at(step, i, field, format!("no step `{id}`")),
+        (Some("steps"), Some(_)) => {}
         (Some("item"), _) if matches!(step.kind, StepKind::ForEach { .. }) && field != "kind.over" => {}
         (Some("item"), _) => check.at(step, i, field, "`item` exists only in a forEach step's input".into()),
         (Some("context"), Some(_)) => {}
