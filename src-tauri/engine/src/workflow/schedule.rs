@@ -15,8 +15,6 @@
 //!   runs any more;
 //! - the run succeeds when every step has ended and none stopped it.
 
-use std::collections::BTreeSet;
-
 use super::model::{OnError, Workflow};
 use super::validate::dependencies;
 
@@ -66,8 +64,9 @@ pub struct Schedule {
     needs: Vec<Vec<usize>>,
     /// Per step, how a failure is handled.
     on_error: Vec<Handling>,
-    /// Steps that run only as some step's fallback.
-    reserve: BTreeSet<usize>,
+    /// Per step, the steps it is the fallback of: a step with any runs only
+    /// in the place of one of them.
+    replaces: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,17 +91,16 @@ impl Schedule {
                     .map_or(Handling::Stop, |&t| Handling::Fallback(t)),
             })
             .collect();
-        let reserve = on_error
-            .iter()
-            .filter_map(|h| match h {
-                Handling::Fallback(t) => Some(*t),
-                _ => None,
-            })
-            .collect();
+        let mut replaces = vec![Vec::new(); on_error.len()];
+        for (j, handling) in on_error.iter().enumerate() {
+            if let Handling::Fallback(t) = handling {
+                replaces[*t].push(j);
+            }
+        }
         Schedule {
             needs: dependencies(workflow),
             on_error,
-            reserve,
+            replaces,
         }
     }
 
@@ -115,9 +113,8 @@ impl Schedule {
                 continue;
             }
             // A fallback runs only in the place of a step that failed.
-            let called =
-                (0..states.len()).any(|j| self.on_error[j] == Handling::Fallback(i) && states[j] == StepState::Failed);
-            if self.reserve.contains(&i) && !called {
+            let replaces = &self.replaces[i];
+            if !replaces.is_empty() && !replaces.iter().any(|&j| states[j] == StepState::Failed) {
                 continue;
             }
             let results: Vec<Option<bool>> = self.needs[i].iter().map(|&n| self.result(n, states)).collect();
