@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    absolute_path, allow_remote, api_listen, count, log_filter, millis, parse_docker_endpoint, parse_ollama_url, queue,
-    ttl, DEFAULT_API_PORT, DEFAULT_OLLAMA_URL,
+    absolute_path, allow_remote, api_listen, count, default_api_listen, log_filter, millis, parse_docker_endpoint,
+    parse_ollama_url, queue, ttl, DEFAULT_OLLAMA_URL,
 };
 use super::{Config, ConfigInputs};
 
@@ -171,7 +171,7 @@ pub(super) const KEYS: &[Key] = &[
                address is refused (the default is kept, Settings says why) unless api_allow_remote is true",
         default: Fallback::Computed {
             shown: "`127.0.0.1:10200`",
-            value: |_, _| format!("127.0.0.1:{DEFAULT_API_PORT}"),
+            value: |_, _| default_api_listen().to_string(),
         },
         set: |c, t| put(&mut c.api_listen, api_listen(t)),
     },
@@ -265,7 +265,7 @@ impl Config {
             status_interval: Duration::ZERO,
             agent_runtime: PathBuf::new(),
             health_timeout: Duration::ZERO,
-            api_listen: std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT)),
+            api_listen: default_api_listen(),
             api_allow_remote: false,
             breaker_failures: 0,
             breaker_recovery: Duration::ZERO,

@@ -347,12 +347,12 @@ fn remote_api_rule(
         key: Some("api_listen".into()),
         problem: format!(
             "{} is not a loopback address: other machines could reach the local API there; \
-             kept 127.0.0.1:{DEFAULT_API_PORT} (set api_allow_remote = true if you mean it)",
-            listen.value
+             kept {} (set api_allow_remote = true if you mean it)",
+            listen.value,
+            values::default_api_listen()
         ),
     });
-    let default = format!("127.0.0.1:{DEFAULT_API_PORT}");
-    config.api_listen = std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT));
-    listen.value = default;
+    config.api_listen = values::default_api_listen();
+    listen.value = config.api_listen.to_string();
     listen.source = ConfigSource::Default;
 }

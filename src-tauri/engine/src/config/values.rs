@@ -11,6 +11,11 @@ pub(super) const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
 /// The local API's default port (agents use 10300 and up).
 pub const DEFAULT_API_PORT: u16 = 10200;
 
+/// Where the local API listens unless told otherwise: loopback only.
+pub fn default_api_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], DEFAULT_API_PORT))
+}
+
 pub(super) fn absolute_path(text: &str) -> Result<PathBuf, String> {
     if Path::new(text).is_absolute() {
         Ok(PathBuf::from(text))
