@@ -105,10 +105,11 @@ pub async fn save(
     let mut latest = newest(store, &workflow.id).await?;
     // An edit made on disk since the last save is kept as a version first.
     if let Ok(on_disk) = std::fs::read_to_string(&path) {
-        if latest.as_ref().is_none_or(|(_, h)| *h != hash(&on_disk)) {
+        let disk_hash = hash(&on_disk);
+        if latest.as_ref().is_none_or(|(_, h)| *h != disk_hash) {
             let version = latest.as_ref().map_or(1, |(v, _)| v + 1);
             record(store, &workflow.id, version, "disk", now_ms, &on_disk).await?;
-            latest = Some((version, hash(&on_disk)));
+            latest = Some((version, disk_hash));
         }
     }
     let newest_version = latest.map(|(v, _)| v);
