@@ -37,19 +37,28 @@ fn environment() -> Environment<'static> {
     env
 }
 
+/// A step as templates see it: `steps.<id>.output`.
+#[derive(serde::Serialize)]
+struct StepView<'a> {
+    output: &'a Value,
+}
+
+/// What templates see, converted straight from the scope's borrowed values
+/// (a run's outputs can be large, and every step start renders).
 fn context(scope: &Scope<'_>) -> minijinja::Value {
-    let outputs: Map<String, Value> = scope
+    let empty = Map::new();
+    let steps: HashMap<&str, StepView<'_>> = scope
         .outputs
         .map(|o| {
             o.iter()
-                .map(|(id, out)| (id.clone(), serde_json::json!({ "output": out })))
+                .map(|(id, output)| (id.as_str(), StepView { output }))
                 .collect()
         })
         .unwrap_or_default();
     minijinja::context! {
-        inputs => minijinja::Value::from_serialize(scope.inputs.cloned().unwrap_or_default()),
-        steps => minijinja::Value::from_serialize(outputs),
-        context => minijinja::Value::from_serialize(scope.context.cloned().unwrap_or_default()),
+        inputs => minijinja::Value::from_serialize(scope.inputs.unwrap_or(&empty)),
+        steps => minijinja::Value::from_serialize(steps),
+        context => minijinja::Value::from_serialize(scope.context.unwrap_or(&empty)),
         item => scope.item.map(minijinja::Value::from_serialize),
     }
 }
