@@ -53,11 +53,6 @@ impl Lifetime {
         self.cancel.clone()
     }
 
-    /// Whether shutdown has begun.
-    pub fn is_ending(&self) -> bool {
-        self.cancel.is_cancelled()
-    }
-
     /// Begins shutdown without waiting for anything.
     pub fn cancel(&self) {
         self.cancel.cancel();
