@@ -324,9 +324,12 @@ impl Orchestrator {
             task_ok: next.status == TaskStatus::Succeeded,
             latency_ms,
         };
-        lock(&self.state)
-            .roster
-            .end(&endpoint.container, call_end, Instant::now());
+        {
+            // The agent's figures and the task's place at it, under one lock.
+            let mut state = lock(&self.state);
+            state.roster.end(&endpoint.container, call_end, Instant::now());
+            state.running.remove(&task.id);
+        }
         if !next.counts {
             task.attempts -= 1;
         }
@@ -340,7 +343,6 @@ impl Orchestrator {
             last.finished_ms = Some(now_ms);
             last.outcome = Some(next.outcome);
         }
-        lock(&self.state).running.remove(&task.id);
         let Some(retry) = next.retry else {
             task.finished_ms = Some(now_ms);
             self.wake.notify_one();
