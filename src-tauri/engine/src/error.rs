@@ -48,6 +48,19 @@ pub enum Code {
     Forbidden,
     /// No valid credentials.
     Unauthorized,
+    /// A workflow definition has problems; the message lists each with
+    /// the step and the field path.
+    InvalidWorkflow,
+}
+
+impl Code {
+    /// The code as it is spelled on the wire: `not_found`.
+    pub fn wire_name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
 }
 
 /// An error as it crosses a boundary (IPC, later HTTP): a code and a

@@ -20,6 +20,7 @@ pub mod lifetime;
 pub mod llm;
 pub mod logging;
 pub mod orchestrator;
+pub mod runs;
 pub mod security;
 pub mod shipped;
 pub mod status;

@@ -35,6 +35,7 @@ use crate::llm::gateway::Gateway;
 use crate::llm::models::Pulls;
 use crate::logging::log_dir;
 use crate::orchestrator::Orchestrator;
+use crate::runs::Runs;
 use crate::security::keys;
 use crate::security::tokens::{Credentials, Epochs, HubSecret};
 use crate::shipped;
@@ -59,6 +60,8 @@ pub struct Engine {
     fleet: Fleet,
     /// Durable tasks, routing, retries, breakers.
     orchestrator: Arc<Orchestrator>,
+    /// Workflow runs, each driven through the orchestrator's tasks.
+    runs: Arc<Runs>,
     /// Derives and checks the agents' service tokens.
     credentials: Credentials,
     /// Checks API keys, remembering live ones for a moment.
@@ -167,6 +170,16 @@ impl Engine {
             secret.clone(),
             life.clone(),
         );
+        let catalog_now = catalog.receiver();
+        let runs = Runs::new(
+            store.clone(),
+            Arc::clone(&orchestrator),
+            Arc::clone(&clock),
+            Arc::new(move || catalog_now.borrow().clone()),
+            fleet.endpoints(),
+            config.workflows_dir.clone(),
+            life.clone(),
+        );
         let keyring = keys::Keyring::new(store.clone());
         let gateway = Gateway::new(gateway_settings(&config), store.clone(), Arc::clone(&clock));
         let engine = Arc::new(Engine {
@@ -176,6 +189,7 @@ impl Engine {
             catalog,
             fleet,
             orchestrator,
+            runs,
             credentials,
             keyring,
             refusals: security::RefusalAudit::new(),
@@ -196,6 +210,8 @@ impl Engine {
         engine.life.spawn(fleet::keep_fleet(Arc::clone(&engine)));
         engine.orchestrator.recover().await?;
         engine.life.spawn(Arc::clone(&engine.orchestrator).run());
+        // After the tasks: a resumed step re-attaches to its queued task.
+        engine.runs.recover().await?;
         info!(run_id, version = VERSION, "engine started");
         Ok(engine)
     }

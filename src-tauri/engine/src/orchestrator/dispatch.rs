@@ -165,7 +165,21 @@ pub fn judge(reply: Reply) -> Verdict {
     match reply {
         Reply::Done(result) => match result.outcome {
             TaskOutcome::Succeeded { output } => {
-                Verdict::Succeeded(serde_json::to_value(output).unwrap_or(serde_json::Value::Null))
+                let mut value = serde_json::to_value(output).unwrap_or(serde_json::Value::Null);
+                // What the answer cost, beside it: a workflow step adds up its tokens.
+                if let serde_json::Value::Object(map) = &mut value {
+                    let t = &result.timings;
+                    map.insert(
+                        "usage".into(),
+                        serde_json::json!({
+                            "model": result.model,
+                            "promptTokens": t.prompt_tokens,
+                            "completionTokens": t.completion_tokens,
+                            "llmMs": t.llm_ms,
+                        }),
+                    );
+                }
+                Verdict::Succeeded(value)
             }
             TaskOutcome::Failed { error } => {
                 let f = failure(&code_name(error.code), error.message);

@@ -295,8 +295,13 @@ fn target_of(task: &Task) -> Target {
 /// come from a thread-local generator seeded once: a task id is no secret,
 /// and reading the OS's randomness cost three system calls per task.
 fn new_task_id(now_ms: i64) -> String {
+    new_id("t", now_ms)
+}
+
+/// `<prefix>-<ms in base 36>-<48 random bits in hex>` (tasks `t`, runs `r`).
+pub(crate) fn new_id(prefix: &str, now_ms: i64) -> String {
     let random = fastrand::u64(..) & 0xffff_ffff_ffff;
-    format!("t-{}-{random:012x}", radix36(now_ms.max(0) as u64))
+    format!("{prefix}-{}-{random:012x}", radix36(now_ms.max(0) as u64))
 }
 
 fn radix36(mut n: u64) -> String {

@@ -190,7 +190,8 @@ pub struct Task {
     #[schemars(with = "Option<RouteDecision>")]
     pub route: Option<Arc<RouteDecision>>,
     pub attempt_log: Vec<Attempt>,
-    /// The agent's output (`{kind, text, json?, codeBlocks?}`), when it succeeded.
+    /// The agent's output (`{kind, text, json?, codeBlocks?}`) and what it
+    /// cost (`usage`: model, tokens, LLM time), when it succeeded.
     #[ts(type = "unknown")]
     #[schemars(with = "Option<serde_json::Value>")]
     pub result: Option<serde_json::Value>,

@@ -60,7 +60,9 @@ impl Role {
             (self, action),
             (Admin | Operator | Analyst | Service | Guest, A::ReadHealth)
                 | (Admin | Operator | Analyst, A::ReadTasks | A::ReadAgents | A::ReadEvents)
+                | (Admin | Operator | Analyst, A::ReadWorkflows)
                 | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
+                | (Admin | Operator, A::EditWorkflows | A::RunWorkflows | A::Approve)
                 | (Admin | Service, A::Gateway)
                 | (Service, A::Delegate)
                 | (Admin, A::ManageKeys | A::ReadAudit)
@@ -83,6 +85,14 @@ pub enum Action {
     Gateway,
     ManageKeys,
     ReadAudit,
+    /// Read workflow definitions, their versions and runs.
+    ReadWorkflows,
+    /// Save, validate and delete workflow definitions.
+    EditWorkflows,
+    /// Start, cancel, pause, resume and re-run runs.
+    RunWorkflows,
+    /// Approve or reject an approval step.
+    Approve,
 }
 
 /// Who acts. An API caller carries the address it called from, for the
@@ -104,6 +114,9 @@ pub enum Principal {
         container: String,
         from: Option<SocketAddr>,
     },
+    /// A workflow run, submitting its steps' tasks (who started the run is
+    /// in the run and in the audit log).
+    Run { run_id: String },
 }
 
 impl Principal {
@@ -112,6 +125,7 @@ impl Principal {
             Self::Desktop => Role::Admin,
             Self::Key { role, .. } => *role,
             Self::Agent { .. } => Role::Service,
+            Self::Run { .. } => Role::Operator,
         }
     }
 
@@ -128,6 +142,7 @@ impl Principal {
             Self::Desktop => "desktop".into(),
             Self::Key { name, .. } => format!("key:{name}"),
             Self::Agent { agent_id, .. } => format!("agent:{agent_id}"),
+            Self::Run { run_id } => format!("run:{run_id}"),
         }
     }
 
@@ -137,6 +152,7 @@ impl Principal {
         match self {
             Self::Desktop => "window".into(),
             Self::Key { from, .. } | Self::Agent { from, .. } => from.map(|addr| addr.to_string()).unwrap_or_default(),
+            Self::Run { .. } => "workflow".into(),
         }
     }
 }
@@ -159,6 +175,10 @@ mod tests {
             A::Gateway,
             A::ManageKeys,
             A::ReadAudit,
+            A::ReadWorkflows,
+            A::EditWorkflows,
+            A::RunWorkflows,
+            A::Approve,
         ];
         let table: String = [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
             .into_iter()

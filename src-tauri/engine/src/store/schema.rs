@@ -137,6 +137,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
         body        TEXT    NOT NULL,
         UNIQUE (workflow_id, version)
     );",
+    // 11: workflow runs and their steps, each kept whole as JSON beside the
+    // columns lists filter on. A run pins its definition version.
+    "CREATE TABLE runs (
+        id          TEXT    PRIMARY KEY,
+        workflow_id TEXT    NOT NULL,
+        version     INTEGER NOT NULL,
+        status      TEXT    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        body        TEXT    NOT NULL
+    );
+    CREATE INDEX runs_by_workflow ON runs (workflow_id, created_ms);
+    CREATE INDEX runs_by_status ON runs (status, created_ms);
+    CREATE TABLE run_steps (
+        run_id      TEXT    NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step_id     TEXT    NOT NULL,
+        position    INTEGER NOT NULL,
+        body        TEXT    NOT NULL,
+        PRIMARY KEY (run_id, step_id)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -15,7 +15,9 @@ pub mod versions;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use model::Workflow;
 pub use validate::{validate, WorkflowProblem};
@@ -24,7 +26,7 @@ use crate::catalog::Catalog;
 
 /// One definition file as read: the workflow when it parsed, and every
 /// problem found (a file that does not parse has one, naming where).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Definition {
     pub file: String,
@@ -39,33 +41,60 @@ impl Definition {
     }
 }
 
+/// A saved definition: its new version, and the problems it still has
+/// (a definition with problems is saved, but cannot run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub version: u32,
+    pub problems: Vec<WorkflowProblem>,
+}
+
+/// Whether `id` is a workflow id a file may be named after: 1–64 lowercase
+/// letters, digits, `-` and `_` (so no path can hide in it).
+pub fn is_file_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
 /// Reads one definition and checks it against `catalog`.
 pub fn read(file: &Path, catalog: &Catalog) -> Definition {
+    match std::fs::read_to_string(file) {
+        Ok(text) => parse(file, &text, catalog),
+        Err(err) => Definition {
+            file: file.display().to_string(),
+            workflow: None,
+            problems: vec![WorkflowProblem {
+                step: None,
+                path: String::new(),
+                message: format!("cannot read the file: {err}"),
+            }],
+        },
+    }
+}
+
+/// Parses the text of the definition file `file` and checks it against
+/// `catalog`.
+pub fn parse(file: &Path, text: &str, catalog: &Catalog) -> Definition {
     let label = file.display().to_string();
-    let problem = |path: &str, message: String| Definition {
-        file: label.clone(),
-        workflow: None,
-        problems: vec![WorkflowProblem {
-            step: None,
-            path: path.to_string(),
-            message,
-        }],
-    };
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(err) => return problem("", format!("cannot read the file: {err}")),
-    };
-    let workflow: Workflow = match serde_json::from_str(&text) {
+    let workflow: Workflow = match serde_json::from_str(text) {
         Ok(workflow) => workflow,
         Err(err) => {
-            return problem(
-                "",
-                format!(
-                    "not a workflow definition (line {}, column {}): {err}",
-                    err.line(),
-                    err.column()
-                ),
-            )
+            return Definition {
+                file: label,
+                workflow: None,
+                problems: vec![WorkflowProblem {
+                    step: None,
+                    path: String::new(),
+                    message: format!(
+                        "not a workflow definition (line {}, column {}): {err}",
+                        err.line(),
+                        err.column()
+                    ),
+                }],
+            }
         }
     };
     let mut problems = validate(&workflow, catalog);

@@ -8,13 +8,15 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// One workflow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workflow {
     /// The JSON Schema editors check the file against (ignored here).
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub schema: Option<String>,
     /// 1–64 lowercase letters, digits, `-` and `_`; the file is `<id>.json`.
     pub id: String,
@@ -36,7 +38,7 @@ impl Workflow {
 }
 
 /// An input the run is started with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Input {
     pub name: String,
@@ -47,13 +49,14 @@ pub struct Input {
     /// Used when the run does not set it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<serde_json::Value>")]
+    #[ts(optional, type = "unknown")]
     pub default: Option<serde_json::Value>,
     #[serde(default)]
     pub description: String,
 }
 
 /// The JSON type of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ValueType {
     String,
@@ -66,7 +69,7 @@ pub enum ValueType {
 }
 
 /// A value the run reports when it ends, rendered from a template.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Output {
     pub name: String,
@@ -75,7 +78,7 @@ pub struct Output {
 }
 
 /// One step of the graph.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
     /// 1–64 letters, digits, `-` and `_`; unique in the workflow.
@@ -87,36 +90,65 @@ pub struct Step {
     pub kind: StepKind,
     /// The agent that must run it; or else `capability`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub agent: Option<String>,
     /// Any healthy agent with this capability runs it (the router picks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub capability: Option<String>,
     /// The task type the agent offers (every kind but `approval`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub task_type: Option<String>,
     /// The task's payload; every string in it is a template.
     #[serde(default)]
     #[schemars(with = "serde_json::Value")]
+    #[ts(type = "unknown")]
     pub input: serde_json::Value,
     /// Steps that must end first, besides those the templates name.
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub retry: Option<Retry>,
     /// How long one attempt may take (default: the task timeout).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
     pub timeout_ms: Option<u64>,
     /// A condition over earlier outputs; false skips the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub when: Option<String>,
     #[serde(default)]
     pub on_error: OnError,
+    /// Values the step shares with the steps after it when it succeeds
+    /// (seed 003's shared context), read there as `context.<key>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Share>>", optional)]
+    pub share: Vec<Share>,
+}
+
+/// One value a step shares with later steps of its run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Share {
+    /// The name later templates read as `context.<key>`.
+    pub key: String,
+    /// A template; it may read this step's own output.
+    pub value: String,
+    /// How long the value lives; kept as long as the run when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub ttl_ms: Option<u64>,
 }
 
 /// What a step is. `task` runs one orchestrator task; the others are the
 /// seeds' coordination patterns.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+// Two attributes: ts-rs drops a whole `serde(...)` it cannot read, and it
+// does not read `deny_unknown_fields` on an enum.
+#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 pub enum StepKind {
     #[default]
     Task,
@@ -136,7 +168,11 @@ pub enum StepKind {
     Swarm { agents: u32, rounds: u32 },
     /// Waits for `approvals` people to approve (one reject fails it).
     #[serde(rename_all = "camelCase")]
-    Approval { approvals: u32, timeout_ms: u64 },
+    Approval {
+        approvals: u32,
+        #[ts(type = "number")]
+        timeout_ms: u64,
+    },
 }
 
 impl StepKind {
@@ -147,7 +183,7 @@ impl StepKind {
 }
 
 /// How a collaborative step merges its answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Merge {
     /// Every answer, in order.
@@ -159,18 +195,19 @@ pub enum Merge {
 }
 
 /// Attempts of one step's task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Retry {
     /// Attempts in all, the first included (1–10).
     pub attempts: u32,
     /// The first retry's delay ceiling; it doubles each time.
     #[serde(default)]
+    #[ts(type = "number")]
     pub backoff_ms: u64,
 }
 
 /// What a failed step means for the run.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum OnError {
     /// The run fails (seed 000's `stop_on_error`).

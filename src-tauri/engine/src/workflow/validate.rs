@@ -29,7 +29,7 @@ pub const MAX_STEP_TIMEOUT_MS: u64 = 24 * 3600 * 1000;
 pub const MAX_APPROVAL_TIMEOUT_MS: u64 = 7 * 24 * 3600 * 1000;
 
 /// One problem of a definition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowProblem {
     /// The step concerned, when the problem is about one.
@@ -240,6 +240,9 @@ fn templates(step: &Step) -> Vec<(String, String, Kind)> {
     if let StepKind::ForEach { over } = &step.kind {
         out.push(("kind.over".into(), over.clone(), Kind::Expression));
     }
+    for (i, share) in step.share.iter().enumerate() {
+        out.push((format!("share[{i}].value"), share.value.clone(), Kind::Template));
+    }
     out
 }
 
@@ -369,6 +372,16 @@ fn check_step(check: &mut Check, step: &Step, i: usize, ids: &HashMap<&str, usiz
                     );
                 }
             }
+        }
+    }
+    for (s, share) in step.share.iter().enumerate() {
+        if !is_id(&share.key, true) || share.key.contains('-') {
+            check.at(
+                step,
+                i,
+                &format!("share[{s}].key"),
+                format!("expected a name of letters, digits and `_`, found `{}`", share.key),
+            );
         }
     }
     if let Some(retry) = &step.retry {

@@ -16,10 +16,11 @@ use crate::error::{Code, Coded};
 use crate::store::{Store, StoreError};
 
 /// One saved version, without its body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionInfo {
     pub version: u32,
+    #[ts(type = "number")]
     pub saved_ms: i64,
     /// `desktop`, `key:<name>`, or `disk` for an edit found on disk.
     pub saved_by: String,
@@ -29,6 +30,9 @@ pub struct VersionInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
+    /// The definition cannot be saved at all (its id cannot name a file).
+    #[error("{0}")]
+    Invalid(String),
     /// The save started from `base`, but `newest` is saved since.
     #[error("workflow `{id}` is at version {newest}; this save started from {}: reload it and save again", base.map_or("nothing".to_string(), |b| format!("version {b}")))]
     Conflict { id: String, base: Option<u32>, newest: u32 },
@@ -41,6 +45,7 @@ pub enum SaveError {
 impl Coded for SaveError {
     fn code(&self) -> Code {
         match self {
+            SaveError::Invalid(_) => Code::InvalidRequest,
             SaveError::Conflict { .. } => Code::Conflict,
             SaveError::Write { .. } => Code::DataDir,
             SaveError::Store(_) => Code::Store,
@@ -102,17 +107,11 @@ pub async fn save(
     now_ms: i64,
 ) -> Result<u32, SaveError> {
     let path = dir.join(format!("{}.json", workflow.id));
-    let mut latest = newest(store, &workflow.id).await?;
     // An edit made on disk since the last save is kept as a version first.
-    if let Ok(on_disk) = std::fs::read_to_string(&path) {
-        let disk_hash = hash(&on_disk);
-        if latest.as_ref().is_none_or(|(_, h)| *h != disk_hash) {
-            let version = latest.as_ref().map_or(1, |(v, _)| v + 1);
-            record(store, &workflow.id, version, "disk", now_ms, &on_disk).await?;
-            latest = Some((version, disk_hash));
-        }
-    }
-    let newest_version = latest.map(|(v, _)| v);
+    let newest_version = match std::fs::read_to_string(&path) {
+        Ok(on_disk) => Some(pin(store, &workflow.id, &on_disk, now_ms).await?),
+        Err(_) => newest(store, &workflow.id).await?.map(|(v, _)| v),
+    };
     if let Some(newest) = newest_version.filter(|n| base != Some(*n)) {
         return Err(SaveError::Conflict {
             id: workflow.id.clone(),
@@ -134,6 +133,21 @@ pub async fn save(
     record(store, &workflow.id, version, by, now_ms, &text).await?;
     std::fs::rename(&staging, &path).map_err(write_err)?;
     Ok(version)
+}
+
+/// The version whose text is `text`: the newest one when it is the same
+/// text, else a new version saved by `disk` (an edit made outside the
+/// app). A run pins the version it starts with this way.
+pub async fn pin(store: &Store, id: &str, text: &str, now_ms: i64) -> Result<u32, StoreError> {
+    let latest = newest(store, id).await?;
+    match latest {
+        Some((version, known)) if known == hash(text) => Ok(version),
+        latest => {
+            let version = latest.map_or(1, |(v, _)| v + 1);
+            record(store, id, version, "disk", now_ms, text).await?;
+            Ok(version)
+        }
+    }
 }
 
 /// Every saved version of `id`, newest first.
