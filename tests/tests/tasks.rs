@@ -11,99 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use sutazai_engine::catalog::Catalog;
 use sutazai_engine::fleet::model::Endpoint;
-use sutazai_engine::lifetime::Lifetime;
-use sutazai_engine::orchestrator::breaker::BreakerSettings;
 use sutazai_engine::orchestrator::model::{AttemptOutcome, NewTask, Task, TaskStatus};
-use sutazai_engine::orchestrator::retry::RetryPolicy;
-use sutazai_engine::orchestrator::router::Weights;
-use sutazai_engine::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
-use sutazai_engine::security::tokens::HubSecret;
+use sutazai_engine::orchestrator::OrchestratorError;
 use sutazai_engine::security::Principal;
-use sutazai_engine::store::Store;
-use sutazai_engine::SystemClock;
-use sutazai_tests::agent::{free_port, shipped_manifest, AgentProcess};
+use sutazai_tests::agent::free_port;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
-use tokio::sync::watch;
-
-const SECRET: &str = "tasks-test-secret-of-at-least-32-chars";
-
-struct Hub {
-    orchestrator: Arc<Orchestrator>,
-    endpoints: watch::Sender<Arc<Vec<Endpoint>>>,
-    stop: Lifetime,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-fn settings() -> OrchestratorConfig {
-    OrchestratorConfig {
-        breaker: BreakerSettings {
-            failures_to_open: 50,
-            recovery: Duration::from_secs(1),
-        },
-        retry: RetryPolicy {
-            max_attempts: 3,
-            base: Duration::from_millis(10),
-            cap: Duration::from_millis(50),
-        },
-        default_timeout: Duration::from_secs(20),
-        weights: Weights::default(),
-        max_delegation_depth: 2,
-    }
-}
-
-async fn hub(store: &Store, config: OrchestratorConfig) -> Hub {
-    let catalog = Arc::new(Catalog::load(&sutazai_tests::manifest_dir().join("../agents/catalog")));
-    assert!(catalog.len() >= 69, "the shipped catalog loads");
-    let (endpoints, rx) = watch::channel(Arc::new(Vec::new()));
-    let stop = Lifetime::new();
-    let orchestrator = Orchestrator::new(
-        config,
-        store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(move || Arc::clone(&catalog)),
-        rx,
-        HubSecret::from_text(SECRET),
-        stop.clone(),
-    );
-    orchestrator.recover().await.unwrap();
-    tokio::spawn(Arc::clone(&orchestrator).run());
-    Hub {
-        orchestrator,
-        endpoints,
-        stop,
-    }
-}
-
-/// The agent runtime as a process, requiring the hub's token of its
-/// container (of epoch `e1`), as a deploy starts it.
-fn agent(id: &str, ollama: &str) -> (AgentProcess, Endpoint) {
-    let container = sutazai_engine::fleet::spec::container_name(id);
-    let secret = HubSecret::from_text(SECRET);
-    let (agent_token, hub_token) = (secret.agent_token(&container, "e1"), secret.hub_token(&container, "e1"));
-    let process = AgentProcess::start(
-        &shipped_manifest(id),
-        ollama,
-        &[
-            ("SUTAZAI_AGENT_TOKEN", agent_token.as_str()),
-            ("SUTAZAI_HUB_TOKEN", hub_token.as_str()),
-        ],
-    );
-    let endpoint = Endpoint {
-        agent_id: id.into(),
-        container,
-        port: process.port,
-        healthy: true,
-        token_epoch: "e1".into(),
-    };
-    (process, endpoint)
-}
+use sutazai_tests::hub::{agent, hub, settings, store, Hub};
 
 fn echo(agent: &str) -> NewTask {
     NewTask {
@@ -129,12 +43,6 @@ async fn until_running(hub: &Hub, task: &Task) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("task {} did not reach its agent within 2 s", task.id);
-}
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("sutazai.db")).unwrap();
-    (dir, store)
 }
 
 #[tokio::test]

@@ -78,5 +78,9 @@ fn describe(action: Action) -> &'static str {
         Action::Gateway => "call the LLM gateway",
         Action::ManageKeys => "manage API keys",
         Action::ReadAudit => "read the audit log",
+        Action::ReadWorkflows => "read workflows and runs",
+        Action::EditWorkflows => "edit workflows",
+        Action::RunWorkflows => "run workflows",
+        Action::Approve => "approve or reject steps",
     }
 }

@@ -91,6 +91,7 @@ impl ApiError {
     fn from_body(body: ErrorBody) -> ApiError {
         let status = match body.code {
             Code::InvalidRequest => StatusCode::BAD_REQUEST,
+            Code::InvalidWorkflow => StatusCode::UNPROCESSABLE_ENTITY,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::Conflict => StatusCode::CONFLICT,
             Code::Forbidden => StatusCode::FORBIDDEN,

@@ -16,7 +16,7 @@ use super::execute::{self, failure, Context, Ended, Prepared, Progress};
 use super::model::{ContextValue, Decision, Run, RunEvent, RunStatus, RunSummary, StepEvent, StepStatus};
 use super::{RunError, RunNews, Runs};
 use crate::orchestrator::model::TaskFailure;
-use crate::workflow::model::{StepKind, Workflow};
+use crate::workflow::model::{OnError, StepKind, Workflow};
 use crate::workflow::render::{self, Scope};
 use crate::workflow::schedule::{RunEnd, Schedule, StepState};
 
@@ -91,6 +91,11 @@ impl Driver {
                     StepState::Pending
                 }
             };
+        }
+        for i in 0..workflow.steps.len() {
+            if states[i] == StepState::Succeeded {
+                stand_in(&workflow, i, &states, &mut outputs);
+            }
         }
         Driver {
             schedule: Schedule::new(&workflow),
@@ -331,6 +336,7 @@ impl Driver {
                 self.states[i] = StepState::Succeeded;
                 let id = self.ctx.workflow.steps[i].id.clone();
                 self.outputs.insert(id, output.clone());
+                stand_in(&self.ctx.workflow, i, &self.states, &mut self.outputs);
                 let record = &mut self.run.steps[p];
                 record.status = StepStatus::Succeeded;
                 record.output = Some(output);
@@ -403,7 +409,9 @@ impl Driver {
             }
             Command::Pause { pause, reply } => {
                 self.paused = pause;
-                let _ = reply.send(Ok(()));
+                self.run.status = if pause { RunStatus::Paused } else { RunStatus::Running };
+                self.save_run();
+                let _ = reply.send(self.runs().journal.flush().await.map_err(Into::into));
             }
             Command::Decide { step, decision, reply } => {
                 let result = self.decide(&step, decision);
@@ -572,6 +580,18 @@ impl Driver {
                     .map_err(|err| failure("template", format!("outputs.{}: {}", output.name, err.message)))
             })
             .collect()
+    }
+}
+
+/// A fallback that succeeded stands in for the steps it replaced: their
+/// output, for the steps after them, is its output.
+fn stand_in(workflow: &Workflow, fallback: usize, states: &[StepState], outputs: &mut HashMap<String, Value>) {
+    let id = &workflow.steps[fallback].id;
+    let Some(output) = outputs.get(id).cloned() else { return };
+    for (j, step) in workflow.steps.iter().enumerate() {
+        if matches!(&step.on_error, OnError::Fallback(target) if target == id) && states[j] == StepState::Failed {
+            outputs.insert(step.id.clone(), output.clone());
+        }
     }
 }
 
