@@ -133,9 +133,11 @@ impl Api {
     }
 }
 
-/// A route's path with its `{id}` filled in.
+/// A route's path with its parameters filled in.
 fn concrete(path: &str) -> String {
     path.replace("{id}", "t-none")
+        .replace("{version}", "1")
+        .replace("{step}", "s")
 }
 
 /// A body that passes no check beyond the role's, for routes that take one.
@@ -354,9 +356,17 @@ async fn malformed_bodies_and_parameters_get_400_naming_the_field() {
         (
             Method::POST,
             "/v1/tasks",
-            seed(json!({"coordination_pattern": "pipeline"})),
+            seed(json!({"coordination_pattern": "parallel"})),
             "coordination_pattern",
         ),
+        (
+            Method::POST,
+            "/v1/tasks",
+            seed(json!({"coordination_pattern": "pipeline", "requirements": ["telepathy"]})),
+            "requirements",
+        ),
+        (Method::GET, "/v1/runs?status=bogus", Value::Null, "status"),
+        (Method::POST, "/v1/runs/r-none/rerun", json!({"from": "x"}), "from"),
         (
             Method::POST,
             "/v1/tasks",
@@ -477,27 +487,81 @@ async fn seed_001_task_bodies_are_accepted() {
         (StatusCode::ACCEPTED, &json!(10))
     );
 
-    // The seed's own example asks for a collaborative workflow, which one
-    // task cannot be: refused, and the refusal says why.
-    let example = api
-        .submit(
-            "operator",
-            json!({
-                "name": "Code Review Task",
-                "description": "Review the authentication module",
-                "type": "code_review",
-                "priority": "high",
-                "requirements": ["code_analysis", "security_review"],
-                "coordination_pattern": "collaborative"
-            }),
-        )
+    // The seed's multi-agent examples are workflow runs of their pattern,
+    // accepted exactly as seed 001 writes them ("API Documentation" and
+    // "Usage Examples").
+    let examples = [
+        json!({
+            "name": "Code Review Task",
+            "description": "Review the authentication module",
+            "type": "code_review",
+            "priority": "high",
+            "requirements": ["code_analysis", "security_review"],
+            "coordination_pattern": "collaborative"
+        }),
+        json!({
+            "name": "Generate Authentication Module",
+            "description": "Create a secure authentication system with JWT tokens",
+            "type": "code_generation",
+            "priority": "high",
+            "requirements": ["code_generation", "security_implementation"],
+            "coordination_pattern": "collaborative",
+            "payload": {"language": "python", "framework": "fastapi", "features": ["login", "register", "password_reset"]}
+        }),
+        json!({
+            "name": "Full Stack Application Deployment",
+            "description": "Deploy a complete web application with monitoring",
+            "type": "deployment",
+            "priority": "high",
+            "requirements": ["infrastructure_management", "deployment_automation", "monitoring_setup", "security_configuration"],
+            "coordination_pattern": "pipeline",
+            "payload": {"application": "web-app", "environment": "production", "monitoring": true, "ssl_enabled": true},
+            "constraints": {"max_agents": 6, "estimated_duration": 3600, "required_approvals": ["security-review", "infrastructure-review"]}
+        }),
+    ];
+    for example in examples {
+        let answer = api.submit("operator", example.clone()).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::ACCEPTED,
+            "{}: {}",
+            example["name"],
+            answer.json
+        );
+        let run_id = answer.json["runId"].as_str().unwrap().to_string();
+        assert_eq!(
+            answer.json["session_id"],
+            run_id.as_str(),
+            "seed 001's clients read `session_id`"
+        );
+        assert_eq!(answer.headers[header::LOCATION], format!("/v1/runs/{run_id}").as_str());
+        let run = api
+            .call(Method::GET, &format!("/v1/runs/{run_id}"), Some("analyst"), None)
+            .await;
+        assert_eq!(run.status, StatusCode::OK, "{}", run.json);
+        assert_eq!(run.json["workflowName"], example["name"]);
+        let steps: Vec<&str> = run.json["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["kind"].as_str().unwrap())
+            .collect();
+        if example["coordination_pattern"] == "pipeline" {
+            assert_eq!(
+                steps,
+                ["task", "task", "task", "approval", "approval", "task"],
+                "two approvals gate the last stage"
+            );
+        }
+    }
+    let active = api
+        .call(Method::GET, "/v1/tasks?status=active&limit=10", Some("analyst"), None)
         .await;
-    assert_eq!(example.status, StatusCode::BAD_REQUEST);
-    assert!(
-        example.message().starts_with("coordination_pattern:"),
-        "{}",
-        example.message()
-    );
+    assert_eq!(active.status, StatusCode::OK, "seed 001's list filter: {}", active.json);
+    let runs = api
+        .call(Method::GET, "/v1/runs?status=active", Some("analyst"), None)
+        .await;
+    assert_eq!(runs.json["total"], 3, "{}", runs.json);
     api.stop().await;
 }
 

@@ -14,6 +14,7 @@ use crate::Api;
 pub enum Verb {
     Get,
     Post,
+    Put,
     Delete,
 }
 
@@ -22,6 +23,7 @@ impl Verb {
         match self {
             Self::Get => Method::GET,
             Self::Post => Method::POST,
+            Self::Put => Method::PUT,
             Self::Delete => Method::DELETE,
         }
     }
@@ -30,6 +32,7 @@ impl Verb {
         match self {
             Self::Get => MethodFilter::GET,
             Self::Post => MethodFilter::POST,
+            Self::Put => MethodFilter::PUT,
             Self::Delete => MethodFilter::DELETE,
         }
     }

@@ -11,9 +11,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sutazai_engine::error::{Code, ErrorBody};
-use sutazai_engine::orchestrator::OrchestratorError;
-use sutazai_engine::EngineError;
+use sutazai_engine::error::{Code, Coded, ErrorBody};
 
 /// Codes that exist only at the HTTP boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,20 +151,9 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-impl From<&OrchestratorError> for ApiError {
-    fn from(err: &OrchestratorError) -> Self {
-        Self::from_body(err.into())
-    }
-}
-
-impl From<OrchestratorError> for ApiError {
-    fn from(err: OrchestratorError) -> Self {
-        Self::from(&err)
-    }
-}
-
-impl From<EngineError> for ApiError {
-    fn from(err: EngineError) -> Self {
+/// Every engine error that knows its code.
+impl<E: Coded> From<E> for ApiError {
+    fn from(err: E) -> Self {
         Self::from_body((&err).into())
     }
 }

@@ -29,6 +29,16 @@ pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiErr
     serde_path_to_error::deserialize(value).map_err(|err| ApiError::invalid(err.to_string()))
 }
 
+/// An optional JSON body: the default `T` when the body is empty.
+pub fn body_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|err| ApiError::invalid(format!("the body is not JSON: {err}")))?;
+    decode(value)
+}
+
 /// Query parameters of type `T`; a bad one is a 400 that names it.
 #[derive(Debug)]
 pub struct Params<T>(pub T);

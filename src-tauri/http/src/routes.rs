@@ -7,16 +7,22 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde_json::Value;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage};
+use sutazai_engine::runs::model::{NewRun, Run};
+use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::Action;
+use sutazai_engine::workflow::model::Workflow;
+use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
-use crate::{agents, events, gateway, health, keys, openapi, tasks};
+use crate::workflows::{Deleted, Note, Rerun, RunParams, SaveParams, StartParams};
+use crate::{agents, events, gateway, health, keys, openapi, tasks, workflows};
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -27,7 +33,7 @@ async fn openapi_json() -> Json<Value> {
 pub fn endpoints() -> Vec<Endpoint> {
     use Action as A;
     use Verb::{Delete, Get, Post};
-    vec![
+    let mut all = vec![
         endpoint(
             Get,
             "/v1/health",
@@ -49,6 +55,8 @@ pub fn endpoints() -> Vec<Endpoint> {
                 ..doc(
                     "Submits a task (the engine's shape or seed 001's); 202 with the task, or 200 once it ended \
                      within `wait`. The answer leaves out `route` (GET the task for its routing decision). \
+                     Seed 001's `pipeline`, `collaborative`, `hierarchical` and `swarm` tasks start a workflow \
+                     run instead: 202 with `runId` (and `session_id`) and its `location`. \
                      A service token may only submit sub-tasks (`parentTaskId`)",
                     &[A::SubmitTasks, A::Delegate],
                     Answer::Json(202, schema::<Task>),
@@ -124,7 +132,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/v1/events",
             events::stream,
             doc(
-                "Server-sent events: `task` (a task changed), `agent` (the fleet changed), `lagged`",
+                "Server-sent events: `task` (a task changed), `agent` (the fleet changed), `run` (a run changed), \
+                 `step` (a step of a run changed), `lagged`",
                 &[A::ReadEvents],
                 Answer::EventStream,
             ),
@@ -182,6 +191,212 @@ pub fn endpoints() -> Vec<Endpoint> {
                     "The newest entries of the audit log of control actions",
                     &[A::ReadAudit],
                     Answer::Json(200, schema::<Vec<AuditEntry>>),
+                )
+            },
+        ),
+    ];
+    all.extend(workflow_endpoints());
+    all
+}
+
+/// `/v1/workflows` and `/v1/runs`.
+fn workflow_endpoints() -> Vec<Endpoint> {
+    use Action as A;
+    use Verb::{Delete, Get, Post, Put};
+    vec![
+        endpoint(
+            Get,
+            "/v1/workflows",
+            workflows::list,
+            doc(
+                "Every definition in the workflows folder, valid or not, each with its problems",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Vec<Definition>>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/workflows/{id}",
+            workflows::get,
+            doc(
+                "One definition, valid or not, with its problems",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Definition>),
+            ),
+        ),
+        endpoint(
+            Put,
+            "/v1/workflows/{id}",
+            workflows::save,
+            Doc {
+                query: Some(query::<SaveParams>),
+                body: Some(schema::<Workflow>),
+                ..doc(
+                    "Saves a definition as a new version (atomically; a definition with problems is saved and \
+                     cannot run until they are fixed); 409 when a newer version was saved since `base`",
+                    &[A::EditWorkflows],
+                    Answer::Json(200, schema::<Saved>),
+                )
+            },
+        ),
+        endpoint(
+            Delete,
+            "/v1/workflows/{id}",
+            workflows::delete,
+            doc(
+                "Removes a definition's file (its versions stay, to restore it); 409 while it has runs under way",
+                &[A::EditWorkflows],
+                Answer::Json(200, schema::<Deleted>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows/validate",
+            workflows::validate,
+            Doc {
+                body: Some(schema::<Workflow>),
+                ..doc(
+                    "Every problem of a definition, each naming the step and the field path, without saving it",
+                    &[A::ReadWorkflows],
+                    Answer::Json(200, schema::<Vec<WorkflowProblem>>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/workflows/{id}/versions",
+            workflows::versions,
+            doc(
+                "Every saved version of a definition, newest first",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Vec<VersionInfo>>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/workflows/{id}/versions/{version}",
+            workflows::version,
+            doc(
+                "One saved version of a definition (to compare or restore)",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Workflow>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows/{id}/runs",
+            workflows::start,
+            Doc {
+                query: Some(query::<StartParams>),
+                body: Some(schema::<NewRun>),
+                ..doc(
+                    "Starts a run of the definition as it is now (that version is pinned); 202 with the run, \
+                     or 200 once it ended within `wait`; 422 when the definition has problems",
+                    &[A::RunWorkflows],
+                    Answer::Json(202, schema::<Run>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/runs",
+            workflows::runs,
+            Doc {
+                query: Some(query::<RunParams>),
+                ..doc(
+                    "One page of runs, newest first",
+                    &[A::ReadWorkflows],
+                    Answer::Json(200, schema::<RunPage>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/runs/{id}",
+            workflows::run,
+            doc(
+                "A run, whole: its steps with their input, output, tasks, agents and why, timings, tokens, errors",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Run>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/runs/{id}/definition",
+            workflows::definition,
+            doc(
+                "The definition version the run pinned (draw the run with this graph)",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Workflow>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/cancel",
+            workflows::cancel,
+            doc(
+                "Cancels a run and its tasks; 409 when it has ended",
+                &[A::RunWorkflows],
+                Answer::Json(200, schema::<Run>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/pause",
+            workflows::pause,
+            doc(
+                "Pauses a run: steps under way finish, no new one starts",
+                &[A::RunWorkflows],
+                Answer::Json(200, schema::<Run>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/resume",
+            workflows::resume,
+            doc(
+                "Resumes a paused run",
+                &[A::RunWorkflows],
+                Answer::Json(200, schema::<Run>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/rerun",
+            workflows::rerun,
+            Doc {
+                body: Some(schema::<Rerun>),
+                ..doc(
+                    "Starts a new run from `fromStep`: every step upstream of it keeps its stored output \
+                     (no task of it runs again) and the run records the time and tokens saved",
+                    &[A::RunWorkflows],
+                    Answer::Json(202, schema::<Run>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/steps/{step}/approve",
+            workflows::approve,
+            Doc {
+                body: Some(schema::<Note>),
+                ..doc(
+                    "Approves an approval step that waits (who and when go to the run and the audit log)",
+                    &[A::Approve],
+                    Answer::Json(200, schema::<Run>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/runs/{id}/steps/{step}/reject",
+            workflows::reject,
+            Doc {
+                body: Some(schema::<Note>),
+                ..doc(
+                    "Rejects an approval step that waits: the step fails",
+                    &[A::Approve],
+                    Answer::Json(200, schema::<Run>),
                 )
             },
         ),

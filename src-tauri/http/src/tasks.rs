@@ -15,7 +15,8 @@ use sutazai_engine::security::Action;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params};
-use crate::{seed, Api};
+use crate::seed::{self, Submission};
+use crate::Api;
 
 /// The longest `POST /v1/tasks?wait=` may wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(300);
@@ -32,7 +33,8 @@ pub struct SubmitParams {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListParams {
-    /// Statuses, comma-separated (`queued,running`).
+    /// Statuses, comma-separated (`queued,running`); `active` is every
+    /// status of a task not ended.
     pub status: Option<String>,
     pub capability: Option<String>,
     /// The agent named by the submitter or holding the task.
@@ -52,13 +54,16 @@ pub async fn submit(
     body: Result<JsonBody<serde_json::Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     let (Params(params), JsonBody(body)) = (params?, body?);
-    let new = seed::new_task(body)?;
+    let wait = wait_of(params.wait)?;
+    let new = match seed::submission(body)? {
+        Submission::Task(new) => new,
+        Submission::Run(task) => return seed::start_run(&api, &caller, &task, wait).await,
+    };
     caller.require(if new.parent_task_id.is_some() {
         Action::Delegate
     } else {
         Action::SubmitTasks
     })?;
-    let wait = params.wait()?;
     let task = match wait {
         Some(wait) => api.engine.submit_and_wait(new, &caller.0, wait).await?,
         None => api.engine.submit_task(new, &caller.0).await?,
@@ -116,16 +121,15 @@ fn submitted(mut task: Task) -> Response {
     }
 }
 
-impl SubmitParams {
-    fn wait(&self) -> Result<Option<Duration>, ApiError> {
-        match self.wait.map(Duration::from_millis) {
-            Some(wait) if wait > MAX_WAIT => Err(ApiError::invalid(format!(
-                "wait: at most {} ms, found {}",
-                MAX_WAIT.as_millis(),
-                wait.as_millis()
-            ))),
-            wait => Ok(wait),
-        }
+/// A `?wait=<ms>` parameter, at most [`MAX_WAIT`].
+pub fn wait_of(wait: Option<u64>) -> Result<Option<Duration>, ApiError> {
+    match wait.map(Duration::from_millis) {
+        Some(wait) if wait > MAX_WAIT => Err(ApiError::invalid(format!(
+            "wait: at most {} ms, found {}",
+            MAX_WAIT.as_millis(),
+            wait.as_millis()
+        ))),
+        wait => Ok(wait),
     }
 }
 
@@ -133,17 +137,21 @@ impl ListParams {
     fn query(self) -> Result<TaskQuery, ApiError> {
         let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
             None => None,
-            Some(list) => Some(
-                list.split(',')
-                    .map(|s| {
-                        TaskStatus::parse(s.trim()).ok_or_else(|| {
+            Some(list) => {
+                let mut statuses = Vec::new();
+                for word in list.split(',').map(str::trim) {
+                    match word {
+                        // Seed 001's `status=active`: every task not ended.
+                        "active" => statuses.extend([TaskStatus::Queued, TaskStatus::Dispatched, TaskStatus::Running]),
+                        word => statuses.push(TaskStatus::parse(word).ok_or_else(|| {
                             ApiError::invalid(format!(
-                                "status: unknown status `{s}`; expected queued, dispatched, running, succeeded, failed, dead or cancelled"
+                                "status: unknown status `{word}`; expected active, queued, dispatched, running, succeeded, failed, dead or cancelled"
                             ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
+                        })?),
+                    }
+                }
+                Some(statuses)
+            }
         };
         Ok(TaskQuery {
             status,

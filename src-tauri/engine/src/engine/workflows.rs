@@ -7,6 +7,7 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::Engine;
+use crate::runs::adhoc::AdhocTask;
 use crate::runs::model::{NewRun, Run, RunQuery};
 use crate::runs::{RunError, RunNews, RunPage};
 use crate::security::Principal;
@@ -131,6 +132,13 @@ impl Engine {
     #[instrument(skip_all, err, fields(by = %by.label(), workflow = id))]
     pub async fn start_run(&self, id: &str, new: NewRun, by: &Principal) -> Result<Run, RunError> {
         self.runs.start(id, new, by).await
+    }
+
+    /// Starts an ad-hoc run of seed 001's multi-agent task (pipeline,
+    /// collaborative, hierarchical or swarm over its capabilities).
+    #[instrument(skip_all, err, fields(by = %by.label(), pattern = %task.pattern))]
+    pub async fn start_task_run(&self, task: &AdhocTask, by: &Principal) -> Result<Run, RunError> {
+        self.runs.start_task(task, by).await
     }
 
     pub async fn run(&self, id: &str) -> Result<Run, RunError> {

@@ -12,6 +12,7 @@
 //! tasks. Re-running from a step starts a new run that takes over the
 //! stored outputs of everything upstream of it.
 
+pub mod adhoc;
 mod driver;
 pub mod execute;
 mod journal;
@@ -193,11 +194,49 @@ impl Runs {
                 })
             }
         };
+        self.begin(workflow, &text, new, by).await
+    }
+
+    /// Starts an ad-hoc run of seed 001's multi-agent task: a definition
+    /// of its pattern over its capabilities (kept as a version of
+    /// `task_<pattern>`, so the run pins it like any other).
+    pub async fn start_task(self: &Arc<Self>, task: &adhoc::AdhocTask, by: &Principal) -> Result<Run, RunError> {
+        let result = async {
+            let catalog = self.catalog();
+            let workflow = adhoc::workflow(task, &catalog).map_err(RunError::Invalid)?;
+            let problems = workflow::validate(&workflow, &catalog);
+            if !problems.is_empty() {
+                return Err(RunError::InvalidWorkflow {
+                    id: workflow.id,
+                    problems,
+                });
+            }
+            let text = versions::text_of(&workflow);
+            let new = NewRun {
+                inputs: adhoc::inputs(task),
+            };
+            self.begin(workflow, &text, new, by).await
+        }
+        .await;
+        let target = result.as_ref().map_or("task", |run| run.id.as_str());
+        self.audit(by, "run.start", target, outcome(&result));
+        result
+    }
+
+    /// Pins `text` as the definition's version, stores the new run and
+    /// hands it to a driver.
+    async fn begin(
+        self: &Arc<Self>,
+        workflow: Workflow,
+        text: &str,
+        new: NewRun,
+        by: &Principal,
+    ) -> Result<Run, RunError> {
         let inputs = render::inputs(&workflow.inputs, &new.inputs).map_err(|problems| {
             RunError::Invalid(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
         })?;
         let now = self.now_ms();
-        let version = versions::pin(&self.store, id, &text, now).await?;
+        let version = versions::pin(&self.store, &workflow.id, text, now).await?;
         let steps = workflow
             .steps
             .iter()

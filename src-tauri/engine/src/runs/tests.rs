@@ -98,3 +98,131 @@ fn upstream_is_every_step_a_step_needs_directly_or_not() {
     assert_eq!(names(1), ["a"]);
     assert!(names(0).is_empty() && names(3).is_empty());
 }
+
+/// Seed 001's three multi-agent task bodies ("API Documentation" and
+/// "Usage Examples"), as ad-hoc tasks.
+fn seed_bodies() -> Vec<super::adhoc::AdhocTask> {
+    use super::adhoc::{AdhocTask, Constraints};
+    let task = |name: &str,
+                task_type: &str,
+                pattern: &str,
+                requirements: &[&str],
+                payload: Value,
+                constraints: Constraints| AdhocTask {
+        pattern: pattern.into(),
+        name: Some(name.into()),
+        description: Some(format!("{name}, as seed 001 writes it")),
+        task_type: task_type.into(),
+        requirements: requirements.iter().map(|r| r.to_string()).collect(),
+        payload,
+        constraints,
+    };
+    vec![
+        task(
+            "Code Review Task",
+            "code_review",
+            "collaborative",
+            &["code_analysis", "security_review"],
+            Value::Null,
+            Constraints::default(),
+        ),
+        task(
+            "Generate Authentication Module",
+            "code_generation",
+            "collaborative",
+            &["code_generation", "security_implementation"],
+            json!({"language": "python", "framework": "fastapi", "features": ["login", "register", "password_reset"]}),
+            Constraints::default(),
+        ),
+        task(
+            "Full Stack Application Deployment",
+            "deployment",
+            "pipeline",
+            &[
+                "infrastructure_management",
+                "deployment_automation",
+                "monitoring_setup",
+                "security_configuration",
+            ],
+            json!({"application": "web-app", "environment": "production", "monitoring": true, "ssl_enabled": true}),
+            Constraints {
+                max_agents: Some(6),
+                estimated_duration: Some(3600),
+                required_approvals: vec!["security-review".into(), "infrastructure-review".into()],
+            },
+        ),
+    ]
+}
+
+#[test]
+fn seed_001s_multi_agent_tasks_become_valid_workflows_of_their_pattern() {
+    use super::adhoc::workflow;
+    use crate::workflow::model::StepKind;
+    let shapes: Vec<String> = seed_bodies()
+        .iter()
+        .map(|task| {
+            let w = workflow(task, catalog())
+                .unwrap_or_else(|e| panic!("{}: {e}", task.name.as_deref().unwrap_or_default()));
+            let problems = crate::workflow::validate(&w, catalog());
+            assert!(problems.is_empty(), "{}: {problems:?}", w.name);
+            let steps: Vec<String> = w
+                .steps
+                .iter()
+                .map(|s| {
+                    let kind = match &s.kind {
+                        StepKind::Collaborative { agents, .. } => format!("collaborative×{agents} "),
+                        StepKind::Approval { timeout_ms, .. } => format!("approval {}s ", timeout_ms / 1000),
+                        _ => String::new(),
+                    };
+                    let worker = s.capability.as_ref().map_or(String::new(), |c| {
+                        format!(" {c}/{}", s.task_type.as_deref().unwrap_or_default())
+                    });
+                    format!("{kind}{}{worker} after {:?}", s.id, s.depends_on)
+                })
+                .collect();
+            format!("{} ({}):\n  {}", w.name, w.id, steps.join("\n  "))
+        })
+        .collect();
+    insta::assert_snapshot!(shapes.join("\n"));
+    for pattern in ["hierarchical", "swarm"] {
+        let task = super::adhoc::AdhocTask {
+            pattern: pattern.into(),
+            ..seed_bodies().remove(1)
+        };
+        let w = workflow(&task, catalog()).unwrap();
+        assert!(crate::workflow::validate(&w, catalog()).is_empty(), "{pattern}: {w:?}");
+    }
+    let unknown = super::adhoc::AdhocTask {
+        requirements: vec!["telepathy".into()],
+        ..seed_bodies().remove(0)
+    };
+    let err = workflow(&unknown, catalog()).unwrap_err();
+    assert!(
+        err.starts_with("requirements: no agent in the catalog has capability `telepathy`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn seed_words_with_defaults_render_from_a_bare_body() {
+    use crate::workflow::render::{input, Scope};
+    let task = seed_bodies().remove(0);
+    let w = super::adhoc::workflow(&task, catalog()).unwrap();
+    let inputs = super::adhoc::inputs(&task);
+    for step in &w.steps {
+        let rendered = input(
+            &step.input,
+            &Scope {
+                inputs: Some(&inputs),
+                ..Scope::default()
+            },
+        );
+        let rendered = rendered.unwrap_or_else(|e| panic!("{}: {e}", step.id));
+        assert_eq!(
+            rendered["code"],
+            json!("Code Review Task, as seed 001 writes it"),
+            "{}",
+            step.id
+        );
+    }
+}
