@@ -135,7 +135,8 @@ fn ts(ty: &Type, command: &str, named: &mut BTreeSet<String>) -> String {
         "String" | "str" => "Ts::Lit(\"string\")".into(),
         "bool" => "Ts::Lit(\"boolean\")".into(),
         "Vec" => format!("Ts::Array(Box::new({}))", ts(&generic_args(ty)[0], command, named)),
-        "Option" | "HashMap" | "BTreeMap" => {
+        "Option" => format!("Ts::Optional(Box::new({}))", ts(&generic_args(ty)[0], command, named)),
+        "HashMap" | "BTreeMap" => {
             panic!("src/commands.rs: `{command}`: wrap `{ident}` in a named type (or teach build.rs and ipc.rs's Ts)")
         }
         "Channel" => format!("Ts::Channel(Box::new({}))", ts(&generic_args(ty)[0], command, named)),

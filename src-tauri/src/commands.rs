@@ -11,6 +11,11 @@ use sutazai_engine::llm::models::ModelsOverview;
 use sutazai_engine::llm::serve::OllamaStarted;
 use sutazai_engine::llm::usage::GatewayStats;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
+use sutazai_engine::runs::model::{NewRun, Run, RunQuery};
+use sutazai_engine::runs::RunPage;
+use sutazai_engine::workflow::model::Workflow;
+use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
@@ -303,6 +308,135 @@ pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>
 #[tauri::command]
 pub fn gateway_stats(shell: State<'_, Shell>) -> Result<GatewayStats, ErrorBody> {
     Ok(shell.engine()?.gateway_stats())
+}
+
+/// Every definition in the workflows folder, valid or not, with its problems.
+#[tauri::command]
+pub fn list_workflows(shell: State<'_, Shell>) -> Result<Vec<Definition>, ErrorBody> {
+    Ok(shell.engine()?.workflows())
+}
+
+/// One definition, valid or not.
+#[tauri::command]
+pub fn get_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<Definition, ErrorBody> {
+    shell.engine()?.workflow(&workflow_id).map_err(|e| (&e).into())
+}
+
+/// Saves a definition as the version after `base` (none for a new one); a
+/// conflict when a newer version was saved since.
+#[tauri::command]
+pub async fn save_workflow(shell: State<'_, Shell>, workflow: Workflow, base: Option<u32>) -> Result<Saved, ErrorBody> {
+    shell
+        .engine()?
+        .save_workflow(&workflow, base, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Removes a definition's file; its versions stay.
+#[tauri::command]
+pub async fn delete_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<(), ErrorBody> {
+    shell
+        .engine()?
+        .delete_workflow(&workflow_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Every problem of a definition, without saving it.
+#[tauri::command]
+pub fn validate_workflow(shell: State<'_, Shell>, workflow: Workflow) -> Result<Vec<WorkflowProblem>, ErrorBody> {
+    Ok(shell.engine()?.validate_workflow(&workflow))
+}
+
+/// Every saved version of a definition, newest first.
+#[tauri::command]
+pub async fn workflow_versions(shell: State<'_, Shell>, workflow_id: String) -> Result<Vec<VersionInfo>, ErrorBody> {
+    shell.engine()?.workflow_versions(&workflow_id).await.map_err(|e| (&e).into())
+}
+
+/// One saved version of a definition.
+#[tauri::command]
+pub async fn workflow_version(shell: State<'_, Shell>, workflow_id: String, version: u32) -> Result<Workflow, ErrorBody> {
+    shell
+        .engine()?
+        .workflow_version(&workflow_id, version)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Starts a run of a definition; committed before it returns.
+#[tauri::command]
+pub async fn start_run(shell: State<'_, Shell>, workflow_id: String, run: NewRun) -> Result<Run, ErrorBody> {
+    shell
+        .engine()?
+        .start_run(&workflow_id, run, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// One page of runs, newest first.
+#[tauri::command]
+pub async fn list_runs(shell: State<'_, Shell>, query: RunQuery) -> Result<RunPage, ErrorBody> {
+    shell.engine()?.runs(query).await.map_err(|e| (&e).into())
+}
+
+/// One run whole, with its steps.
+#[tauri::command]
+pub async fn get_run(shell: State<'_, Shell>, run_id: String) -> Result<Run, ErrorBody> {
+    shell.engine()?.run(&run_id).await.map_err(|e| (&e).into())
+}
+
+/// The definition version a run pinned.
+#[tauri::command]
+pub async fn run_definition(shell: State<'_, Shell>, run_id: String) -> Result<Workflow, ErrorBody> {
+    shell.engine()?.run_definition(&run_id).await.map_err(|e| (&e).into())
+}
+
+/// Cancels a run and its tasks.
+#[tauri::command]
+pub async fn cancel_run(shell: State<'_, Shell>, run_id: String) -> Result<Run, ErrorBody> {
+    shell
+        .engine()?
+        .cancel_run(&run_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Pauses (`pause`) or resumes a run.
+#[tauri::command]
+pub async fn pause_run(shell: State<'_, Shell>, run_id: String, pause: bool) -> Result<Run, ErrorBody> {
+    shell
+        .engine()?
+        .pause_run(&run_id, pause, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Starts a new run from `from_step`, reusing every output upstream of it.
+#[tauri::command]
+pub async fn rerun(shell: State<'_, Shell>, run_id: String, from_step: String) -> Result<Run, ErrorBody> {
+    shell
+        .engine()?
+        .rerun(&run_id, &from_step, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Approves (`approve`) or rejects an approval step that waits.
+#[tauri::command]
+pub async fn decide_step(
+    shell: State<'_, Shell>,
+    run_id: String,
+    step: String,
+    approve: bool,
+    note: String,
+) -> Result<Run, ErrorBody> {
+    shell
+        .engine()?
+        .decide_step(&run_id, &step, approve, note, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// What each command takes and answers, read from the functions above by

@@ -11,6 +11,8 @@ pub enum Ts {
     /// A type declared in `types.ts`, by its ts-rs name.
     Named(String),
     Array(Box<Ts>),
+    /// An `Option`: the type or `null`.
+    Optional(Box<Ts>),
     /// A Tauri `Channel` the UI makes and the command sends to.
     Channel(Box<Ts>),
 }
@@ -21,6 +23,7 @@ impl Ts {
             Ts::Lit(name) => (*name).to_string(),
             Ts::Named(name) => name.clone(),
             Ts::Array(item) => format!("{}[]", item.render()),
+            Ts::Optional(item) => format!("{} | null", item.render()),
             Ts::Channel(item) => format!("Channel<{}>", item.render()),
         }
     }
@@ -32,7 +35,7 @@ impl Ts {
             Ts::Named(name) => {
                 into.insert(name.split('<').next().unwrap_or(name).to_string());
             }
-            Ts::Array(item) | Ts::Channel(item) => item.names(into),
+            Ts::Array(item) | Ts::Optional(item) | Ts::Channel(item) => item.names(into),
         }
     }
 }

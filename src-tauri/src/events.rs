@@ -11,6 +11,8 @@ use serde::Serialize;
 use sutazai_engine::catalog::CatalogEvent;
 use sutazai_engine::fleet::model::{DeployEvent, FleetEvent};
 use sutazai_engine::orchestrator::model::{TaskEvent, TaskSummary};
+use sutazai_engine::runs::model::{RunEvent, StepEvent};
+use sutazai_engine::runs::RunNews;
 use sutazai_engine::EngineStatus;
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{broadcast, watch};
@@ -70,6 +72,10 @@ declare! {
     FLEET_EVENT: FleetEvent = "fleet-event";
     /// At most once per [`TASKS_WINDOW`] while tasks change.
     TASKS_CHANGED: TasksChanged = "tasks-changed";
+    /// Whenever a run's status changes or one of its steps ends.
+    RUN_CHANGED: RunEvent = "run-changed";
+    /// Whenever a step of a run changes.
+    STEP_CHANGED: StepEvent = "step-changed";
 }
 
 /// Forwards every item of a broadcast channel as `event` until it closes.
@@ -99,6 +105,22 @@ pub fn forward_fleet<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<
 /// Forwards every catalog change to the UI until the engine stops.
 pub fn forward_catalog<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<CatalogEvent>) {
     forward(app, CATALOG_CHANGED, events);
+}
+
+/// Forwards every run and step change to the UI until the engine stops.
+pub fn forward_runs<R: Runtime>(app: AppHandle<R>, mut news: broadcast::Receiver<RunNews>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match news.recv().await {
+                Ok(RunNews::Run(run)) => RUN_CHANGED.emit(&app, run),
+                Ok(RunNews::Step(step)) => STEP_CHANGED.emit(&app, step),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(event = RUN_CHANGED.name, missed, "events dropped")
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }
 
 /// Forwards every new engine status to the UI until the engine stops.

@@ -86,6 +86,7 @@ fn main() {
                 events::forward_catalog(app.handle().clone(), engine.subscribe_catalog());
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
+                events::forward_runs(app.handle().clone(), engine.subscribe_runs());
             }
             exit_on_signal(app.handle().clone());
             if let Ok(engine) = &engine {

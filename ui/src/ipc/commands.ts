@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, ScaleReport, Stray, Task, TaskPage, TaskQuery, TasksChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Workflow, WorkflowProblem } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -40,6 +40,21 @@ export const commands = {
   deleteModel: (name: string) => call<null>("delete_model", { name }),
   startOllama: () => call<OllamaStarted>("start_ollama"),
   gatewayStats: () => call<GatewayStats>("gateway_stats"),
+  listWorkflows: () => call<Definition[]>("list_workflows"),
+  getWorkflow: (workflowId: string) => call<Definition>("get_workflow", { workflowId }),
+  saveWorkflow: (workflow: Workflow, base: number | null) => call<Saved>("save_workflow", { workflow, base }),
+  deleteWorkflow: (workflowId: string) => call<null>("delete_workflow", { workflowId }),
+  validateWorkflow: (workflow: Workflow) => call<WorkflowProblem[]>("validate_workflow", { workflow }),
+  workflowVersions: (workflowId: string) => call<VersionInfo[]>("workflow_versions", { workflowId }),
+  workflowVersion: (workflowId: string, version: number) => call<Workflow>("workflow_version", { workflowId, version }),
+  startRun: (workflowId: string, run: NewRun) => call<Run>("start_run", { workflowId, run }),
+  listRuns: (query: RunQuery) => call<RunPage>("list_runs", { query }),
+  getRun: (runId: string) => call<Run>("get_run", { runId }),
+  runDefinition: (runId: string) => call<Workflow>("run_definition", { runId }),
+  cancelRun: (runId: string) => call<Run>("cancel_run", { runId }),
+  pauseRun: (runId: string, pause: boolean) => call<Run>("pause_run", { runId, pause }),
+  rerun: (runId: string, fromStep: string) => call<Run>("rerun", { runId, fromStep }),
+  decideStep: (runId: string, step: string, approve: boolean, note: string) => call<Run>("decide_step", { runId, step, approve, note }),
 } as const;
 
 /** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
@@ -77,6 +92,21 @@ export type Commands = {
   delete_model: { args: { name: string }; result: null };
   start_ollama: { args: Record<string, never>; result: OllamaStarted };
   gateway_stats: { args: Record<string, never>; result: GatewayStats };
+  list_workflows: { args: Record<string, never>; result: Definition[] };
+  get_workflow: { args: { workflowId: string }; result: Definition };
+  save_workflow: { args: { workflow: Workflow; base: number | null }; result: Saved };
+  delete_workflow: { args: { workflowId: string }; result: null };
+  validate_workflow: { args: { workflow: Workflow }; result: WorkflowProblem[] };
+  workflow_versions: { args: { workflowId: string }; result: VersionInfo[] };
+  workflow_version: { args: { workflowId: string; version: number }; result: Workflow };
+  start_run: { args: { workflowId: string; run: NewRun }; result: Run };
+  list_runs: { args: { query: RunQuery }; result: RunPage };
+  get_run: { args: { runId: string }; result: Run };
+  run_definition: { args: { runId: string }; result: Workflow };
+  cancel_run: { args: { runId: string }; result: Run };
+  pause_run: { args: { runId: string; pause: boolean }; result: Run };
+  rerun: { args: { runId: string; fromStep: string }; result: Run };
+  decide_step: { args: { runId: string; step: string; approve: boolean; note: string }; result: Run };
 };
 
 /** Event names, built in one place. */
@@ -86,6 +116,8 @@ export const events = {
   deployProgress: "deploy-progress",
   fleetEvent: "fleet-event",
   tasksChanged: "tasks-changed",
+  runChanged: "run-changed",
+  stepChanged: "step-changed",
 } as const;
 
 /** The payload of each event. */
@@ -95,4 +127,6 @@ export type EventPayloads = {
   "deploy-progress": DeployEvent;
   "fleet-event": FleetEvent;
   "tasks-changed": TasksChanged;
+  "run-changed": RunEvent;
+  "step-changed": StepEvent;
 };

@@ -94,7 +94,7 @@ export type CatalogSummary = { dir: string, agents: number,
  */
 byPhase: Array<number>, problems: Array<Problem>, };
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
 
 export type ConfigIssue = { 
 /**
@@ -135,6 +135,16 @@ memoryBytes: number, memoryLimitBytes: number | null,
  */
 netRxBytes: number, netTxBytes: number, netRxPerS: number | null, netTxPerS: number | null, atMs: number, source: StatsSource, };
 
+export type ContextValue = { name: string, value: unknown, 
+/**
+ * The step that wrote it.
+ */
+step: string, 
+/**
+ * Gone after this (unix ms); none: kept as long as the run.
+ */
+expiresMs: number | null, };
+
 export type CreatedKey = { key: string, info: ApiKeyInfo, };
 
 export type DataFacts = { dataDir: string, database: string, schemaVersion: number, logDir: string, 
@@ -142,6 +152,14 @@ export type DataFacts = { dataDir: string, database: string, schemaVersion: numb
  * Earlier runs of the app that ended without a clean stop.
  */
 uncleanPreviousRuns: number, };
+
+export type Decision = { approve: boolean, 
+/**
+ * `desktop` or `key:<name>`.
+ */
+by: string, atMs: number, note: string, };
+
+export type Definition = { file: string, workflow: Workflow | null, problems: Array<WorkflowProblem>, };
 
 export type DeployEvent = { "kind": "started", phase: number, 
 /**
@@ -212,6 +230,12 @@ byCaller: Array<UsageTotal>, };
 
 export type HistoryEntry = { atMs: number, event: FleetEventRecord, };
 
+export type Input = { name: string, type: ValueType, required: boolean, 
+/**
+ * Used when the run does not set it.
+ */
+default?: unknown, description: string, };
+
 export type LoadedModel = { name: string, 
 /**
  * Bytes in memory in all.
@@ -229,6 +253,8 @@ expiresAt: string,
  * The context window it was loaded with, in tokens (newer Ollamas).
  */
 contextLength: number | null, };
+
+export type Merge = "all" | "first" | "majority";
 
 export type ModelInfo = { 
 /**
@@ -343,6 +369,8 @@ unservedAgents: Array<UnservedAgent>,
  */
 pulling: Array<string>, };
 
+export type NewRun = { inputs: Record<string, unknown>, };
+
 export type NewTask = { capability?: string, agentId?: string, taskType: string, 
 /**
  * The input the task type's prompt template (or tool) reads.
@@ -385,6 +413,14 @@ logDir: string, };
 
 export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
 
+export type OnError = "stop" | "continue" | { "fallback": string };
+
+export type Output = { name: string, 
+/**
+ * A template, e.g. `{{ steps.review.output }}`.
+ */
+from: string, };
+
 export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
 
 export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
@@ -414,6 +450,16 @@ total?: number,
  */
 completed?: number, };
 
+export type Retry = { 
+/**
+ * Attempts in all, the first included (1–10).
+ */
+attempts: number, 
+/**
+ * The first retry's delay ceiling; it doubles each time.
+ */
+backoffMs: number, };
+
 export type Role = "admin" | "operator" | "analyst" | "service" | "guest";
 
 export type RouteDecision = { 
@@ -430,6 +476,91 @@ candidates: Array<ScoredCandidate>,
  * The weights as used (see [`Weights::normalised`]).
  */
 weights: Weights, };
+
+export type Run = { id: string, workflowId: string, workflowName: string, 
+/**
+ * The definition version the run started with and is drawn with.
+ */
+version: number, status: RunStatus, inputs: Record<string, unknown>, 
+/**
+ * The workflow's outputs, once it succeeded.
+ */
+outputs: Record<string, unknown> | null, 
+/**
+ * Named values steps shared (seed 003's context), with their expiry.
+ */
+context: Array<ContextValue>, error: TaskFailure | null, 
+/**
+ * Who started it: `desktop`, `key:<name>`.
+ */
+startedBy: string, createdMs: number, updatedMs: number, finishedMs: number | null, 
+/**
+ * The run this one re-ran, and the step it re-ran from.
+ */
+rerunOf: string | null, fromStep: string | null, saved: Saved | null, steps: Array<RunStep>, };
+
+export type RunEvent = { run: RunSummary, };
+
+export type RunPage = { runs: Array<RunSummary>, 
+/**
+ * How many runs match the filters in all.
+ */
+total: number, };
+
+export type RunQuery = { workflowId?: string, status?: Array<RunStatus>, 
+/**
+ * At most this many (default 100, at most 1000).
+ */
+limit?: number, offset?: number, };
+
+export type RunStatus = "queued" | "running" | "waiting" | "paused" | "succeeded" | "failed" | "cancelled";
+
+export type RunStep = { 
+/**
+ * The step's id; a step a hierarchical plan added is `<parent>/<id>`.
+ */
+id: string, 
+/**
+ * The hierarchical step whose plan added this one.
+ */
+parent: string | null, title: string, 
+/**
+ * `task`, `forEach`, `collaborative`, `hierarchical`, `swarm`, `approval`.
+ */
+kind: string, status: StepStatus, 
+/**
+ * The input as rendered when the step started.
+ */
+input: unknown, 
+/**
+ * What later steps see as `steps.<id>.output`.
+ */
+output: unknown, tasks: Array<StepTask>, error: TaskFailure | null, startedMs: number | null, finishedMs: number | null, 
+/**
+ * For an approval step: how many approvals it needs, the decisions so
+ * far, and when it times out.
+ */
+approvals: number, decisions: Array<Decision>, deadlineMs: number | null, 
+/**
+ * The run this step's output was taken from (re-run from a later step).
+ */
+reusedFrom: string | null, };
+
+export type RunSummary = { id: string, workflowId: string, workflowName: string, version: number, status: RunStatus, startedBy: string, createdMs: number, updatedMs: number, finishedMs: number | null, stepsTotal: number, stepsDone: number, errorCode: string | null, rerunOf: string | null, };
+
+export type Saved = { 
+/**
+ * Steps whose stored output was reused (none of their tasks ran again).
+ */
+steps: number, 
+/**
+ * Their run time in the original run.
+ */
+ms: number, 
+/**
+ * Their LLM tokens in the original run.
+ */
+tokens: number, };
 
 export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
 
@@ -472,9 +603,91 @@ score: number | null,
  */
 excluded: string | null, };
 
+export type Share = { 
+/**
+ * The name later templates read as `context.<key>`.
+ */
+key: string, 
+/**
+ * A template; it may read this step's own output.
+ */
+value: string, 
+/**
+ * How long the value lives; kept as long as the run when absent.
+ */
+ttlMs?: number, };
+
 export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
 
 export type StatusCount = { status: TaskStatus, count: number, };
+
+export type Step = { 
+/**
+ * 1–64 letters, digits, `-` and `_`; unique in the workflow.
+ */
+id: string, title: string, 
+/**
+ * What the step is (a task, unless said otherwise).
+ */
+kind: StepKind, 
+/**
+ * The agent that must run it; or else `capability`.
+ */
+agent?: string, 
+/**
+ * Any healthy agent with this capability runs it (the router picks).
+ */
+capability?: string, 
+/**
+ * The task type the agent offers (every kind but `approval`).
+ */
+taskType?: string, 
+/**
+ * The task's payload; every string in it is a template.
+ */
+input: unknown, 
+/**
+ * Steps that must end first, besides those the templates name.
+ */
+dependsOn: Array<string>, retry?: Retry, 
+/**
+ * How long one attempt may take (default: the task timeout).
+ */
+timeoutMs?: number, 
+/**
+ * A condition over earlier outputs; false skips the step.
+ */
+when?: string, onError: OnError, 
+/**
+ * Values the step shares with the steps after it when it succeeds
+ * (seed 003's shared context), read there as `context.<key>`.
+ */
+share?: Array<Share>, };
+
+export type StepEvent = { runId: string, step: RunStep, };
+
+export type StepKind = { "type": "task" } | { "type": "forEach", over: string, } | { "type": "collaborative", agents: number, merge: Merge, } | { "type": "hierarchical", maxSteps: number, maxDepth: number, } | { "type": "swarm", agents: number, rounds: number, } | { "type": "approval", approvals: number, timeoutMs: number, };
+
+export type StepStatus = "pending" | "running" | "retrying" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled";
+
+export type StepTask = { 
+/**
+ * Which item (forEach), agent (collaborative) or round and agent
+ * (swarm) the task is for; none for a single task.
+ */
+item: string | null, taskId: string, 
+/**
+ * The agent that ran it, and why the router chose it.
+ */
+agent: string | null, why: string | null, attempts: number, 
+/**
+ * Ended: succeeded, failed, dead or cancelled; else none.
+ */
+outcome: string | null, 
+/**
+ * LLM tokens the task's answer cost (prompt + completion).
+ */
+tokens: number, durationMs: number | null, };
 
 export type Stray = { container: string, state: string, reason: string, };
 
@@ -494,7 +707,8 @@ assignedAgent: string | null, assignedContainer: string | null,
  */
 route: RouteDecision | null, attemptLog: Array<Attempt>, 
 /**
- * The agent's output (`{kind, text, json?, codeBlocks?}`), when it succeeded.
+ * The agent's output (`{kind, text, json?, codeBlocks?}`) and what it
+ * cost (`usage`: model, tokens, LLM time), when it succeeded.
  */
 result: unknown, 
 /**
@@ -564,6 +778,18 @@ name: string, calls: number, cacheHits: number, errors: number, fallbacks: numbe
  */
 cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
 
+export type ValueType = "string" | "number" | "boolean" | "list" | "object" | "any";
+
+export type VersionInfo = { version: number, savedMs: number, 
+/**
+ * `desktop`, `key:<name>`, or `disk` for an edit found on disk.
+ */
+savedBy: string, 
+/**
+ * SHA-256 of the body, hex.
+ */
+hash: string, };
+
 export type Weights = { 
 /**
  * Calls in flight over the concurrency limit.
@@ -577,4 +803,24 @@ errorRate: number,
  * Recent average latency over the slowest eligible contender's.
  */
 latency: number, };
+
+export type Workflow = { 
+/**
+ * The JSON Schema editors check the file against (ignored here).
+ */
+$schema?: string, 
+/**
+ * 1–64 lowercase letters, digits, `-` and `_`; the file is `<id>.json`.
+ */
+id: string, name: string, description: string, inputs: Array<Input>, outputs: Array<Output>, steps: Array<Step>, };
+
+export type WorkflowProblem = { 
+/**
+ * The step concerned, when the problem is about one.
+ */
+step: string | null, 
+/**
+ * Where in the file, e.g. `steps[2].input.text`.
+ */
+path: string, message: string, };
 
