@@ -1,6 +1,17 @@
 // Test fixtures: capabilities, tasks and pages as the backend answers
 // them (the Tasks view and the tasks store use them). Tests only.
-import type { CapabilityInfo, Task, TaskPage, TaskSummary } from "./types";
+import type {
+  CapabilityInfo,
+  Definition,
+  Run,
+  RunStep,
+  RunSummary,
+  Step,
+  Task,
+  TaskPage,
+  TaskSummary,
+  Workflow,
+} from "./types";
 
 export const CAPABILITIES: CapabilityInfo[] = [
   {
@@ -123,5 +134,91 @@ export function page(tasks: Task[]): TaskPage {
     tasks: tasks.map(summary),
     total: tasks.length,
     counts: [...counts].map(([status, count]) => ({ status: status as Task["status"], count })),
+  };
+}
+
+/** A valid two-step workflow as the backend lists it. */
+export function definition(id: string, change: Partial<Definition> = {}): Definition {
+  const workflow: Workflow = {
+    id,
+    name: `Workflow ${id}`,
+    description: "Two steps, the second after the first.",
+    inputs: [
+      { name: "topic", type: "string", required: true, default: "rust", description: "" },
+      { name: "items", type: "list", required: false, default: ["a", "b"], description: "" },
+    ],
+    outputs: [{ name: "summary", from: "{{ steps.write.output }}" }],
+    steps: [
+      step("research", { capability: "research", taskType: "research_queries", title: "Research" }),
+      step("review", { kind: { type: "approval", approvals: 1, timeoutMs: 60_000 } }),
+      step("write", { agent: "AG-001", taskType: "echo", dependsOn: ["review"] }),
+    ],
+  };
+  return { file: `/data/workflows/${id}.json`, workflow, problems: [], ...change };
+}
+
+export function step(id: string, change: Partial<Step> = {}): Step {
+  return { id, title: "", kind: { type: "task" }, input: {}, dependsOn: [], onError: "stop", ...change };
+}
+
+export function runStep(id: string, change: Partial<RunStep> = {}): RunStep {
+  return {
+    id,
+    parent: null,
+    title: "",
+    kind: "task",
+    status: "pending",
+    input: null,
+    output: null,
+    tasks: [],
+    error: null,
+    startedMs: null,
+    finishedMs: null,
+    approvals: 0,
+    decisions: [],
+    deadlineMs: null,
+    reusedFrom: null,
+    ...change,
+  };
+}
+
+export function run(id: string, change: Partial<Run> = {}): Run {
+  return {
+    id,
+    workflowId: "demo",
+    workflowName: "Workflow demo",
+    version: 1,
+    status: "running",
+    inputs: { topic: "rust" },
+    outputs: null,
+    context: [],
+    error: null,
+    startedBy: "desktop",
+    createdMs: T0,
+    updatedMs: T0,
+    finishedMs: null,
+    rerunOf: null,
+    fromStep: null,
+    saved: null,
+    steps: [runStep("research"), runStep("review", { kind: "approval" }), runStep("write")],
+    ...change,
+  };
+}
+
+export function runSummary(r: Run): RunSummary {
+  return {
+    id: r.id,
+    workflowId: r.workflowId,
+    workflowName: r.workflowName,
+    version: r.version,
+    status: r.status,
+    startedBy: r.startedBy,
+    createdMs: r.createdMs,
+    updatedMs: r.updatedMs,
+    finishedMs: r.finishedMs,
+    stepsTotal: r.steps.length,
+    stepsDone: r.steps.filter((s) => ["succeeded", "failed", "skipped", "cancelled"].includes(s.status)).length,
+    errorCode: r.error?.code ?? null,
+    rerunOf: r.rerunOf,
   };
 }

@@ -7,6 +7,7 @@ import { Models } from "./Models";
 import { Overview } from "./Overview";
 import { Settings } from "./Settings";
 import { Tasks } from "./Tasks";
+import { Workflows } from "./Workflows";
 
 export type ViewId =
   | "overview"
@@ -52,7 +53,8 @@ export const VIEWS: View[] = [
     id: "workflows",
     label: "Workflows",
     purpose:
-      "Design multi-agent workflows by drag and drop, validate and save them, run them and watch every step live on the graph.",
+      "Run multi-agent workflows from their definitions and watch every step live: its agent and why, timings, tokens and I/O; approve, cancel or re-run from a step. (The drag-and-drop designer comes next.)",
+    component: Workflows,
   },
   {
     id: "tasks",
