@@ -154,7 +154,7 @@ export function definition(id: string, change: Partial<Definition> = {}): Defini
       step("write", { agent: "AG-001", taskType: "echo", dependsOn: ["review"] }),
     ],
   };
-  return { file: `/data/workflows/${id}.json`, workflow, problems: [], ...change };
+  return { file: `/data/workflows/${id}.json`, workflow, problems: [], needs: [[], [], ["review"]], ...change };
 }
 
 export function step(id: string, change: Partial<Step> = {}): Step {

@@ -159,7 +159,12 @@ export type Decision = { approve: boolean,
  */
 by: string, atMs: number, note: string, };
 
-export type Definition = { file: string, workflow: Workflow | null, problems: Array<WorkflowProblem>, };
+export type Definition = { file: string, workflow: Workflow | null, problems: Array<WorkflowProblem>, 
+/**
+ * Per step (in order), the steps it waits for: its `dependsOn` and
+ * those its templates read (the graph's edges).
+ */
+needs: Array<Array<string>>, };
 
 export type DeployEvent = { "kind": "started", phase: number, 
 /**

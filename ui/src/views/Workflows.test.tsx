@@ -19,6 +19,7 @@ const BROKEN: Definition = {
   file: "/data/workflows/broken.json",
   workflow: null,
   problems: [{ step: null, path: "", message: "not a workflow definition (line 3, column 1): expected `,`" }],
+  needs: [],
 };
 
 /** A backend holding `runs` (read on every call). */

@@ -32,6 +32,9 @@ pub struct Definition {
     pub file: String,
     pub workflow: Option<Workflow>,
     pub problems: Vec<WorkflowProblem>,
+    /// Per step (in order), the steps it waits for: its `dependsOn` and
+    /// those its templates read (the graph's edges).
+    pub needs: Vec<Vec<String>>,
 }
 
 impl Definition {
@@ -71,6 +74,7 @@ pub fn read(file: &Path, catalog: &Catalog) -> Definition {
                 path: String::new(),
                 message: format!("cannot read the file: {err}"),
             }],
+            needs: Vec::new(),
         },
     }
 }
@@ -94,6 +98,7 @@ pub fn parse(file: &Path, text: &str, catalog: &Catalog) -> Definition {
                         err.column()
                     ),
                 }],
+                needs: Vec::new(),
             }
         }
     };
@@ -109,10 +114,15 @@ pub fn parse(file: &Path, text: &str, catalog: &Catalog) -> Definition {
             ),
         });
     }
+    let needs = validate::dependencies(&workflow)
+        .into_iter()
+        .map(|own| own.into_iter().map(|i| workflow.steps[i].id.clone()).collect())
+        .collect();
     Definition {
         file: label,
         workflow: Some(workflow),
         problems,
+        needs,
     }
 }
 

@@ -130,7 +130,7 @@ export function WorkflowPanel({ definition, onRun }: Props) {
               </tr>
             </thead>
             <tbody>
-              {workflow.steps.map((step) => (
+              {workflow.steps.map((step, i) => (
                 <tr key={step.id}>
                   <td>
                     <strong>{step.title || step.id}</strong>
@@ -138,7 +138,7 @@ export function WorkflowPanel({ definition, onRun }: Props) {
                   </td>
                   <td>{stepKindText(step)}</td>
                   <td>{workerText(step)}</td>
-                  <td className="muted">{step.dependsOn.join(", ")}</td>
+                  <td className="muted">{(definition.needs[i] ?? []).join(", ")}</td>
                 </tr>
               ))}
             </tbody>
