@@ -13,6 +13,7 @@ use sutazai_engine::fleet::model::{DeployEvent, FleetEvent};
 use sutazai_engine::orchestrator::model::{TaskEvent, TaskSummary};
 use sutazai_engine::runs::model::{RunEvent, StepEvent};
 use sutazai_engine::runs::RunNews;
+use sutazai_engine::workflow::watch::WorkflowsChanged;
 use sutazai_engine::EngineStatus;
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{broadcast, watch};
@@ -76,6 +77,8 @@ declare! {
     RUN_CHANGED: RunEvent = "run-changed";
     /// Whenever a step of a run changes.
     STEP_CHANGED: StepEvent = "step-changed";
+    /// Whenever definition files change in the workflows folder.
+    WORKFLOWS_CHANGED: WorkflowsChanged = "workflows-changed";
 }
 
 /// Forwards every item of a broadcast channel as `event` until it closes.
@@ -105,6 +108,11 @@ pub fn forward_fleet<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<
 /// Forwards every catalog change to the UI until the engine stops.
 pub fn forward_catalog<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<CatalogEvent>) {
     forward(app, CATALOG_CHANGED, events);
+}
+
+/// Forwards every change of the workflows folder to the UI until the engine stops.
+pub fn forward_workflows<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<WorkflowsChanged>) {
+    forward(app, WORKFLOWS_CHANGED, events);
 }
 
 /// Forwards every run and step change to the UI until the engine stops.

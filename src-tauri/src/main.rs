@@ -87,6 +87,7 @@ fn main() {
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
                 events::forward_runs(app.handle().clone(), engine.subscribe_runs());
+                events::forward_workflows(app.handle().clone(), engine.subscribe_workflows());
             }
             exit_on_signal(app.handle().clone());
             if let Ok(engine) = &engine {

@@ -40,7 +40,20 @@ async fn the_shipped_templates_are_seeded_once_and_read_back_valid() {
         "the schema is seeded for editors"
     );
     let definitions = engine.workflows();
-    assert_eq!(names(&engine), ["code_review.json", "scan_and_fix.json"]);
+    assert_eq!(
+        names(&engine),
+        [
+            "auth_module.json",
+            "code_review.json",
+            "content_pipeline.json",
+            "ecommerce_order.json",
+            "feature_delivery.json",
+            "full_stack_deployment.json",
+            "mcq_generation.json",
+            "scan_and_fix.json",
+            "sprint_planning.json",
+        ]
+    );
     for d in &definitions {
         assert!(d.is_valid(), "{}: {:?}", d.file, d.problems);
     }
@@ -51,13 +64,39 @@ async fn the_shipped_templates_are_seeded_once_and_read_back_valid() {
     engine.shutdown(std::time::Duration::from_secs(5)).await;
     drop(engine);
     let engine = start(data.path()).await;
-    assert_eq!(names(&engine), ["mine.json", "scan_and_fix.json"]);
-    let mine = &engine.workflows()[0];
+    let after = names(&engine);
+    assert!(
+        after.contains(&"mine.json".to_string()) && !after.contains(&"code_review.json".to_string()),
+        "{after:?}"
+    );
+    assert_eq!(after.len(), 9, "{after:?}");
+    let definitions = engine.workflows();
+    let mine = definitions.iter().find(|d| d.file.ends_with("mine.json")).unwrap();
     assert_eq!(mine.problems.len(), 1, "{:?}", mine.problems);
     assert_eq!(
         mine.problems[0].to_string(),
         "steps[0].agent: no agent AG-999 in the catalog"
     );
     assert_eq!(mine.problems[0].step.as_deref(), Some("a"));
+    engine.shutdown(std::time::Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_definition_written_on_disk_is_announced() {
+    let data = tempfile::tempdir().unwrap();
+    let engine = start(data.path()).await;
+    let mut changes = engine.subscribe_workflows();
+    let dir = engine.config().workflows_dir.clone();
+    std::fs::write(dir.join("fresh.json"), "{}").unwrap();
+    let changed = tokio::time::timeout(std::time::Duration::from_secs(5), changes.recv())
+        .await
+        .expect("announced within 5 s")
+        .unwrap();
+    assert_eq!(changed.files, ["fresh.json"]);
+    let fresh = engine.workflow("fresh").unwrap();
+    assert!(
+        fresh.problems[0].message.starts_with("not a workflow definition"),
+        "{fresh:?}"
+    );
     engine.shutdown(std::time::Duration::from_secs(5)).await;
 }

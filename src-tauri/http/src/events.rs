@@ -2,7 +2,8 @@
 //! (`event: task`, data: `{"task": TaskSummary}`), every fleet change
 //! (`event: agent`, data: a fleet event with its `kind`), every run change
 //! (`event: run`, data: `{"run": RunSummary}`) and every step change
-//! (`event: step`, data: `{"runId", "step": RunStep}`). A client too slow
+//! (`event: step`, data: `{"runId", "step": RunStep}`) and every change of
+//! the workflows folder (`event: workflow`, data: `{"files": [...]}`). A client too slow
 //! to keep up gets `event: lagged` with how many it missed, and should
 //! re-read what it shows. The stream ends when the server stops.
 
@@ -22,8 +23,12 @@ pub async fn stream(State(api): State<Api>) -> Result<Sse<impl Stream<Item = Res
     let tasks = named("task", api.engine.subscribe_tasks());
     let fleet = named("agent", api.engine.subscribe_fleet());
     let runs = runs(api.engine.subscribe_runs());
-    let events = futures::stream::select(futures::stream::select(tasks, fleet), runs)
-        .take_until(api.stop.clone().cancelled_owned());
+    let workflows = named("workflow", api.engine.subscribe_workflows());
+    let events = futures::stream::select(
+        futures::stream::select(tasks, fleet),
+        futures::stream::select(runs, workflows),
+    )
+    .take_until(api.stop.clone().cancelled_owned());
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 

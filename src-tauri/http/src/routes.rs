@@ -133,7 +133,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             events::stream,
             doc(
                 "Server-sent events: `task` (a task changed), `agent` (the fleet changed), `run` (a run changed), \
-                 `step` (a step of a run changed), `lagged`",
+                 `step` (a step of a run changed), `workflow` (definition files changed), `lagged`",
                 &[A::ReadEvents],
                 Answer::EventStream,
             ),

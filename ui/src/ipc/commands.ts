@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Workflow, WorkflowProblem } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -118,6 +118,7 @@ export const events = {
   tasksChanged: "tasks-changed",
   runChanged: "run-changed",
   stepChanged: "step-changed",
+  workflowsChanged: "workflows-changed",
 } as const;
 
 /** The payload of each event. */
@@ -129,4 +130,5 @@ export type EventPayloads = {
   "tasks-changed": TasksChanged;
   "run-changed": RunEvent;
   "step-changed": StepEvent;
+  "workflows-changed": WorkflowsChanged;
 };

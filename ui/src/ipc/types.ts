@@ -829,3 +829,9 @@ step: string | null,
  */
 path: string, message: string, };
 
+export type WorkflowsChanged = { 
+/**
+ * The files' names (`code_review.json`), sorted.
+ */
+files: Array<string>, };
+

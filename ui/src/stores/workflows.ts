@@ -164,9 +164,11 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
       const steps = onEvent(events.stepChanged, ({ runId }) => {
         if (runId === get().openRun) void get().loadRun();
       });
+      // A definition edited anywhere, or the catalog it is checked against.
+      const files = onEvent(events.workflowsChanged, () => void get().load());
+      const catalog = onEvent(events.catalogChanged, () => void get().load());
       return () => {
-        void runs.then((stop) => stop());
-        void steps.then((stop) => stop());
+        for (const stop of [runs, steps, files, catalog]) void stop.then((unlisten) => unlisten());
       };
     },
   };

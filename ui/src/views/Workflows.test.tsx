@@ -166,6 +166,16 @@ describe("Workflows", () => {
     expect(callsOf(invoke, "rerun")).toEqual([{ runId: "r-1", fromStep: "write" }]);
   });
 
+  it("reloads the definitions when a file changes in the folder", async () => {
+    let listed: Definition[] = [definition("demo")];
+    backend(invoke, answers(() => [], { list_workflows: () => listed }));
+    render(<Workflows />);
+    await waitFor(() => expect(screen.getByTestId("workflow-demo")).toBeTruthy());
+    listed = [definition("demo"), definition("added", { workflow: { ...definition("added").workflow!, name: "Added on disk" } })];
+    act(() => bus.emit("workflows-changed", { files: ["added.json"] }));
+    await waitFor(() => expect(screen.getByTestId("workflow-added").textContent).toContain("Added on disk"));
+  });
+
   it("says why the engine refused a run", async () => {
     backend(
       invoke,

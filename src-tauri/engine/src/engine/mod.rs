@@ -41,6 +41,7 @@ use crate::security::tokens::{Credentials, Epochs, HubSecret};
 use crate::shipped;
 use crate::status::{DataFacts, EngineStatus, Probe};
 use crate::store::Store;
+use crate::workflow::watch::WorkflowsWatch;
 use security::outcome_of;
 
 /// The app's version, recorded with every run.
@@ -62,6 +63,8 @@ pub struct Engine {
     orchestrator: Arc<Orchestrator>,
     /// Workflow runs, each driven through the orchestrator's tasks.
     runs: Arc<Runs>,
+    /// The workflows folder, watched.
+    workflows_watch: WorkflowsWatch,
     /// Derives and checks the agents' service tokens.
     credentials: Credentials,
     /// Checks API keys, remembering live ones for a moment.
@@ -113,6 +116,13 @@ impl Engine {
             info!(dir = %config.workflows_dir.display(), "seeded the workflows from the shipped templates");
         }
         let catalog = CatalogWatch::start(&config.catalog_dir, Duration::from_millis(300)).map_err(catalog_err)?;
+        let workflows_watch =
+            WorkflowsWatch::start(&config.workflows_dir, Duration::from_millis(300)).map_err(|reason| {
+                EngineError::DataDir {
+                    path: config.workflows_dir.display().to_string(),
+                    source: std::io::Error::other(reason),
+                }
+            })?;
         let loaded = catalog.current();
         for problem in loaded.problems() {
             warn!(file = %problem.file, errors = ?problem.errors, "agent manifest not loaded");
@@ -190,6 +200,7 @@ impl Engine {
             fleet,
             orchestrator,
             runs,
+            workflows_watch,
             credentials,
             keyring,
             refusals: security::RefusalAudit::new(),

@@ -13,6 +13,7 @@ use crate::runs::{RunError, RunNews, RunPage};
 use crate::security::Principal;
 use crate::workflow::model::Workflow;
 use crate::workflow::versions::{self, SaveError, VersionInfo};
+use crate::workflow::watch::WorkflowsChanged;
 use crate::workflow::{self, Definition, Saved, WorkflowProblem};
 
 impl Engine {
@@ -185,6 +186,11 @@ impl Engine {
     #[instrument(skip_all, err, fields(by = %by.label(), run = id, from_step))]
     pub async fn rerun(&self, id: &str, from_step: &str, by: &Principal) -> Result<Run, RunError> {
         self.runs.rerun(id, from_step, by).await
+    }
+
+    /// Definition files changed on disk (saved here or elsewhere).
+    pub fn subscribe_workflows(&self) -> tokio::sync::broadcast::Receiver<WorkflowsChanged> {
+        self.workflows_watch.subscribe()
     }
 
     /// Every change of every run and step.

@@ -1,17 +1,18 @@
 //! Workflows: multi-agent graphs of steps, defined in JSON files and
 //! checked against the live agent catalog.
 //!
-//! Built so far: the definition model ([`model`]), its validation
-//! ([`validate`]: pure, every problem naming the step and the field path)
-//! and reading a folder of definitions ([`load_dir`]), with the JSON Schema
-//! editors use. Durable runs, the API, IPC and the designer come next
-//! (issues 19 and 20), as a subsystem of the engine's usual shape.
+//! The definition model ([`model`]), its validation ([`validate`]: pure,
+//! every problem naming the step and the field path), what a run does next
+//! ([`schedule`]), templates ([`render`]), saved versions ([`versions`]),
+//! the watched folder ([`watch`]) and reading it ([`load_dir`]), with the
+//! JSON Schema editors use. Runs of definitions are `crate::runs`.
 
 pub mod model;
 pub mod render;
 pub mod schedule;
 pub mod validate;
 pub mod versions;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
