@@ -13,12 +13,12 @@ use sutazai_engine::llm::usage::GatewayStats;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
 use sutazai_engine::runs::model::{NewRun, Run, RunQuery};
 use sutazai_engine::runs::RunPage;
-use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::VersionInfo;
-use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
+use sutazai_engine::workflow::model::Workflow;
+use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -352,12 +352,20 @@ pub fn validate_workflow(shell: State<'_, Shell>, workflow: Workflow) -> Result<
 /// Every saved version of a definition, newest first.
 #[tauri::command]
 pub async fn workflow_versions(shell: State<'_, Shell>, workflow_id: String) -> Result<Vec<VersionInfo>, ErrorBody> {
-    shell.engine()?.workflow_versions(&workflow_id).await.map_err(|e| (&e).into())
+    shell
+        .engine()?
+        .workflow_versions(&workflow_id)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// One saved version of a definition.
 #[tauri::command]
-pub async fn workflow_version(shell: State<'_, Shell>, workflow_id: String, version: u32) -> Result<Workflow, ErrorBody> {
+pub async fn workflow_version(
+    shell: State<'_, Shell>,
+    workflow_id: String,
+    version: u32,
+) -> Result<Workflow, ErrorBody> {
     shell
         .engine()?
         .workflow_version(&workflow_id, version)
