@@ -12,12 +12,13 @@ use sutazai_engine::llm::serve::OllamaStarted;
 use sutazai_engine::llm::usage::GatewayStats;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
 use sutazai_engine::runs::model::{NewRun, Run, RunQuery};
+use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::versions::{Change, VersionInfo};
 use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
@@ -369,6 +370,41 @@ pub async fn workflow_version(
     shell
         .engine()?
         .workflow_version(&workflow_id, version)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// What changed from version `from` to version `to` of a definition.
+#[tauri::command]
+pub async fn diff_workflow(
+    shell: State<'_, Shell>,
+    workflow_id: String,
+    from: u32,
+    to: u32,
+) -> Result<Vec<Change>, ErrorBody> {
+    shell
+        .engine()?
+        .workflow_diff(&workflow_id, from, to)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Saves an earlier version again, as the newest.
+#[tauri::command]
+pub async fn restore_workflow(shell: State<'_, Shell>, workflow_id: String, version: u32) -> Result<Saved, ErrorBody> {
+    shell
+        .engine()?
+        .restore_workflow(&workflow_id, version, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// What would make the definition's steps fail or wait right now.
+#[tauri::command]
+pub async fn preflight_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<Vec<Warning>, ErrorBody> {
+    shell
+        .engine()?
+        .preflight_workflow(&workflow_id)
         .await
         .map_err(|e| (&e).into())
 }

@@ -8,12 +8,13 @@ use schemars::JsonSchema;
 use serde_json::Value;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage};
 use sutazai_engine::runs::model::{NewRun, Run};
+use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::Action;
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::versions::{Change, VersionInfo};
 use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
@@ -21,7 +22,7 @@ use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
-use crate::workflows::{Deleted, Note, Rerun, RunParams, SaveParams, StartParams};
+use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
 use crate::{agents, events, gateway, health, keys, openapi, tasks, workflows};
 
 /// The OpenAPI document of [`endpoints`].
@@ -280,6 +281,40 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                 "One saved version of a definition (to compare or restore)",
                 &[A::ReadWorkflows],
                 Answer::Json(200, schema::<Workflow>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/workflows/{id}/diff",
+            workflows::diff,
+            Doc {
+                query: Some(query::<DiffParams>),
+                ..doc(
+                    "What changed from version `from` to version `to`: JSON Patch operations with the value before",
+                    &[A::ReadWorkflows],
+                    Answer::Json(200, schema::<Vec<Change>>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows/{id}/versions/{version}/restore",
+            workflows::restore,
+            doc(
+                "Saves an earlier version again as the newest (the file is replaced atomically)",
+                &[A::EditWorkflows],
+                Answer::Json(200, schema::<Saved>),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/workflows/{id}/preflight",
+            workflows::preflight,
+            doc(
+                "What would make the steps fail or wait right now (no healthy agent, models not pulled, \
+                 Ollama down): warnings that do not block a run",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Vec<Warning>>),
             ),
         ),
         endpoint(

@@ -9,9 +9,10 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sutazai_engine::runs::model::{NewRun, Run, RunQuery, RunStatus};
+use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::VersionInfo;
+use sutazai_engine::workflow::versions::{Change, VersionInfo};
 use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 
 use crate::auth::Caller;
@@ -86,6 +87,36 @@ pub async fn version(
     Path((id, version)): Path<(String, u32)>,
 ) -> Result<Json<Workflow>, ApiError> {
     Ok(Json(api.engine.workflow_version(&id, version).await?))
+}
+
+/// `GET /v1/workflows/{id}/diff` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiffParams {
+    pub from: u32,
+    pub to: u32,
+}
+
+pub async fn diff(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    params: Result<Params<DiffParams>, ApiError>,
+) -> Result<Json<Vec<Change>>, ApiError> {
+    let Params(params) = params?;
+    Ok(Json(api.engine.workflow_diff(&id, params.from, params.to).await?))
+}
+
+/// Saves an earlier version again, as the newest.
+pub async fn restore(
+    State(api): State<Api>,
+    caller: Caller,
+    Path((id, version)): Path<(String, u32)>,
+) -> Result<Json<Saved>, ApiError> {
+    Ok(Json(api.engine.restore_workflow(&id, version, &caller.0).await?))
+}
+
+pub async fn preflight(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Vec<Warning>>, ApiError> {
+    Ok(Json(api.engine.preflight_workflow(&id).await?))
 }
 
 /// `POST /v1/workflows/{id}/runs` parameters.

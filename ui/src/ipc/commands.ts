@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -47,6 +47,9 @@ export const commands = {
   validateWorkflow: (workflow: Workflow) => call<WorkflowProblem[]>("validate_workflow", { workflow }),
   workflowVersions: (workflowId: string) => call<VersionInfo[]>("workflow_versions", { workflowId }),
   workflowVersion: (workflowId: string, version: number) => call<Workflow>("workflow_version", { workflowId, version }),
+  diffWorkflow: (workflowId: string, from: number, to: number) => call<Change[]>("diff_workflow", { workflowId, from, to }),
+  restoreWorkflow: (workflowId: string, version: number) => call<Saved>("restore_workflow", { workflowId, version }),
+  preflightWorkflow: (workflowId: string) => call<Warning[]>("preflight_workflow", { workflowId }),
   startRun: (workflowId: string, run: NewRun) => call<Run>("start_run", { workflowId, run }),
   listRuns: (query: RunQuery) => call<RunPage>("list_runs", { query }),
   getRun: (runId: string) => call<Run>("get_run", { runId }),
@@ -99,6 +102,9 @@ export type Commands = {
   validate_workflow: { args: { workflow: Workflow }; result: WorkflowProblem[] };
   workflow_versions: { args: { workflowId: string }; result: VersionInfo[] };
   workflow_version: { args: { workflowId: string; version: number }; result: Workflow };
+  diff_workflow: { args: { workflowId: string; from: number; to: number }; result: Change[] };
+  restore_workflow: { args: { workflowId: string; version: number }; result: Saved };
+  preflight_workflow: { args: { workflowId: string }; result: Warning[] };
   start_run: { args: { workflowId: string; run: NewRun }; result: Run };
   list_runs: { args: { query: RunQuery }; result: RunPage };
   get_run: { args: { runId: string }; result: Run };

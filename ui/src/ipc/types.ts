@@ -94,6 +94,16 @@ export type CatalogSummary = { dir: string, agents: number,
  */
 byPhase: Array<number>, problems: Array<Problem>, };
 
+export type Change = { 
+/**
+ * `add`, `remove` or `replace`.
+ */
+op: string, 
+/**
+ * A JSON Pointer into the definition, e.g. `/steps/1/input/text`.
+ */
+path: string, before: unknown, after: unknown, };
+
 export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
 
 export type ConfigIssue = { 
@@ -794,6 +804,8 @@ savedBy: string,
  * SHA-256 of the body, hex.
  */
 hash: string, };
+
+export type Warning = { step: string | null, message: string, };
 
 export type Weights = { 
 /**

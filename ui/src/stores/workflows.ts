@@ -11,6 +11,7 @@ import {
   type Definition,
   type Run,
   type RunPage,
+  type Warning,
 } from "../ipc";
 import { toIpcError } from "../ipc/call";
 import { coalesced } from "./reload";
@@ -32,6 +33,8 @@ type WorkflowsState = {
   selected: string | null;
   runs: RunPage | null;
   runsError: IpcError | null;
+  /** What would make the chosen workflow's steps fail or wait right now. */
+  warnings: Warning[] | null;
   /** The run open in the detail panel. */
   openRun: string | null;
   run: Run | null;
@@ -41,6 +44,7 @@ type WorkflowsState = {
   load: () => Promise<void>;
   select: (id: string | null) => void;
   loadRuns: () => Promise<void>;
+  loadWarnings: () => Promise<void>;
   open: (runId: string | null) => void;
   loadRun: () => Promise<void>;
   /** Starts a run of the chosen workflow and opens it; rejects with the
@@ -73,6 +77,7 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
     selected: null,
     runs: null,
     runsError: null,
+    warnings: null,
     openRun: null,
     run: null,
     runError: null,
@@ -84,6 +89,7 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
           set({ definitions, error: null });
           const first = definitions[0];
           if (get().selected === null && first) get().select(definitionId(first));
+          else void get().loadWarnings();
         } catch (err) {
           set({ error: toIpcError(err) });
         }
@@ -92,8 +98,11 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
     ),
     select: (id) => {
       if (id === get().selected) return;
-      set({ selected: id, runs: null, runsError: null, openRun: null, run: null, actionError: null });
-      if (id) void get().loadRuns();
+      set({ selected: id, runs: null, runsError: null, warnings: null, openRun: null, run: null, actionError: null });
+      if (id) {
+        void get().loadRuns();
+        void get().loadWarnings();
+      }
     },
     loadRuns: coalesced(
       async () => {
@@ -104,6 +113,20 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
           if (get().selected === workflowId) set({ runs, runsError: null });
         } catch (err) {
           if (get().selected === workflowId) set({ runsError: toIpcError(err) });
+        }
+      },
+      () => {},
+    ),
+    loadWarnings: coalesced(
+      async () => {
+        const workflowId = get().selected;
+        if (!workflowId) return;
+        try {
+          const warnings = await commands.preflightWorkflow(workflowId);
+          if (get().selected === workflowId) set({ warnings });
+        } catch {
+          // A workflow that cannot be checked shows its problems instead.
+          if (get().selected === workflowId) set({ warnings: null });
         }
       },
       () => {},
@@ -167,8 +190,10 @@ export const useWorkflowsStore = create<WorkflowsState>((set, get) => {
       // A definition edited anywhere, or the catalog it is checked against.
       const files = onEvent(events.workflowsChanged, () => void get().load());
       const catalog = onEvent(events.catalogChanged, () => void get().load());
+      // Agents coming up or going away change what would wait.
+      const fleet = onEvent(events.fleetEvent, () => void get().loadWarnings());
       return () => {
-        for (const stop of [runs, steps, files, catalog]) void stop.then((unlisten) => unlisten());
+        for (const stop of [runs, steps, files, catalog, fleet]) void stop.then((unlisten) => unlisten());
       };
     },
   };

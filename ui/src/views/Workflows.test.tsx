@@ -26,6 +26,7 @@ const BROKEN: Definition = {
 function answers(runs: () => Run[], more: Answers = {}): Answers {
   return {
     list_workflows: [definition("demo"), BROKEN],
+    preflight_workflow: [{ step: "research", message: "no healthy agent can take it; AG-033 can (deploy phase 2): it waits until one is up" }],
     list_runs: () => ({ runs: runs().map(runSummary), total: runs().length }),
     get_run: ({ runId }) => {
       const found = runs().find((r) => r.id === runId);
@@ -56,6 +57,7 @@ describe("Workflows", () => {
       "writetaskAG-001 · echoreview",
     ]);
     expect(screen.getByText("Not run yet.")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("run-warnings").textContent).toContain("research no healthy agent"));
 
     fireEvent.click(screen.getByTestId("workflow-broken"));
     expect(screen.getByTestId("workflow-problems").textContent).toContain("line 3, column 1");

@@ -17,6 +17,7 @@ export function Workflows() {
   const selected = useWorkflowsStore((s) => s.selected);
   const runs = useWorkflowsStore((s) => s.runs);
   const runsError = useWorkflowsStore((s) => s.runsError);
+  const warnings = useWorkflowsStore((s) => s.warnings);
   const openRun = useWorkflowsStore((s) => s.openRun);
   const run = useWorkflowsStore((s) => s.run);
   const runError = useWorkflowsStore((s) => s.runError);
@@ -75,7 +76,7 @@ export function Workflows() {
           })}
         </nav>
         <div className="workflow-main">
-          {chosen && <WorkflowPanel key={definitionId(chosen)} definition={chosen} onRun={start} />}
+          {chosen && <WorkflowPanel key={definitionId(chosen)} definition={chosen} warnings={warnings} onRun={start} />}
           {chosen && (
             <section className="card" aria-label="Runs">
               <header className="card-header">

@@ -7,12 +7,14 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::Engine;
+use crate::llm::models::OllamaState;
 use crate::runs::adhoc::AdhocTask;
 use crate::runs::model::{NewRun, Run, RunQuery};
+use crate::runs::preflight::{self, Warning};
 use crate::runs::{RunError, RunNews, RunPage};
 use crate::security::Principal;
 use crate::workflow::model::Workflow;
-use crate::workflow::versions::{self, SaveError, VersionInfo};
+use crate::workflow::versions::{self, Change, SaveError, VersionInfo};
 use crate::workflow::watch::WorkflowsChanged;
 use crate::workflow::{self, Definition, Saved, WorkflowProblem};
 
@@ -127,6 +129,49 @@ impl Engine {
             .ok_or_else(|| RunError::NotFound(format!("workflow `{id}` has no version {version}")))?;
         serde_json::from_str(&text)
             .map_err(|err| RunError::Invalid(format!("version {version} of `{id}` is not a definition: {err}")))
+    }
+
+    /// What changed from version `from` to version `to` of a definition.
+    pub async fn workflow_diff(&self, id: &str, from: u32, to: u32) -> Result<Vec<Change>, RunError> {
+        let (old, new) = (
+            self.workflow_version(id, from).await?,
+            self.workflow_version(id, to).await?,
+        );
+        Ok(versions::diff(&old, &new))
+    }
+
+    /// Saves an earlier version again, as the newest one.
+    #[instrument(skip_all, err, fields(by = %by.label(), workflow = id, version))]
+    pub async fn restore_workflow(&self, id: &str, version: u32, by: &Principal) -> Result<Saved, SaveError> {
+        let workflow = self.workflow_version(id, version).await.map_err(|err| match err {
+            RunError::Store(err) => SaveError::Store(err),
+            other => SaveError::Invalid(other.to_string()),
+        })?;
+        let newest = versions::versions(&self.store, id).await?.first().map(|v| v.version);
+        self.save_workflow(&workflow, newest, by).await
+    }
+
+    /// What would make the definition's steps fail or wait right now
+    /// (no healthy agent, models not pulled, Ollama down): warnings that do
+    /// not block a run.
+    pub async fn preflight_workflow(&self, id: &str) -> Result<Vec<Warning>, RunError> {
+        let definition = self.workflow(id)?;
+        let Some(workflow) = definition.workflow else {
+            return Ok(Vec::new());
+        };
+        let healthy = self
+            .fleet
+            .endpoints()
+            .borrow()
+            .iter()
+            .filter(|e| e.healthy)
+            .map(|e| e.agent_id.clone())
+            .collect();
+        let overview = self.models().await;
+        let models = matches!(overview.ollama, OllamaState::Up { .. })
+            .then(|| overview.models.into_iter().map(|m| m.model.name).collect());
+        let facts = preflight::Facts { healthy, models };
+        Ok(preflight::check(&workflow, &self.catalog(), &facts))
     }
 
     /// Starts a run of a definition; committed before this returns.

@@ -18,6 +18,7 @@ pub mod execute;
 mod journal;
 pub mod model;
 pub mod patterns;
+pub mod preflight;
 #[cfg(test)]
 mod tests;
 

@@ -322,3 +322,24 @@ fn unknown_fields_are_refused() {
     let err = serde_json::from_value::<Workflow>(value).unwrap_err().to_string();
     assert!(err.contains("unknown field `dependOn`"), "{err}");
 }
+
+#[test]
+fn a_diff_names_each_changed_field_with_its_value_before() {
+    let old = workflow(|_| {});
+    let new = workflow(|w| {
+        w["steps"][1]["input"]["text"] = json!("{{ inputs.text }}");
+        w["steps"][0]["onError"] = json!("continue");
+    });
+    let changes: Vec<String> = versions::diff(&old, &new)
+        .iter()
+        .map(|c| format!("{} {} {:?} -> {:?}", c.op, c.path, c.before, c.after))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            r#"replace /steps/0/onError Some(String("stop")) -> Some(String("continue"))"#,
+            r#"replace /steps/1/input/text Some(String("{{ steps.first.output }}")) -> Some(String("{{ inputs.text }}"))"#,
+        ]
+    );
+    assert!(versions::diff(&old, &old).is_empty());
+}

@@ -53,6 +53,45 @@ impl Coded for SaveError {
     }
 }
 
+/// One difference between two versions of a definition: an RFC 6902 JSON
+/// Patch operation, with the value before beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `add`, `remove` or `replace`.
+    pub op: String,
+    /// A JSON Pointer into the definition, e.g. `/steps/1/input/text`.
+    pub path: String,
+    #[ts(type = "unknown")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub before: Option<serde_json::Value>,
+    #[ts(type = "unknown")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub after: Option<serde_json::Value>,
+}
+
+/// What changed from `old` to `new` (json-patch's diff).
+pub fn diff(old: &Workflow, new: &Workflow) -> Vec<Change> {
+    let (old, new) = (
+        serde_json::to_value(old).unwrap_or_default(),
+        serde_json::to_value(new).unwrap_or_default(),
+    );
+    json_patch::diff(&old, &new)
+        .0
+        .iter()
+        .filter_map(|op| {
+            let op = serde_json::to_value(op).ok()?;
+            let path = op.get("path")?.as_str()?.to_string();
+            Some(Change {
+                op: op.get("op")?.as_str()?.to_string(),
+                before: old.pointer(&path).cloned(),
+                after: op.get("value").cloned(),
+                path,
+            })
+        })
+        .collect()
+}
+
 /// The text a definition is saved as: pretty JSON with a final newline.
 pub fn text_of(workflow: &Workflow) -> String {
     let mut text = serde_json::to_string_pretty(workflow).unwrap_or_default();

@@ -1,13 +1,30 @@
 // The chosen workflow: what it is, its problems, its steps as a list (the
 // graph designer is the next view), and the form that runs it.
 import { useState } from "react";
-import type { Definition, IpcError } from "../../ipc";
+import type { Definition, IpcError, Warning } from "../../ipc";
 import { initialText, inputValue, stepKindText, workerText } from "./format";
 
 type Props = {
   definition: Definition;
+  warnings: Warning[] | null;
   onRun: (inputs: Record<string, unknown>) => Promise<unknown>;
 };
+
+function Warnings({ warnings }: { warnings: Warning[] | null }) {
+  if (!warnings || warnings.length === 0) return null;
+  return (
+    <div className="run-warnings" data-testid="run-warnings">
+      <strong>Before you run</strong>
+      <ul>
+        {warnings.map((w, i) => (
+          <li key={i}>
+            {w.step && <code>{w.step}</code>} {w.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function Problems({ definition }: { definition: Definition }) {
   if (definition.problems.length === 0) return null;
@@ -28,7 +45,7 @@ function Problems({ definition }: { definition: Definition }) {
   );
 }
 
-function RunForm({ definition, onRun }: Props) {
+function RunForm({ definition, onRun }: Omit<Props, "warnings">) {
   const inputs = definition.workflow?.inputs ?? [];
   const [texts, setTexts] = useState<Record<string, string>>(() =>
     Object.fromEntries(inputs.map((input) => [input.name, initialText(input)])),
@@ -104,7 +121,7 @@ function RunForm({ definition, onRun }: Props) {
   );
 }
 
-export function WorkflowPanel({ definition, onRun }: Props) {
+export function WorkflowPanel({ definition, warnings, onRun }: Props) {
   const workflow = definition.workflow;
   return (
     <section className="card workflow-panel" data-testid="workflow-panel" aria-label="Workflow">
@@ -143,7 +160,10 @@ export function WorkflowPanel({ definition, onRun }: Props) {
               ))}
             </tbody>
           </table>
-          <RunForm key={workflow.id} definition={definition} onRun={onRun} />
+          <div>
+            <Warnings warnings={warnings} />
+            <RunForm key={workflow.id} definition={definition} onRun={onRun} />
+          </div>
         </div>
       )}
     </section>
