@@ -49,6 +49,7 @@ export function task(id: string, change: Partial<Task> = {}): Task {
     finishedMs: T0 + 42,
     attempts: 1,
     maxAttempts: 3,
+    retryBackoffMs: null,
     assignedAgent: "AG-003",
     assignedContainer: "sutazai-ag-003",
     route: {

@@ -408,7 +408,12 @@ idempotencyKey?: string,
 /**
  * Attempts before the task is dead (default: the configured number).
  */
-maxAttempts?: number, name?: string, description?: string, 
+maxAttempts?: number, 
+/**
+ * The first retry's delay ceiling in ms, doubling with each retry
+ * (default: the configured one).
+ */
+retryBackoffMs?: number, name?: string, description?: string, 
 /**
  * For a sub-task an agent delegates: the task it is working on.
  */
@@ -711,6 +716,10 @@ export type Task = { id: string, status: TaskStatus, priority: number, capabilit
  * The agent the submitter named, if any.
  */
 agentId: string | null, taskType: string, payload: unknown, name: string | null, description: string | null, idempotencyKey: string, createdMs: number, updatedMs: number, deadlineMs: number, finishedMs: number | null, attempts: number, maxAttempts: number, 
+/**
+ * Its own first retry delay ceiling, when it has one.
+ */
+retryBackoffMs: number | null, 
 /**
  * The agent that holds or last held it.
  */

@@ -114,13 +114,13 @@ mod tests {
         let decomposition = all.iter().find(|c| c.capability == "task_decomposition").unwrap();
         insta::assert_snapshot!(describe(decomposition), @r"
         task_decomposition
-          AG-001 agentzero-coordinator p1 [decompose, echo, merge_results, plan_workflow, prioritize]
+          AG-001 agentzero-coordinator p1 [decompose, echo, merge_results, plan_run, plan_workflow, prioritize]
           AG-033 devika p2 [check_code, echo, implement_step, plan_steps, research_queries]
           AG-036 autogpt p2 [critique, echo, next_action]
           AG-037 babyagi p2 [create_tasks, echo, execute, prioritize]
           AG-038 agentgpt-autonomous-executor p2 [echo, execute_task, start_goal, summarize_run]
           AG-039 crewai p2 [echo, form_crew, review_handoff, synthesize]
-          all: check_code, create_tasks, critique, decompose, echo, execute, execute_task, form_crew, implement_step, merge_results, next_action, plan_steps, plan_workflow, prioritize, research_queries, review_handoff, start_goal, summarize_run, synthesize
+          all: check_code, create_tasks, critique, decompose, echo, execute, execute_task, form_crew, implement_step, merge_results, next_action, plan_run, plan_steps, plan_workflow, prioritize, research_queries, review_handoff, start_goal, summarize_run, synthesize
         ");
     }
 }

@@ -27,6 +27,9 @@ pub struct Admitted {
     pub target: Target,
 }
 
+/// The longest first retry delay a task may ask for.
+pub const MAX_BACKOFF_MS: u64 = 3_600_000;
+
 fn invalid(message: impl Into<String>) -> OrchestratorError {
     OrchestratorError::Invalid(message.into())
 }
@@ -58,6 +61,13 @@ pub fn admit(new: &NewTask, catalog: &Catalog, defaults: Defaults) -> Result<Adm
     let max_attempts = new.max_attempts.unwrap_or(defaults.max_attempts);
     if !(1..=100).contains(&max_attempts) {
         return Err(invalid(format!("maxAttempts: expected 1 to 100, found {max_attempts}")));
+    }
+    if let Some(ms) = new.retry_backoff_ms {
+        if ms > MAX_BACKOFF_MS {
+            return Err(invalid(format!(
+                "retryBackoffMs: expected at most {MAX_BACKOFF_MS} ms (an hour), found {ms}"
+            )));
+        }
     }
     let payload_len = serde_json::to_string(&new.payload).map(|s| s.len()).unwrap_or(0);
     if payload_len > MAX_PAYLOAD_BYTES {
@@ -240,6 +250,11 @@ mod tests {
                 |t| t.priority = Some(11),
                 Code::InvalidRequest,
                 "priority: expected 1 (lowest) to 10",
+            ),
+            (
+                |t| t.retry_backoff_ms = Some(3_600_001),
+                Code::InvalidRequest,
+                "retryBackoffMs: expected at most 3600000 ms (an hour)",
             ),
             (
                 |t| t.timeout_ms = Some(0),

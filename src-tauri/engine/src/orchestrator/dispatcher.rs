@@ -18,6 +18,7 @@ use super::dispatch;
 use super::journal::Inserted;
 use super::model::{Attempt, Task, TaskFailure, TaskStatus};
 use super::outcome;
+use super::retry::RetryPolicy;
 use super::roster::CallEnd;
 use super::router::{self, RouteDecision};
 use super::{lock, target_of, Orchestrator};
@@ -316,9 +317,18 @@ impl Orchestrator {
             now_ms,
             agent_id: &endpoint.agent_id,
         };
-        let next = outcome::next(reply.map(dispatch::judge), facts, &self.config.retry, || {
-            self.jitter_unit()
-        });
+        let policy = match task.retry_backoff_ms {
+            Some(ms) => {
+                let base = Duration::from_millis(ms);
+                RetryPolicy {
+                    base,
+                    cap: self.config.retry.cap.max(base),
+                    ..self.config.retry
+                }
+            }
+            None => self.config.retry,
+        };
+        let next = outcome::next(reply.map(dispatch::judge), facts, &policy, || self.jitter_unit());
         let call_end = CallEnd {
             agent_ok: next.agent_ok,
             task_ok: next.status == TaskStatus::Succeeded,

@@ -125,6 +125,7 @@ impl Orchestrator {
             finished_ms: None,
             attempts: 0,
             max_attempts: admitted.max_attempts,
+            retry_backoff_ms: new.retry_backoff_ms,
             assigned_agent: None,
             assigned_container: None,
             route: None,

@@ -41,7 +41,7 @@ macro_rules! task_columns {
      idempotency_key, created_ms, updated_ms, deadline_ms, finished_ms, attempts, max_attempts, \
      assigned_agent, assigned_container, \
      (SELECT route FROM task_routes WHERE task_id = tasks.id ORDER BY attempt DESC LIMIT 1), attempt_log, result, error, submitted_by, parent_id, chain, \
-     not_before_ms, seq"
+     not_before_ms, seq, backoff_ms"
     };
 }
 const TASK_COLUMNS: &str = task_columns!();
@@ -95,6 +95,7 @@ fn task_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
             submitted_by: r.get(22)?,
             parent_id: r.get(23)?,
             delegation_chain: json_col::<Vec<String>>(r.get(24)?).unwrap_or_default(),
+            retry_backoff_ms: r.get(27)?,
         },
         not_before_ms: r.get(25)?,
         seq: r.get(26)?,
@@ -150,7 +151,7 @@ impl Journal {
         let own_key = t.idempotency_key == t.id;
         let (id, key, status) = (t.id.clone(), t.idempotency_key.clone(), t.status.as_str());
         let (priority, created_ms, updated_ms, deadline_ms) = (t.priority, t.created_ms, t.updated_ms, t.deadline_ms);
-        let (attempts, max_attempts) = (t.attempts, t.max_attempts);
+        let (attempts, max_attempts, backoff_ms) = (t.attempts, t.max_attempts, t.retry_backoff_ms);
         let texts = [
             t.capability.clone(),
             t.agent_id.clone(),
@@ -183,8 +184,8 @@ impl Journal {
             conn.prepare_cached(
                 "INSERT INTO tasks (id, status, priority, capability, agent_id, task_type, payload, name, description, \
                  idempotency_key, created_ms, updated_ms, deadline_ms, attempts, max_attempts, submitted_by, parent_id, chain, \
-                 assigned_agent, assigned_container, attempt_log) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21)",
+                 assigned_agent, assigned_container, attempt_log, backoff_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?18, ?14, ?15, ?16, ?17, ?19, ?20, ?21, ?22)",
             )?
             .execute(params![
                 id,
@@ -208,6 +209,7 @@ impl Journal {
                 assigned_agent,
                 assigned_container,
                 attempt_log,
+                backoff_ms,
             ])?;
             let seq = conn.last_insert_rowid();
             let _ = seq_tx.send(Ok(seq));

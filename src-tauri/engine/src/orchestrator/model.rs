@@ -97,6 +97,11 @@ pub struct NewTask {
     #[serde(default)]
     #[ts(optional)]
     pub max_attempts: Option<u32>,
+    /// The first retry's delay ceiling in ms, doubling with each retry
+    /// (default: the configured one).
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub retry_backoff_ms: Option<u64>,
     #[serde(default)]
     #[ts(optional)]
     pub name: Option<String>,
@@ -179,6 +184,9 @@ pub struct Task {
     pub finished_ms: Option<i64>,
     pub attempts: u32,
     pub max_attempts: u32,
+    /// Its own first retry delay ceiling, when it has one.
+    #[ts(type = "number | null")]
+    pub retry_backoff_ms: Option<u64>,
     /// The agent that holds or last held it.
     pub assigned_agent: Option<String>,
     pub assigned_container: Option<String>,

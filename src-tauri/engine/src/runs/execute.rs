@@ -180,6 +180,7 @@ async fn task(
         timeout_ms: step.timeout_ms,
         idempotency_key: Some(key),
         max_attempts: step.retry.map(|r| r.attempts),
+        retry_backoff_ms: step.retry.map(|r| r.backoff_ms).filter(|&ms| ms > 0),
         name: Some(format!("{} / {step_id}", ctx.workflow.id)),
         ..NewTask::default()
     };

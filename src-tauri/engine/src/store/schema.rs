@@ -156,6 +156,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         body        TEXT    NOT NULL,
         PRIMARY KEY (run_id, step_id)
     ) WITHOUT ROWID;",
+    // 12: a task's own retry backoff (a workflow step's), when it has one.
+    "ALTER TABLE tasks ADD COLUMN backoff_ms INTEGER;",
 ];
 
 /// The schema version this build writes.
