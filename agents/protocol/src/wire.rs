@@ -13,6 +13,11 @@ pub use crate::manifest::OutputKind;
 /// Bumped on any incompatible change of these types.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The payload field of a swarm round (`{"round": n, "others": [...]}`):
+/// the hub sets it, and an agent shows the other agents' last answers to
+/// its model after the task's own prompt.
+pub const SWARM_FIELD: &str = "swarm";
+
 fn v1() -> u32 {
     PROTOCOL_VERSION
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use sutazai_protocol::manifest::{template, TaskType};
-use sutazai_protocol::wire::{Output, TaskError, TaskOutcome, TaskRequest, TaskResult, Timings};
+use sutazai_protocol::wire::{Output, TaskError, TaskOutcome, TaskRequest, TaskResult, Timings, SWARM_FIELD};
 use sutazai_protocol::{ErrorCode, Manifest, PROTOCOL_VERSION};
 
 use crate::llm::{Ask, Llm};
@@ -50,7 +50,10 @@ impl Executor {
             .prompt
             .as_deref()
             .ok_or("the task type has neither a prompt nor a tool")?;
-        let prompt = template::render(template_text, payload)?;
+        let mut prompt = template::render(template_text, payload)?;
+        if let Some(note) = swarm_note(payload) {
+            prompt.push_str(&note);
+        }
         let history = match payload.get("messages") {
             None => None,
             Some(Value::Array(messages)) if messages.iter().all(is_chat_message) => Some(messages.clone()),
@@ -147,6 +150,20 @@ impl Executor {
     }
 }
 
+/// In a swarm's later rounds, the other agents' last answers, for the model
+/// to weigh (the hub's `payload.swarm`); nothing in the first round.
+fn swarm_note(payload: &Value) -> Option<String> {
+    let swarm = payload.get(SWARM_FIELD)?;
+    let others = swarm.get("others")?.as_array().filter(|o| !o.is_empty())?;
+    let round = swarm.get("round").and_then(Value::as_u64).unwrap_or(0);
+    let answers = serde_json::to_string_pretty(others).ok()?;
+    Some(format!(
+        "\n\nRound {round} of a swarm: other agents answered this same task in the last round:\n{answers}\n\
+         Weigh their answers. If one of them is right, give exactly that answer, in the same shape, \
+         so that the swarm agrees; otherwise answer as asked above."
+    ))
+}
+
 fn is_chat_message(message: &Value) -> bool {
     message.get("role").is_some_and(Value::is_string) && message.get("content").is_some_and(Value::is_string)
 }
@@ -167,4 +184,21 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::swarm_note;
+
+    #[test]
+    fn a_swarm_round_after_the_first_shows_the_others_answers() {
+        assert_eq!(swarm_note(&json!({"q": 1})), None);
+        assert_eq!(swarm_note(&json!({"swarm": {"round": 1, "others": []}})), None);
+        let note = swarm_note(&json!({"swarm": {"round": 2, "others": [{"order": ["b", "a"]}]}})).unwrap();
+        assert!(note.starts_with("\n\nRound 2 of a swarm: other agents answered"), "{note}");
+        assert!(note.contains("\"order\": [\n      \"b\""), "{note}");
+        assert!(note.contains("give exactly that answer"), "{note}");
+    }
 }

@@ -204,7 +204,13 @@ fn answer(ask: Ask, snapshot: &Snapshot, shared: &Shared) -> Response {
         done["done_reason"] = json!("load");
         return complete(JSON, done.to_string(), snapshot.fault);
     }
-    let text = match &snapshot.reply {
+    let canned = snapshot
+        .replies_to
+        .iter()
+        .find(|(needle, _)| ask.subject.contains(needle.as_str()))
+        .map(|(_, reply)| reply)
+        .or(snapshot.reply.as_ref());
+    let text = match canned {
         Some(reply) => reply.clone(),
         None if ask.json => json_reply(&ask.subject),
         None => default_reply(&ask.subject),

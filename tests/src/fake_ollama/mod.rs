@@ -28,7 +28,8 @@
 //! `{"error": …}` after which the stream ends.
 //!
 //! The text of an answer, unless a canned one is set with
-//! [`FakeOllama::set_reply`], is [`default_reply`] of the prompt (of the last
+//! [`FakeOllama::set_reply_to`] (for prompts that contain a given text) or
+//! [`FakeOllama::set_reply`] (for all), is [`default_reply`] of the prompt (of the last
 //! user message for chat), or [`json_reply`] when the request asks for
 //! `"format": "json"` (or a JSON schema). Streams send it in chunks of one
 //! word each (with the whitespace that follows it).
@@ -216,6 +217,8 @@ struct Inner {
     loaded: Vec<(String, SystemTime)>,
     fault: Fault,
     reply: Option<String>,
+    /// Canned answers for prompts that contain a text, first match wins.
+    replies_to: Vec<(String, String)>,
     pull: PullPlan,
     /// `Some(n)`: streamed lines go out in pieces of at most `n` bytes.
     split: Option<usize>,
@@ -322,6 +325,22 @@ impl FakeOllama {
         self.lock().reply = reply;
     }
 
+    /// `Some(text)`: every generate and chat whose prompt (for chat, last
+    /// user message) contains `needle` answers `text`, before a
+    /// [`set_reply`](Self::set_reply) answer; the rules are tried in the
+    /// order they were first set. `None` removes the rule for `needle`.
+    pub fn set_reply_to(&self, needle: &str, reply: Option<String>) {
+        let mut inner = self.lock();
+        match (inner.replies_to.iter().position(|(n, _)| n == needle), reply) {
+            (Some(i), Some(reply)) => inner.replies_to[i].1 = reply,
+            (Some(i), None) => {
+                inner.replies_to.remove(i);
+            }
+            (None, Some(reply)) => inner.replies_to.push((needle.to_string(), reply)),
+            (None, None) => {}
+        }
+    }
+
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.clone()
@@ -362,6 +381,7 @@ struct Snapshot {
     models: Vec<FakeModel>,
     fault: Fault,
     reply: Option<String>,
+    replies_to: Vec<(String, String)>,
     split: Option<usize>,
 }
 
@@ -373,6 +393,7 @@ async fn begin(shared: &Shared) -> Snapshot {
             models: inner.models.clone(),
             fault: inner.fault,
             reply: inner.reply.clone(),
+            replies_to: inner.replies_to.clone(),
             split: inner.split,
         }
     };

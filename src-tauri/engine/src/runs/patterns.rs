@@ -3,6 +3,7 @@
 //! plan becomes steps (checked like a definition's own).
 
 use serde_json::{json, Value};
+use sutazai_protocol::wire::SWARM_FIELD;
 
 use crate::catalog::Catalog;
 use crate::workflow::model::{Step, StepKind, Workflow};
@@ -60,10 +61,10 @@ pub fn swarm_payload(input: &Value, round: u32, others: &[Value]) -> Value {
     match input {
         Value::Object(map) => {
             let mut map = map.clone();
-            map.insert("swarm".into(), swarm);
+            map.insert(SWARM_FIELD.into(), swarm);
             Value::Object(map)
         }
-        other => json!({ "input": other, "swarm": swarm }),
+        other => json!({ "input": other, SWARM_FIELD: swarm }),
     }
 }
 

@@ -178,15 +178,32 @@ pub async fn save(
 /// text, else a new version saved by `disk` (an edit made outside the
 /// app). A run pins the version it starts with this way.
 pub async fn pin(store: &Store, id: &str, text: &str, now_ms: i64) -> Result<u32, StoreError> {
-    let latest = newest(store, id).await?;
-    match latest {
-        Some((version, known)) if known == hash(text) => Ok(version),
-        latest => {
-            let version = latest.map_or(1, |(v, _)| v + 1);
-            record(store, id, version, "disk", now_ms, text).await?;
-            Ok(version)
-        }
-    }
+    let (id, body, digest) = (id.to_string(), text.to_string(), hash(text));
+    // One call on the writer thread: the newest version is read and the
+    // next one recorded with nothing in between, so two runs started at
+    // once pin the same version instead of both recording it.
+    store
+        .call(move |conn| {
+            let latest = conn
+                .query_row(
+                    "SELECT version, hash FROM workflow_versions WHERE workflow_id = ?1 ORDER BY version DESC LIMIT 1",
+                    [&id],
+                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()?;
+            match latest {
+                Some((version, known)) if known == digest => Ok(version),
+                latest => {
+                    let version = latest.map_or(1, |(v, _)| v + 1);
+                    conn.execute(
+                        "INSERT INTO workflow_versions (workflow_id, version, saved_ms, saved_by, hash, body) VALUES (?1, ?2, ?3, 'disk', ?4, ?5)",
+                        rusqlite::params![id, version, now_ms, digest, body],
+                    )?;
+                    Ok(version)
+                }
+            }
+        })
+        .await
 }
 
 /// Every saved version of `id`, newest first.
@@ -235,6 +252,15 @@ mod tests {
             "steps": [{"id": "a", "agent": "AG-001", "taskType": "echo"}]
         }))
         .unwrap()
+    }
+
+    #[tokio::test]
+    async fn runs_started_at_once_pin_one_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let pins = (0..8).map(|_| pin(&store, "demo", "{}", 1));
+        let pinned = futures::future::join_all(pins).await;
+        assert!(pinned.iter().all(|p| matches!(p, Ok(1))), "{pinned:?}");
     }
 
     #[tokio::test]
