@@ -437,6 +437,41 @@ pub mod template {
             .map_err(|err| format!("template does not compile: {err:#}"))
     }
 
+    /// The payload fields a template reads (`payload.<field>`): those it
+    /// needs (its rendering fails without them) and those it may use.
+    pub fn fields(template: &str) -> (Vec<String>, Vec<String>) {
+        let env = environment();
+        let Ok(tmpl) = env.template_from_str(template) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut read: Vec<String> = tmpl
+            .undeclared_variables(true)
+            .into_iter()
+            .filter_map(|name| {
+                name.strip_prefix("payload.")
+                    .map(|f| f.split('.').next().unwrap_or(f).to_string())
+            })
+            .collect();
+        read.sort();
+        read.dedup();
+        // A field is needed when the template fails without it, every
+        // other one given.
+        let (mut needed, mut optional) = (Vec::new(), Vec::new());
+        for field in &read {
+            let others: serde_json::Map<String, serde_json::Value> = read
+                .iter()
+                .filter(|f| *f != field)
+                .map(|f| (f.clone(), serde_json::Value::String("x".into())))
+                .collect();
+            let without = tmpl.render(minijinja::context! { payload => serde_json::Value::Object(others) });
+            match without {
+                Err(err) if err.kind() == ErrorKind::UndefinedError => needed.push(field.clone()),
+                _ => optional.push(field.clone()),
+            }
+        }
+        (needed, optional)
+    }
+
     /// Renders a template with the task's payload. A missing required field
     /// is an error that names it.
     pub fn render(template: &str, payload: &serde_json::Value) -> Result<String, String> {
@@ -769,5 +804,21 @@ mod schema_tests {
         let schema: serde_json::Value = serde_json::from_str(&have).unwrap();
         assert_eq!(schema["title"], "Manifest");
         assert!(schema["properties"]["tasks"].is_object());
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::template::fields;
+
+    #[test]
+    fn a_prompt_needs_the_fields_it_uses_plainly() {
+        let prompt =
+            "Spec: {{ payload.spec }}\n{% if payload.framework is defined %}{{ payload.framework }}{% endif %}\
+                      {{ payload.language | default(\"python\") }} {{ payload.items | tojson }}";
+        let (needed, optional) = fields(prompt);
+        assert_eq!(needed, ["items", "spec"]);
+        assert_eq!(optional, ["framework", "language"]);
+        assert_eq!(fields("no fields"), (vec![], vec![]));
     }
 }

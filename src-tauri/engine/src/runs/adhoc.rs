@@ -236,9 +236,22 @@ pub fn workflow(task: &AdhocTask, catalog: &Catalog) -> Result<Workflow, String>
         _ => {
             // hierarchical: a coordinator plans the work over the required
             // capabilities; its plan's steps run as steps of this run.
+            // Each offer says what input its task type's prompt needs, so
+            // the coordinator can plan steps that run.
             let offered: Vec<Value> = steps
                 .iter()
-                .map(|s| json!({"capability": s.capability, "taskType": s.task_type}))
+                .map(|s| {
+                    let (capability, task_type) = (
+                        s.capability.as_deref().unwrap_or_default(),
+                        s.task_type.as_deref().unwrap_or_default(),
+                    );
+                    let (needs, may) = catalog
+                        .with_capability(capability)
+                        .into_iter()
+                        .find_map(|e| super::preflight::prompt_fields(e, task_type))
+                        .unwrap_or_default();
+                    json!({"capability": capability, "taskType": task_type, "needs": needs, "may": may})
+                })
                 .collect();
             let mut lead = step(
                 "plan".into(),

@@ -44,6 +44,36 @@ fn candidates<'a>(step: &Step, catalog: &'a Catalog) -> Vec<&'a crate::catalog::
     }
 }
 
+/// The payload fields an agent's task type needs and may use, read from its
+/// prompt (none for a tool).
+pub fn prompt_fields(entry: &crate::catalog::Entry, task_type: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let task = entry.manifest.task_type(task_type)?;
+    let prompt = task.prompt.as_deref()?;
+    Some(sutazai_protocol::manifest::template::fields(prompt))
+}
+
+/// The fields every agent that could run `step` needs and its input (an
+/// object with literal keys) lacks.
+fn missing_fields(step: &Step, able: &[&crate::catalog::Entry]) -> Vec<String> {
+    let serde_json::Value::Object(input) = &step.input else {
+        return Vec::new();
+    };
+    let task_type = step.task_type.as_deref().unwrap_or_default();
+    let mut missing: Option<BTreeSet<String>> = None;
+    for entry in able {
+        let Some((needed, _)) = prompt_fields(entry, task_type) else {
+            return Vec::new(); // a tool, or no prompt: nothing to check
+        };
+        let lacks: BTreeSet<String> = needed.into_iter().filter(|f| !input.contains_key(f)).collect();
+        // What every candidate lacks: some agent may do without the rest.
+        missing = Some(match missing {
+            None => lacks,
+            Some(before) => before.intersection(&lacks).cloned().collect(),
+        });
+    }
+    missing.unwrap_or_default().into_iter().collect()
+}
+
 /// Every warning for `workflow` given `facts`.
 pub fn check(workflow: &Workflow, catalog: &Catalog, facts: &Facts) -> Vec<Warning> {
     let mut warnings = Vec::new();
@@ -81,6 +111,14 @@ pub fn check(workflow: &Workflow, catalog: &Catalog, facts: &Facts) -> Vec<Warni
                     .collect::<Vec<_>>()
                     .join(", "),
                 phases.join(" or ")
+            )));
+        }
+        let missing = missing_fields(step, &able);
+        if !missing.is_empty() {
+            warnings.push(warn(format!(
+                "its input lacks {}, which the `{}` prompt needs: the task fails with payload_invalid",
+                missing.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                step.task_type.as_deref().unwrap_or_default()
             )));
         }
         let task_type = step.task_type.as_deref().unwrap_or_default();
@@ -136,6 +174,7 @@ mod tests {
             "steps": [
                 {"id": "plan", "agent": "AG-001", "taskType": "decompose", "input": {"goal": "x"}},
                 {"id": "echo", "capability": "prioritization", "taskType": "echo"},
+                {"id": "gap", "agent": "AG-001", "taskType": "decompose", "input": {"constraints": "none"}},
                 {"id": "team", "kind": {"type": "collaborative", "agents": 3, "merge": "all"},
                  "capability": "orchestration", "taskType": "echo"},
                 {"id": "ok", "kind": {"type": "approval", "approvals": 1, "timeoutMs": 1000}}
@@ -152,6 +191,8 @@ mod tests {
         insta::assert_snapshot!(lines(&nothing).join("\n"), @r"
         plan: no healthy agent can take it; AG-001 can (deploy phase 1): it waits until one is up
         echo: no healthy agent can take it; AG-001, AG-003, AG-010, AG-011, AG-037 can (deploy phase 1 or 2): it waits until one is up
+        gap: no healthy agent can take it; AG-001 can (deploy phase 1): it waits until one is up
+        gap: its input lacks `goal`, which the `decompose` prompt needs: the task fails with payload_invalid
         team: it needs 3 healthy agents and 0 are; AG-001, AG-002, AG-059 can (deploy phase 1 or 3): it fails unless they are up when it starts
         : Ollama cannot be reached: the steps that ask a model will fail
         ");
@@ -159,14 +200,17 @@ mod tests {
             healthy: ["AG-001", "AG-002", "AG-059"].map(String::from).into(),
             models: Some(["llama3.2:1b".to_string()].into()),
         };
-        assert!(lines(&ready).is_empty(), "{:?}", lines(&ready));
+        assert_eq!(
+            lines(&ready),
+            ["gap: its input lacks `goal`, which the `decompose` prompt needs: the task fails with payload_invalid"]
+        );
         let unpulled = Facts {
             models: Some(BTreeSet::new()),
             ..ready
         };
         assert_eq!(
-            lines(&unpulled),
-            ["plan: its agents' models are not pulled in Ollama (any of llama3.2:1b, mistral:7b-instruct-q4_K_M): pull one in Models"]
+            lines(&unpulled)[0],
+            "plan: its agents' models are not pulled in Ollama (any of llama3.2:1b, mistral:7b-instruct-q4_K_M): pull one in Models"
         );
     }
 }
