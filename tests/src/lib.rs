@@ -8,6 +8,7 @@ pub mod docker;
 pub mod dockerd;
 pub mod engine;
 pub mod fake_ollama;
+pub mod headless;
 pub mod hub;
 
 /// This crate's folder, as cargo says when it runs a test or benchmark (a

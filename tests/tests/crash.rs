@@ -8,111 +8,16 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sutazai_engine::fleet::model::FailurePolicy;
-use sutazai_engine::security::Principal;
-use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::agent::free_port;
 use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
-use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
+use sutazai_tests::headless::{self, Headless, Lcg};
 
 const TASKS: usize = 200;
 const KILLS: usize = 3;
-
-/// The headless binary, built beside this test by `cargo test --workspace`.
-fn headless_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join("sutazai-headless");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build --workspace` (cargo test --workspace builds it)",
-        bin.display()
-    );
-    bin
-}
-
-struct Hub {
-    data_dir: PathBuf,
-    port: u16,
-    ollama_url: String,
-    config_file: PathBuf,
-}
-
-impl Hub {
-    fn command(&self) -> Command {
-        let mut command = Command::new(headless_binary());
-        command
-            .env("SUTAZAI_CONFIG", &self.config_file)
-            .env("SUTAZAI_DATA_DIR", &self.data_dir)
-            .env("SUTAZAI_API_LISTEN", format!("127.0.0.1:{}", self.port))
-            .env("SUTAZAI_OLLAMA_URL", &self.ollama_url)
-            .env("SUTAZAI_AGENT_BIN", sutazai_tests::agent::binary_path())
-            .env("SUTAZAI_TASK_ATTEMPTS", "10")
-            // The fake answers at once: no model needs protecting here.
-            .env("SUTAZAI_LLM_MODEL_CONCURRENCY", "1000")
-            .env("SUTAZAI_LLM_QUEUE", "10000")
-            .env("SUTAZAI_LOG", "warn")
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// Starts the hub and waits until it says it listens.
-    fn start(&self) -> Child {
-        let mut child = self
-            .command()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let line = lines.next().expect("the hub printed nothing before exiting").unwrap();
-            if line.contains("listening on") {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the hub did not listen within 30 s");
-        }
-        // Keep draining its stdout so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        child
-    }
-
-    fn create_key(&self) -> String {
-        let out = self
-            .command()
-            .args(["key", "create", "crash-test", "--role", "operator"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        text.split_whitespace()
-            .find(|w| w.starts_with("sk_"))
-            .unwrap_or_else(|| panic!("no key in: {text}"))
-            .to_string()
-    }
-}
-
-/// A small deterministic generator for the kill moments (the seed is printed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_the_engine_at_random_moments_loses_no_task() {
@@ -125,37 +30,15 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
     ollama.set_reply(Some("```python\nprint('done')\n```".into()));
     ollama.set_fault(Fault::Latency(Duration::from_millis(100)));
     let dir = tempfile::tempdir().unwrap();
-    let config_file = dir.path().join("config.toml");
-    std::fs::write(&config_file, "").unwrap();
 
     // Deploy phase 1 with an engine in this process, then let the headless
-    // hub adopt the containers (same data dir, so the same hub secret).
-    // Agents reach Ollama through the hub's gateway, so they are given the
-    // headless hub's port from the start.
+    // hub adopt the containers.
     let _fleet = PhaseGuard(1);
-    let port = free_port();
-    {
-        let listen = format!("127.0.0.1:{port}");
-        let env = [("SUTAZAI_OLLAMA_URL", ollama.url()), ("SUTAZAI_API_LISTEN", listen)];
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (config, report) = config(dir.path(), &env);
-        let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-        engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
-        let deployed = engine
-            .deploy_phase(1, FailurePolicy::RollBack, &Principal::Desktop, |_| {})
-            .await
-            .unwrap();
-        assert_eq!(deployed.healthy, 20, "{deployed:?}");
-        engine.shutdown(Duration::from_secs(5)).await;
-    }
-    let hub = Hub {
-        data_dir: dir.path().to_path_buf(),
-        port,
-        ollama_url: ollama.url(),
-        config_file,
-    };
-    let key = hub.create_key();
-    let base = format!("http://127.0.0.1:{}/v1", hub.port);
+    let hub = Headless::new(dir.path(), free_port(), &ollama.url());
+    let deployed = hub.deploy(1).await;
+    assert_eq!(deployed.healthy, 20, "{deployed:?}");
+    let key = hub.create_key("crash-test");
+    let base = hub.base();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -197,12 +80,8 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         })
     };
 
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    println!("kill moments seeded with {seed}");
-    let mut random = Lcg(seed);
+    let mut random = Lcg::from_clock();
+    println!("kill moments seeded with {}", random.0);
     for kill in 1..=KILLS {
         // Kill while tasks are at agents: wait until some are, then a
         // random moment later.
@@ -228,12 +107,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         }
         let after = random.below(300);
         tokio::time::sleep(Duration::from_millis(after)).await;
-        let killed = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.id() as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-        killed.unwrap();
-        let _ = child.wait();
+        headless::kill(&mut child);
         println!("kill {kill}: SIGKILL {after} ms after tasks were seen running");
         child = hub.start();
     }
@@ -266,11 +140,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = child.wait();
+    headless::stop(&mut child);
 
     // None lost, none doubled by re-submission.
     let mut by_key: HashMap<String, String> = HashMap::new();
@@ -318,8 +188,5 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
     );
     assert!(interrupted > 0, "the kills hit tasks in flight");
 
-    let (config, report) = config(dir.path(), &[]);
-    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
-    engine.shutdown(Duration::from_secs(5)).await;
+    hub.undeploy(1).await;
 }

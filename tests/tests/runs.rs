@@ -246,6 +246,28 @@ async fn every_step_kind_runs_and_records_what_it_did() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_collaborative_step_waits_for_the_fleet_to_say_which_agents_are_up() {
+    let w = world().await;
+    // Right after a start the fleet has not yet said which agents are up,
+    // and a resumed run may get there first.
+    let fleet = w.hub.endpoints.send_replace(Arc::new(Vec::new()));
+    w.define(
+        "team",
+        json!([{"id": "team", "kind": {"type": "collaborative", "agents": 2, "merge": "all"},
+                "capability": "orchestration", "taskType": "echo", "input": {"q": 1}}]),
+    );
+    let run = w.start("team").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = w.runs.get(&run.id).await.unwrap();
+    assert_eq!(waiting.status, RunStatus::Running, "{waiting:#?}");
+    assert_eq!(step(&waiting, "team").status, StepStatus::Running, "{waiting:#?}");
+    w.hub.endpoints.send_replace(fleet);
+    let done = w.ended(&run).await;
+    assert_eq!(done.status, RunStatus::Succeeded, "{done:#?}");
+    assert_eq!(step(&done, "team").output, Some(json!([{"q": 1}, {"q": 1}])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_error_continue_stop_and_fallback() {
     let w = world().await;
     // `decompose` needs `payload.goal`: without it the agent refuses the payload.

@@ -197,7 +197,10 @@ mod tests {
         assert_eq!(swarm_note(&json!({"q": 1})), None);
         assert_eq!(swarm_note(&json!({"swarm": {"round": 1, "others": []}})), None);
         let note = swarm_note(&json!({"swarm": {"round": 2, "others": [{"order": ["b", "a"]}]}})).unwrap();
-        assert!(note.starts_with("\n\nRound 2 of a swarm: other agents answered"), "{note}");
+        assert!(
+            note.starts_with("\n\nRound 2 of a swarm: other agents answered"),
+            "{note}"
+        );
         assert!(note.contains("\"order\": [\n      \"b\""), "{note}");
         assert!(note.contains("give exactly that answer"), "{note}");
     }

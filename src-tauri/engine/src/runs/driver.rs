@@ -3,8 +3,9 @@
 //! ends, the person's commands (cancel, pause, approve) and the approvals'
 //! timeouts, and records every change before it tells anyone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -38,6 +39,14 @@ pub(super) enum Command {
 
 type Running = FuturesUnordered<BoxFuture<'static, (usize, Ended)>>;
 
+/// How long a step's task progress (a task sent, an attempt ended) may wait
+/// to be recorded. A forEach step of 1,000 items reports 2,000 times and
+/// its record holds every task: recording each report rewrote the whole
+/// list each time. A step's own changes (started, retrying, ended) are
+/// recorded at once; a crash loses at most this much task progress, which
+/// the tasks' keys make good on resume.
+const PROGRESS_EVERY: Duration = Duration::from_millis(50);
+
 pub(super) struct Driver {
     ctx: Arc<Context>,
     /// The run as it stands; what is recorded is a copy of it.
@@ -53,6 +62,10 @@ pub(super) struct Driver {
     commands: Option<mpsc::UnboundedReceiver<Command>>,
     progress: Option<mpsc::UnboundedReceiver<Progress>>,
     paused: bool,
+    /// Steps (places in `run.steps`) with task progress not recorded yet,
+    /// and when it is due.
+    unsaved: BTreeSet<usize>,
+    save_due: Option<tokio::time::Instant>,
 }
 
 impl Driver {
@@ -107,6 +120,8 @@ impl Driver {
             index,
             commands: Some(commands),
             progress: Some(progress),
+            unsaved: BTreeSet::new(),
+            save_due: None,
         }
     }
 
@@ -120,6 +135,7 @@ impl Driver {
 
     /// Records step `p` (its place in `run.steps`) and tells the listeners.
     fn save_step(&mut self, p: usize) {
+        self.unsaved.remove(&p);
         self.run.updated_ms = self.now();
         let step = &self.run.steps[p];
         self.runs().journal.save_step(&self.run.id, p, step, None);
@@ -127,6 +143,21 @@ impl Driver {
             run_id: self.run.id.clone(),
             step: step.clone(),
         }));
+    }
+
+    /// Records step `p`'s task progress within [`PROGRESS_EVERY`].
+    fn save_progress_soon(&mut self, p: usize) {
+        if self.unsaved.is_empty() {
+            self.save_due = Some(tokio::time::Instant::now() + PROGRESS_EVERY);
+        }
+        self.unsaved.insert(p);
+    }
+
+    /// Records every step with task progress not recorded yet.
+    fn save_progress(&mut self) {
+        while let Some(p) = self.unsaved.first().copied() {
+            self.save_step(p);
+        }
     }
 
     fn save_run(&mut self) {
@@ -203,8 +234,9 @@ impl Driver {
                 Some(news) = progress.recv() => self.progressed(news),
                 Some(command) = commands.recv() => self.command(command).await,
                 _ = sleep_until_ms(deadline, self.now()), if deadline.is_some() => self.time_out_approvals(),
+                _ = sleep_until(self.save_due), if !self.unsaved.is_empty() => self.save_progress(),
                 // The app stops: the run stays as recorded and resumes at the next start.
-                _ = life.cancelled() => return,
+                _ = life.cancelled() => return self.save_progress(),
             }
         }
     }
@@ -297,14 +329,19 @@ impl Driver {
             Progress::Task { step, task } => {
                 let Some(&p) = self.index.get(&step) else { return };
                 let record = &mut self.run.steps[p];
-                if task.outcome.is_none() && task.attempts > 1 && record.status == StepStatus::Running {
+                let retrying = task.outcome.is_none() && task.attempts > 1 && record.status == StepStatus::Running;
+                if retrying {
                     record.status = StepStatus::Retrying;
                 }
                 match record.tasks.iter_mut().find(|t| t.item == task.item) {
                     Some(known) => *known = task,
                     None => record.tasks.push(task),
                 }
-                self.save_step(p);
+                if retrying {
+                    self.save_step(p);
+                } else {
+                    self.save_progress_soon(p);
+                }
             }
             Progress::Step(planned) => {
                 let p = match self.index.get(&planned.id) {
@@ -530,6 +567,7 @@ impl Driver {
     }
 
     async fn finish(mut self, status: RunStatus, error: Option<TaskFailure>) {
+        self.save_progress();
         let now = self.now();
         self.run.status = status;
         self.run.error = error;
@@ -593,6 +631,10 @@ fn stand_in(workflow: &Workflow, fallback: usize, states: &[StepState], outputs:
             outputs.insert(step.id.clone(), output.clone());
         }
     }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    tokio::time::sleep_until(at.unwrap_or_else(tokio::time::Instant::now)).await;
 }
 
 /// Sleeps until the wall-clock time `at_ms` (`now_ms` is the time now).

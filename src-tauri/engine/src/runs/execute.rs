@@ -158,6 +158,14 @@ fn step_task(task: &Task, item: Option<&str>) -> StepTask {
     }
 }
 
+/// A step's task's idempotency key: `run:<run>:step:<step>[:<item>]`.
+fn key(run_id: &str, step_id: &str, item: Option<&str>) -> String {
+    match item {
+        Some(item) => format!("run:{run_id}:step:{step_id}:{item}"),
+        None => format!("run:{run_id}:step:{step_id}"),
+    }
+}
+
 /// One task of a step: sent (or re-attached by its key), waited for,
 /// reported. Its output, or why it failed.
 async fn task(
@@ -168,10 +176,7 @@ async fn task(
     agent: Option<&str>,
     payload: Value,
 ) -> Result<Value, Option<TaskFailure>> {
-    let key = match item {
-        Some(item) => format!("run:{}:step:{step_id}:{item}", ctx.run_id),
-        None => format!("run:{}:step:{step_id}", ctx.run_id),
-    };
+    let key = key(&ctx.run_id, step_id, item);
     let new = NewTask {
         capability: step.capability.clone(),
         agent_id: agent.map(str::to_string).or_else(|| step.agent.clone()),
@@ -277,17 +282,45 @@ async fn for_each(ctx: &Context, id: &str, step: &Step, inputs: Vec<Value>) -> E
     Ended::Succeeded(Value::Array(outputs))
 }
 
+/// How long a collaborative or swarm step waits for enough healthy agents,
+/// as a queued task waits for its agent: right after a start the fleet has
+/// not yet said which agents are up (a resumed run gets there first), and
+/// an agent may be restarting.
+const AGENTS_WAIT: Duration = Duration::from_secs(60);
+
 /// `count` distinct agents that have the step's capability and task type,
-/// healthy ones first; the agents a resumed step already chose, when it did.
-fn choose_agents(ctx: &Context, step: &Step, count: u32, prior: &[StepTask]) -> Result<Vec<String>, TaskFailure> {
+/// by id. A resumed step keeps the agents it chose before, so that it
+/// re-attaches to their tasks: those in its record and, since a crash may
+/// lose the last changes of that record, those its stored tasks' keys name.
+/// The others are healthy agents, waited for (at most [`AGENTS_WAIT`])
+/// while too few are healthy.
+async fn choose_agents(
+    ctx: &Context,
+    id: &str,
+    step: &Step,
+    count: u32,
+    prior: &[StepTask],
+) -> Result<Vec<String>, Ended> {
+    let count = count as usize;
+    let agent_of = |item: &str| item.rsplit(':').next().unwrap_or(item).to_string();
     let mut chosen: Vec<String> = Vec::new();
-    for task in prior {
-        let agent = task.item.as_deref().map(|i| i.rsplit(':').next().unwrap_or(i));
-        if let Some(agent) = agent.filter(|a| !chosen.iter().any(|c| c == a)) {
-            chosen.push(agent.to_string());
+    let mut keep = |agent: String| {
+        if !chosen.contains(&agent) {
+            chosen.push(agent);
         }
+    };
+    prior
+        .iter()
+        .filter_map(|t| t.item.as_deref())
+        .for_each(|item| keep(agent_of(item)));
+    let prefix = format!("{}:", key(&ctx.run_id, id, None));
+    match ctx.runs.journal.keyed_items(&prefix).await {
+        Ok(items) => items.iter().for_each(|item| keep(agent_of(item))),
+        Err(err) => return Err(Ended::Failed(failure("store", err.to_string()))),
     }
-    if chosen.len() == count as usize {
+    if chosen.len() >= count {
+        chosen.truncate(count);
+        chosen.sort();
         return Ok(chosen);
     }
     let catalog = ctx.runs.catalog();
@@ -300,17 +333,8 @@ fn choose_agents(ctx: &Context, step: &Step, count: u32, prior: &[StepTask]) -> 
                 && entry.manifest.knows_task_type(task_type)
         })
     };
-    let mut healthy: Vec<String> = ctx
-        .runs
-        .endpoints()
-        .iter()
-        .filter(|e| e.healthy && able(&e.agent_id))
-        .map(|e| e.agent_id.clone())
-        .collect();
-    healthy.sort();
-    healthy.dedup();
-    if healthy.len() < count as usize {
-        return Err(failure(
+    let not_enough = |healthy: &[String]| {
+        Ended::Failed(failure(
             "not_enough_agents",
             format!(
                 "the step needs {count} distinct healthy agents with capability `{}` and task type `{task_type}`; {} are: {}",
@@ -318,10 +342,43 @@ fn choose_agents(ctx: &Context, step: &Step, count: u32, prior: &[StepTask]) -> 
                 healthy.len(),
                 if healthy.is_empty() { "none".into() } else { healthy.join(", ") }
             ),
-        ));
+        ))
+    };
+    let mut endpoints = ctx.runs.endpoints();
+    let deadline = tokio::time::Instant::now() + AGENTS_WAIT;
+    loop {
+        let mut healthy: Vec<String> = endpoints
+            .borrow_and_update()
+            .iter()
+            .filter(|e| e.healthy && able(&e.agent_id))
+            .map(|e| e.agent_id.clone())
+            .collect();
+        healthy.sort();
+        healthy.dedup();
+        let mut agents = chosen.clone();
+        for agent in &healthy {
+            if agents.len() < count && !agents.contains(agent) {
+                agents.push(agent.clone());
+            }
+        }
+        if agents.len() == count {
+            agents.sort();
+            return Ok(agents);
+        }
+        // No catalog agent can ever make up the number: fail at once.
+        let could = catalog.all().filter(|entry| able(&entry.manifest.id)).count();
+        if could < count {
+            return Err(not_enough(&healthy));
+        }
+        tokio::select! {
+            changed = tokio::time::timeout_at(deadline, endpoints.changed()) => {
+                if !matches!(changed, Ok(Ok(()))) {
+                    return Err(not_enough(&healthy));
+                }
+            }
+            () = ctx.cancel.cancelled() => return Err(Ended::Cancelled),
+        }
     }
-    healthy.truncate(count as usize);
-    Ok(healthy)
 }
 
 /// The same task to `count` distinct agents, merged.
@@ -334,9 +391,9 @@ async fn collaborate(
     merge: Merge,
     prior: &[StepTask],
 ) -> Ended {
-    let agents = match choose_agents(ctx, step, count, prior) {
+    let agents = match choose_agents(ctx, id, step, count, prior).await {
         Ok(agents) => agents,
-        Err(failure) => return Ended::Failed(failure),
+        Err(end) => return end,
     };
     let mut pending: FuturesUnordered<_> = agents
         .iter()
@@ -387,9 +444,9 @@ async fn swarm(
     rounds: u32,
     prior: &[StepTask],
 ) -> Ended {
-    let agents = match choose_agents(ctx, step, count, prior) {
+    let agents = match choose_agents(ctx, id, step, count, prior).await {
         Ok(agents) => agents,
-        Err(failure) => return Ended::Failed(failure),
+        Err(end) => return end,
     };
     let mut last: Vec<Option<Value>> = vec![None; agents.len()];
     for round in 1..=rounds {

@@ -129,6 +129,33 @@ impl Journal {
         self.store.read(move |conn| read_run(conn, &id)).await
     }
 
+    /// The items of the tasks whose idempotency key starts with `prefix`
+    /// (`run:<run>:step:<step>:`), by key. A task is committed before the
+    /// orchestrator acknowledges it, so these are the items a step sent
+    /// tasks for even when the run's record of them was lost in a crash.
+    /// (The keys are the runs' own; the table is the orchestrator's.)
+    pub async fn keyed_items(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        // Every key with the prefix sorts between it and the prefix with its
+        // last character (`:`) replaced by the next one (`;`): a range scan
+        // of the key's index.
+        let low = prefix.to_string();
+        let high = match prefix.strip_suffix(':') {
+            Some(stem) => format!("{stem};"),
+            None => format!("{prefix}\u{10ffff}"),
+        };
+        self.store
+            .read(move |conn| {
+                conn.prepare_cached(
+                    "SELECT idempotency_key FROM tasks WHERE idempotency_key > ?1 AND idempotency_key < ?2
+                     ORDER BY idempotency_key",
+                )?
+                .query_map([&low, &high], |r| r.get::<_, String>(0))?
+                .map(|key| key.map(|key| key[low.len()..].to_string()))
+                .collect()
+            })
+            .await
+    }
+
     /// Runs the last app run left unfinished, oldest first.
     pub async fn unfinished(&self) -> Result<Vec<Run>, StoreError> {
         self.store

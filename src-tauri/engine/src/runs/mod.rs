@@ -140,8 +140,9 @@ impl Runs {
         (self.catalog)()
     }
 
-    pub(crate) fn endpoints(&self) -> Arc<Vec<Endpoint>> {
-        self.endpoints.borrow().clone()
+    /// The fleet's endpoints, to read now or to wait for a change of.
+    pub(crate) fn endpoints(&self) -> watch::Receiver<Arc<Vec<Endpoint>>> {
+        self.endpoints.clone()
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
@@ -356,10 +357,12 @@ impl Runs {
             if run.status.is_final() || tokio::time::Instant::now() >= deadline {
                 return Ok(run);
             }
-            // Until this run's status changes (or the time is up).
+            // Until this run has ended (or the time is up): the events say
+            // its status, so the run is read again only then. (Reading it
+            // on every event read a long chain's every step again and again.)
             loop {
                 match tokio::time::timeout_at(deadline, news.recv()).await {
-                    Ok(Ok(RunNews::Run(event))) if event.run.id == id => break,
+                    Ok(Ok(RunNews::Run(event))) if event.run.id == id && event.run.status.is_final() => break,
                     Ok(Ok(_)) => continue,
                     Ok(Err(broadcast::error::RecvError::Lagged(_))) => break,
                     Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => return self.get(id).await,

@@ -101,7 +101,7 @@ pub fn check(workflow: &Workflow, catalog: &Catalog, facts: &Facts) -> Vec<Warni
             } else {
                 (
                     format!("it needs {needed} healthy agents and {} are", healthy.len()),
-                    "it fails unless they are up when it starts",
+                    "it waits up to a minute for them, then fails",
                 )
             };
             warnings.push(warn(format!(
@@ -193,7 +193,7 @@ mod tests {
         echo: no healthy agent can take it; AG-001, AG-003, AG-010, AG-011, AG-037 can (deploy phase 1 or 2): it waits until one is up
         gap: no healthy agent can take it; AG-001 can (deploy phase 1): it waits until one is up
         gap: its input lacks `goal`, which the `decompose` prompt needs: the task fails with payload_invalid
-        team: it needs 3 healthy agents and 0 are; AG-001, AG-002, AG-059 can (deploy phase 1 or 3): it fails unless they are up when it starts
+        team: it needs 3 healthy agents and 0 are; AG-001, AG-002, AG-059 can (deploy phase 1 or 3): it waits up to a minute for them, then fails
         : Ollama cannot be reached: the steps that ask a model will fail
         ");
         let ready = Facts {

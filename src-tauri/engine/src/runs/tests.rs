@@ -226,3 +226,27 @@ fn seed_words_with_defaults_render_from_a_bare_body() {
         );
     }
 }
+
+#[test]
+fn the_shipped_templates_give_every_prompt_the_fields_it_needs() {
+    use super::preflight::{check, Facts};
+    let catalog = catalog();
+    let everyone = Facts {
+        healthy: catalog.all().map(|e| e.manifest.id.clone()).collect(),
+        models: Some(
+            catalog
+                .all()
+                .flat_map(|e| [e.manifest.model.preferred.clone(), e.manifest.model.fallback.clone()])
+                .collect(),
+        ),
+    };
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut warnings = Vec::new();
+    for definition in crate::workflow::load_dir(&repo.join("agents/workflows"), catalog) {
+        let workflow = definition.workflow.expect("a shipped template parses");
+        for w in check(&workflow, catalog, &everyone) {
+            warnings.push(format!("{}/{}: {}", workflow.id, w.step.unwrap_or_default(), w.message));
+        }
+    }
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
