@@ -177,6 +177,17 @@ impl Driver {
         self.index[&self.ctx.workflow.steps[i].id]
     }
 
+    /// What the run's templates see: its inputs, the outputs so far and
+    /// `context` (from [`Driver::context`]).
+    fn scope<'a>(&'a self, context: &'a Map<String, Value>) -> Scope<'a> {
+        Scope {
+            inputs: Some(&self.ctx.inputs),
+            outputs: Some(&self.outputs),
+            context: Some(context),
+            item: None,
+        }
+    }
+
     /// The run's shared context as templates see it: the values not expired.
     fn context(&self) -> Map<String, Value> {
         let now = self.now();
@@ -284,12 +295,7 @@ impl Driver {
             return self.save_step(p);
         }
         let context = self.context();
-        let scope = Scope {
-            inputs: Some(&self.ctx.inputs),
-            outputs: Some(&self.outputs),
-            context: Some(&context),
-            item: None,
-        };
+        let scope = self.scope(&context);
         let prepared = execute::prepare(step, &scope);
         let record = &mut self.run.steps[p];
         record.started_ms = Some(now);
@@ -409,12 +415,7 @@ impl Driver {
         let now = self.now();
         let mut values = Vec::new();
         for (s, share) in step.share.iter().enumerate() {
-            let scope = Scope {
-                inputs: Some(&self.ctx.inputs),
-                outputs: Some(&self.outputs),
-                context: Some(&context),
-                item: None,
-            };
+            let scope = self.scope(&context);
             let value = render::input(&Value::String(share.value.clone()), &scope)
                 .map_err(|err| failure("template", format!("share[{s}].value: {}", err.message)))?;
             values.push(ContextValue {
@@ -602,12 +603,7 @@ impl Driver {
     /// The workflow's outputs, rendered from the steps' outputs.
     fn outputs(&self) -> Result<Map<String, Value>, TaskFailure> {
         let context = self.context();
-        let scope = Scope {
-            inputs: Some(&self.ctx.inputs),
-            outputs: Some(&self.outputs),
-            context: Some(&context),
-            item: None,
-        };
+        let scope = self.scope(&context);
         self.ctx
             .workflow
             .outputs
