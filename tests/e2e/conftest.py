@@ -62,13 +62,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def remove_phase_1() -> None:
-    """Removes phase 1's containers, whoever left them: a test deploys it
+def remove_phase(phase: int) -> None:
+    """Removes a phase's containers, whoever left them: a test deploys it
     from scratch and leaves nothing behind, even when an earlier test failed."""
     subprocess.run(
-        ["bash", "-c", "docker ps -aq --filter label=ai.sutazai.agent.phase=1 | xargs -r docker rm -f"],
+        ["bash", "-c", f"docker ps -aq --filter label=ai.sutazai.agent.phase={phase} | xargs -r docker rm -f"],
         capture_output=True,
     )
+
+
+def remove_phase_1() -> None:
+    remove_phase(1)
 
 
 def wait_for_port(port: int, timeout: float) -> None:

@@ -48,14 +48,18 @@ def retype(element, text: str) -> None:
     element.send_keys(text)
 
 
-def deploy_phase_1(app) -> None:
+def deploy_phase(app, phase: int, agents: int) -> None:
     app.click("nav-deploy")
-    app.wait_text("phase-1-agents", "20")
-    app.click("deploy-1")
+    app.wait_text(f"phase-{phase}-agents", str(agents))
+    app.click(f"deploy-{phase}")
     summary = app.wait(
-        lambda d: (e := d.find_elements("css selector", '[data-testid="deploy-summary-1"]')) and e[0].text, 180
+        lambda d: (e := d.find_elements("css selector", f'[data-testid="deploy-summary-{phase}"]')) and e[0].text, 180
     )
-    assert summary.startswith("20/20 healthy in "), summary
+    assert summary.startswith(f"{agents}/{agents} healthy in "), summary
+
+
+def deploy_phase_1(app) -> None:
+    deploy_phase(app, 1, 20)
 
 
 def test_a_task_submitted_from_the_tasks_view_succeeds_and_explains_its_route(launch):

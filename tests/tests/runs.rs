@@ -103,6 +103,14 @@ impl World {
             "run {} did not end within 30 s: {done:#?}",
             run.id
         );
+        // An ended run has no step left pending or running.
+        let open: Vec<_> = done
+            .steps
+            .iter()
+            .filter(|s| !s.status.is_final())
+            .map(|s| &s.id)
+            .collect();
+        assert!(open.is_empty(), "run {} ended with steps {open:?} not ended", run.id);
         done
     }
 

@@ -9,8 +9,15 @@
 //! asked for), except where a step needs a shape: the coordinator's plan,
 //! the expert's questions, and the backlog order (the same for both
 //! planners of the swarm, so that they agree).
+//!
+//! Then, on the same agents, definitions written for the purpose show what
+//! a run does besides succeeding ([`behaviours`]): each `onError`, retry,
+//! timeout, approval, cancel and re-run from a step.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+#[path = "templates/behaviours.rs"]
+mod behaviours;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -680,12 +687,16 @@ async fn every_shipped_template_runs_end_to_end_on_real_agents() {
         }
     }
     println!(
-        "{} runs at once in {} ms; {} LLM calls reached the fake; whole test {} ms",
+        "{} runs at once in {} ms; {} LLM calls reached the fake; {} ms since the start",
         ended.len(),
         all_runs.as_millis(),
         ollama.calls("/api/generate") + ollama.calls("/api/chat"),
         began.elapsed().as_millis()
     );
+
+    // The same agents, for what a run does besides succeeding.
+    behaviours::check(&engine, &ollama).await;
+    println!("whole test {} ms", began.elapsed().as_millis());
 
     for phase in 1..=3 {
         engine.undeploy_phase(phase, &Principal::Desktop).await.unwrap();

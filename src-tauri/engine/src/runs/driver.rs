@@ -573,12 +573,18 @@ impl Driver {
         self.run.status = status;
         self.run.error = error;
         self.run.finished_ms = Some(now);
-        if status == RunStatus::Cancelled {
-            for p in 0..self.run.steps.len() {
-                if !self.run.steps[p].status.is_final() {
-                    self.run.steps[p].status = StepStatus::Cancelled;
-                    self.save_step(p);
-                }
+        // A step that never ran ends with the run: cancelled with it, or
+        // skipped (a fallback whose step succeeded; what a stop left).
+        let left = if status == RunStatus::Cancelled {
+            StepStatus::Cancelled
+        } else {
+            StepStatus::Skipped
+        };
+        for p in 0..self.run.steps.len() {
+            if !self.run.steps[p].status.is_final() {
+                self.run.steps[p].status = left;
+                self.run.steps[p].finished_ms.get_or_insert(now);
+                self.save_step(p);
             }
         }
         if status == RunStatus::Succeeded {
