@@ -528,6 +528,8 @@ async fn a_new_engine_resumes_a_run_the_old_one_left_mid_way() {
     let left = w.runs.get(&run.id).await.unwrap();
     assert_eq!(left.status, RunStatus::Running);
     assert_eq!(step(&left, "quick").status, StepStatus::Succeeded);
+    // The stop ended the step's wait, not the step: it is still under way.
+    assert_eq!(step(&left, "slow").status, StepStatus::Running, "{left:#?}");
 
     let hub = hub(&w.store, settings()).await;
     hub.endpoints.send_replace(w.hub.endpoints.borrow().clone());

@@ -323,9 +323,10 @@ async fn main() {
             .unwrap();
         ids.push(run.id);
     }
-    // Stop once about a third of all steps have ended, every run mid-way.
+    // Stop once about a sixth of all steps have ended, every run mid-way
+    // (runs that end before the stop lands are left out of the figures).
     let mut ended_steps = 0;
-    while ended_steps < RESUME_RUNS * RESUME_STEPS / 3 {
+    while ended_steps < RESUME_RUNS * RESUME_STEPS / 6 {
         match tokio::time::timeout(WAIT, news.recv()).await.unwrap() {
             Ok(RunNews::Step(event)) if event.step.finished_ms.is_some() => ended_steps += 1,
             Ok(_) => {}
@@ -335,15 +336,16 @@ async fn main() {
     }
     drop(news);
     engine.shutdown(Duration::from_secs(5)).await;
-    let mut under_way = 0;
+    let mut interrupted = Vec::new();
     let mut done_before = 0;
     for id in &ids {
         let run = engine.run(id).await.unwrap();
         if !run.status.is_final() {
-            under_way += 1;
+            interrupted.push(id.clone());
         }
         done_before += run.steps.iter().filter(|s| s.status.is_final()).count();
     }
+    let under_way = interrupted.len();
     drop(engine);
     println!(
         "  at the stop: {under_way} of {RESUME_RUNS} runs under way, {done_before} of {} steps recorded ended",
@@ -362,6 +364,9 @@ async fn main() {
         if run.status == RunStatus::Succeeded {
             succeeded += 1;
         }
+        if !interrupted.contains(id) {
+            continue;
+        }
         // The first step that started or ended after the restart, and the
         // first that ended after it.
         let after = |t: Option<i64>| t.filter(|&t| t >= restart_ms);
@@ -379,11 +384,11 @@ async fn main() {
     let last = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
     println!("  Engine::start returned after          {:>8.1} ms", ms(started_in));
     println!(
-        "  every run with a step under way again {:>8.0} ms after the start call   (goal ≤ 1,000 ms)",
+        "  every interrupted run with a step under way again {:>8.0} ms after the start call   (goal ≤ 1,000 ms)",
         last(&moving)
     );
     println!(
-        "  every run with a step ended again     {:>8.0} ms after the start call",
+        "  every interrupted run with a step ended again     {:>8.0} ms after the start call",
         last(&stepped)
     );
     println!("  all ended after                       {resumed_in:>8.0} ms: {succeeded} of {RESUME_RUNS} succeeded");

@@ -61,14 +61,28 @@ impl Orchestrator {
         by: &Principal,
         timeout: Duration,
     ) -> Result<Task, OrchestratorError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let task = self.admit_audited(new, by, Some(tx)).await?;
+        let (task, rx) = self.submit_watched(new, by).await?;
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(ended)) => Ok(ended),
             // No waiter was placed (a known idempotency key): wait as usual.
             Ok(Err(_)) => self.wait(&task.id, timeout).await,
             Err(_) => self.get(&task.id).await,
         }
+    }
+
+    /// Submits a task and answers with it and the receiver of its end. The
+    /// waiter is in place before the task is sent, so an answer that comes
+    /// at once is not missed. For a known idempotency key no waiter is
+    /// placed: the receiver reports closed, and the caller waits with
+    /// [`Orchestrator::wait`].
+    pub async fn submit_watched(
+        self: &Arc<Self>,
+        new: NewTask,
+        by: &Principal,
+    ) -> Result<(Task, tokio::sync::oneshot::Receiver<Task>), OrchestratorError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = self.admit_audited(new, by, Some(tx)).await?;
+        Ok((task, rx))
     }
 
     async fn admit_audited(

@@ -235,7 +235,15 @@ impl Driver {
             self.settle_status(&running);
             let deadline = self.next_deadline();
             tokio::select! {
+                // Checked first: when the app stops, the steps' waits end
+                // too, and none of those ends may be recorded as the step's.
+                biased;
+                // The app stops: the run stays as recorded and resumes at the next start.
+                _ = life.cancelled() => return self.save_progress(),
                 Some((i, end)) = running.next(), if !running.is_empty() => {
+                    if life.is_cancelled() {
+                        return self.save_progress();
+                    }
                     // The step's last progress comes first.
                     while let Ok(news) = progress.try_recv() {
                         self.progressed(news);
@@ -246,8 +254,6 @@ impl Driver {
                 Some(command) = commands.recv() => self.command(command).await,
                 _ = sleep_until_ms(deadline, self.now()), if deadline.is_some() => self.time_out_approvals(),
                 _ = sleep_until(self.save_due), if !self.unsaved.is_empty() => self.save_progress(),
-                // The app stops: the run stays as recorded and resumes at the next start.
-                _ = life.cancelled() => return self.save_progress(),
             }
         }
     }
