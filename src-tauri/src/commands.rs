@@ -18,7 +18,7 @@ use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::{Change, VersionInfo};
+use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
@@ -370,6 +370,32 @@ pub async fn workflow_version(
     shell
         .engine()?
         .workflow_version(&workflow_id, version)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Keeps the designer's current edit of a workflow (at every change).
+#[tauri::command]
+pub async fn save_draft(shell: State<'_, Shell>, workflow: Workflow, base: Option<u32>) -> Result<(), ErrorBody> {
+    shell
+        .engine()?
+        .save_draft(&workflow, base)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// The designer's unsaved edit of a workflow, if it left one.
+#[tauri::command]
+pub async fn get_draft(shell: State<'_, Shell>, workflow_id: String) -> Result<Option<Draft>, ErrorBody> {
+    shell.engine()?.draft(&workflow_id).await.map_err(|e| (&e).into())
+}
+
+/// Throws the designer's unsaved edit of a workflow away.
+#[tauri::command]
+pub async fn discard_draft(shell: State<'_, Shell>, workflow_id: String) -> Result<(), ErrorBody> {
+    shell
+        .engine()?
+        .discard_draft(&workflow_id)
         .await
         .map_err(|e| (&e).into())
 }

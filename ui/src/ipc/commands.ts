@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -47,6 +47,9 @@ export const commands = {
   validateWorkflow: (workflow: Workflow) => call<WorkflowProblem[]>("validate_workflow", { workflow }),
   workflowVersions: (workflowId: string) => call<VersionInfo[]>("workflow_versions", { workflowId }),
   workflowVersion: (workflowId: string, version: number) => call<Workflow>("workflow_version", { workflowId, version }),
+  saveDraft: (workflow: Workflow, base: number | null) => call<null>("save_draft", { workflow, base }),
+  getDraft: (workflowId: string) => call<Draft | null>("get_draft", { workflowId }),
+  discardDraft: (workflowId: string) => call<null>("discard_draft", { workflowId }),
   diffWorkflow: (workflowId: string, from: number, to: number) => call<Change[]>("diff_workflow", { workflowId, from, to }),
   restoreWorkflow: (workflowId: string, version: number) => call<Saved>("restore_workflow", { workflowId, version }),
   preflightWorkflow: (workflowId: string) => call<Warning[]>("preflight_workflow", { workflowId }),
@@ -102,6 +105,9 @@ export type Commands = {
   validate_workflow: { args: { workflow: Workflow }; result: WorkflowProblem[] };
   workflow_versions: { args: { workflowId: string }; result: VersionInfo[] };
   workflow_version: { args: { workflowId: string; version: number }; result: Workflow };
+  save_draft: { args: { workflow: Workflow; base: number | null }; result: null };
+  get_draft: { args: { workflowId: string }; result: Draft | null };
+  discard_draft: { args: { workflowId: string }; result: null };
   diff_workflow: { args: { workflowId: string; from: number; to: number }; result: Change[] };
   restore_workflow: { args: { workflowId: string; version: number }; result: Saved };
   preflight_workflow: { args: { workflowId: string }; result: Warning[] };

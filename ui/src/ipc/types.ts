@@ -200,6 +200,12 @@ version: string,
  */
 apiVersion: string, os: string, arch: string, containersRunning: number, containersTotal: number, };
 
+export type Draft = { workflow: Workflow, 
+/**
+ * The version the edit started from; none for a new workflow.
+ */
+base: number | null, savedMs: number, };
+
 export type EngineStatus = { 
 /**
  * The Docker endpoint probed, e.g. `unix:///var/run/docker.sock`.
@@ -443,6 +449,8 @@ from: string, };
 
 export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
 
+export type Position = { x: number, y: number, };
+
 export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
 
 export type Problem = { file: string, 
@@ -682,7 +690,11 @@ when?: string, onError: OnError,
  * Values the step shares with the steps after it when it succeeds
  * (seed 003's shared context), read there as `context.<key>`.
  */
-share?: Array<Share>, };
+share?: Array<Share>, 
+/**
+ * Where the designer draws the step (ignored by runs).
+ */
+position?: Position, };
 
 export type StepEvent = { runId: string, step: RunStep, };
 

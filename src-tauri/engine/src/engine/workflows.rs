@@ -14,7 +14,7 @@ use crate::runs::preflight::{self, Warning};
 use crate::runs::{RunError, RunNews, RunPage};
 use crate::security::Principal;
 use crate::workflow::model::Workflow;
-use crate::workflow::versions::{self, Change, SaveError, VersionInfo};
+use crate::workflow::versions::{self, Change, Draft, SaveError, VersionInfo};
 use crate::workflow::watch::WorkflowsChanged;
 use crate::workflow::{self, Definition, Saved, WorkflowProblem};
 
@@ -73,6 +73,8 @@ impl Engine {
                 self.clock.now_ms(),
             )
             .await?;
+            // The edit is a version now: its draft has done its job.
+            versions::discard_draft(&self.store, &workflow.id).await?;
             Ok(Saved {
                 version,
                 problems: self.validate_workflow(workflow),
@@ -85,6 +87,26 @@ impl Engine {
         };
         self.orchestrator.audit(by, "workflow.save", &workflow.id, outcome);
         result
+    }
+
+    /// Keeps the designer's current edit of a workflow (at every change).
+    pub async fn save_draft(&self, workflow: &Workflow, base: Option<u32>) -> Result<(), RunError> {
+        if !workflow::is_file_id(&workflow.id) {
+            return Err(RunError::Invalid(format!(
+                "id: expected 1–64 lowercase letters, digits, `-` or `_`, found `{}`",
+                workflow.id
+            )));
+        }
+        Ok(versions::save_draft(&self.store, workflow, base, self.clock.now_ms()).await?)
+    }
+
+    /// The designer's unsaved edit of a workflow, if any.
+    pub async fn draft(&self, id: &str) -> Result<Option<Draft>, RunError> {
+        Ok(versions::draft(&self.store, id).await?)
+    }
+
+    pub async fn discard_draft(&self, id: &str) -> Result<(), RunError> {
+        Ok(versions::discard_draft(&self.store, id).await?)
     }
 
     /// Removes a definition's file; its versions stay, so it can be

@@ -165,6 +165,7 @@ fn step(
         when: None,
         on_error: Default::default(),
         share: Vec::new(),
+        position: None,
     }
 }
 

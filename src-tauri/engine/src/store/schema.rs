@@ -158,6 +158,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 12: a task's own retry backoff (a workflow step's), when it has one.
     "ALTER TABLE tasks ADD COLUMN backoff_ms INTEGER;",
+    // 13: the designer's draft of each workflow, saved at every change so
+    // no edit is lost before it becomes a version.
+    "CREATE TABLE workflow_drafts (
+        workflow_id TEXT    PRIMARY KEY,
+        base        INTEGER,
+        saved_ms    INTEGER NOT NULL,
+        body        TEXT    NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -126,6 +126,18 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(as = "Option<Vec<Share>>", optional)]
     pub share: Vec<Share>,
+    /// Where the designer draws the step (ignored by runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub position: Option<Position>,
+}
+
+/// A point on the designer's canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
 }
 
 /// One value a step shares with later steps of its run.

@@ -343,3 +343,18 @@ fn a_diff_names_each_changed_field_with_its_value_before() {
     );
     assert!(versions::diff(&old, &old).is_empty());
 }
+
+#[tokio::test]
+async fn a_draft_is_kept_replaced_and_dropped_once_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::Store::open(&dir.path().join("s.db")).unwrap();
+    let first = workflow(|_| {});
+    assert_eq!(versions::draft(&store, "demo").await.unwrap(), None);
+    versions::save_draft(&store, &first, None, 1).await.unwrap();
+    let edited = workflow(|w| w["steps"][0]["position"] = json!({"x": 10.0, "y": 20.5}));
+    versions::save_draft(&store, &edited, Some(3), 2).await.unwrap();
+    let kept = versions::draft(&store, "demo").await.unwrap().unwrap();
+    assert_eq!((kept.workflow, kept.base, kept.saved_ms), (edited, Some(3), 2));
+    versions::discard_draft(&store, "demo").await.unwrap();
+    assert_eq!(versions::draft(&store, "demo").await.unwrap(), None);
+}

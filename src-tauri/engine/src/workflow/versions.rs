@@ -206,6 +206,68 @@ pub async fn pin(store: &Store, id: &str, text: &str, now_ms: i64) -> Result<u32
         .await
 }
 
+/// The designer's unsaved edit of a workflow: what it holds now and the
+/// version it started from.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    pub workflow: Workflow,
+    /// The version the edit started from; none for a new workflow.
+    pub base: Option<u32>,
+    #[ts(type = "number")]
+    pub saved_ms: i64,
+}
+
+/// Keeps the designer's edit of `workflow` (one draft per workflow id,
+/// replaced at each change, committed before this returns).
+pub async fn save_draft(store: &Store, workflow: &Workflow, base: Option<u32>, now_ms: i64) -> Result<(), StoreError> {
+    let (id, body) = (workflow.id.clone(), text_of(workflow));
+    store
+        .call(move |conn| {
+            conn.execute(
+                "INSERT INTO workflow_drafts (workflow_id, base, saved_ms, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (workflow_id) DO UPDATE SET base = excluded.base, saved_ms = excluded.saved_ms, body = excluded.body",
+                rusqlite::params![id, base, now_ms, body],
+            )
+            .map(drop)
+        })
+        .await
+}
+
+/// The draft of `id`, if the designer left one.
+pub async fn draft(store: &Store, id: &str) -> Result<Option<Draft>, StoreError> {
+    let id = id.to_string();
+    let row: Option<(Option<u32>, i64, String)> = store
+        .read(move |conn| {
+            conn.query_row(
+                "SELECT base, saved_ms, body FROM workflow_drafts WHERE workflow_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })
+        .await?;
+    Ok(row.and_then(|(base, saved_ms, body)| {
+        let workflow = serde_json::from_str(&body).ok()?;
+        Some(Draft {
+            workflow,
+            base,
+            saved_ms,
+        })
+    }))
+}
+
+/// Forgets the draft of `id` (saved as a version, or thrown away).
+pub async fn discard_draft(store: &Store, id: &str) -> Result<(), StoreError> {
+    let id = id.to_string();
+    store
+        .call(move |conn| {
+            conn.execute("DELETE FROM workflow_drafts WHERE workflow_id = ?1", [id])
+                .map(drop)
+        })
+        .await
+}
+
 /// Every saved version of `id`, newest first.
 pub async fn versions(store: &Store, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
     let id = id.to_string();
