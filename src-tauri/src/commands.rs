@@ -19,7 +19,7 @@ use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
-use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
+use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -326,7 +326,11 @@ pub fn get_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<Defi
 /// Saves a definition as the version after `base` (none for a new one); a
 /// conflict when a newer version was saved since.
 #[tauri::command]
-pub async fn save_workflow(shell: State<'_, Shell>, workflow: Workflow, base: Option<u32>) -> Result<Saved, ErrorBody> {
+pub async fn save_workflow(
+    shell: State<'_, Shell>,
+    workflow: Workflow,
+    base: Option<u32>,
+) -> Result<SavedVersion, ErrorBody> {
     shell
         .engine()?
         .save_workflow(&workflow, base, &Principal::Desktop)
@@ -417,7 +421,11 @@ pub async fn diff_workflow(
 
 /// Saves an earlier version again, as the newest.
 #[tauri::command]
-pub async fn restore_workflow(shell: State<'_, Shell>, workflow_id: String, version: u32) -> Result<Saved, ErrorBody> {
+pub async fn restore_workflow(
+    shell: State<'_, Shell>,
+    workflow_id: String,
+    version: u32,
+) -> Result<SavedVersion, ErrorBody> {
     shell
         .engine()?
         .restore_workflow(&workflow_id, version, &Principal::Desktop)

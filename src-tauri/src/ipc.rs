@@ -63,7 +63,16 @@ pub(crate) mod bindings {
             if T::output_path().is_none() || !self.seen.insert(TypeId::of::<T>()) {
                 return;
             }
-            self.out.entry(T::ident()).or_insert_with(T::decl);
+            let decl = T::decl();
+            let known = self.out.entry(T::ident()).or_insert_with(|| decl.clone());
+            // Two Rust types with one name would become one TypeScript type,
+            // and one of them would be typed wrong in the UI.
+            assert_eq!(
+                *known,
+                decl,
+                "two Rust types are exported to TypeScript as `{}`: rename one",
+                T::ident()
+            );
             T::visit_dependencies(self);
         }
     }

@@ -15,7 +15,7 @@ use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::Action;
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, VersionInfo};
-use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
+use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
@@ -236,7 +236,7 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                     "Saves a definition as a new version (atomically; a definition with problems is saved and \
                      cannot run until they are fixed); 409 when a newer version was saved since `base`",
                     &[A::EditWorkflows],
-                    Answer::Json(200, schema::<Saved>),
+                    Answer::Json(200, schema::<SavedVersion>),
                 )
             },
         ),
@@ -303,7 +303,7 @@ fn workflow_endpoints() -> Vec<Endpoint> {
             doc(
                 "Saves an earlier version again as the newest (the file is replaced atomically)",
                 &[A::EditWorkflows],
-                Answer::Json(200, schema::<Saved>),
+                Answer::Json(200, schema::<SavedVersion>),
             ),
         ),
         endpoint(

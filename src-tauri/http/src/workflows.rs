@@ -13,7 +13,7 @@ use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, VersionInfo};
-use sutazai_engine::workflow::{Definition, Saved, WorkflowProblem};
+use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -45,7 +45,7 @@ pub async fn save(
     Path(id): Path<String>,
     params: Result<Params<SaveParams>, ApiError>,
     body: Result<JsonBody<Workflow>, ApiError>,
-) -> Result<Json<Saved>, ApiError> {
+) -> Result<Json<SavedVersion>, ApiError> {
     let (Params(params), JsonBody(workflow)) = (params?, body?);
     if workflow.id != id {
         return Err(ApiError::invalid(format!(
@@ -111,7 +111,7 @@ pub async fn restore(
     State(api): State<Api>,
     caller: Caller,
     Path((id, version)): Path<(String, u32)>,
-) -> Result<Json<Saved>, ApiError> {
+) -> Result<Json<SavedVersion>, ApiError> {
     Ok(Json(api.engine.restore_workflow(&id, version, &caller.0).await?))
 }
 

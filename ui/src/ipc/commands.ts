@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, Saved, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -42,7 +42,7 @@ export const commands = {
   gatewayStats: () => call<GatewayStats>("gateway_stats"),
   listWorkflows: () => call<Definition[]>("list_workflows"),
   getWorkflow: (workflowId: string) => call<Definition>("get_workflow", { workflowId }),
-  saveWorkflow: (workflow: Workflow, base: number | null) => call<Saved>("save_workflow", { workflow, base }),
+  saveWorkflow: (workflow: Workflow, base: number | null) => call<SavedVersion>("save_workflow", { workflow, base }),
   deleteWorkflow: (workflowId: string) => call<null>("delete_workflow", { workflowId }),
   validateWorkflow: (workflow: Workflow) => call<WorkflowProblem[]>("validate_workflow", { workflow }),
   workflowVersions: (workflowId: string) => call<VersionInfo[]>("workflow_versions", { workflowId }),
@@ -51,7 +51,7 @@ export const commands = {
   getDraft: (workflowId: string) => call<Draft | null>("get_draft", { workflowId }),
   discardDraft: (workflowId: string) => call<null>("discard_draft", { workflowId }),
   diffWorkflow: (workflowId: string, from: number, to: number) => call<Change[]>("diff_workflow", { workflowId, from, to }),
-  restoreWorkflow: (workflowId: string, version: number) => call<Saved>("restore_workflow", { workflowId, version }),
+  restoreWorkflow: (workflowId: string, version: number) => call<SavedVersion>("restore_workflow", { workflowId, version }),
   preflightWorkflow: (workflowId: string) => call<Warning[]>("preflight_workflow", { workflowId }),
   startRun: (workflowId: string, run: NewRun) => call<Run>("start_run", { workflowId, run }),
   listRuns: (query: RunQuery) => call<RunPage>("list_runs", { query }),
@@ -100,7 +100,7 @@ export type Commands = {
   gateway_stats: { args: Record<string, never>; result: GatewayStats };
   list_workflows: { args: Record<string, never>; result: Definition[] };
   get_workflow: { args: { workflowId: string }; result: Definition };
-  save_workflow: { args: { workflow: Workflow; base: number | null }; result: Saved };
+  save_workflow: { args: { workflow: Workflow; base: number | null }; result: SavedVersion };
   delete_workflow: { args: { workflowId: string }; result: null };
   validate_workflow: { args: { workflow: Workflow }; result: WorkflowProblem[] };
   workflow_versions: { args: { workflowId: string }; result: VersionInfo[] };
@@ -109,7 +109,7 @@ export type Commands = {
   get_draft: { args: { workflowId: string }; result: Draft | null };
   discard_draft: { args: { workflowId: string }; result: null };
   diff_workflow: { args: { workflowId: string; from: number; to: number }; result: Change[] };
-  restore_workflow: { args: { workflowId: string; version: number }; result: Saved };
+  restore_workflow: { args: { workflowId: string; version: number }; result: SavedVersion };
   preflight_workflow: { args: { workflowId: string }; result: Warning[] };
   start_run: { args: { workflowId: string; run: NewRun }; result: Run };
   list_runs: { args: { query: RunQuery }; result: RunPage };

@@ -590,6 +590,8 @@ ms: number,
  */
 tokens: number, };
 
+export type SavedVersion = { version: number, problems: Array<WorkflowProblem>, };
+
 export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
 
 export type ScoredCandidate = { 

@@ -16,7 +16,7 @@ use crate::security::Principal;
 use crate::workflow::model::Workflow;
 use crate::workflow::versions::{self, Change, Draft, SaveError, VersionInfo};
 use crate::workflow::watch::WorkflowsChanged;
-use crate::workflow::{self, Definition, Saved, WorkflowProblem};
+use crate::workflow::{self, Definition, SavedVersion, WorkflowProblem};
 
 impl Engine {
     /// Every definition in the workflows folder, valid or not (with its
@@ -56,7 +56,7 @@ impl Engine {
         workflow: &Workflow,
         base: Option<u32>,
         by: &Principal,
-    ) -> Result<Saved, SaveError> {
+    ) -> Result<SavedVersion, SaveError> {
         let result = async {
             if !workflow::is_file_id(&workflow.id) {
                 return Err(SaveError::Invalid(format!(
@@ -75,7 +75,7 @@ impl Engine {
             .await?;
             // The edit is a version now: its draft has done its job.
             versions::discard_draft(&self.store, &workflow.id).await?;
-            Ok(Saved {
+            Ok(SavedVersion {
                 version,
                 problems: self.validate_workflow(workflow),
             })
@@ -164,7 +164,7 @@ impl Engine {
 
     /// Saves an earlier version again, as the newest one.
     #[instrument(skip_all, err, fields(by = %by.label(), workflow = id, version))]
-    pub async fn restore_workflow(&self, id: &str, version: u32, by: &Principal) -> Result<Saved, SaveError> {
+    pub async fn restore_workflow(&self, id: &str, version: u32, by: &Principal) -> Result<SavedVersion, SaveError> {
         let workflow = self.workflow_version(id, version).await.map_err(|err| match err {
             RunError::Store(err) => SaveError::Store(err),
             other => SaveError::Invalid(other.to_string()),

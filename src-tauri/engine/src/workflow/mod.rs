@@ -49,7 +49,7 @@ impl Definition {
 /// (a definition with problems is saved, but cannot run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Saved {
+pub struct SavedVersion {
     pub version: u32,
     pub problems: Vec<WorkflowProblem>,
 }

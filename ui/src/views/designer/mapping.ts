@@ -1,0 +1,188 @@
+// The canvas as a projection of the domain workflow (n8n's mapping): steps
+// become nodes, their needs edges. Every edit is a function from workflow to
+// workflow; the canvas never holds state of its own that the workflow lacks.
+import type { Edge, Node } from "@xyflow/react";
+import type { Step, StepKind, Workflow } from "../../ipc";
+
+export type StepData = {
+  step: Step;
+  /** Problems the engine found in this step. */
+  problems: string[];
+};
+
+export type StepNode = Node<StepData, "step">;
+
+/** An edge the step's own `dependsOn` makes (removable), or one its
+ * templates imply (drawn dashed; change the template to remove it). */
+export type NeedEdge = Edge<{ explicit: boolean }>;
+
+/** Where a step without a position goes: a column per dependency depth. */
+function fallbackPosition(index: number): { x: number; y: number } {
+  return { x: 40 + (index % 4) * 260, y: 40 + Math.floor(index / 4) * 140 };
+}
+
+/** Nodes and edges for a workflow; `needs` are the engine's edges per step
+ * (explicit and implied), `problems` its problems by step id. */
+export function toCanvas(
+  workflow: Workflow,
+  needs: string[][],
+  problems: Map<string, string[]> = new Map(),
+): { nodes: StepNode[]; edges: NeedEdge[] } {
+  const nodes: StepNode[] = workflow.steps.map((step, i) => ({
+    id: step.id,
+    type: "step",
+    position: step.position ?? fallbackPosition(i),
+    data: { step, problems: problems.get(step.id) ?? [] },
+  }));
+  const edges: NeedEdge[] = [];
+  workflow.steps.forEach((step, i) => {
+    const all = new Set([...(needs[i] ?? []), ...step.dependsOn]);
+    for (const source of all) {
+      const explicit = step.dependsOn.includes(source);
+      edges.push({
+        id: `${source}->${step.id}`,
+        source,
+        target: step.id,
+        data: { explicit },
+        className: explicit ? "need" : "need implied",
+      });
+    }
+  });
+  return { nodes, edges };
+}
+
+/** Whether an edge source → target would close a cycle over `edges`. */
+export function wouldCycle(edges: { source: string; target: string }[], source: string, target: string): boolean {
+  if (source === target) return true;
+  // A cycle exists if `source` is reachable from `target`.
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+  const seen = new Set<string>();
+  const todo = [target];
+  while (todo.length > 0) {
+    const at = todo.pop()!;
+    if (at === source) return true;
+    if (seen.has(at)) continue;
+    seen.add(at);
+    todo.push(...(next.get(at) ?? []));
+  }
+  return false;
+}
+
+/** Why `source → target` cannot be connected, or null when it can. */
+export function refuseEdge(workflow: Workflow, edges: NeedEdge[], source: string, target: string): string | null {
+  if (source === target) return "a step cannot wait for itself";
+  if (edges.some((e) => e.source === source && e.target === target)) return `${target} already waits for ${source}`;
+  if (wouldCycle(edges, source, target)) return `${target} → … → ${source} already: this edge would close a cycle`;
+  const to = workflow.steps.find((s) => s.id === target);
+  const from = workflow.steps.find((s) => s.id === source);
+  if (!to || !from) return "no such step";
+  return null;
+}
+
+/** The workflow with `target` waiting for `source`. */
+export function connect(workflow: Workflow, source: string, target: string): Workflow {
+  return {
+    ...workflow,
+    steps: workflow.steps.map((s) =>
+      s.id === target && !s.dependsOn.includes(source) ? { ...s, dependsOn: [...s.dependsOn, source] } : s,
+    ),
+  };
+}
+
+/** The workflow without the explicit edge `source → target`. */
+export function disconnect(workflow: Workflow, source: string, target: string): Workflow {
+  return {
+    ...workflow,
+    steps: workflow.steps.map((s) =>
+      s.id === target ? { ...s, dependsOn: s.dependsOn.filter((d) => d !== source) } : s,
+    ),
+  };
+}
+
+/** A step id not used yet, from a base such as an agent or capability. */
+export function freshId(workflow: Workflow, base: string): string {
+  const stem =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "_")
+      .replace(/^_+|_+$/g, "")
+      .slice(0, 40) || "step";
+  const used = new Set(workflow.steps.map((s) => s.id));
+  if (!used.has(stem)) return stem;
+  for (let n = 2; ; n++) if (!used.has(`${stem}_${n}`)) return `${stem}_${n}`;
+}
+
+/** What can be dropped on the canvas from the palette. */
+export type Placeable =
+  | { type: "agent"; agent: string; taskType: string }
+  | { type: "capability"; capability: string; taskType: string }
+  | { type: "kind"; kind: StepKind["type"] };
+
+/** A new step for a palette item. */
+export function newStep(workflow: Workflow, item: Placeable, position: { x: number; y: number }): Step {
+  const base = { title: "", input: {}, dependsOn: [], onError: "stop" as const, position };
+  switch (item.type) {
+    case "agent":
+      return { ...base, id: freshId(workflow, item.agent), kind: { type: "task" }, agent: item.agent, taskType: item.taskType };
+    case "capability":
+      return {
+        ...base,
+        id: freshId(workflow, item.capability),
+        kind: { type: "task" },
+        capability: item.capability,
+        taskType: item.taskType,
+      };
+    case "kind":
+      return { ...base, id: freshId(workflow, item.kind), kind: defaultKind(item.kind) };
+  }
+}
+
+function defaultKind(kind: StepKind["type"]): StepKind {
+  switch (kind) {
+    case "task":
+      return { type: "task" };
+    case "forEach":
+      return { type: "forEach", over: "inputs.items" };
+    case "collaborative":
+      return { type: "collaborative", agents: 2, merge: "all" };
+    case "hierarchical":
+      return { type: "hierarchical", maxSteps: 5, maxDepth: 1 };
+    case "swarm":
+      return { type: "swarm", agents: 2, rounds: 3 };
+    case "approval":
+      return { type: "approval", approvals: 1, timeoutMs: 86_400_000 };
+  }
+}
+
+/** The workflow with one step added. */
+export function addStep(workflow: Workflow, step: Step): Workflow {
+  return { ...workflow, steps: [...workflow.steps, step] };
+}
+
+/** The workflow with one step changed. */
+export function updateStep(workflow: Workflow, id: string, change: Partial<Step>): Workflow {
+  return { ...workflow, steps: workflow.steps.map((s) => (s.id === id ? { ...s, ...change } : s)) };
+}
+
+/** The workflow without the given steps (and the explicit edges to them). */
+export function removeSteps(workflow: Workflow, ids: string[]): Workflow {
+  const gone = new Set(ids);
+  return {
+    ...workflow,
+    steps: workflow.steps
+      .filter((s) => !gone.has(s.id))
+      .map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !gone.has(d)) })),
+  };
+}
+
+/** The workflow with steps moved to `positions`. */
+export function moveSteps(workflow: Workflow, positions: Map<string, { x: number; y: number }>): Workflow {
+  return {
+    ...workflow,
+    steps: workflow.steps.map((s) => {
+      const at = positions.get(s.id);
+      return at ? { ...s, position: { x: Math.round(at.x), y: Math.round(at.y) } } : s;
+    }),
+  };
+}
