@@ -2,10 +2,11 @@
 // its problems), the chosen one's steps and a form to run it, its runs,
 // and a run's steps live with their agents, timings and I/O. The graph
 // designer comes next and will show the same definitions and runs.
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useNow } from "../components/time";
 import { definitionId, useWorkflowsStore } from "../stores/workflows";
 import { elapsed } from "./tasks/format";
+import { Designer } from "./designer/Designer";
 import { RunDetail } from "./workflows/RunDetail";
 import { RUN_BADGE } from "./workflows/format";
 import { WorkflowPanel } from "./workflows/WorkflowPanel";
@@ -32,6 +33,7 @@ export function Workflows() {
   const rerun = useWorkflowsStore((s) => s.rerun);
   const decide = useWorkflowsStore((s) => s.decide);
   const now = useNow(1000);
+  const [designing, setDesigning] = useState<string | null>(null);
 
   useEffect(() => {
     void load();
@@ -39,6 +41,9 @@ export function Workflows() {
   }, [load, follow]);
 
   const chosen = definitions?.find((d) => definitionId(d) === selected) ?? null;
+  if (designing) {
+    return <Designer workflowId={designing} onClose={() => setDesigning(null)} />;
+  }
   return (
     <div className="workflows">
       {error && (
@@ -76,7 +81,13 @@ export function Workflows() {
           })}
         </nav>
         <div className="workflow-main">
-          {chosen && <WorkflowPanel key={definitionId(chosen)} definition={chosen} warnings={warnings} onRun={start} />}
+          {chosen && <WorkflowPanel
+              key={definitionId(chosen)}
+              definition={chosen}
+              warnings={warnings}
+              onRun={start}
+              onDesign={() => setDesigning(definitionId(chosen))}
+            />}
           {chosen && (
             <section className="card" aria-label="Runs">
               <header className="card-header">

@@ -8,6 +8,8 @@ type Props = {
   definition: Definition;
   warnings: Warning[] | null;
   onRun: (inputs: Record<string, unknown>) => Promise<unknown>;
+  /** Opens the definition in the designer. */
+  onDesign?: () => void;
 };
 
 function Warnings({ warnings }: { warnings: Warning[] | null }) {
@@ -45,7 +47,7 @@ function Problems({ definition }: { definition: Definition }) {
   );
 }
 
-function RunForm({ definition, onRun }: Omit<Props, "warnings">) {
+function RunForm({ definition, onRun }: Pick<Props, "definition" | "onRun">) {
   const inputs = definition.workflow?.inputs ?? [];
   const [texts, setTexts] = useState<Record<string, string>>(() =>
     Object.fromEntries(inputs.map((input) => [input.name, initialText(input)])),
@@ -121,16 +123,23 @@ function RunForm({ definition, onRun }: Omit<Props, "warnings">) {
   );
 }
 
-export function WorkflowPanel({ definition, warnings, onRun }: Props) {
+export function WorkflowPanel({ definition, warnings, onRun, onDesign }: Props) {
   const workflow = definition.workflow;
   return (
     <section className="card workflow-panel" data-testid="workflow-panel" aria-label="Workflow">
       <header className="card-header">
         <h2 data-testid="workflow-name">{workflow?.name ?? definition.file}</h2>
         {workflow && (
-          <code className="muted" data-testid="workflow-id">
-            {workflow.id}
-          </code>
+          <span className="detail-header-right">
+            <code className="muted" data-testid="workflow-id">
+              {workflow.id}
+            </code>
+            {onDesign && (
+              <button type="button" className="btn-sm" data-testid="workflow-design" onClick={onDesign}>
+                Design
+              </button>
+            )}
+          </span>
         )}
       </header>
       {workflow?.description && <p className="muted">{workflow.description}</p>}

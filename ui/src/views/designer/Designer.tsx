@@ -1,0 +1,308 @@
+// The workflow designer: the palette, the canvas (a projection of the
+// workflow, xyflow) and the selected step's settings. Every edit goes
+// through the designer store, which keeps it as a draft at once and in
+// the undo history.
+import {
+  applyNodeChanges,
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type NodeChange,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useStore } from "zustand";
+import type { Workflow } from "../../ipc";
+import { useCapabilitiesStore } from "../../stores/catalog";
+import { useDesignerStore, type Keeping } from "../../stores/designer";
+import { layout } from "./layout";
+import {
+  addStep,
+  connect,
+  disconnect,
+  moveSteps,
+  newStep,
+  refuseEdge,
+  removeSteps,
+  toCanvas,
+  updateStep,
+  type NeedEdge,
+  type Placeable,
+  type StepNode as StepNodeType,
+} from "./mapping";
+import { Palette } from "./Palette";
+import { StepNode } from "./StepNode";
+import { StepPanel } from "./StepPanel";
+import "./Designer.css";
+
+const nodeTypes = { step: StepNode };
+
+const KEEPING: Record<Keeping, string> = {
+  loading: "Opening…",
+  saved: "Saved",
+  unsaved: "Unsaved changes",
+  "draft-kept": "Draft kept (not saved as a version yet)",
+  saving: "Saving…",
+  failed: "Not kept",
+};
+
+/** The steps each step's templates read: edges drawn while editing (the
+ * engine checks them exactly when the draft is validated). */
+function implied(workflow: Workflow): string[][] {
+  const ids = new Set(workflow.steps.map((s) => s.id));
+  return workflow.steps.map((step) => {
+    const text = `${JSON.stringify(step.input)} ${step.when ?? ""} ${step.kind.type === "forEach" ? step.kind.over : ""}`;
+    const found = new Set<string>();
+    for (const match of text.matchAll(/steps\.([A-Za-z0-9_-]+)/g)) {
+      const id = match[1];
+      if (id && id !== step.id && ids.has(id)) found.add(id);
+    }
+    return [...found];
+  });
+}
+
+type Props = { workflowId: string; onClose: () => void };
+
+export function Designer(props: Props) {
+  return (
+    <ReactFlowProvider>
+      <Editor {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function Editor({ workflowId, onClose }: Props) {
+  const workflow = useDesignerStore((s) => s.workflow);
+  const base = useDesignerStore((s) => s.base);
+  const keeping = useDesignerStore((s) => s.keeping);
+  const error = useDesignerStore((s) => s.error);
+  const problems = useDesignerStore((s) => s.problems);
+  const open = useDesignerStore((s) => s.open);
+  const edit = useDesignerStore((s) => s.edit);
+  const save = useDesignerStore((s) => s.save);
+  const close = useDesignerStore((s) => s.close);
+  const canUndo = useStore(useDesignerStore.temporal, (s) => s.pastStates.length > 0);
+  const canRedo = useStore(useDesignerStore.temporal, (s) => s.futureStates.length > 0);
+  const capabilities = useCapabilitiesStore((s) => s.data);
+  const loadCapabilities = useCapabilitiesStore((s) => s.load);
+  const flow = useReactFlow();
+  const canvas = useRef<HTMLDivElement>(null);
+  const pointer = useRef({ x: 0, y: 0 });
+  const [refusal, setRefusal] = useState<{ text: string; x: number; y: number } | null>(null);
+  const [drag, setDrag] = useState<{ item: Placeable; label: string; x: number; y: number } | null>(null);
+
+  useEffect(() => {
+    void loadCapabilities();
+    void open(workflowId);
+    return close;
+  }, [workflowId, open, close, loadCapabilities]);
+
+  const byStep = useMemo(() => {
+    const map = new Map<string, string[]>();
+    for (const p of problems) {
+      if (!p.step) continue;
+      map.set(p.step, [...(map.get(p.step) ?? []), `${p.path}: ${p.message}`]);
+    }
+    return map;
+  }, [problems]);
+  const projected = useMemo(
+    () => (workflow ? toCanvas(workflow, implied(workflow), byStep) : { nodes: [], edges: [] as NeedEdge[] }),
+    [workflow, byStep],
+  );
+  // The canvas's own copy of the nodes, for selection and the moves of a
+  // drag; the workflow takes the positions when the drag ends.
+  // Taken again whenever the workflow changes (React's "adjust state when
+  // a prop changes", during render), keeping what is selected and measured.
+  const [nodes, setNodes] = useState<StepNodeType[]>([]);
+  const [from, setFrom] = useState<typeof projected | null>(null);
+  if (from !== projected) {
+    setFrom(projected);
+    setNodes(
+      projected.nodes.map((n) => {
+        const before = nodes.find((b) => b.id === n.id);
+        return { ...n, selected: before?.selected ?? false, measured: before?.measured };
+      }),
+    );
+  }
+  const edges = projected.edges;
+
+  const refuse = useCallback((text: string) => {
+    setRefusal({ text, ...pointer.current });
+    setTimeout(() => setRefusal((r) => (r?.text === text ? null : r)), 4000);
+  }, []);
+
+  const place = useCallback(
+    (item: Placeable, at: { x: number; y: number }) => {
+      edit((w) => addStep(w, newStep(w, item, { x: Math.round(at.x), y: Math.round(at.y) })));
+    },
+    [edit],
+  );
+
+  // A palette drag, with pointer events: follow the pointer, drop on the canvas.
+  useEffect(() => {
+    if (!drag) return;
+    const move = (e: PointerEvent) => setDrag((d) => (d ? { ...d, x: e.clientX, y: e.clientY } : d));
+    const up = (e: PointerEvent) => {
+      const box = canvas.current?.getBoundingClientRect();
+      if (box && e.clientX >= box.left && e.clientX <= box.right && e.clientY >= box.top && e.clientY <= box.bottom) {
+        place(drag.item, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+      }
+      setDrag(null);
+    };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    return () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+    };
+  }, [drag, flow, place]);
+
+  // Undo, redo and the shortcuts' list.
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z" && !typing) {
+        e.preventDefault();
+        if (e.shiftKey) useDesignerStore.temporal.getState().redo();
+        else useDesignerStore.temporal.getState().undo();
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        void save();
+      } else if (e.key === "?" && !typing) {
+        setHelp((h) => !h);
+      }
+    };
+    window.addEventListener("keydown", key);
+    return () => window.removeEventListener("keydown", key);
+  }, [save]);
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!workflow) return;
+      const why = refuseEdge(workflow, edges, c.source, c.target);
+      if (why) refuse(why);
+      else edit((w) => connect(w, c.source, c.target));
+    },
+    [workflow, edges, edit, refuse],
+  );
+
+  const autoLayout = useCallback(() => {
+    const positions = layout(nodes, edges);
+    edit((w) => moveSteps(w, positions));
+    setTimeout(() => void flow.fitView({ padding: 0.2 }), 50);
+  }, [nodes, edges, edit, flow]);
+
+  const selected = nodes.filter((n) => n.selected);
+  const single = selected.length === 1 ? workflow?.steps.find((s) => s.id === selected[0]!.id) : undefined;
+
+  return (
+    <section className="designer card" data-testid="designer" aria-label="Designer">
+      <header className="designer-toolbar">
+        <strong data-testid="designer-name">{workflow?.name ?? workflowId}</strong>
+        <span className={`keeping keeping-${keeping}`} data-testid="designer-keeping">
+          {KEEPING[keeping]}
+          {keeping === "saved" && base !== null && ` · version ${base}`}
+        </span>
+        <span className="designer-actions">
+          <button type="button" className="btn-sm" data-testid="designer-undo" disabled={!canUndo} onClick={() => useDesignerStore.temporal.getState().undo()}>
+            Undo
+          </button>
+          <button type="button" className="btn-sm" data-testid="designer-redo" disabled={!canRedo} onClick={() => useDesignerStore.temporal.getState().redo()}>
+            Redo
+          </button>
+          <button type="button" className="btn-sm" data-testid="designer-layout" onClick={autoLayout}>
+            Auto-layout
+          </button>
+          <button type="button" className="btn-sm" onClick={() => void flow.fitView({ padding: 0.2 })}>
+            Fit
+          </button>
+          <button type="button" className="btn-sm primary" data-testid="designer-save" disabled={!workflow || keeping === "saving"} onClick={() => void save()}>
+            Save version
+          </button>
+          <button type="button" className="btn-sm" data-testid="designer-close" onClick={onClose}>
+            Close
+          </button>
+        </span>
+      </header>
+      {error && (
+        <p className="problem" role="alert" data-testid="designer-error">
+          {error.message}
+        </p>
+      )}
+      {help && (
+        <div className="designer-help" data-testid="designer-help">
+          Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+S save a version · Delete removes the selection · Shift+click or drag
+          a box to select several · drag from a node's right handle to another's left to connect · ? this list
+        </div>
+      )}
+      <div className="designer-body">
+        <Palette
+          capabilities={capabilities ?? []}
+          onGrab={(item, label, e) => {
+            e.preventDefault();
+            setDrag({ item, label, x: e.clientX, y: e.clientY });
+          }}
+          onPlace={(item) => {
+            const box = canvas.current?.getBoundingClientRect();
+            const middle = box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 };
+            place(item, flow.screenToFlowPosition(middle));
+          }}
+        />
+        <div
+          className="designer-canvas"
+          ref={canvas}
+          data-testid="designer-canvas"
+          onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+        >
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={(changes: NodeChange<StepNodeType>[]) => setNodes((ns) => applyNodeChanges(changes, ns))}
+            onNodeDragStop={(_, __, dragged) => edit((w) => moveSteps(w, new Map(dragged.map((n) => [n.id, n.position]))))}
+            onConnect={onConnect}
+            onNodesDelete={(gone) => edit((w) => removeSteps(w, gone.map((n) => n.id)))}
+            onEdgesDelete={(gone) => {
+              const implicit = gone.filter((e) => !e.data?.explicit);
+              if (implicit.length > 0) refuse(`${implicit[0]!.target} reads ${implicit[0]!.source}'s output in its templates; change the input to remove this edge`);
+              const explicit = gone.filter((e) => e.data?.explicit);
+              if (explicit.length > 0) edit((w) => explicit.reduce((acc, e) => disconnect(acc, e.source, e.target), w));
+            }}
+            deleteKeyCode={["Delete", "Backspace"]}
+            multiSelectionKeyCode="Shift"
+            fitView
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background />
+            <MiniMap pannable zoomable />
+            <Controls showInteractive={false} />
+          </ReactFlow>
+          {refusal && (
+            <div className="refusal" role="alert" data-testid="designer-refusal" style={{ left: refusal.x + 12, top: refusal.y + 12 }}>
+              {refusal.text}
+            </div>
+          )}
+        </div>
+        {single && (
+          <StepPanel
+            key={single.id}
+            step={single}
+            problems={byStep.get(single.id) ?? []}
+            capabilities={capabilities ?? []}
+            onChange={(change) => edit((w) => updateStep(w, single.id, change))}
+          />
+        )}
+      </div>
+      {drag && (
+        <div className="palette-ghost" style={{ left: drag.x + 8, top: drag.y + 8 }} data-testid="palette-ghost">
+          {drag.label}
+        </div>
+      )}
+    </section>
+  );
+}
