@@ -1,7 +1,7 @@
 // Workflows: every definition in the workflows folder (valid or not, with
 // its problems), the chosen one's steps and a form to run it, its runs,
-// and a run's steps live with their agents, timings and I/O. The graph
-// designer comes next and will show the same definitions and runs.
+// and a run's steps live with their agents, timings and I/O; Design opens
+// the chosen one in the drag-and-drop designer (views/designer).
 import { useEffect, useState } from "react";
 import { useNow } from "../components/time";
 import { definitionId, useWorkflowsStore } from "../stores/workflows";

@@ -53,7 +53,7 @@ export const VIEWS: View[] = [
     id: "workflows",
     label: "Workflows",
     purpose:
-      "Run multi-agent workflows from their definitions and watch every step live: its agent and why, timings, tokens and I/O; approve, cancel or re-run from a step. (The drag-and-drop designer comes next.)",
+      "Design multi-agent workflows by drag and drop, run them and watch every step live: its agent and why, timings, tokens and I/O; approve, cancel or re-run from a step.",
     component: Workflows,
   },
   {

@@ -139,8 +139,14 @@ impl Engine {
         result
     }
 
-    /// Every saved version of a workflow, newest first.
+    /// Every saved version of a workflow, newest first. The file as it is
+    /// now is one of them (an edit made on disk, or a shipped template never
+    /// saved here, is kept as a version first), so an editor always starts
+    /// from a version.
     pub async fn workflow_versions(&self, id: &str) -> Result<Vec<VersionInfo>, RunError> {
+        if let Ok(text) = std::fs::read_to_string(self.workflow_path(id)?) {
+            versions::pin(&self.store, id, &text, self.clock.now_ms()).await?;
+        }
         Ok(versions::versions(&self.store, id).await?)
     }
 
