@@ -5,6 +5,7 @@ Rust fake Ollama (Ollama cannot run here)."""
 
 from conftest import remove_phase
 from test_models import FakeOllama
+from selenium.webdriver.support.ui import Select
 from test_tasks import deploy_phase, find, retype, wait_content
 
 # The deployed agents' models, preferred and fallback, so every one is served.
@@ -79,6 +80,23 @@ def test_a_template_runs_from_the_workflows_view_and_shows_each_step(launch):
         app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", find(app, "step-io-commit"))
         app.screenshot("workflow-run")
         print(f"{TEMPLATE}: succeeded; commit step output {output[:80]!r}")
+
+        # The designer draws the run with the version it ran, each node with
+        # its state, agent, time and tokens.
+        app.click("run-close")
+        app.click("workflow-design")
+        app.wait(lambda d: d.find_elements("css selector", f'[data-testid="designer-run"] option[value^="r-"]'), 20)
+        run_id = find(app, "designer-run").find_elements("css selector", 'option[value^="r-"]')[0].get_attribute("value")
+        Select(find(app, "designer-run")).select_by_value(run_id)
+        for step in ("prioritize", "commit"):
+            status = app.wait(
+                lambda d, s=step: (e := d.find_elements("css selector", f'[data-testid="node-status-{s}"]'))
+                and e[0].get_attribute("textContent"),
+                20,
+            )
+            assert status.startswith("succeeded"), status
+            assert "tokens" in status, status
+        app.screenshot("workflow-run-on-graph")
     finally:
         remove_phase(1)
         remove_phase(2)

@@ -19,6 +19,7 @@ import { useStore } from "zustand";
 import type { Workflow } from "../../ipc";
 import { useCapabilitiesStore } from "../../stores/catalog";
 import { useDesignerStore, type Keeping } from "../../stores/designer";
+import { useDesignerRunStore } from "../../stores/designerRun";
 import { layout } from "./layout";
 import {
   addStep,
@@ -94,12 +95,27 @@ function Editor({ workflowId, onClose }: Props) {
   const pointer = useRef({ x: 0, y: 0 });
   const [refusal, setRefusal] = useState<{ text: string; x: number; y: number } | null>(null);
   const [drag, setDrag] = useState<{ item: Placeable; label: string; x: number; y: number } | null>(null);
+  const runs = useDesignerRunStore((s) => s.runs);
+  const shownRun = useDesignerRunStore((s) => s.run);
+  const shownGraph = useDesignerRunStore((s) => s.graph);
+  const runId = useDesignerRunStore((s) => s.runId);
+  const listRuns = useDesignerRunStore((s) => s.list);
+  const showRun = useDesignerRunStore((s) => s.show);
+  const followRuns = useDesignerRunStore((s) => s.follow);
 
   useEffect(() => {
     void loadCapabilities();
     void open(workflowId);
-    return close;
-  }, [workflowId, open, close, loadCapabilities]);
+    void listRuns(workflowId);
+    const stop = followRuns(workflowId);
+    return () => {
+      stop();
+      void showRun(null);
+      close();
+    };
+  }, [workflowId, open, close, loadCapabilities, listRuns, followRuns, showRun]);
+  // A run is drawn with the version it ran, read-only.
+  const viewing = runId !== null && shownGraph !== null && shownRun !== null;
 
   const byStep = useMemo(() => {
     const map = new Map<string, string[]>();
@@ -109,10 +125,13 @@ function Editor({ workflowId, onClose }: Props) {
     }
     return map;
   }, [problems]);
-  const projected = useMemo(
-    () => (workflow ? toCanvas(workflow, implied(workflow), byStep) : { nodes: [], edges: [] as NeedEdge[] }),
-    [workflow, byStep],
-  );
+  const projected = useMemo(() => {
+    if (viewing) {
+      const steps = new Map(shownRun.steps.map((s) => [s.id, s]));
+      return toCanvas(shownGraph, implied(shownGraph), new Map(), steps);
+    }
+    return workflow ? toCanvas(workflow, implied(workflow), byStep) : { nodes: [], edges: [] as NeedEdge[] };
+  }, [workflow, byStep, viewing, shownRun, shownGraph]);
   // The canvas's own copy of the nodes, for selection and the moves of a
   // drag; the workflow takes the positions when the drag ends.
   // Taken again whenever the workflow changes (React's "adjust state when
@@ -208,6 +227,17 @@ function Editor({ workflowId, onClose }: Props) {
           {KEEPING[keeping]}
           {keeping === "saved" && base !== null && ` · version ${base}`}
         </span>
+        <label className="designer-run">
+          Show run
+          <select value={runId ?? ""} data-testid="designer-run" onChange={(e) => void showRun(e.target.value || null)}>
+            <option value="">none (edit)</option>
+            {runs.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.id} · v{r.version} · {r.status}
+              </option>
+            ))}
+          </select>
+        </label>
         <span className="designer-actions">
           <button type="button" className="btn-sm" data-testid="designer-undo" disabled={!canUndo} onClick={() => useDesignerStore.temporal.getState().undo()}>
             Undo
@@ -241,6 +271,12 @@ function Editor({ workflowId, onClose }: Props) {
         </div>
       )}
       <div className="designer-body">
+        {viewing ? (
+          <aside className="palette muted" data-testid="designer-run-note">
+            Run <code>{shownRun.id}</code> ({shownRun.status}), drawn with version {shownRun.version} it ran. Choose
+            &quot;none&quot; to edit.
+          </aside>
+        ) : (
         <Palette
           capabilities={capabilities ?? []}
           onGrab={(item, label, e) => {
@@ -253,6 +289,7 @@ function Editor({ workflowId, onClose }: Props) {
             place(item, flow.screenToFlowPosition(middle));
           }}
         />
+        )}
         <div
           className="designer-canvas"
           ref={canvas}
@@ -264,6 +301,8 @@ function Editor({ workflowId, onClose }: Props) {
             edges={edges}
             nodeTypes={nodeTypes}
             onNodesChange={(changes: NodeChange<StepNodeType>[]) => setNodes((ns) => applyNodeChanges(changes, ns))}
+            nodesDraggable={!viewing}
+            nodesConnectable={!viewing}
             onNodeDragStop={(_, __, dragged) => edit((w) => moveSteps(w, new Map(dragged.map((n) => [n.id, n.position]))))}
             onConnect={onConnect}
             onNodesDelete={(gone) => edit((w) => removeSteps(w, gone.map((n) => n.id)))}
@@ -273,7 +312,7 @@ function Editor({ workflowId, onClose }: Props) {
               const explicit = gone.filter((e) => e.data?.explicit);
               if (explicit.length > 0) edit((w) => explicit.reduce((acc, e) => disconnect(acc, e.source, e.target), w));
             }}
-            deleteKeyCode={["Delete", "Backspace"]}
+            deleteKeyCode={viewing ? null : ["Delete", "Backspace"]}
             multiSelectionKeyCode="Shift"
             fitView
             proOptions={{ hideAttribution: true }}
@@ -288,7 +327,7 @@ function Editor({ workflowId, onClose }: Props) {
             </div>
           )}
         </div>
-        {single && (
+        {single && !viewing && (
           <StepPanel
             key={single.id}
             step={single}

@@ -2,12 +2,14 @@
 // once at module scope and memoised, as xyflow asks.
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
-import { stepKindText, workerText } from "../workflows/format";
+import { elapsed } from "../tasks/format";
+import { STEP_BADGE, stepKindText, workerText } from "../workflows/format";
 import type { StepNode as StepNodeType } from "./mapping";
 
 function StepNodeView({ data, selected }: NodeProps<StepNodeType>) {
-  const { step, problems } = data;
+  const { step, problems, run } = data;
   const classes = ["step-node", `kind-${step.kind.type}`];
+  if (run) classes.push(`status-${run.status}`);
   if (selected) classes.push("selected");
   if (problems.length > 0) classes.push("has-problems");
   return (
@@ -16,6 +18,19 @@ function StepNodeView({ data, selected }: NodeProps<StepNodeType>) {
       <div className="step-node-title">{step.title || step.id}</div>
       <div className="step-node-kind">{stepKindText(step)}</div>
       <div className="step-node-who">{workerText(step)}</div>
+      {run && (
+        <div className="step-node-run" data-testid={`node-status-${step.id}`}>
+          <span className={`badge ${STEP_BADGE[run.status]}`}>{run.status}</span>
+          {run.tasks.length > 0 && (
+            <span>
+              {" "}
+              {[...new Set(run.tasks.map((t) => t.agent).filter(Boolean))].join(", ")}
+              {run.startedMs !== null && run.finishedMs !== null && ` · ${elapsed(run.finishedMs - run.startedMs)}`}
+              {` · ${run.tasks.reduce((sum, t) => sum + t.tokens, 0)} tokens`}
+            </span>
+          )}
+        </div>
+      )}
       {problems.length > 0 && (
         <div className="step-node-problems" data-testid={`node-problems-${step.id}`}>
           {problems.length} problem{problems.length === 1 ? "" : "s"}

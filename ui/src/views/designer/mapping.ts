@@ -2,12 +2,14 @@
 // become nodes, their needs edges. Every edit is a function from workflow to
 // workflow; the canvas never holds state of its own that the workflow lacks.
 import type { Edge, Node } from "@xyflow/react";
-import type { Step, StepKind, Workflow } from "../../ipc";
+import type { RunStep, Step, StepKind, Workflow } from "../../ipc";
 
 export type StepData = {
   step: Step;
   /** Problems the engine found in this step. */
   problems: string[];
+  /** The step in the run shown on the canvas, if one is. */
+  run?: RunStep;
 };
 
 export type StepNode = Node<StepData, "step">;
@@ -27,24 +29,28 @@ export function toCanvas(
   workflow: Workflow,
   needs: string[][],
   problems: Map<string, string[]> = new Map(),
+  run: Map<string, RunStep> = new Map(),
 ): { nodes: StepNode[]; edges: NeedEdge[] } {
   const nodes: StepNode[] = workflow.steps.map((step, i) => ({
     id: step.id,
     type: "step",
     position: step.position ?? fallbackPosition(i),
-    data: { step, problems: problems.get(step.id) ?? [] },
+    data: { step, problems: problems.get(step.id) ?? [], run: run.get(step.id) },
   }));
   const edges: NeedEdge[] = [];
   workflow.steps.forEach((step, i) => {
     const all = new Set([...(needs[i] ?? []), ...step.dependsOn]);
     for (const source of all) {
       const explicit = step.dependsOn.includes(source);
+      // Data flows along an edge once its source has succeeded in the run shown.
+      const flowed = run.get(source)?.status === "succeeded";
       edges.push({
         id: `${source}->${step.id}`,
         source,
         target: step.id,
         data: { explicit },
-        className: explicit ? "need" : "need implied",
+        className: `need${explicit ? "" : " implied"}${flowed ? " flowed" : ""}`,
+        animated: run.get(step.id)?.status === "running",
       });
     }
   });
