@@ -12,6 +12,13 @@ vi.mock("@tauri-apps/api/event", () => ({
   listen: (name: string, handler: (event: { payload: unknown }) => void) => bus.listen(name, handler),
 }));
 
+// jsdom has no ResizeObserver, which the designer's canvas (xyflow) uses.
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+};
+
 const { useWorkflowsStore } = await import("../stores/workflows");
 const { Workflows } = await import("./Workflows");
 
@@ -176,6 +183,20 @@ describe("Workflows", () => {
     listed = [definition("demo"), definition("added", { workflow: { ...definition("added").workflow!, name: "Added on disk" } })];
     act(() => bus.emit("workflows-changed", { files: ["added.json"] }));
     await waitFor(() => expect(screen.getByTestId("workflow-added").textContent).toContain("Added on disk"));
+  });
+
+  it("makes a new, empty workflow and opens it in the designer", async () => {
+    backend(invoke, answers(() => [], { save_workflow: { version: 1, problems: [] } }));
+    render(<Workflows />);
+    await waitFor(() => expect(screen.getByTestId("workflow-demo")).toBeTruthy());
+    fireEvent.change(screen.getByTestId("new-workflow-name"), { target: { value: "Nightly Report!" } });
+    fireEvent.click(screen.getByTestId("new-workflow-create"));
+    await waitFor(() => expect(callsOf(invoke, "save_workflow")).toHaveLength(1));
+    expect(callsOf(invoke, "save_workflow")[0]).toEqual({
+      workflow: { id: "nightly_report", name: "Nightly Report!", description: "", inputs: [], outputs: [], steps: [] },
+      base: null,
+    });
+    await waitFor(() => expect(screen.getByTestId("designer")).toBeTruthy());
   });
 
   it("says why the engine refused a run", async () => {

@@ -7,6 +7,7 @@ import { useNow } from "../components/time";
 import { definitionId, useWorkflowsStore } from "../stores/workflows";
 import { elapsed } from "./tasks/format";
 import { Designer } from "./designer/Designer";
+import { NewWorkflow } from "./workflows/NewWorkflow";
 import { RunDetail } from "./workflows/RunDetail";
 import { RUN_BADGE } from "./workflows/format";
 import { WorkflowPanel } from "./workflows/WorkflowPanel";
@@ -53,6 +54,7 @@ export function Workflows() {
       )}
       <div className="workflows-layout">
         <nav className="card workflow-list" aria-label="Workflows" data-testid="workflow-list">
+          <NewWorkflow onCreated={setDesigning} />
           {definitions === null && !error && <p className="muted">Loading the workflows…</p>}
           {definitions?.length === 0 && <p className="muted">The workflows folder holds no definition.</p>}
           {definitions?.map((d) => {

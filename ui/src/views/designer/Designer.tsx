@@ -213,7 +213,7 @@ function Editor({ workflowId, onClose }: Props) {
   const autoLayout = useCallback(() => {
     const positions = layout(nodes, edges);
     edit((w) => moveSteps(w, positions));
-    setTimeout(() => void flow.fitView({ padding: 0.2 }), 50);
+    setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
   }, [nodes, edges, edit, flow]);
 
   const selected = nodes.filter((n) => n.selected);
@@ -248,7 +248,7 @@ function Editor({ workflowId, onClose }: Props) {
           <button type="button" className="btn-sm" data-testid="designer-layout" onClick={autoLayout}>
             Auto-layout
           </button>
-          <button type="button" className="btn-sm" onClick={() => void flow.fitView({ padding: 0.2 })}>
+          <button type="button" className="btn-sm" onClick={() => void flow.fitView({ padding: 0.2, maxZoom: 1 })}>
             Fit
           </button>
           <button type="button" className="btn-sm primary" data-testid="designer-save" disabled={!workflow || keeping === "saving"} onClick={() => void save()}>
@@ -315,6 +315,8 @@ function Editor({ workflowId, onClose }: Props) {
             deleteKeyCode={viewing ? null : ["Delete", "Backspace"]}
             multiSelectionKeyCode="Shift"
             fitView
+            // An empty or small workflow is not blown up past its true size.
+            fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
             proOptions={{ hideAttribution: true }}
           >
             <Background />
@@ -329,7 +331,8 @@ function Editor({ workflowId, onClose }: Props) {
         </div>
         {single && !viewing && (
           <StepPanel
-            key={single.id}
+            // Taken afresh when the step's input changes elsewhere (undo, redo).
+            key={`${single.id} ${JSON.stringify(single.input)}`}
             step={single}
             problems={byStep.get(single.id) ?? []}
             capabilities={capabilities ?? []}

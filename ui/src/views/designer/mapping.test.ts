@@ -35,16 +35,16 @@ describe("the canvas is a projection of the workflow", () => {
     expect(joined.steps[1]!.dependsOn).toEqual(["research"]);
     expect(disconnect(joined, "research", "review").steps[1]!.dependsOn).toEqual([]);
     const step = newStep(workflow, { type: "agent", agent: "AG-001", taskType: "echo" }, { x: 5, y: 6 });
-    expect([step.id, step.agent, step.taskType, step.position]).toEqual(["ag-001", "AG-001", "echo", { x: 5, y: 6 }]);
+    expect([step.id, step.agent, step.taskType, step.position]).toEqual(["ag_001", "AG-001", "echo", { x: 5, y: 6 }]);
     const grown = addStep(workflow, step);
-    expect(newStep(grown, { type: "agent", agent: "AG-001", taskType: "echo" }, { x: 0, y: 0 }).id).toBe("ag-001_2");
+    expect(newStep(grown, { type: "agent", agent: "AG-001", taskType: "echo" }, { x: 0, y: 0 }).id).toBe("ag_001_2");
     expect(newStep(grown, { type: "kind", kind: "approval" }, { x: 0, y: 0 }).kind).toEqual({
       type: "approval",
       approvals: 1,
       timeoutMs: 86_400_000,
     });
     const gone = removeSteps(grown, ["review"]);
-    expect(gone.steps.map((s) => s.id)).toEqual(["research", "write", "ag-001"]);
+    expect(gone.steps.map((s) => s.id)).toEqual(["research", "write", "ag_001"]);
     expect(gone.steps[1]!.dependsOn).toEqual([]);
     const moved = moveSteps(workflow, new Map([["write", { x: 10.4, y: 20.6 }]]));
     expect(moved.steps[2]!.position).toEqual({ x: 10, y: 21 });

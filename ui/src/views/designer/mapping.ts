@@ -111,7 +111,8 @@ export function freshId(workflow: Workflow, base: string): string {
   const stem =
     base
       .toLowerCase()
-      .replace(/[^a-z0-9_-]+/g, "_")
+      // No `-`: a step id is read in templates (`steps.<id>.output`).
+      .replace(/[^a-z0-9_]+/g, "_")
       .replace(/^_+|_+$/g, "")
       .slice(0, 40) || "step";
   const used = new Set(workflow.steps.map((s) => s.id));
