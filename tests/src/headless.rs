@@ -12,7 +12,10 @@ use sutazai_engine::fleet::model::{DeployReport, FailurePolicy};
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
 
+use crate::agent::free_port;
+use crate::docker::{bridge_gateway, PhaseGuard};
 use crate::engine::config;
+use crate::fake_ollama::{FakeModel, FakeOllama, Fault};
 
 /// The headless binary, built beside the tests by `cargo test --workspace`.
 pub fn binary() -> PathBuf {
@@ -195,5 +198,55 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
+    }
+}
+
+/// What a crash test runs against: the fake Ollama on Docker's bridge,
+/// answering every prompt with one code block after `latency`; phase 1
+/// deployed (removed when this is dropped) for a headless engine on a data
+/// dir of its own; an operator key and an HTTP client for its API.
+pub struct Crash {
+    // Dropped in this order: the engine's handle, then the phase.
+    pub hub: Headless,
+    _fleet: PhaseGuard,
+    pub dir: tempfile::TempDir,
+    pub ollama: FakeOllama,
+    pub key: String,
+    /// The API's base URL (`http://127.0.0.1:<port>/v1`).
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// Sets up a [`Crash`]; the headless engine is not started yet.
+pub async fn phase_1_crash(latency: Duration, key_name: &str) -> Crash {
+    let ollama = FakeOllama::start_on(
+        format!("{}:0", bridge_gateway()).as_str(),
+        vec![FakeModel::new("qwen2.5-coder:1.5b")],
+    )
+    .await
+    .expect("the fake Ollama listens on the bridge");
+    ollama.set_reply(Some("```python\nprint('done')\n```".into()));
+    ollama.set_fault(Fault::Latency(latency));
+    let dir = tempfile::tempdir().expect("a temporary data dir");
+    // Phase 1 is deployed by an engine in this process; the headless hub
+    // adopts the containers.
+    let fleet = PhaseGuard(1);
+    let hub = Headless::new(dir.path(), free_port(), &ollama.url());
+    let deployed = hub.deploy(1).await;
+    assert_eq!(deployed.healthy, 20, "{deployed:?}");
+    let key = hub.create_key(key_name);
+    let base = hub.base();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client");
+    Crash {
+        hub,
+        _fleet: fleet,
+        dir,
+        ollama,
+        key,
+        base,
+        http,
     }
 }

@@ -11,38 +11,21 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sutazai_tests::agent::free_port;
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
-use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
-use sutazai_tests::headless::{self, Headless, Lcg};
+use sutazai_tests::headless::{self, Lcg};
 
 const TASKS: usize = 200;
 const KILLS: usize = 3;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_the_engine_at_random_moments_loses_no_task() {
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new("qwen2.5-coder:1.5b")],
-    )
-    .await
-    .unwrap();
-    ollama.set_reply(Some("```python\nprint('done')\n```".into()));
-    ollama.set_fault(Fault::Latency(Duration::from_millis(100)));
-    let dir = tempfile::tempdir().unwrap();
-
-    // Deploy phase 1 with an engine in this process, then let the headless
-    // hub adopt the containers.
-    let _fleet = PhaseGuard(1);
-    let hub = Headless::new(dir.path(), free_port(), &ollama.url());
-    let deployed = hub.deploy(1).await;
-    assert_eq!(deployed.healthy, 20, "{deployed:?}");
-    let key = hub.create_key("crash-test");
-    let base = hub.base();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let headless::Crash {
+        hub,
+        ollama,
+        key,
+        base,
+        http,
+        ..
+    } = &headless::phase_1_crash(Duration::from_millis(100), "crash-test").await;
     let mut child = hub.start();
 
     // The client submits every task until the API acknowledges it, always
@@ -89,7 +72,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         loop {
             let running = http
                 .get(format!("{base}/tasks?status=running&limit=1"))
-                .bearer_auth(&key)
+                .bearer_auth(key)
                 .send()
                 .await;
             let total = match running {
@@ -124,7 +107,7 @@ async fn killing_the_engine_at_random_moments_loses_no_task() {
         loop {
             let task: Value = http
                 .get(format!("{base}/tasks/{id}"))
-                .bearer_auth(&key)
+                .bearer_auth(key)
                 .send()
                 .await
                 .unwrap()

@@ -18,10 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sutazai_tests::agent::free_port;
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
-use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
-use sutazai_tests::headless::{self, Headless, Lcg};
+use sutazai_tests::headless::{self, Lcg};
 
 const RUNS: usize = 100;
 const KILLS: usize = 5;
@@ -135,26 +132,10 @@ fn parse_key(key: &str) -> (String, String, Option<String>) {
     }
 }
 
-/// How many tasks have succeeded, as the API says (0 when it does not answer).
-async fn succeeded_tasks(http: &reqwest::Client, base: &str, key: &str) -> u64 {
-    let answer = http
-        .get(format!("{base}/tasks?status=succeeded&limit=1"))
-        .bearer_auth(key)
-        .send()
-        .await;
-    match answer {
-        Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap()["total"].as_u64().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-/// How many runs are under way, as the API says (0 when it does not answer).
-async fn active_runs(http: &reqwest::Client, base: &str, key: &str) -> u64 {
-    let answer = http
-        .get(format!("{base}/runs?status=active&limit=1"))
-        .bearer_auth(key)
-        .send()
-        .await;
+/// The `total` of a list the API answers at `path` (0 when it does not
+/// answer), e.g. how many tasks have succeeded or runs are under way.
+async fn total(http: &reqwest::Client, base: &str, key: &str, path: &str) -> u64 {
+    let answer = http.get(format!("{base}{path}")).bearer_auth(key).send().await;
     match answer {
         Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap()["total"].as_u64().unwrap_or(0),
         _ => 0,
@@ -164,21 +145,16 @@ async fn active_runs(http: &reqwest::Client, base: &str, key: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
     let test_started = Instant::now();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new("qwen2.5-coder:1.5b")],
-    )
-    .await
-    .unwrap();
-    ollama.set_reply(Some("```python\nprint('done')\n```".into()));
     // Slow enough that a kill cuts model calls short.
-    ollama.set_fault(Fault::Latency(Duration::from_millis(300)));
-    let dir = tempfile::tempdir().unwrap();
-
-    let _fleet = PhaseGuard(1);
-    let hub = Headless::new(dir.path(), free_port(), &ollama.url());
-    let deployed = hub.deploy(1).await;
-    assert_eq!(deployed.healthy, 20, "{deployed:?}");
+    let headless::Crash {
+        hub,
+        dir,
+        ollama,
+        key,
+        base,
+        http,
+        ..
+    } = &headless::phase_1_crash(Duration::from_millis(300), "crash-runs").await;
     let workflows = dir.path().join("workflows");
     std::fs::create_dir_all(&workflows).unwrap();
     std::fs::write(
@@ -186,12 +162,6 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
         serde_json::to_string_pretty(&workflow()).unwrap(),
     )
     .unwrap();
-    let key = hub.create_key("crash-runs");
-    let base = hub.base();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
     let mut child = hub.start();
     let deployed_at = test_started.elapsed();
 
@@ -201,7 +171,7 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
         let tag = format!("r{n:03}");
         let response = http
             .post(format!("{base}/workflows/{WORKFLOW}/runs"))
-            .bearer_auth(&key)
+            .bearer_auth(key)
             .json(&json!({"inputs": {"tag": tag}}))
             .send()
             .await
@@ -226,7 +196,7 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
     for (kill, mark) in (1..).zip(marks) {
         let waiting = Instant::now();
         let done = loop {
-            let done = succeeded_tasks(&http, &base, &key).await;
+            let done = total(http, base, key, "/tasks?status=succeeded&limit=1").await;
             if done >= mark {
                 break done;
             }
@@ -236,7 +206,7 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        let active = active_runs(&http, &base, &key).await;
+        let active = total(http, base, key, "/runs?status=active&limit=1").await;
         headless::kill(&mut child);
         println!("kill {kill}: SIGKILL with {done} of {all_tasks} tasks succeeded, {active} runs in flight");
         in_flight.push(active);
@@ -246,14 +216,14 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
     // Every run ends.
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let active = active_runs(&http, &base, &key).await;
+        let active = total(http, base, key, "/runs?status=active&limit=1").await;
         if active == 0 {
             break;
         }
         if Instant::now() > deadline {
             let page: Value = http
                 .get(format!("{base}/runs?status=active&limit=1000"))
-                .bearer_auth(&key)
+                .bearer_auth(key)
                 .send()
                 .await
                 .unwrap()
@@ -268,7 +238,7 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
                 .collect();
             let first: Value = http
                 .get(format!("{base}/runs/{}", stuck[0]))
-                .bearer_auth(&key)
+                .bearer_auth(key)
                 .send()
                 .await
                 .unwrap()
@@ -284,7 +254,7 @@ async fn killing_the_engine_mid_run_finishes_every_run_with_each_task_once() {
     for id in tags.keys() {
         let run: Value = http
             .get(format!("{base}/runs/{id}"))
-            .bearer_auth(&key)
+            .bearer_auth(key)
             .send()
             .await
             .unwrap()
