@@ -49,6 +49,24 @@ describe("the designer's document", () => {
     expect([store.getState().keeping, store.getState().base]).toEqual(["saved", 5]);
   });
 
+  it("saves at once after an edit without a draft landing after the version", async () => {
+    const store = useDesignerStore;
+    await store.getState().open("demo");
+    store.getState().edit((w) => updateStep(w, "write", { title: "Saved before its draft" }));
+    await store.getState().save();
+    await vi.advanceTimersByTimeAsync(DRAFT_EVERY_MS * 4);
+    expect(callsOf(invoke, "save_draft")).toHaveLength(0);
+    expect([store.getState().keeping, store.getState().base]).toEqual(["saved", 5]);
+
+    // An undo after the save is an unsaved edit again, and kept as a draft.
+    store.temporal.getState().undo();
+    expect(store.getState().keeping).toBe("unsaved");
+    await vi.advanceTimersByTimeAsync(DRAFT_EVERY_MS + 10);
+    expect(callsOf(invoke, "save_draft")).toHaveLength(1);
+    expect(callsOf(invoke, "save_draft")[0]!.base).toBe(5);
+    expect(store.getState().keeping).toBe("draft-kept");
+  });
+
   it("reopens the draft a restart left, from the version it started at", async () => {
     const draft = definition("demo").workflow!;
     backend(invoke, {

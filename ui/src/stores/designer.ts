@@ -64,12 +64,19 @@ export const useDesignerStore = create<DesignerState>()(
         set({ workflow: change(workflow), keeping: "unsaved" });
       },
       save: async () => {
+        if (!get().workflow) return;
+        set({ keeping: "saving", error: null });
+        // A draft still gathering or being written would land after the
+        // version and come back as an unsaved edit: drop or finish it first.
+        await settleDraft();
         const { workflow, base } = get();
         if (!workflow) return;
-        set({ keeping: "saving", error: null });
         try {
           const saved = await commands.saveWorkflow(workflow, base);
-          set({ base: saved.version, keeping: "saved", problems: saved.problems });
+          // An edit made while saving stays an unsaved edit of the new version.
+          const edited = get().workflow !== workflow;
+          set({ base: saved.version, keeping: edited ? "unsaved" : "saved", problems: saved.problems });
+          if (edited) keepDraft();
         } catch (err) {
           set({ keeping: "failed", error: toIpcError(err) });
         }
@@ -86,21 +93,36 @@ export const useDesignerStore = create<DesignerState>()(
 );
 
 let timer: ReturnType<typeof setTimeout> | null = null;
+let writing: Promise<unknown> = Promise.resolve();
+
+/** Drops the draft still gathering and waits for the one being written. */
+async function settleDraft(): Promise<void> {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  await writing.catch(() => undefined);
+}
 
 /** Writes the draft of every edit, undo and redo included, gathered over
  * [`DRAFT_EVERY_MS`]. */
 useDesignerStore.subscribe((state, before) => {
   if (!state.workflow || state.workflow === before.workflow || state.keeping === "loading") return;
   if (before.workflow === null) return; // just opened
-  if (state.keeping === "saved" && before.keeping === "saving") return;
+  // An undo or redo changes the workflow alone: it is an unsaved edit too.
+  if (state.keeping !== "unsaved" && state.keeping !== "saving") useDesignerStore.setState({ keeping: "unsaved" });
+  keepDraft();
+});
+
+/** Writes the draft of the workflow as it is after [`DRAFT_EVERY_MS`]. */
+function keepDraft() {
   if (timer) clearTimeout(timer);
   timer = setTimeout(() => {
     timer = null;
     const { workflow, base } = useDesignerStore.getState();
     if (!workflow) return;
-    commands.saveDraft(workflow, base).then(
+    writing = commands.saveDraft(workflow, base).then(
       () => {
-        if (useDesignerStore.getState().workflow === workflow) useDesignerStore.setState({ keeping: "draft-kept" });
+        const now = useDesignerStore.getState();
+        if (now.workflow === workflow && now.keeping === "unsaved") useDesignerStore.setState({ keeping: "draft-kept" });
       },
       (err) => useDesignerStore.setState({ keeping: "failed", error: toIpcError(err) }),
     );
@@ -108,4 +130,4 @@ useDesignerStore.subscribe((state, before) => {
       if (useDesignerStore.getState().workflow === workflow) useDesignerStore.setState({ problems });
     });
   }, DRAFT_EVERY_MS);
-});
+}
