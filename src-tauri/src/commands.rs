@@ -17,6 +17,7 @@ use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
+use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
@@ -323,6 +324,101 @@ pub fn get_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<Defi
     shell.engine()?.workflow(&workflow_id).map_err(|e| (&e).into())
 }
 
+/// The workflow templates shipped with the app (the new workflow gallery).
+#[tauri::command]
+pub fn workflow_templates(shell: State<'_, Shell>) -> Result<Vec<Template>, ErrorBody> {
+    Ok(shell.engine()?.workflow_templates())
+}
+
+/// Saves a new workflow as its first version; refused when its id is taken.
+#[tauri::command]
+pub async fn create_workflow(shell: State<'_, Shell>, workflow: Workflow) -> Result<SavedVersion, ErrorBody> {
+    shell
+        .engine()?
+        .create_workflow(&workflow, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// A new workflow from a shipped template, under the id and name given.
+#[tauri::command]
+pub async fn create_from_template(
+    shell: State<'_, Shell>,
+    template_id: String,
+    naming: Naming,
+) -> Result<SavedVersion, ErrorBody> {
+    shell
+        .engine()?
+        .create_from_template(&template_id, &naming, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// A copy of a workflow under a new id and name.
+#[tauri::command]
+pub async fn duplicate_workflow(
+    shell: State<'_, Shell>,
+    workflow_id: String,
+    naming: Naming,
+) -> Result<SavedVersion, ErrorBody> {
+    shell
+        .engine()?
+        .duplicate_workflow(&workflow_id, &naming, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Renames a workflow: its name, and its id (file) when that differs.
+#[tauri::command]
+pub async fn rename_workflow(
+    shell: State<'_, Shell>,
+    workflow_id: String,
+    naming: Naming,
+) -> Result<SavedVersion, ErrorBody> {
+    shell
+        .engine()?
+        .rename_workflow(&workflow_id, &naming, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Shows the open dialog and reads the file chosen (nothing is saved:
+/// the UI creates it, as a copy when its id is taken); none when cancelled.
+#[tauri::command]
+pub async fn import_workflow_file<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+) -> Result<Option<WorkflowImport>, ErrorBody> {
+    let engine = shell.engine()?;
+    let Some(path) = crate::dialog::choose_import(&app).await else {
+        return Ok(None);
+    };
+    engine
+        .read_workflow_import(&path)
+        .await
+        .map(Some)
+        .map_err(|e| (&e).into())
+}
+
+/// Shows the save dialog and writes the workflow's file where the person
+/// chose; the path written, or none when cancelled.
+#[tauri::command]
+pub async fn export_workflow_file<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    workflow_id: String,
+) -> Result<Option<String>, ErrorBody> {
+    let engine = shell.engine()?;
+    let Some(path) = crate::dialog::choose_export(&app, &format!("{workflow_id}.json")).await else {
+        return Ok(None);
+    };
+    engine
+        .export_workflow(&workflow_id, &path, &Principal::Desktop)
+        .await
+        .map(|()| Some(path.display().to_string()))
+        .map_err(|e| (&e).into())
+}
+
 /// Saves a definition as the version after `base` (none for a new one); a
 /// conflict when a newer version was saved since.
 #[tauri::command]
@@ -338,7 +434,8 @@ pub async fn save_workflow(
         .map_err(|e| (&e).into())
 }
 
-/// Removes a definition's file; its versions stay.
+/// Removes a definition's file and its unsaved draft; its versions stay
+/// (its runs are drawn with them).
 #[tauri::command]
 pub async fn delete_workflow(shell: State<'_, Shell>, workflow_id: String) -> Result<(), ErrorBody> {
     shell

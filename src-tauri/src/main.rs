@@ -7,6 +7,7 @@
 mod commands;
 #[cfg(test)]
 mod contract;
+mod dialog;
 mod events;
 mod ipc;
 mod ollama;
@@ -74,6 +75,9 @@ fn main() {
         // For "Start Ollama" only, from Rust (src/ollama.rs); the webview has
         // no shell permission (capabilities/main.json).
         .plugin(tauri_plugin_shell::init())
+        // Workflow import and export, from Rust only (src/dialog.rs); the
+        // webview has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(ipc::handler())
         .setup(move |app| {
             let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));

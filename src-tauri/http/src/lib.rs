@@ -31,6 +31,7 @@ pub mod openapi;
 mod routes;
 mod seed;
 mod tasks;
+mod workflow_files;
 mod workflows;
 
 use std::io;

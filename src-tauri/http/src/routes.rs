@@ -13,6 +13,7 @@ use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::Action;
+use sutazai_engine::workflow::files::{Naming, Template};
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
@@ -23,7 +24,7 @@ use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
-use crate::{agents, events, gateway, health, keys, openapi, tasks, workflows};
+use crate::{agents, events, gateway, health, keys, openapi, tasks, workflow_files, workflows};
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -214,6 +215,70 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                 &[A::ReadWorkflows],
                 Answer::Json(200, schema::<Vec<Definition>>),
             ),
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows",
+            workflow_files::create,
+            Doc {
+                body: Some(schema::<Workflow>),
+                ..doc(
+                    "Saves a new workflow as its first version (continuing the versions of a deleted one of \
+                     that id); 409 when a workflow of its id exists",
+                    &[A::EditWorkflows],
+                    Answer::Json(201, schema::<SavedVersion>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/workflow-templates",
+            workflow_files::templates,
+            doc(
+                "The workflow templates shipped with the app: id, name, description, steps, inputs",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Vec<Template>>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/workflow-templates/{id}/create",
+            workflow_files::from_template,
+            Doc {
+                body: Some(schema::<Naming>),
+                ..doc(
+                    "A new workflow from a shipped template under the id and name given; 409 when the id is taken",
+                    &[A::EditWorkflows],
+                    Answer::Json(201, schema::<SavedVersion>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows/{id}/copy",
+            workflow_files::copy,
+            Doc {
+                body: Some(schema::<Naming>),
+                ..doc(
+                    "A copy of a workflow under a new id and name; 409 when the id is taken",
+                    &[A::EditWorkflows],
+                    Answer::Json(201, schema::<SavedVersion>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/workflows/{id}/rename",
+            workflow_files::rename,
+            Doc {
+                body: Some(schema::<Naming>),
+                ..doc(
+                    "Renames a workflow: its name, and its id and file when the id differs (its versions are \
+                     copied to the new id; the old id keeps them for its runs); 409 when the new id is taken",
+                    &[A::EditWorkflows],
+                    Answer::Json(200, schema::<SavedVersion>),
+                )
+            },
         ),
         endpoint(
             Get,

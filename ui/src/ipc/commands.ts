@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, VersionInfo, Warning, Workflow, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -42,6 +42,13 @@ export const commands = {
   gatewayStats: () => call<GatewayStats>("gateway_stats"),
   listWorkflows: () => call<Definition[]>("list_workflows"),
   getWorkflow: (workflowId: string) => call<Definition>("get_workflow", { workflowId }),
+  workflowTemplates: () => call<Template[]>("workflow_templates"),
+  createWorkflow: (workflow: Workflow) => call<SavedVersion>("create_workflow", { workflow }),
+  createFromTemplate: (templateId: string, naming: Naming) => call<SavedVersion>("create_from_template", { templateId, naming }),
+  duplicateWorkflow: (workflowId: string, naming: Naming) => call<SavedVersion>("duplicate_workflow", { workflowId, naming }),
+  renameWorkflow: (workflowId: string, naming: Naming) => call<SavedVersion>("rename_workflow", { workflowId, naming }),
+  importWorkflowFile: () => call<WorkflowImport | null>("import_workflow_file"),
+  exportWorkflowFile: (workflowId: string) => call<string | null>("export_workflow_file", { workflowId }),
   saveWorkflow: (workflow: Workflow, base: number | null) => call<SavedVersion>("save_workflow", { workflow, base }),
   deleteWorkflow: (workflowId: string) => call<null>("delete_workflow", { workflowId }),
   validateWorkflow: (workflow: Workflow) => call<WorkflowProblem[]>("validate_workflow", { workflow }),
@@ -100,6 +107,13 @@ export type Commands = {
   gateway_stats: { args: Record<string, never>; result: GatewayStats };
   list_workflows: { args: Record<string, never>; result: Definition[] };
   get_workflow: { args: { workflowId: string }; result: Definition };
+  workflow_templates: { args: Record<string, never>; result: Template[] };
+  create_workflow: { args: { workflow: Workflow }; result: SavedVersion };
+  create_from_template: { args: { templateId: string; naming: Naming }; result: SavedVersion };
+  duplicate_workflow: { args: { workflowId: string; naming: Naming }; result: SavedVersion };
+  rename_workflow: { args: { workflowId: string; naming: Naming }; result: SavedVersion };
+  import_workflow_file: { args: Record<string, never>; result: WorkflowImport | null };
+  export_workflow_file: { args: { workflowId: string }; result: string | null };
   save_workflow: { args: { workflow: Workflow; base: number | null }; result: SavedVersion };
   delete_workflow: { args: { workflowId: string }; result: null };
   validate_workflow: { args: { workflow: Workflow }; result: WorkflowProblem[] };

@@ -390,6 +390,8 @@ unservedAgents: Array<UnservedAgent>,
  */
 pulling: Array<string>, };
 
+export type Naming = { id: string, name: string, };
+
 export type NewRun = { inputs: Record<string, unknown>, };
 
 export type NewTask = { capability?: string, agentId?: string, taskType: string, 
@@ -804,6 +806,16 @@ tasks: Array<TaskSummary>,
  */
 complete: boolean, };
 
+export type Template = { 
+/**
+ * The template's own id (its file name in `agents/workflows/`).
+ */
+id: string, name: string, description: string, steps: number, 
+/**
+ * The names of the inputs a run asks for.
+ */
+inputs: Array<string>, };
+
 export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
 
 export type UsageTotal = { 
@@ -853,6 +865,16 @@ $schema?: string,
  * 1–64 lowercase letters, digits, `-` and `_`; the file is `<id>.json`.
  */
 id: string, name: string, description: string, inputs: Array<Input>, outputs: Array<Output>, steps: Array<Step>, };
+
+export type WorkflowImport = { 
+/**
+ * The path of the file read.
+ */
+file: string, workflow: Workflow, taken: boolean, 
+/**
+ * An id no workflow has used here: the id itself when it is free.
+ */
+freeId: string, };
 
 export type WorkflowProblem = { 
 /**

@@ -186,15 +186,14 @@ describe("Workflows", () => {
   });
 
   it("makes a new, empty workflow and opens it in the designer", async () => {
-    backend(invoke, answers(() => [], { save_workflow: { version: 1, problems: [] } }));
+    backend(invoke, answers(() => [], { create_workflow: { version: 1, problems: [] } }));
     render(<Workflows />);
     await waitFor(() => expect(screen.getByTestId("workflow-demo")).toBeTruthy());
     fireEvent.change(screen.getByTestId("new-workflow-name"), { target: { value: "Nightly Report!" } });
     fireEvent.click(screen.getByTestId("new-workflow-create"));
-    await waitFor(() => expect(callsOf(invoke, "save_workflow")).toHaveLength(1));
-    expect(callsOf(invoke, "save_workflow")[0]).toEqual({
+    await waitFor(() => expect(callsOf(invoke, "create_workflow")).toHaveLength(1));
+    expect(callsOf(invoke, "create_workflow")[0]).toEqual({
       workflow: { id: "nightly_report", name: "Nightly Report!", description: "", inputs: [], outputs: [], steps: [] },
-      base: null,
     });
     await waitFor(() => expect(screen.getByTestId("designer")).toBeTruthy());
   });

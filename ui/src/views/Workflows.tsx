@@ -1,15 +1,19 @@
 // Workflows: every definition in the workflows folder (valid or not, with
 // its problems), the chosen one's steps and a form to run it, its runs,
 // and a run's steps live with their agents, timings and I/O; Design opens
-// the chosen one in the drag-and-drop designer (views/designer).
+// the chosen one in the drag-and-drop designer (views/designer). New (empty
+// or from a template), import, duplicate, rename, export and delete are in
+// workflows/ (NewWorkflow, ImportWorkflow, WorkflowActions).
 import { useEffect, useState } from "react";
 import { useNow } from "../components/time";
 import { definitionId, useWorkflowsStore } from "../stores/workflows";
 import { elapsed } from "./tasks/format";
 import { Designer } from "./designer/Designer";
+import { ImportWorkflow } from "./workflows/ImportWorkflow";
 import { NewWorkflow } from "./workflows/NewWorkflow";
 import { RunDetail } from "./workflows/RunDetail";
 import { RUN_BADGE } from "./workflows/format";
+import { WorkflowActions } from "./workflows/WorkflowActions";
 import { WorkflowPanel } from "./workflows/WorkflowPanel";
 import "./Workflows.css";
 
@@ -55,6 +59,7 @@ export function Workflows() {
       <div className="workflows-layout">
         <nav className="card workflow-list" aria-label="Workflows" data-testid="workflow-list">
           <NewWorkflow onCreated={setDesigning} />
+          <ImportWorkflow />
           {definitions === null && !error && <p className="muted">Loading the workflows…</p>}
           {definitions?.length === 0 && <p className="muted">The workflows folder holds no definition.</p>}
           {definitions?.map((d) => {
@@ -89,6 +94,7 @@ export function Workflows() {
               warnings={warnings}
               onRun={start}
               onDesign={() => setDesigning(definitionId(chosen))}
+              actions={<WorkflowActions definition={chosen} runs={runs?.total ?? null} />}
             />}
           {chosen && (
             <section className="card" aria-label="Runs">

@@ -13,6 +13,7 @@ mod llm;
 mod security;
 mod status;
 mod tasks;
+mod workflow_files;
 mod workflows;
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};

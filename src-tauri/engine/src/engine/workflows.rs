@@ -109,8 +109,9 @@ impl Engine {
         Ok(versions::discard_draft(&self.store, id).await?)
     }
 
-    /// Removes a definition's file; its versions stay, so it can be
-    /// restored. Refused while it has runs under way.
+    /// Removes a definition's file and the designer's unsaved draft of it;
+    /// its versions stay, so its runs are still drawn with the version they
+    /// ran and it can be restored. Refused while it has runs under way.
     #[instrument(skip_all, err, fields(by = %by.label(), workflow = id))]
     pub async fn delete_workflow(&self, id: &str, by: &Principal) -> Result<(), RunError> {
         let result = async {
@@ -128,7 +129,8 @@ impl Engine {
                 versions::pin(&self.store, id, &text, self.clock.now_ms()).await?;
             }
             std::fs::remove_file(&path)
-                .map_err(|err| RunError::Conflict(format!("cannot remove {}: {err}", path.display())))
+                .map_err(|err| RunError::Conflict(format!("cannot remove {}: {err}", path.display())))?;
+            Ok(versions::discard_draft(&self.store, id).await?)
         }
         .await;
         let outcome = match &result {

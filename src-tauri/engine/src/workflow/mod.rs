@@ -4,9 +4,11 @@
 //! The definition model ([`model`]), its validation ([`validate`]: pure,
 //! every problem naming the step and the field path), what a run does next
 //! ([`schedule`]), templates ([`render`]), saved versions ([`versions`]),
-//! the watched folder ([`watch`]) and reading it ([`load_dir`]), with the
-//! JSON Schema editors use. Runs of definitions are `crate::runs`.
+//! the watched folder ([`watch`]) and reading it ([`load_dir`]), what a
+//! person does with whole workflows ([`files`]: templates, copies, renames,
+//! import and export), with the JSON Schema editors use. Runs of definitions are `crate::runs`.
 
+pub mod files;
 pub mod model;
 pub mod render;
 pub mod schedule;

@@ -36,6 +36,12 @@ pub enum SaveError {
     /// The save started from `base`, but `newest` is saved since.
     #[error("workflow `{id}` is at version {newest}; this save started from {}: reload it and save again", base.map_or("nothing".to_string(), |b| format!("version {b}")))]
     Conflict { id: String, base: Option<u32>, newest: u32 },
+    /// The id is another workflow's (or keeps a deleted one's versions).
+    #[error("{0}")]
+    Taken(String),
+    /// No workflow of that id.
+    #[error("{0}")]
+    Missing(String),
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
     #[error(transparent)]
@@ -46,7 +52,8 @@ impl Coded for SaveError {
     fn code(&self) -> Code {
         match self {
             SaveError::Invalid(_) => Code::InvalidRequest,
-            SaveError::Conflict { .. } => Code::Conflict,
+            SaveError::Conflict { .. } | SaveError::Taken(_) => Code::Conflict,
+            SaveError::Missing(_) => Code::NotFound,
             SaveError::Write { .. } => Code::DataDir,
             SaveError::Store(_) => Code::Store,
         }
@@ -99,7 +106,8 @@ pub fn text_of(workflow: &Workflow) -> String {
     text
 }
 
-fn hash(text: &str) -> String {
+/// SHA-256 of a version's body, hex.
+pub fn hash(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -266,6 +274,20 @@ pub async fn discard_draft(store: &Store, id: &str) -> Result<(), StoreError> {
                 .map(drop)
         })
         .await
+}
+
+/// Moves the draft of `from`, if any, to `to` (the workflow was renamed):
+/// the edit keeps going under its new id.
+pub async fn move_draft(store: &Store, from: &str, to: &str) -> Result<(), StoreError> {
+    if let Some(draft) = draft(store, from).await? {
+        let workflow = Workflow {
+            id: to.to_string(),
+            ..draft.workflow
+        };
+        save_draft(store, &workflow, draft.base, draft.saved_ms).await?;
+        discard_draft(store, from).await?;
+    }
+    Ok(())
 }
 
 /// Every saved version of `id`, newest first.

@@ -1,6 +1,6 @@
 // The chosen workflow: what it is, its problems, its steps as a list (the
 // graph designer is the next view), and the form that runs it.
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import type { Definition, IpcError, Warning } from "../../ipc";
 import { initialText, inputValue, stepKindText, workerText } from "./format";
 
@@ -10,6 +10,8 @@ type Props = {
   onRun: (inputs: Record<string, unknown>) => Promise<unknown>;
   /** Opens the definition in the designer. */
   onDesign?: () => void;
+  /** Duplicate, rename, export, delete. */
+  actions?: ReactNode;
 };
 
 function Warnings({ warnings }: { warnings: Warning[] | null }) {
@@ -47,7 +49,7 @@ function Problems({ definition }: { definition: Definition }) {
   );
 }
 
-function RunForm({ definition, onRun }: Pick<Props, "definition" | "onRun">) {
+export function RunForm({ definition, onRun }: Pick<Props, "definition" | "onRun">) {
   const inputs = definition.workflow?.inputs ?? [];
   const [texts, setTexts] = useState<Record<string, string>>(() =>
     Object.fromEntries(inputs.map((input) => [input.name, initialText(input)])),
@@ -123,7 +125,7 @@ function RunForm({ definition, onRun }: Pick<Props, "definition" | "onRun">) {
   );
 }
 
-export function WorkflowPanel({ definition, warnings, onRun, onDesign }: Props) {
+export function WorkflowPanel({ definition, warnings, onRun, onDesign, actions }: Props) {
   const workflow = definition.workflow;
   return (
     <section className="card workflow-panel" data-testid="workflow-panel" aria-label="Workflow">
@@ -142,6 +144,7 @@ export function WorkflowPanel({ definition, warnings, onRun, onDesign }: Props) 
           </span>
         )}
       </header>
+      {actions && <div className="workflow-file-bar">{actions}</div>}
       {workflow?.description && <p className="muted">{workflow.description}</p>}
       <Problems definition={definition} />
       {workflow && (

@@ -84,3 +84,12 @@ export function inputValue(input: Input, text: string): InputValue {
       }
   }
 }
+
+/** The id a name gives: lowercase words joined by `_`. */
+export function idOf(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 64);
+}
