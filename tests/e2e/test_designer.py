@@ -1,16 +1,21 @@
 """The workflow designer as a person uses it: make a new workflow, drag
 three agents from the palette onto it (pointer events, as WebDriver can),
 connect two, see a cycle refused, set a step's input template, undo and
-redo, auto-layout, save a version, restart the app and find it unchanged."""
+redo, auto-layout, save a version, restart the app and find it unchanged;
+then deploy phase 1, run the workflow from the designer, watch the nodes
+turn green, open a step's output and re-run from the last step, reusing
+the others' outputs. The agents think through the fake Ollama."""
 
 import tempfile
 import time
 from pathlib import Path
 
-from conftest import app_binary, closed_port_url, wait_until_gone
+from conftest import app_binary, remove_phase, wait_until_gone
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from test_tasks import find
+from test_tasks import deploy_phase, find, wait_content
+from test_models import FakeOllama
+from test_workflows import MODELS
 
 AGENTS = ["AG-001", "AG-002", "AG-003"]
 NAME = "E2E designer"
@@ -38,6 +43,44 @@ def drag(app, element, target, dx: int, dy: int) -> None:
     ).pause(0.1).move_to_element_with_offset(target, dx, dy).pause(0.1).release().perform()
 
 
+def scroll_into_view(app, element) -> None:
+    """Scrolls `element` to the middle of its list and waits two frames: the
+    web view hit-tests pointer input against the scroll position it last
+    painted, so a press sent at once can land on the item scrolled away."""
+    app.driver.execute_async_script(
+        """const [element, done] = arguments;
+        element.scrollIntoView({block: 'center'});
+        requestAnimationFrame(() => requestAnimationFrame(() => done()));""",
+        element,
+    )
+
+
+def set_input(app, step: str, text: str) -> None:
+    """Selects `step` on the canvas and types its input template."""
+    app.click("designer-fit")  # the step panel narrows the canvas: show every node
+    time.sleep(0.3)
+    ActionChains(app.driver).click(find(app, f"node-{step}")).perform()
+    app.wait(lambda d: find(app, "step-title"), 10)
+    field = find(app, "step-input")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
+    field.send_keys(text)
+    find(app, "step-title").click()  # leaving the field applies it
+    app.wait(lambda d: "Draft kept" in app.text("designer-keeping"), 10)
+
+
+def wait_step(app, step: str) -> None:
+    """Waits until `step`'s node reads succeeded; a step that failed instead
+    fails the test with the error its panel shows."""
+    status = app.wait(
+        lambda d: (t := app.safe_text(f"node-status-{step}")) and t.split()[0] in ("succeeded", "failed") and t, 120
+    )
+    if status.startswith("failed"):
+        ActionChains(app.driver).click(find(app, f"node-{step}")).perform()
+        error = app.wait(lambda d: app.safe_text(f"step-error-{step}"), 10)
+        raise AssertionError(f"step {step} failed: {error}")
+
+
 def open_designer(app) -> None:
     app.click("nav-workflows")
     app.click(f"workflow-{WORKFLOW}")
@@ -47,8 +90,18 @@ def open_designer(app) -> None:
 
 
 def test_a_workflow_is_built_by_drag_and_drop_and_survives_a_restart(launch):
+    remove_phase(1)
+    fake = FakeOllama(models=MODELS)
+    try:
+        build_run_and_rerun(launch, fake)
+    finally:
+        fake.stop()
+        remove_phase(1)
+
+
+def build_run_and_rerun(launch, fake) -> None:
     home = Path(tempfile.mkdtemp(prefix="sutazai-e2e-designer-"))
-    env = {"SUTAZAI_OLLAMA_URL": closed_port_url()}
+    env = {"SUTAZAI_OLLAMA_URL": fake.url}
     app = launch(env, home=home)
     app.click("nav-workflows")
     find(app, "new-workflow-name").send_keys(NAME)
@@ -63,12 +116,17 @@ def test_a_workflow_is_built_by_drag_and_drop_and_survives_a_restart(launch):
     canvas = find(app, "designer-canvas")
     for n, agent in enumerate(AGENTS):
         item = find(app, f"palette-agent-{agent}")
-        app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+        scroll_into_view(app, item)
         drag(app, item, canvas, -250 + n * 240, -230 + n * 20)
         app.wait(lambda d, a=agent: a.lower().replace("-", "_") in nodes(app), 10)
+        app.wait(lambda d: "Draft kept" in app.text("designer-keeping"), 10)
     assert nodes(app) == sorted(before + [a.lower().replace("-", "_") for a in AGENTS]), nodes(app)
     app.wait(lambda d: "Draft kept" in app.text("designer-keeping"), 10)
     app.screenshot("2-three-agents")
+
+    # What the first and the third agent are asked (literal inputs).
+    set_input(app, "ag_001", '{"goal": "Ship a login page"}')
+    set_input(app, "ag_003", '{"tasks": ["login form"], "agents": ["AG-010"]}')
     app.click("designer-layout")
     time.sleep(0.5)  # the view fits itself to the new layout
 
@@ -84,14 +142,7 @@ def test_a_workflow_is_built_by_drag_and_drop_and_survives_a_restart(launch):
     app.screenshot("3-cycle-refused")
 
     # The second step reads the first one's output: its input template.
-    node = find(app, "node-ag_002")
-    ActionChains(app.driver).click(node).perform()
-    field = app.wait(lambda d: (e := d.find_elements("css selector", '[data-testid="step-input"]')) and e[0], 10)
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys(Keys.BACKSPACE)
-    field.send_keys('{"task": "{{ steps.ag_001.output }}"}')
-    find(app, "step-title").click()  # leaving the field applies it
-    app.wait(lambda d: "Draft kept" in app.text("designer-keeping"), 10)
+    set_input(app, "ag_002", '{"task": "{{ steps.ag_001.output }}"}')
 
     # Undo takes the template back, then the edge; redo brings both back.
     app.click("designer-undo")
@@ -120,3 +171,59 @@ def test_a_workflow_is_built_by_drag_and_drop_and_survives_a_restart(launch):
     assert has_edge(app, "ag_001", "ag_002")
     assert app.text("designer-keeping") == saved, (app.text("designer-keeping"), saved)
     app.screenshot("6-after-restart")
+
+    # The versions: v1 (new, empty) beside v2 (saved) names the added steps.
+    app.click("designer-versions-toggle")
+    added = app.wait(lambda d: app.safe_text("version-added"), 10)
+    assert added == "added: ag_001 ag_002 ag_003", added
+    assert "v1 → v2" in app.text("version-changes")
+    app.screenshot("7-versions")
+    app.click("designer-versions-toggle")
+
+    # Run it from the designer, with phase 1 deployed, and watch the graph.
+    deploy_phase(app, 1, 20)
+    open_designer(app)
+    app.click("designer-run-open")
+    app.wait(lambda d: find(app, "run-start").is_enabled(), 10)
+    app.click("run-start")
+    app.wait(lambda d: d.find_elements("css selector", '[data-testid="designer-runbar"]'), 20)
+    for step in ("ag_001", "ag_002", "ag_003"):
+        wait_step(app, step)
+    wait_content(app, "designer-run-status", "succeeded", 20)
+    assert "AG-002" in app.text("node-status-ag_002"), app.text("node-status-ag_002")
+    first_run = find(app, "designer-run").get_attribute("value")
+    app.screenshot("8-run-green")
+
+    # Open the last step: what it was asked and what it answered.
+    ActionChains(app.driver).click(find(app, "node-ag_002")).perform()
+    output = app.wait(
+        lambda d: (e := d.find_elements("css selector", '[data-testid="step-output-ag_002"]'))
+        and e[0].get_attribute("textContent"),
+        10,
+    )
+    assert output not in ("", "—"), output
+    asked = find(app, "step-input-ag_002").get_attribute("textContent")
+    assert "task" in asked, asked
+    savings = app.text("run-step-savings")
+    assert savings.startswith("reuses 1 step's output: saves "), savings
+    app.screenshot("9-step-output")
+
+    # Re-run from the last step: the first step's output is reused.
+    app.click("run-step-rerun")
+    app.wait(lambda d: find(app, "designer-run").get_attribute("value") != first_run, 20)
+    wait_content(app, "designer-run-status", "succeeded", 120)
+    saved_text = app.text("designer-run-saved")
+    assert saved_text.startswith("reused 1 step: saved "), saved_text
+    assert app.text("node-status-ag_001").startswith("succeeded"), app.text("node-status-ag_001")
+    assert find(app, "timeline-ag_002")
+    app.screenshot("10-rerun-from-last-step")
+
+    # Back to editing: restoring v1 saves it as v3; v2 stays in the list.
+    app.click("designer-run-leave")
+    app.click("designer-versions-toggle")
+    app.click("version-restore-1")
+    app.wait(lambda d: app.text("designer-keeping") == "Saved · version 3", 10)
+    app.wait(lambda d: nodes(app) == [], 10)
+    app.click("designer-versions-toggle")
+    app.wait(lambda d: d.find_elements("css selector", '[data-testid="version-2"]'), 10)
+    app.screenshot("11-restored-v1")

@@ -1,7 +1,8 @@
 // The workflow designer: the palette, the canvas (a projection of the
 // workflow, xyflow) and the selected step's settings. Every edit goes
 // through the designer store, which keeps it as a draft at once and in
-// the undo history.
+// the undo history. A run is drawn on the graph of the version it ran,
+// live, with the chosen step's detail and the run's timeline.
 import {
   applyNodeChanges,
   Background,
@@ -16,7 +17,8 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import type { Workflow } from "../../ipc";
+import { IpcError, type Workflow } from "../../ipc";
+import { useNow } from "../../components/time";
 import { useCapabilitiesStore } from "../../stores/catalog";
 import { useDesignerStore, type Keeping } from "../../stores/designer";
 import { useDesignerRunStore } from "../../stores/designerRun";
@@ -36,8 +38,15 @@ import {
   type StepNode as StepNodeType,
 } from "./mapping";
 import { Palette } from "./Palette";
+import { RunLauncher } from "./RunLauncher";
+import { RunStepPanel } from "./RunStepPanel";
+import { rerunSavings } from "./runView";
+import { Timeline } from "./Timeline";
+import { elapsed } from "../tasks/format";
+import { RUN_BADGE, underWay } from "../workflows/format";
 import { StepNode } from "./StepNode";
 import { StepPanel } from "./StepPanel";
+import { Versions } from "./Versions";
 import "./Designer.css";
 
 const nodeTypes = { step: StepNode };
@@ -46,7 +55,7 @@ const KEEPING: Record<Keeping, string> = {
   loading: "Opening…",
   saved: "Saved",
   unsaved: "Unsaved changes",
-  "draft-kept": "Draft kept (not saved as a version yet)",
+  "draft-kept": "Draft kept",
   saving: "Saving…",
   failed: "Not kept",
 };
@@ -102,6 +111,13 @@ function Editor({ workflowId, onClose }: Props) {
   const listRuns = useDesignerRunStore((s) => s.list);
   const showRun = useDesignerRunStore((s) => s.show);
   const followRuns = useDesignerRunStore((s) => s.follow);
+  const startRun = useDesignerRunStore((s) => s.start);
+  const cancelRun = useDesignerRunStore((s) => s.cancel);
+  const pauseRun = useDesignerRunStore((s) => s.pause);
+  const decide = useDesignerRunStore((s) => s.decide);
+  const rerun = useDesignerRunStore((s) => s.rerun);
+  const actionError = useDesignerRunStore((s) => s.actionError);
+  const now = useNow(1000);
 
   useEffect(() => {
     void loadCapabilities();
@@ -180,6 +196,7 @@ function Editor({ workflowId, onClose }: Props) {
     };
   }, [drag, flow, place]);
 
+  const [showVersions, setShowVersions] = useState(false);
   // Undo, redo and the shortcuts' list.
   const [help, setHelp] = useState(false);
   useEffect(() => {
@@ -218,12 +235,28 @@ function Editor({ workflowId, onClose }: Props) {
 
   const selected = nodes.filter((n) => n.selected);
   const single = selected.length === 1 ? workflow?.steps.find((s) => s.id === selected[0]!.id) : undefined;
+  const runStep = viewing && selected.length === 1 ? shownRun.steps.find((s) => s.id === selected[0]!.id) : undefined;
+  const selectOnly = (id: string) => setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === id })));
+
+  // A run starts from a saved version: an unsaved edit is saved first.
+  const run = async (inputs: Record<string, unknown>) => {
+    if (useDesignerStore.getState().keeping !== "saved") {
+      await save();
+      const after = useDesignerStore.getState();
+      if (after.keeping !== "saved") throw after.error ?? new IpcError("ipc_failed", "the edit could not be saved");
+    }
+    await startRun(workflowId, inputs);
+  };
 
   return (
-    <section className="designer card" data-testid="designer" aria-label="Designer">
+    <section className={viewing ? "designer card viewing" : "designer card"} data-testid="designer" aria-label="Designer">
       <header className="designer-toolbar">
         <strong data-testid="designer-name">{workflow?.name ?? workflowId}</strong>
-        <span className={`keeping keeping-${keeping}`} data-testid="designer-keeping">
+        <span
+          className={`keeping keeping-${keeping}`}
+          data-testid="designer-keeping"
+          title={keeping === "draft-kept" ? "Every change is kept as a draft; Save version makes it a version" : undefined}
+        >
           {KEEPING[keeping]}
           {keeping === "saved" && base !== null && ` · version ${base}`}
         </span>
@@ -239,6 +272,9 @@ function Editor({ workflowId, onClose }: Props) {
           </select>
         </label>
         <span className="designer-actions">
+          {workflow && !viewing && (
+            <RunLauncher workflow={workflow} problems={problems} unsaved={keeping !== "saved"} onRun={run} />
+          )}
           <button type="button" className="btn-sm" data-testid="designer-undo" disabled={!canUndo} onClick={() => useDesignerStore.temporal.getState().undo()}>
             Undo
           </button>
@@ -248,8 +284,16 @@ function Editor({ workflowId, onClose }: Props) {
           <button type="button" className="btn-sm" data-testid="designer-layout" onClick={autoLayout}>
             Auto-layout
           </button>
-          <button type="button" className="btn-sm" onClick={() => void flow.fitView({ padding: 0.2, maxZoom: 1 })}>
+          <button type="button" className="btn-sm" data-testid="designer-fit" onClick={() => void flow.fitView({ padding: 0.2, maxZoom: 1 })}>
             Fit
+          </button>
+          <button
+            type="button"
+            className={showVersions ? "btn-sm selected" : "btn-sm"}
+            data-testid="designer-versions-toggle"
+            onClick={() => setShowVersions((v) => !v)}
+          >
+            Versions
           </button>
           <button type="button" className="btn-sm primary" data-testid="designer-save" disabled={!workflow || keeping === "saving"} onClick={() => void save()}>
             Save version
@@ -259,9 +303,41 @@ function Editor({ workflowId, onClose }: Props) {
           </button>
         </span>
       </header>
+      {viewing && (
+        <div className="designer-runbar" data-testid="designer-runbar">
+          <span className={`badge ${RUN_BADGE[shownRun.status]}`} data-testid="designer-run-status">
+            {shownRun.status}
+          </span>
+          <span className="muted">{elapsed((shownRun.finishedMs ?? now) - shownRun.createdMs)}</span>
+          {shownRun.saved && shownRun.saved.steps > 0 && (
+            <span className="muted" data-testid="designer-run-saved">
+              reused {shownRun.saved.steps} step{shownRun.saved.steps === 1 ? "" : "s"}: saved {elapsed(shownRun.saved.ms)}{" "}
+              and {shownRun.saved.tokens} tokens
+            </span>
+          )}
+          {underWay(shownRun.status) && (
+            <button type="button" className="btn-sm" data-testid="designer-run-pause" onClick={() => void pauseRun(shownRun.status !== "paused")}>
+              {shownRun.status === "paused" ? "Resume" : "Pause"}
+            </button>
+          )}
+          {underWay(shownRun.status) && (
+            <button type="button" className="btn-sm danger" data-testid="designer-run-cancel" onClick={() => void cancelRun()}>
+              Cancel run
+            </button>
+          )}
+          <button type="button" className="btn-sm" data-testid="designer-run-leave" onClick={() => void showRun(null)}>
+            Back to editing
+          </button>
+        </div>
+      )}
       {error && (
         <p className="problem" role="alert" data-testid="designer-error">
           {error.message}
+        </p>
+      )}
+      {actionError && (
+        <p className="problem" role="alert" data-testid="designer-run-error">
+          {actionError.message}
         </p>
       )}
       {help && (
@@ -329,7 +405,17 @@ function Editor({ workflowId, onClose }: Props) {
             </div>
           )}
         </div>
-        {single && !viewing && (
+        {showVersions && !viewing && (
+          <Versions
+            key={`${workflowId} ${base}`}
+            workflowId={workflowId}
+            onRestored={() => {
+              setShowVersions(false);
+              void open(workflowId);
+            }}
+          />
+        )}
+        {single && !viewing && !showVersions && (
           <StepPanel
             // Taken afresh when the step's input changes elsewhere (undo, redo).
             key={`${single.id} ${JSON.stringify(single.input)}`}
@@ -339,7 +425,21 @@ function Editor({ workflowId, onClose }: Props) {
             onChange={(change) => edit((w) => updateStep(w, single.id, change))}
           />
         )}
+        {runStep && viewing && (
+          <RunStepPanel
+            key={runStep.id}
+            step={runStep}
+            defined={shownGraph.steps.find((s) => s.id === runStep.id)}
+            ended={!underWay(shownRun.status)}
+            savings={rerunSavings(shownRun.steps, edges, runStep.id)}
+            onRerun={() => void rerun(runStep.id)}
+            onDecide={(step, approve, note) => void decide(step, approve, note)}
+          />
+        )}
       </div>
+      {viewing && (
+        <Timeline steps={shownRun.steps} now={now} selected={runStep?.id ?? null} onSelect={selectOnly} />
+      )}
       {drag && (
         <div className="palette-ghost" style={{ left: drag.x + 8, top: drag.y + 8 }} data-testid="palette-ghost">
           {drag.label}

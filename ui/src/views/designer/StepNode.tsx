@@ -21,6 +21,7 @@ function StepNodeView({ data, selected }: NodeProps<StepNodeType>) {
       {run && (
         <div className="step-node-run" data-testid={`node-status-${step.id}`}>
           <span className={`badge ${STEP_BADGE[run.status]}`}>{run.status}</span>
+          {run.reusedFrom && <span className="muted" title={`output reused from run ${run.reusedFrom}`}> reused</span>}
           {run.tasks.length > 0 && (
             <span>
               {" "}

@@ -28,7 +28,7 @@ function agents(step: RunStep): string {
   return names.length === 0 ? "—" : names.join(", ");
 }
 
-function Approval({ step, onDecide }: { step: RunStep; onDecide: Props["onDecide"] }) {
+export function Approval({ step, onDecide }: { step: RunStep; onDecide: Props["onDecide"] }) {
   const [note, setNote] = useState("");
   return (
     <div className="approval" data-testid={`step-approval-${step.id}`}>
@@ -52,7 +52,7 @@ function Approval({ step, onDecide }: { step: RunStep; onDecide: Props["onDecide
   );
 }
 
-function StepIo({ step }: { step: RunStep }) {
+export function StepIo({ step }: { step: RunStep }) {
   return (
     <div className="step-io" data-testid={`step-io-${step.id}`}>
       {step.error && (
