@@ -156,6 +156,17 @@ def build_run_and_rerun(launch, fake) -> None:
     app.wait(lambda d: "steps.ag_001.output" in find(app, "step-input").get_attribute("value"), 10)
     app.screenshot("4-undone-and-redone")
 
+    # Copy and paste a step (Ctrl+C, Ctrl+V): a copy under a fresh id; undo
+    # takes it away again.
+    app.click("designer-fit")
+    time.sleep(0.3)
+    ActionChains(app.driver).click(find(app, "node-ag_003")).perform()
+    ActionChains(app.driver).key_down(Keys.CONTROL).send_keys("c").send_keys("v").key_up(Keys.CONTROL).perform()
+    app.wait(lambda d: "ag_003_2" in nodes(app), 10)
+    app.screenshot("4b-pasted")
+    app.click("designer-undo")
+    app.wait(lambda d: "ag_003_2" not in nodes(app), 10)
+
     app.click("designer-layout")
     app.click("designer-save")
     app.wait(lambda d: app.text("designer-keeping").startswith("Saved · version"), 10)
@@ -170,6 +181,8 @@ def build_run_and_rerun(launch, fake) -> None:
     assert nodes(app) == sorted(before + [a.lower().replace("-", "_") for a in AGENTS]), nodes(app)
     assert has_edge(app, "ag_001", "ag_002")
     assert app.text("designer-keeping") == saved, (app.text("designer-keeping"), saved)
+    # The undo history came back with it.
+    assert find(app, "designer-undo").is_enabled(), "the undo history survives a restart"
     app.screenshot("6-after-restart")
 
     # The versions: v1 (new, empty) beside v2 (saved) names the added steps.

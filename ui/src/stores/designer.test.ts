@@ -67,6 +67,46 @@ describe("the designer's document", () => {
     expect(store.getState().keeping).toBe("draft-kept");
   });
 
+  it("keeps the undo history across a restart, for the workflow it leads to only", async () => {
+    const store = useDesignerStore;
+    localStorage.clear();
+    await store.getState().open("demo");
+    store.getState().edit((w) => updateStep(w, "write", { title: "One" }));
+    store.getState().edit((w) => updateStep(w, "write", { title: "Two" }));
+    await vi.advanceTimersByTimeAsync(1000);
+    const edited = store.getState().workflow!;
+
+    // A restart: nothing in memory; the engine gives back the draft.
+    store.getState().close();
+    store.temporal.getState().clear();
+    backend(invoke, {
+      get_workflow: definition("demo"),
+      workflow_versions: [{ version: 4, savedMs: 1, savedBy: "desktop", hash: "h" }],
+      get_draft: { workflow: structuredClone(edited), base: 4, savedMs: 9 },
+      save_draft: null,
+      validate_workflow: [],
+    });
+    await store.getState().open("demo");
+    expect(store.temporal.getState().pastStates).toHaveLength(2);
+    store.temporal.getState().undo();
+    expect(store.getState().workflow!.steps[2]!.title).toBe("One");
+    store.temporal.getState().undo();
+    expect(store.getState().workflow!.steps[2]!.title).toBe("");
+    store.temporal.getState().redo();
+    expect(store.getState().workflow!.steps[2]!.title).toBe("One");
+
+    // Changed elsewhere meanwhile (no draft, another saved text): a fresh history.
+    await vi.advanceTimersByTimeAsync(1000);
+    store.getState().close();
+    backend(invoke, {
+      get_workflow: definition("demo", { workflow: { ...edited, name: "Edited by hand" } }),
+      workflow_versions: [{ version: 5, savedMs: 2, savedBy: "file", hash: "h2" }],
+      get_draft: null,
+    });
+    await store.getState().open("demo");
+    expect(store.temporal.getState().pastStates).toHaveLength(0);
+  });
+
   it("reopens the draft a restart left, from the version it started at", async () => {
     const draft = definition("demo").workflow!;
     backend(invoke, {

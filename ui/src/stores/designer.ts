@@ -1,11 +1,13 @@
 // The designer's document: the workflow being edited, the version it
 // started from, and whether the edit is kept. Every change goes to the
 // engine as a draft at once (so nothing is lost before Save); undo and redo
-// are zundo's history of the workflow alone.
+// are zundo's history of the workflow alone, kept across restarts
+// (designerHistory).
 import { create } from "zustand";
 import { temporal } from "zundo";
 import { commands, IpcError, type Workflow, type WorkflowProblem } from "../ipc";
 import { toIpcError } from "../ipc/call";
+import { keepHistory, takeHistory } from "./designerHistory";
 
 /** How long edits gather before the draft is written (a drag sends many). */
 export const DRAFT_EVERY_MS = 250;
@@ -57,6 +59,14 @@ export const useDesignerStore = create<DesignerState>()(
           set({ error: toIpcError(err), keeping: "failed" });
         }
         useDesignerStore.temporal.getState().clear();
+        const opened = get().workflow;
+        const kept = opened && takeHistory(id, opened);
+        if (kept) {
+          useDesignerStore.temporal.setState({
+            pastStates: kept.past.map((workflow) => ({ workflow })),
+            futureStates: kept.future.map((workflow) => ({ workflow })),
+          });
+        }
       },
       edit: (change) => {
         const workflow = get().workflow;
@@ -131,3 +141,25 @@ function keepDraft() {
     });
   }, DRAFT_EVERY_MS);
 }
+
+/** Keeps the undo history of the workflow open whenever it or the workflow
+ * changes: at once (a microtask gathers the two stores' news), as the app
+ * may close right after. Each new state is written once (designerHistory). */
+let keeping = false;
+function keepSoon() {
+  if (keeping) return;
+  keeping = true;
+  queueMicrotask(() => {
+    keeping = false;
+    const { workflow } = useDesignerStore.getState();
+    if (!workflow) return;
+    const { pastStates, futureStates } = useDesignerStore.temporal.getState();
+    const states = (list: typeof pastStates) => list.flatMap((s) => (s.workflow ? [s.workflow] : []));
+    const past = states(pastStates);
+    keepHistory(workflow.id, [...past, workflow, ...states(futureStates)], past.length);
+  });
+}
+useDesignerStore.temporal.subscribe(keepSoon);
+useDesignerStore.subscribe((state, before) => {
+  if (state.workflow !== before.workflow && state.keeping !== "loading") keepSoon();
+});

@@ -6,6 +6,7 @@
 import { create } from "zustand";
 import { commands, type IpcError, type Naming, type Template, type Workflow, type WorkflowImport } from "../ipc";
 import { toIpcError } from "../ipc/call";
+import { forgetHistory } from "./designerHistory";
 import { useWorkflowsStore } from "./workflows";
 
 /** What an import came to: created under its own id, or its id is taken
@@ -68,6 +69,8 @@ export const useWorkflowFilesStore = create<WorkflowFilesState>((set) => ({
     } catch (err) {
       throw toIpcError(err);
     }
+    // Its undo history goes with its draft (a new workflow may take the id).
+    forgetHistory(workflowId);
     const list = useWorkflowsStore.getState();
     // Nothing chosen: the reload chooses the first workflow left.
     if (list.selected === workflowId) list.select(null);

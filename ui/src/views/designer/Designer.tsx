@@ -42,6 +42,7 @@ import { RunLauncher } from "./RunLauncher";
 import { RunStepPanel } from "./RunStepPanel";
 import { rerunSavings } from "./runView";
 import { Timeline } from "./Timeline";
+import { useClipboard, type ClipboardAction } from "./useClipboard";
 import { elapsed } from "../tasks/format";
 import { RUN_BADGE, underWay } from "../workflows/format";
 import { StepNode } from "./StepNode";
@@ -50,6 +51,9 @@ import { Versions } from "./Versions";
 import "./Designer.css";
 
 const nodeTypes = { step: StepNode };
+
+/** Ctrl (or ⌘) with these keys acts on the selected steps. */
+const CLIPBOARD_KEYS: Record<string, ClipboardAction> = { c: "copy", x: "cut", v: "paste", d: "duplicate" };
 
 const KEEPING: Record<Keeping, string> = {
   loading: "Opening…",
@@ -132,6 +136,10 @@ function Editor({ workflowId, onClose }: Props) {
   }, [workflowId, open, close, loadCapabilities, listRuns, followRuns, showRun]);
   // A run is drawn with the version it ran, read-only.
   const viewing = runId !== null && shownGraph !== null && shownRun !== null;
+  const viewingNow = useRef(viewing);
+  useEffect(() => {
+    viewingNow.current = viewing;
+  }, [viewing]);
 
   const byStep = useMemo(() => {
     const map = new Map<string, string[]>();
@@ -197,6 +205,18 @@ function Editor({ workflowId, onClose }: Props) {
   }, [drag, flow, place]);
 
   const [showVersions, setShowVersions] = useState(false);
+  // Copy, cut, paste, duplicate: of the selection, into the workflow open.
+  const selection = useRef<string[]>([]);
+  useEffect(() => {
+    selection.current = nodes.filter((n) => n.selected).map((n) => n.id);
+  }, [nodes]);
+  const clipboard = useClipboard(
+    useCallback(() => selection.current, []),
+    useCallback((ids: string[]) => {
+      // The pasted nodes exist once the new projection is taken.
+      setTimeout(() => setNodes((ns) => ns.map((n) => ({ ...n, selected: ids.includes(n.id) }))), 0);
+    }, []),
+  );
   // Undo, redo and the shortcuts' list.
   const [help, setHelp] = useState(false);
   useEffect(() => {
@@ -209,13 +229,16 @@ function Editor({ workflowId, onClose }: Props) {
       } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
         e.preventDefault();
         void save();
+      } else if ((e.ctrlKey || e.metaKey) && !typing && !viewingNow.current && CLIPBOARD_KEYS[e.key.toLowerCase()]) {
+        e.preventDefault();
+        void clipboard(CLIPBOARD_KEYS[e.key.toLowerCase()]!);
       } else if (e.key === "?" && !typing) {
         setHelp((h) => !h);
       }
     };
     window.addEventListener("keydown", key);
     return () => window.removeEventListener("keydown", key);
-  }, [save]);
+  }, [save, clipboard]);
 
   const onConnect = useCallback(
     (c: Connection) => {
@@ -342,8 +365,10 @@ function Editor({ workflowId, onClose }: Props) {
       )}
       {help && (
         <div className="designer-help" data-testid="designer-help">
-          Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+S save a version · Delete removes the selection · Shift+click or drag
-          a box to select several · drag from a node's right handle to another's left to connect · ? this list
+          Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+S save a version · Ctrl+C / Ctrl+X / Ctrl+V copy, cut, paste the
+          selected steps (into any workflow) · Ctrl+D duplicate · Delete removes the selection · Shift+click or
+          Shift+drag a box to select several · drag from a node's right handle to another's left to connect · ? this
+          list
         </div>
       )}
       <div className="designer-body">
