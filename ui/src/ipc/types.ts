@@ -427,6 +427,16 @@ retryBackoffMs?: number, name?: string, description?: string,
  */
 parentTaskId?: string, };
 
+export type Note = { 
+/**
+ * 1–64 letters, digits, `-` and `_`; unique among the notes.
+ */
+id: string, text: string, position: Position, 
+/**
+ * The note's size on the canvas; the designer's default when absent.
+ */
+width?: number, height?: number, };
+
 export type OllamaFacts = { version: string, modelCount: number, };
 
 export type OllamaStarted = { pid: number, program: string, 
@@ -864,7 +874,11 @@ $schema?: string,
 /**
  * 1–64 lowercase letters, digits, `-` and `_`; the file is `<id>.json`.
  */
-id: string, name: string, description: string, inputs: Array<Input>, outputs: Array<Output>, steps: Array<Step>, };
+id: string, name: string, description: string, inputs: Array<Input>, outputs: Array<Output>, steps: Array<Step>, 
+/**
+ * Sticky notes on the designer's canvas, for people (ignored by runs).
+ */
+notes?: Array<Note>, };
 
 export type WorkflowImport = { 
 /**

@@ -47,7 +47,7 @@ export function Workflows() {
 
   const chosen = definitions?.find((d) => definitionId(d) === selected) ?? null;
   if (designing) {
-    return <Designer workflowId={designing} onClose={() => setDesigning(null)} />;
+    return <Designer key={designing} workflowId={designing} onClose={() => setDesigning(null)} onOpen={setDesigning} />;
   }
   return (
     <div className="workflows">

@@ -341,6 +341,7 @@ pub fn workflow(task: &AdhocTask, catalog: &Catalog) -> Result<Workflow, String>
             })
             .collect(),
         steps,
+        notes: Vec::new(),
     })
 }
 

@@ -130,6 +130,7 @@ pub fn plan(
         inputs: workflow.inputs.clone(),
         outputs: Vec::new(),
         steps,
+        notes: Vec::new(),
     };
     problems.extend(validate(&planned, catalog));
     if problems.is_empty() {

@@ -28,6 +28,10 @@ pub struct Workflow {
     #[serde(default)]
     pub outputs: Vec<Output>,
     pub steps: Vec<Step>,
+    /// Sticky notes on the designer's canvas, for people (ignored by runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Note>>", optional)]
+    pub notes: Vec<Note>,
 }
 
 impl Workflow {
@@ -138,6 +142,25 @@ pub struct Step {
 pub struct Position {
     pub x: f64,
     pub y: f64,
+}
+
+/// A sticky note on the designer's canvas: free text beside the steps,
+/// never connected to them and never run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Note {
+    /// 1–64 letters, digits, `-` and `_`; unique among the notes.
+    pub id: String,
+    #[serde(default)]
+    pub text: String,
+    pub position: Position,
+    /// The note's size on the canvas; the designer's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub width: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub height: Option<f64>,
 }
 
 /// One value a step shares with later steps of its run.

@@ -34,6 +34,11 @@ fn workflow(change: impl FnOnce(&mut serde_json::Value)) -> Workflow {
     serde_json::from_value(value).expect("a workflow")
 }
 
+/// A sticky note as a file holds it.
+fn note(id: &str, text: &str) -> serde_json::Value {
+    json!({"id": id, "text": text, "position": {"x": 10.0, "y": 20.0}})
+}
+
 fn problems(workflow: &Workflow) -> Vec<String> {
     validate(workflow, catalog()).iter().map(ToString::to_string).collect()
 }
@@ -212,6 +217,26 @@ fn each_rule_names_the_step_and_the_field() {
             "steps[1].agent: an approval waits for a person",
         ),
         (
+            "a note id used twice",
+            Box::new(|w| w["notes"] = json!([note("a", "x"), note("a", "y")])),
+            "notes[1].id: `a` is used by an earlier note too",
+        ),
+        (
+            "a note id with a space",
+            Box::new(|w| w["notes"] = json!([note("a b", "x")])),
+            "notes[0].id: expected 1–64 letters",
+        ),
+        (
+            "a note too long",
+            Box::new(|w| w["notes"] = json!([note("a", "ok"), note("b", &"x".repeat(4001))])),
+            "notes[1].text: at most 4000 characters, found 4001",
+        ),
+        (
+            "a note of no width",
+            Box::new(|w| w["notes"] = json!([{"id": "a", "text": "", "position": {"x": 0, "y": 0}, "width": 0}])),
+            "notes[0].width: expected 1 to 4000 pixels, found 0",
+        ),
+        (
             "an output from nowhere",
             Box::new(|w| w["outputs"] = json!([{"name": "x", "from": "{{ steps.ghost.output }}"}])),
             "outputs[0].from: no step `ghost`",
@@ -305,6 +330,29 @@ fn the_shipped_schema_is_fresh() {
         "{} is stale; regenerate with `UPDATE_SCHEMA=1 cargo test -p sutazai-engine workflow`",
         path.display()
     );
+}
+
+/// Notes are written only when there are some, so a file or a version
+/// without them reads and writes byte for byte as before; they round-trip
+/// and change nothing a run depends on.
+#[test]
+fn notes_are_kept_only_when_there_are_some_and_runs_ignore_them() {
+    let plain = workflow(|_| {});
+    let text = serde_json::to_string(&plain).unwrap();
+    assert!(!text.contains("notes"), "{text}");
+    let noted = workflow(
+        |w| w["notes"] = json!([note("todo", "ask **legal**\nfirst"), {"id": "b", "text": "", "position": {"x": 0, "y": 0}, "width": 240.0, "height": 120.0}]),
+    );
+    let back: Workflow = serde_json::from_str(&serde_json::to_string(&noted).unwrap()).unwrap();
+    assert_eq!(back, noted);
+    assert_eq!(back.notes[0].text, "ask **legal**\nfirst");
+    assert_eq!((back.notes[1].width, back.notes[1].height), (Some(240.0), Some(120.0)));
+    assert_eq!(problems(&noted), Vec::<String>::new());
+    assert_eq!(validate::dependencies(&noted), validate::dependencies(&plain));
+    let mut value = serde_json::to_value(&noted).unwrap();
+    value["notes"][0]["colour"] = json!("yellow");
+    let err = serde_json::from_value::<Workflow>(value).unwrap_err().to_string();
+    assert!(err.contains("unknown field `colour`"), "{err}");
 }
 
 /// A misspelt field is an error, in a step's kind too, never silently

@@ -1,14 +1,15 @@
 //! Checks a workflow definition against its own rules and the live agent
 //! catalog: ids, the graph (dependencies the templates imply included;
 //! cycles named by their steps), agents, capabilities and task types, what
-//! each template refers to, fallbacks, and each step kind's bounds. Pure;
+//! each template refers to, fallbacks, each step kind's bounds, and the
+//! canvas's notes. Pure;
 //! every problem names the step and the field path.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::model::{OnError, Step, StepKind, ValueType, Workflow};
+use super::model::{Note, OnError, Step, StepKind, ValueType, Workflow};
 use crate::catalog::Catalog;
 use crate::dag::Dag;
 
@@ -27,6 +28,11 @@ pub const MAX_ATTEMPTS: u32 = 10;
 /// for a person).
 pub const MAX_STEP_TIMEOUT_MS: u64 = 24 * 3600 * 1000;
 pub const MAX_APPROVAL_TIMEOUT_MS: u64 = 7 * 24 * 3600 * 1000;
+/// Notes a workflow may have, the characters of one note's text, and the
+/// largest side a note may be drawn with.
+pub const MAX_NOTES: usize = 200;
+pub const MAX_NOTE_CHARS: usize = 4000;
+pub const MAX_NOTE_SIDE: f64 = 4000.0;
 
 /// One problem of a definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
@@ -137,6 +143,7 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
             format!("dependency {cycle} (through dependsOn or templates)"),
         );
     }
+    check_notes(&mut check, &workflow.notes);
     for (o, output) in workflow.outputs.iter().enumerate() {
         let path = format!("outputs[{o}].from");
         match references(&output.from, Kind::Template) {
@@ -155,6 +162,43 @@ pub fn validate(workflow: &Workflow, catalog: &Catalog) -> Vec<WorkflowProblem> 
         }
     }
     check.problems
+}
+
+/// The canvas's sticky notes: ids, the length of their text, their size.
+/// A note is workflow-level: its problems name no step.
+fn check_notes(check: &mut Check, notes: &[Note]) {
+    if notes.len() > MAX_NOTES {
+        check.root("notes", format!("at most {MAX_NOTES} notes, found {}", notes.len()));
+    }
+    let mut ids = HashSet::new();
+    for (n, note) in notes.iter().enumerate() {
+        if !is_id(&note.id, true) {
+            check.root(
+                &format!("notes[{n}].id"),
+                format!("expected 1–64 letters, digits, `-` or `_`, found `{}`", note.id),
+            );
+        } else if !ids.insert(note.id.as_str()) {
+            check.root(
+                &format!("notes[{n}].id"),
+                format!("`{}` is used by an earlier note too", note.id),
+            );
+        }
+        let chars = note.text.chars().count();
+        if chars > MAX_NOTE_CHARS {
+            check.root(
+                &format!("notes[{n}].text"),
+                format!("at most {MAX_NOTE_CHARS} characters, found {chars}"),
+            );
+        }
+        for (field, side) in [("width", note.width), ("height", note.height)] {
+            if let Some(side) = side.filter(|s| !(1.0..=MAX_NOTE_SIDE).contains(s)) {
+                check.root(
+                    &format!("notes[{n}].{field}"),
+                    format!("expected 1 to {MAX_NOTE_SIDE} pixels, found {side}"),
+                );
+            }
+        }
+    }
 }
 
 /// Per step (by index), the steps it needs: its `dependsOn` and the steps

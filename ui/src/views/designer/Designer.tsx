@@ -17,40 +17,47 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { IpcError, type Workflow } from "../../ipc";
+import { events, IpcError, onEvent, type Workflow } from "../../ipc";
 import { useNow } from "../../components/time";
 import { useCapabilitiesStore } from "../../stores/catalog";
 import { useDesignerStore, type Keeping } from "../../stores/designer";
+import { useOutsideStore } from "../../stores/designerOutside";
 import { useDesignerRunStore } from "../../stores/designerRun";
-import { layout } from "./layout";
+import { freeSpot, layout } from "./layout";
 import {
   addStep,
   connect,
   disconnect,
+  addNote,
+  moveNodes,
   moveSteps,
+  newNote,
   newStep,
   refuseEdge,
-  removeSteps,
+  removeNodes,
   toCanvas,
   updateStep,
+  type CanvasNode,
   type NeedEdge,
   type Placeable,
-  type StepNode as StepNodeType,
 } from "./mapping";
 import { Palette } from "./Palette";
 import { RunLauncher } from "./RunLauncher";
 import { RunStepPanel } from "./RunStepPanel";
 import { rerunSavings } from "./runView";
+import { OutsideChange } from "./OutsideChange";
 import { Timeline } from "./Timeline";
 import { useClipboard, type ClipboardAction } from "./useClipboard";
 import { elapsed } from "../tasks/format";
 import { RUN_BADGE, underWay } from "../workflows/format";
+import { NOTE_HEIGHT, NOTE_WIDTH, NoteNode } from "./NoteNode";
+import { Problems } from "./Problems";
 import { StepNode } from "./StepNode";
 import { StepPanel } from "./StepPanel";
 import { Versions } from "./Versions";
 import "./Designer.css";
 
-const nodeTypes = { step: StepNode };
+const nodeTypes = { step: StepNode, note: NoteNode };
 
 /** Ctrl (or ⌘) with these keys acts on the selected steps. */
 const CLIPBOARD_KEYS: Record<string, ClipboardAction> = { c: "copy", x: "cut", v: "paste", d: "duplicate" };
@@ -79,7 +86,12 @@ function implied(workflow: Workflow): string[][] {
   });
 }
 
-type Props = { workflowId: string; onClose: () => void };
+type Props = {
+  workflowId: string;
+  onClose: () => void;
+  /** Opens another workflow in the designer (a copy made of this edit). */
+  onOpen?: (workflowId: string) => void;
+};
 
 export function Designer(props: Props) {
   return (
@@ -89,7 +101,7 @@ export function Designer(props: Props) {
   );
 }
 
-function Editor({ workflowId, onClose }: Props) {
+function Editor({ workflowId, onClose, onOpen }: Props) {
   const workflow = useDesignerStore((s) => s.workflow);
   const base = useDesignerStore((s) => s.base);
   const keeping = useDesignerStore((s) => s.keeping);
@@ -128,8 +140,15 @@ function Editor({ workflowId, onClose }: Props) {
     void open(workflowId);
     void listRuns(workflowId);
     const stop = followRuns(workflowId);
+    // A version saved elsewhere is found when the folder changes.
+    useOutsideStore.getState().reset();
+    const outside = onEvent(events.workflowsChanged, ({ files }) => {
+      if (files.includes(`${workflowId}.json`)) void useOutsideStore.getState().check();
+    });
     return () => {
       stop();
+      void outside.then((unlisten) => unlisten());
+      useOutsideStore.getState().reset();
       void showRun(null);
       close();
     };
@@ -160,7 +179,7 @@ function Editor({ workflowId, onClose }: Props) {
   // drag; the workflow takes the positions when the drag ends.
   // Taken again whenever the workflow changes (React's "adjust state when
   // a prop changes", during render), keeping what is selected and measured.
-  const [nodes, setNodes] = useState<StepNodeType[]>([]);
+  const [nodes, setNodes] = useState<CanvasNode[]>([]);
   const [from, setFrom] = useState<typeof projected | null>(null);
   if (from !== projected) {
     setFrom(projected);
@@ -251,7 +270,8 @@ function Editor({ workflowId, onClose }: Props) {
   );
 
   const autoLayout = useCallback(() => {
-    const positions = layout(nodes, edges);
+    // Notes stay where they were put.
+    const positions = layout(nodes.filter((n) => n.type === "step"), edges);
     edit((w) => moveSteps(w, positions));
     setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1 }), 50);
   }, [nodes, edges, edit, flow]);
@@ -260,6 +280,27 @@ function Editor({ workflowId, onClose }: Props) {
   const single = selected.length === 1 ? workflow?.steps.find((s) => s.id === selected[0]!.id) : undefined;
   const runStep = viewing && selected.length === 1 ? shownRun.steps.find((s) => s.id === selected[0]!.id) : undefined;
   const selectOnly = (id: string) => setNodes((ns) => ns.map((n) => ({ ...n, selected: n.id === id })));
+  // A problem chosen in the list: its node selected (a step's settings
+  // open) and brought to the middle of the canvas.
+  const showNode = (id: string) => {
+    selectOnly(id);
+    // Once the settings panel has narrowed the canvas.
+    setTimeout(() => {
+      const node = flow.getNode(id);
+      if (!node) return;
+      const { width = 0, height = 0 } = node.measured ?? {};
+      void flow.setCenter(node.position.x + width / 2, node.position.y + height / 2, { zoom: flow.getZoom(), duration: 300 });
+    }, 50);
+  };
+  const placeNote = () => {
+    const box = canvas.current?.getBoundingClientRect();
+    const middle = box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 };
+    const at = flow.screenToFlowPosition(middle);
+    // In the middle of the view, or the nearest place there that covers nothing.
+    const taken = nodes.map((n) => ({ ...n.position, width: n.measured?.width ?? 0, height: n.measured?.height ?? 0 }));
+    const spot = freeSpot(taken, { x: at.x - NOTE_WIDTH / 2, y: at.y - NOTE_HEIGHT / 2 }, { width: NOTE_WIDTH, height: NOTE_HEIGHT });
+    edit((w) => addNote(w, newNote(w, spot)));
+  };
 
   // A run starts from a saved version: an unsaved edit is saved first.
   const run = async (inputs: Record<string, unknown>) => {
@@ -304,6 +345,11 @@ function Editor({ workflowId, onClose }: Props) {
           <button type="button" className="btn-sm" data-testid="designer-redo" disabled={!canRedo} onClick={() => useDesignerStore.temporal.getState().redo()}>
             Redo
           </button>
+          {!viewing && (
+            <button type="button" className="btn-sm" data-testid="designer-add-note" disabled={!workflow} onClick={placeNote}>
+              Note
+            </button>
+          )}
           <button type="button" className="btn-sm" data-testid="designer-layout" onClick={autoLayout}>
             Auto-layout
           </button>
@@ -358,6 +404,7 @@ function Editor({ workflowId, onClose }: Props) {
           {error.message}
         </p>
       )}
+      <OutsideChange onCopied={(id) => onOpen?.(id)} />
       {actionError && (
         <p className="problem" role="alert" data-testid="designer-run-error">
           {actionError.message}
@@ -371,6 +418,7 @@ function Editor({ workflowId, onClose }: Props) {
           list
         </div>
       )}
+      {workflow && !viewing && <Problems workflow={workflow} problems={problems} onSelect={showNode} />}
       <div className="designer-body">
         {viewing ? (
           <aside className="palette muted" data-testid="designer-run-note">
@@ -401,12 +449,12 @@ function Editor({ workflowId, onClose }: Props) {
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
-            onNodesChange={(changes: NodeChange<StepNodeType>[]) => setNodes((ns) => applyNodeChanges(changes, ns))}
+            onNodesChange={(changes: NodeChange<CanvasNode>[]) => setNodes((ns) => applyNodeChanges(changes, ns))}
             nodesDraggable={!viewing}
             nodesConnectable={!viewing}
-            onNodeDragStop={(_, __, dragged) => edit((w) => moveSteps(w, new Map(dragged.map((n) => [n.id, n.position]))))}
+            onNodeDragStop={(_, __, dragged) => edit((w) => moveNodes(w, new Map(dragged.map((n) => [n.id, n.position]))))}
             onConnect={onConnect}
-            onNodesDelete={(gone) => edit((w) => removeSteps(w, gone.map((n) => n.id)))}
+            onNodesDelete={(gone) => edit((w) => removeNodes(w, gone.map((n) => n.id)))}
             onEdgesDelete={(gone) => {
               const implicit = gone.filter((e) => !e.data?.explicit);
               if (implicit.length > 0) refuse(`${implicit[0]!.target} reads ${implicit[0]!.source}'s output in its templates; change the input to remove this edge`);
@@ -440,13 +488,15 @@ function Editor({ workflowId, onClose }: Props) {
             }}
           />
         )}
-        {single && !viewing && !showVersions && (
+        {single && workflow && !viewing && !showVersions && (
           <StepPanel
             // Taken afresh when the step's input changes elsewhere (undo, redo).
             key={`${single.id} ${JSON.stringify(single.input)}`}
             step={single}
             problems={byStep.get(single.id) ?? []}
             capabilities={capabilities ?? []}
+            workflow={workflow}
+            edges={edges}
             onChange={(change) => edit((w) => updateStep(w, single.id, change))}
           />
         )}

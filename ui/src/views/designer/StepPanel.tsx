@@ -1,13 +1,19 @@
 // The selected step's settings: its title, the task type (only those its
 // agent or capability offers), the input template, retry, timeout, `when`
-// and what a failure means; and the engine's problems with it.
+// and what a failure means; and the engine's problems with it. The input
+// and `when` offer the names a template may read while they are typed.
 import { useState } from "react";
-import type { CapabilityInfo, OnError, Step } from "../../ipc";
+import type { CapabilityInfo, OnError, Step, Workflow } from "../../ipc";
+import { CompletingField } from "./Completion";
+import { completions } from "./completions";
 
 type Props = {
   step: Step;
   problems: string[];
   capabilities: CapabilityInfo[];
+  /** The workflow and the canvas's needs: what the templates may name. */
+  workflow: Workflow;
+  edges: { source: string; target: string }[];
   onChange: (change: Partial<Step>) => void;
 };
 
@@ -27,11 +33,12 @@ function onErrorValue(onError: OnError): string {
   return typeof onError === "string" ? onError : "fallback";
 }
 
-export function StepPanel({ step, problems, capabilities, onChange }: Props) {
+export function StepPanel({ step, problems, capabilities, workflow, edges, onChange }: Props) {
   const [input, setInput] = useState(() => JSON.stringify(step.input, null, 2));
   const [inputError, setInputError] = useState<string | null>(null);
   const types = offered(step, capabilities);
   const runsTasks = step.kind.type !== "approval";
+  const offer = (before: string) => completions(workflow, edges, step.id, before);
 
   function applyInput() {
     try {
@@ -78,11 +85,13 @@ export function StepPanel({ step, problems, capabilities, onChange }: Props) {
       {runsTasks && (
         <label>
           Input (a template over <code>inputs.*</code> and <code>steps.&lt;id&gt;.output</code>)
-          <textarea
+          <CompletingField
+            multiline
             rows={6}
             value={input}
             data-testid="step-input"
-            onChange={(e) => setInput(e.target.value)}
+            offer={offer}
+            onValue={setInput}
             onBlur={applyInput}
           />
           {inputError && <span className="field-error">{inputError}</span>}
@@ -90,11 +99,12 @@ export function StepPanel({ step, problems, capabilities, onChange }: Props) {
       )}
       <label>
         When (runs only if this holds)
-        <input
+        <CompletingField
           value={step.when ?? ""}
           placeholder="e.g. steps.scan.output is defined"
           data-testid="step-when"
-          onChange={(e) => onChange({ when: e.target.value || undefined })}
+          offer={offer}
+          onValue={(when) => onChange({ when: when || undefined })}
         />
       </label>
       <div className="step-panel-row">

@@ -22,3 +22,22 @@ export function layout(
   }
   return positions;
 }
+
+type Box = { x: number; y: number; width: number; height: number };
+
+/** Where a box of `size` wanted at `at` goes so that it covers none of
+ * `taken`: `at` itself when free, else the nearest free place found below
+ * it, then to its right. */
+export function freeSpot(taken: Box[], at: { x: number; y: number }, size: { width: number; height: number }) {
+  const gap = 16;
+  const hits = (x: number, y: number) =>
+    taken.some((b) => x < b.x + b.width + gap && b.x < x + size.width + gap && y < b.y + b.height + gap && b.y < y + size.height + gap);
+  for (let column = 0; column < 8; column++) {
+    for (let row = 0; row < 8; row++) {
+      const x = at.x + column * (size.width + gap);
+      const y = at.y + row * (size.height + gap);
+      if (!hits(x, y)) return { x, y };
+    }
+  }
+  return at;
+}

@@ -1,8 +1,9 @@
 // The canvas as a projection of the domain workflow (n8n's mapping): steps
-// become nodes, their needs edges. Every edit is a function from workflow to
+// become nodes, their needs edges, and sticky notes nodes of their own (no
+// handles, never connected). Every edit is a function from workflow to
 // workflow; the canvas never holds state of its own that the workflow lacks.
 import type { Edge, Node } from "@xyflow/react";
-import type { RunStep, Step, StepKind, Workflow } from "../../ipc";
+import type { Note, RunStep, Step, StepKind, Workflow } from "../../ipc";
 
 export type StepData = {
   step: Step;
@@ -13,6 +14,24 @@ export type StepData = {
 };
 
 export type StepNode = Node<StepData, "step">;
+
+export type NoteData = { note: Note };
+
+export type NoteNode = Node<NoteData, "note">;
+
+/** Every node the canvas draws. */
+export type CanvasNode = StepNode | NoteNode;
+
+/** A note's node id: its own namespace, so a note never shares an id with a
+ * step (a step id has no `:`). */
+export function noteNodeId(id: string): string {
+  return `note:${id}`;
+}
+
+/** The note id of a node id, or null for a step's node. */
+export function noteIdOf(nodeId: string): string | null {
+  return nodeId.startsWith("note:") ? nodeId.slice("note:".length) : null;
+}
 
 /** An edge the step's own `dependsOn` makes (removable), or one its
  * templates imply (drawn dashed; change the template to remove it). */
@@ -30,13 +49,22 @@ export function toCanvas(
   needs: string[][],
   problems: Map<string, string[]> = new Map(),
   run: Map<string, RunStep> = new Map(),
-): { nodes: StepNode[]; edges: NeedEdge[] } {
-  const nodes: StepNode[] = workflow.steps.map((step, i) => ({
+): { nodes: CanvasNode[]; edges: NeedEdge[] } {
+  // Notes first: drawn under the steps.
+  const notes: NoteNode[] = (workflow.notes ?? []).map((note) => ({
+    id: noteNodeId(note.id),
+    type: "note",
+    position: note.position,
+    connectable: false,
+    data: { note },
+  }));
+  const steps: StepNode[] = workflow.steps.map((step, i) => ({
     id: step.id,
     type: "step",
     position: step.position ?? fallbackPosition(i),
     data: { step, problems: problems.get(step.id) ?? [], run: run.get(step.id) },
   }));
+  const nodes: CanvasNode[] = [...notes, ...steps];
   const edges: NeedEdge[] = [];
   workflow.steps.forEach((step, i) => {
     const all = new Set([...(needs[i] ?? []), ...step.dependsOn]);
@@ -192,4 +220,51 @@ export function moveSteps(workflow: Workflow, positions: Map<string, { x: number
       return at ? { ...s, position: { x: Math.round(at.x), y: Math.round(at.y) } } : s;
     }),
   };
+}
+
+/** The workflow with steps and notes moved to `positions`, by node id (a
+ * drag may move both). */
+export function moveNodes(workflow: Workflow, positions: Map<string, { x: number; y: number }>): Workflow {
+  const moved = moveSteps(workflow, positions);
+  if (!workflow.notes?.some((n) => positions.has(noteNodeId(n.id)))) return moved;
+  return {
+    ...moved,
+    notes: workflow.notes.map((n) => {
+      const at = positions.get(noteNodeId(n.id));
+      return at ? { ...n, position: { x: Math.round(at.x), y: Math.round(at.y) } } : n;
+    }),
+  };
+}
+
+/** The workflow without the given nodes: steps (with the explicit edges to
+ * them) and notes. */
+export function removeNodes(workflow: Workflow, nodeIds: string[]): Workflow {
+  const notes = new Set(nodeIds.flatMap((id) => noteIdOf(id) ?? []));
+  const steps = nodeIds.filter((id) => noteIdOf(id) === null);
+  const without = steps.length > 0 ? removeSteps(workflow, steps) : workflow;
+  if (notes.size === 0) return without;
+  const left = (workflow.notes ?? []).filter((n) => !notes.has(n.id));
+  if (left.length > 0) return { ...without, notes: left };
+  // No notes at all is written as none (the file stays as it was).
+  const rest = { ...without };
+  delete rest.notes;
+  return rest;
+}
+
+/** A new, empty note at `position`, with an id no note has. */
+export function newNote(workflow: Workflow, position: { x: number; y: number }): Note {
+  const used = new Set((workflow.notes ?? []).map((n) => n.id));
+  let n = 1;
+  while (used.has(`note_${n}`)) n++;
+  return { id: `note_${n}`, text: "", position: { x: Math.round(position.x), y: Math.round(position.y) } };
+}
+
+/** The workflow with one note added. */
+export function addNote(workflow: Workflow, note: Note): Workflow {
+  return { ...workflow, notes: [...(workflow.notes ?? []), note] };
+}
+
+/** The workflow with one note changed. */
+export function updateNote(workflow: Workflow, id: string, change: Partial<Omit<Note, "id">>): Workflow {
+  return { ...workflow, notes: (workflow.notes ?? []).map((n) => (n.id === id ? { ...n, ...change } : n)) };
 }
