@@ -1,26 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { RunStep } from "../../ipc";
+import { runStep } from "../../ipc/fixtures";
 import { attemptText, rerunSavings, timeline, upstreamOf } from "./runView";
 
+/** A run step that succeeded unless said otherwise. */
 function step(id: string, fields: Partial<RunStep> = {}): RunStep {
-  return {
-    id,
-    parent: null,
-    title: "",
-    kind: "task",
-    status: "succeeded",
-    input: null,
-    output: null,
-    tasks: [],
-    error: null,
-    startedMs: null,
-    finishedMs: null,
-    approvals: 0,
-    decisions: [],
-    deadlineMs: null,
-    reusedFrom: null,
-    ...fields,
-  };
+  return runStep(id, { status: "succeeded", ...fields });
 }
 
 function task(tokens: number, attempts = 1) {

@@ -31,9 +31,7 @@ export function useClipboard(selected: () => string[], select: (ids: string[]) =
     async (action: ClipboardAction) => {
       const workflow = useDesignerStore.getState().workflow;
       if (!workflow) return;
-      if (action === "paste") {
-        const clip = held ?? (await fromSystem());
-        if (!clip) return;
+      const paste = (clip: Clip) => {
         let ids: string[] = [];
         edit((w) => {
           const pasted = pasteSteps(w, clip);
@@ -41,18 +39,16 @@ export function useClipboard(selected: () => string[], select: (ids: string[]) =
           return pasted.workflow;
         });
         select(ids);
+      };
+      if (action === "paste") {
+        const clip = held ?? (await fromSystem());
+        if (clip) paste(clip);
         return;
       }
       const clip = copySteps(workflow, selected());
       if (!clip) return;
       if (action === "duplicate") {
-        let ids: string[] = [];
-        edit((w) => {
-          const pasted = pasteSteps(w, clip);
-          ids = pasted.ids;
-          return pasted.workflow;
-        });
-        select(ids);
+        paste(clip);
         return;
       }
       held = clip;
