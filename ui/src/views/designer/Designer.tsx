@@ -17,8 +17,7 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { events, IpcError, onEvent, type Workflow } from "../../ipc";
-import { useNow } from "../../components/time";
+import { events, IpcError, onEvent, type CapabilityInfo, type Workflow } from "../../ipc";
 import { useCapabilitiesStore } from "../../stores/catalog";
 import { useDesignerStore, type Keeping } from "../../stores/designer";
 import { useOutsideStore } from "../../stores/designerOutside";
@@ -46,10 +45,10 @@ import { RunLauncher } from "./RunLauncher";
 import { RunStepPanel } from "./RunStepPanel";
 import { rerunSavings } from "./runView";
 import { OutsideChange } from "./OutsideChange";
+import { RunBar } from "./RunBar";
 import { Timeline } from "./Timeline";
 import { useClipboard, type ClipboardAction } from "./useClipboard";
-import { elapsed } from "../tasks/format";
-import { RUN_BADGE, underWay } from "../workflows/format";
+import { underWay } from "../workflows/format";
 import { NOTE_HEIGHT, NOTE_WIDTH, NoteNode } from "./NoteNode";
 import { Problems } from "./Problems";
 import { StepNode } from "./StepNode";
@@ -58,6 +57,8 @@ import { Versions } from "./Versions";
 import "./Designer.css";
 
 const nodeTypes = { step: StepNode, note: NoteNode };
+
+const NO_CAPABILITIES: CapabilityInfo[] = [];
 
 /** Ctrl (or ⌘) with these keys acts on the selected steps. */
 const CLIPBOARD_KEYS: Record<string, ClipboardAction> = { c: "copy", x: "cut", v: "paste", d: "duplicate" };
@@ -84,6 +85,36 @@ function implied(workflow: Workflow): string[][] {
     }
     return [...found];
   });
+}
+
+/** The same content: each data field the same value (arrays item by item). */
+function sameData(a: object, b: object): boolean {
+  const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((k) => {
+    const [u, v] = [x[k], y[k]];
+    if (u === v) return true;
+    return Array.isArray(u) && Array.isArray(v) && u.length === v.length && u.every((item, i) => item === v[i]);
+  });
+}
+
+function sameNode(before: CanvasNode, after: CanvasNode): boolean {
+  return (
+    before.type === after.type &&
+    before.position.x === after.position.x &&
+    before.position.y === after.position.y &&
+    sameData(before.data, after.data)
+  );
+}
+
+function sameEdge(before: NeedEdge | undefined, after: NeedEdge): boolean {
+  return (
+    before !== undefined &&
+    before.className === after.className &&
+    before.animated === after.animated &&
+    before.data?.explicit === after.data?.explicit
+  );
 }
 
 type Props = {
@@ -128,12 +159,9 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
   const showRun = useDesignerRunStore((s) => s.show);
   const followRuns = useDesignerRunStore((s) => s.follow);
   const startRun = useDesignerRunStore((s) => s.start);
-  const cancelRun = useDesignerRunStore((s) => s.cancel);
-  const pauseRun = useDesignerRunStore((s) => s.pause);
   const decide = useDesignerRunStore((s) => s.decide);
   const rerun = useDesignerRunStore((s) => s.rerun);
   const actionError = useDesignerRunStore((s) => s.actionError);
-  const now = useNow(1000);
 
   useEffect(() => {
     void loadCapabilities();
@@ -179,18 +207,25 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
   // drag; the workflow takes the positions when the drag ends.
   // Taken again whenever the workflow changes (React's "adjust state when
   // a prop changes", during render), keeping what is selected and measured.
+  // A node or edge whose content did not change stays the same object, so
+  // the memoised nodes of a large graph do not all render again after a
+  // drag or a validation.
   const [nodes, setNodes] = useState<CanvasNode[]>([]);
+  const [edges, setEdges] = useState<NeedEdge[]>([]);
   const [from, setFrom] = useState<typeof projected | null>(null);
   if (from !== projected) {
     setFrom(projected);
+    const nodesBefore = new Map(nodes.map((n) => [n.id, n]));
     setNodes(
       projected.nodes.map((n) => {
-        const before = nodes.find((b) => b.id === n.id);
-        return { ...n, selected: before?.selected ?? false, measured: before?.measured };
+        const before = nodesBefore.get(n.id);
+        if (before && sameNode(before, n)) return before;
+        return { ...n, selected: before?.selected ?? false, measured: before?.measured } as CanvasNode;
       }),
     );
+    const edgesBefore = new Map(edges.map((e) => [e.id, e]));
+    setEdges(projected.edges.map((e) => (sameEdge(edgesBefore.get(e.id), e) ? edgesBefore.get(e.id)! : e)));
   }
-  const edges = projected.edges;
 
   const refuse = useCallback((text: string) => {
     setRefusal({ text, ...pointer.current });
@@ -202,6 +237,21 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
       edit((w) => addStep(w, newStep(w, item, { x: Math.round(at.x), y: Math.round(at.y) })));
     },
     [edit],
+  );
+
+  // The palette's handlers, stable so the (memoised) palette does not
+  // render again at every pointer move of a drag.
+  const grab = useCallback((item: Placeable, label: string, e: React.PointerEvent) => {
+    e.preventDefault();
+    setDrag({ item, label, x: e.clientX, y: e.clientY });
+  }, []);
+  const placeInView = useCallback(
+    (item: Placeable) => {
+      const box = canvas.current?.getBoundingClientRect();
+      const middle = box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 };
+      place(item, flow.screenToFlowPosition(middle));
+    },
+    [place, flow],
   );
 
   // A palette drag, with pointer events: follow the pointer, drop on the canvas.
@@ -372,33 +422,7 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
           </button>
         </span>
       </header>
-      {viewing && (
-        <div className="designer-runbar" data-testid="designer-runbar">
-          <span className={`badge ${RUN_BADGE[shownRun.status]}`} data-testid="designer-run-status">
-            {shownRun.status}
-          </span>
-          <span className="muted">{elapsed((shownRun.finishedMs ?? now) - shownRun.createdMs)}</span>
-          {shownRun.saved && shownRun.saved.steps > 0 && (
-            <span className="muted" data-testid="designer-run-saved">
-              reused {shownRun.saved.steps} step{shownRun.saved.steps === 1 ? "" : "s"}: saved {elapsed(shownRun.saved.ms)}{" "}
-              and {shownRun.saved.tokens} tokens
-            </span>
-          )}
-          {underWay(shownRun.status) && (
-            <button type="button" className="btn-sm" data-testid="designer-run-pause" onClick={() => void pauseRun(shownRun.status !== "paused")}>
-              {shownRun.status === "paused" ? "Resume" : "Pause"}
-            </button>
-          )}
-          {underWay(shownRun.status) && (
-            <button type="button" className="btn-sm danger" data-testid="designer-run-cancel" onClick={() => void cancelRun()}>
-              Cancel run
-            </button>
-          )}
-          <button type="button" className="btn-sm" data-testid="designer-run-leave" onClick={() => void showRun(null)}>
-            Back to editing
-          </button>
-        </div>
-      )}
+      {viewing && <RunBar run={shownRun} />}
       {error && (
         <p className="problem" role="alert" data-testid="designer-error">
           {error.message}
@@ -427,16 +451,9 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
           </aside>
         ) : (
         <Palette
-          capabilities={capabilities ?? []}
-          onGrab={(item, label, e) => {
-            e.preventDefault();
-            setDrag({ item, label, x: e.clientX, y: e.clientY });
-          }}
-          onPlace={(item) => {
-            const box = canvas.current?.getBoundingClientRect();
-            const middle = box ? { x: box.left + box.width / 2, y: box.top + box.height / 2 } : { x: 0, y: 0 };
-            place(item, flow.screenToFlowPosition(middle));
-          }}
+          capabilities={capabilities ?? NO_CAPABILITIES}
+          onGrab={grab}
+          onPlace={placeInView}
         />
         )}
         <div
@@ -467,6 +484,9 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
             // An empty or small workflow is not blown up past its true size.
             fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
             proOptions={{ hideAttribution: true }}
+            // Only what is in view is in the DOM: a 500-step graph would
+            // otherwise repaint every node and edge on each frame of a drag.
+            onlyRenderVisibleElements
           >
             <Background />
             <MiniMap pannable zoomable />
@@ -513,7 +533,7 @@ function Editor({ workflowId, onClose, onOpen }: Props) {
         )}
       </div>
       {viewing && (
-        <Timeline steps={shownRun.steps} now={now} selected={runStep?.id ?? null} onSelect={selectOnly} />
+        <Timeline steps={shownRun.steps} selected={runStep?.id ?? null} onSelect={selectOnly} />
       )}
       {drag && (
         <div className="palette-ghost" style={{ left: drag.x + 8, top: drag.y + 8 }} data-testid="palette-ghost">

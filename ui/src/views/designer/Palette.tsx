@@ -2,7 +2,7 @@
 // dragged onto the canvas with pointer events (WebKitWebDriver cannot fire
 // native HTML5 drag and drop, and Tauri's file drop must not take it), or
 // chosen and placed with Enter.
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import type { CapabilityInfo } from "../../ipc";
 import type { Placeable } from "./mapping";
 
@@ -25,7 +25,7 @@ type Props = {
 
 type Entry = { key: string; label: string; hint: string; item: Placeable; group: string };
 
-export function Palette({ capabilities, onGrab, onPlace }: Props) {
+function PaletteView({ capabilities, onGrab, onPlace }: Props) {
   const [query, setQuery] = useState("");
   const entries = useMemo(() => {
     const out: Entry[] = KINDS.map(({ kind, label }) => ({
@@ -103,3 +103,6 @@ export function Palette({ capabilities, onGrab, onPlace }: Props) {
     </aside>
   );
 }
+
+/** Memoised: the designer renders at every pointer move of a drag. */
+export const Palette = memo(PaletteView);

@@ -1,12 +1,14 @@
 // The run's steps on one time axis (a Gantt chart), idle stretches such as
 // a wait for approval cut short and marked, so the work stays readable.
+import { useNow } from "../../components/time";
 import type { RunStep } from "../../ipc";
 import { elapsed } from "../tasks/format";
 import { timeline } from "./runView";
 
-type Props = { steps: RunStep[]; now: number; selected: string | null; onSelect: (step: string) => void };
+type Props = { steps: RunStep[]; selected: string | null; onSelect: (step: string) => void };
 
-export function Timeline({ steps, now, selected, onSelect }: Props) {
+export function Timeline({ steps, selected, onSelect }: Props) {
+  const now = useNow(1000);
   const t = timeline(steps, now);
   if (t.bars.length === 0) return null;
   const span = Math.max(t.span, 1);
