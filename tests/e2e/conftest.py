@@ -138,37 +138,40 @@ class App:
         return path
 
 
-@pytest.fixture
-def launch(request):
-    """Launches the app with extra environment; returns an App."""
-    started = []
+def app_environment(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The app's environment: its data, config and share dirs under `home`,
+    then `env` on top."""
+    app_env = dict(os.environ)
+    app_env.update(
+        {
+            "SUTAZAI_DATA_DIR": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_DATA_HOME": str(home / "share"),
+            "SUTAZAI_LOG": "info",
+        }
+    )
+    app_env.update(env or {})
+    return app_env
 
-    def _launch(env: dict[str, str] | None = None, home: Path | None = None) -> App:
-        home = home or Path(tempfile.mkdtemp(prefix="sutazai-e2e-"))
-        app_env = dict(os.environ)
-        app_env.update(
-            {
-                "SUTAZAI_DATA_DIR": str(home / "data"),
-                "XDG_CONFIG_HOME": str(home / "config"),
-                "XDG_DATA_HOME": str(home / "share"),
-                "SUTAZAI_LOG": "info",
-            }
+
+def start_app(home: Path, env: dict[str, str] | None, name: str) -> tuple[subprocess.Popen, webdriver.Remote]:
+    """Starts a tauri-driver of its own and the app through it; returns both.
+
+    A WebDriver session that cannot even be created (tauri-driver drops the
+    connection) is retried once with a fresh driver on fresh ports; the
+    failed driver's log is kept in tests/output/logs. A second failure
+    raises, with nothing left running."""
+    app_env = app_environment(home, env)
+    for attempt in (1, 2):
+        port = free_port()
+        driver_log = open(home / "tauri-driver.log", "w")
+        server = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(free_port())],
+            env=app_env,
+            stdout=driver_log,
+            stderr=subprocess.STDOUT,
         )
-        app_env.update(env or {})
-        # A WebDriver session that cannot even be created (tauri-driver drops
-        # the connection) is retried once with a fresh driver on fresh ports;
-        # the failed driver's log is kept in tests/output/logs. A second
-        # failure fails the test.
-        for attempt in (1, 2):
-            port = free_port()
-            driver_log = open(home / "tauri-driver.log", "w")
-            server = subprocess.Popen(
-                ["tauri-driver", "--port", str(port), "--native-port", str(free_port())],
-                env=app_env,
-                stdout=driver_log,
-                stderr=subprocess.STDOUT,
-            )
-            started.append((server, None, home))
+        try:
             wait_for_port(port, 15)
             options = ArgOptions()
             options.set_capability("browserName", "wry")
@@ -176,37 +179,57 @@ def launch(request):
             # A bounded wait: an app that never opens its window fails the test
             # instead of stalling the run.
             client = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
-            try:
-                driver = webdriver.Remote(
-                    command_executor=client.remote_server_addr, options=options, client_config=client
-                )
-            except urllib3.exceptions.ProtocolError:
-                if attempt == 2:
-                    raise
-                server.terminate()
-                server.wait(10)
-                driver_log.close()
-                kept = LOGS / f"{request.node.name}-tauri-driver-failed.log"
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(home / "tauri-driver.log", kept)
-                print(f"WebDriver session not created; retrying once (driver log: {kept})")
-                wait_until_gone(app_binary(), 10)
-                continue
-            started[-1] = (server, driver, home)
-            return App(driver, home, request.node.name)
+            driver = webdriver.Remote(command_executor=client.remote_server_addr, options=options, client_config=client)
+            return server, driver
+        except urllib3.exceptions.ProtocolError:
+            stop_driver(server)
+            driver_log.close()
+            if attempt == 2:
+                raise
+            kept = LOGS / f"{name}-tauri-driver-failed.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(home / "tauri-driver.log", kept)
+            print(f"WebDriver session not created; retrying once (driver log: {kept})")
+            wait_until_gone(app_binary(), 10)
+        except BaseException:
+            stop_driver(server)
+            raise
+    raise AssertionError("unreachable")
+
+
+def stop_driver(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def stop_app(server: subprocess.Popen, driver: webdriver.Remote | None) -> None:
+    """Ends the session (which closes the app) and its tauri-driver. The app
+    may still be stopping: see `wait_until_gone`."""
+    if driver is not None:
+        try:
+            driver.quit()
+        except Exception:
+            pass
+    stop_driver(server)
+
+
+@pytest.fixture
+def launch(request):
+    """Launches the app with extra environment; returns an App."""
+    started = []
+
+    def _launch(env: dict[str, str] | None = None, home: Path | None = None) -> App:
+        home = home or Path(tempfile.mkdtemp(prefix="sutazai-e2e-"))
+        server, driver = start_app(home, env, request.node.name)
+        started.append((server, driver, home))
+        return App(driver, home, request.node.name)
 
     yield _launch
     for server, driver, home in started:
-        if driver is not None:
-            try:
-                driver.quit()
-            except Exception:
-                pass
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_app(server, driver)
         shutil.rmtree(home, ignore_errors=True)
     # The app is single-instance: while this test's app is still stopping, the
     # next test's app would hand over to it and exit. Wait until it is gone.
