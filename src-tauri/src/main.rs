@@ -11,7 +11,6 @@ mod dialog;
 mod events;
 mod ipc;
 mod ollama;
-mod rendering;
 mod state;
 
 use std::sync::Arc;
@@ -57,7 +56,6 @@ fn serve_api(engine: Arc<Engine>, stop: sutazai_http::CancellationToken) {
 }
 
 fn main() {
-    rendering::prefer_software_drawing();
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
     report.log();

@@ -406,12 +406,7 @@ def main() -> int:
     args = parser.parse_args()
     large = args.steps
 
-    # As the app decides (src-tauri/src/rendering.rs): the variable when set,
-    # else off on a machine with no GPU render node.
-    setting = os.environ.get("WEBKIT_DISABLE_COMPOSITING_MODE")
-    gpu = any(p.name.startswith("renderD") for p in Path("/dev/dri").glob("*")) if Path("/dev/dri").is_dir() else False
-    disabled = setting not in (None, "0") if setting is not None else not gpu
-    compositing = "off" if disabled else "on"
+    compositing = "off" if os.environ.get("WEBKIT_DISABLE_COMPOSITING_MODE") else "on"
     print(
         f"designer benchmark: {large} steps against {SMALL}, {args.rounds} rounds (medians); "
         f"WebKit compositing {compositing}; app {app_binary()}",
