@@ -12,12 +12,6 @@ vi.mock("@tauri-apps/api/event", () => ({
   listen: (name: string, handler: (event: { payload: unknown }) => void) => bus.listen(name, handler),
 }));
 
-// jsdom has no ResizeObserver, which the designer's canvas (xyflow) uses.
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-};
 
 const { useWorkflowsStore } = await import("../stores/workflows");
 const { Workflows } = await import("./Workflows");

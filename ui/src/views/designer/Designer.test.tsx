@@ -13,12 +13,6 @@ vi.mock("@tauri-apps/api/event", () => ({
   listen: (name: string, handler: (event: { payload: unknown }) => void) => bus.listen(name, handler),
 }));
 
-// jsdom has no ResizeObserver, which the canvas (xyflow) uses.
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-};
 
 const { useDesignerStore } = await import("../../stores/designer");
 const { Designer } = await import("./Designer");

@@ -10,11 +10,6 @@ import { backend, callsOf, type Answers } from "../../ipc/testing";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: () => Promise.resolve(() => {}) }));
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-};
 
 const { useWorkflowsStore } = await import("../../stores/workflows");
 const { useWorkflowFilesStore } = await import("../../stores/workflowFiles");
