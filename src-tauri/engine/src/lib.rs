@@ -19,6 +19,7 @@ pub mod fleet;
 pub mod lifetime;
 pub mod llm;
 pub mod logging;
+pub mod metrics;
 pub mod orchestrator;
 pub mod runs;
 pub mod security;

@@ -140,6 +140,11 @@ impl Gateway {
         self.usage.stats()
     }
 
+    /// The counters for the metrics (see [`Usage::take_figures`]).
+    pub fn take_figures(&self) -> Vec<super::usage::UsageFigures> {
+        self.usage.take_figures()
+    }
+
     /// Answers one call; never fails (a failure is an answer in Ollama's shape).
     pub async fn call(&self, call: GatewayCall) -> GatewayReply {
         match call.path.as_str() {

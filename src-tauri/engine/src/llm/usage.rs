@@ -113,6 +113,22 @@ struct Row {
     tokens_in: u64,
     tokens_out: u64,
     latency_ms: Histogram<u64>,
+    /// Latencies (µs) since the metrics last took them.
+    recent_us: Option<Histogram<u64>>,
+}
+
+/// One caller's use of one model, for the metrics: totals since the engine
+/// started and the latencies since the previous [`Usage::take_figures`].
+#[derive(Debug, Clone)]
+pub struct UsageFigures {
+    pub caller: String,
+    pub model: String,
+    pub calls: u64,
+    pub cache_hits: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Microseconds to the answer's last byte.
+    pub latencies: Option<Histogram<u64>>,
 }
 
 impl Row {
@@ -126,6 +142,7 @@ impl Row {
             tokens_out: 0,
             // Auto-resizing, 3 significant digits: exact enough for p95.
             latency_ms: Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant figures are valid")),
+            recent_us: None,
         }
     }
 
@@ -202,7 +219,28 @@ impl Usage {
         if let Some(latency) = outcome.latency {
             let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX).max(1);
             row.latency_ms.saturating_record(ms);
+            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
+            row.recent_us
+                .get_or_insert_with(crate::orchestrator::roster::latency_histogram)
+                .saturating_record(micros);
         }
+    }
+
+    /// Every (caller, model)'s counters, handing over the latencies
+    /// gathered since the last call.
+    pub fn take_figures(&self) -> Vec<UsageFigures> {
+        let mut rows = self.rows.lock().unwrap_or_else(PoisonError::into_inner);
+        rows.iter_mut()
+            .map(|((caller, model), row)| UsageFigures {
+                caller: caller.clone(),
+                model: model.clone(),
+                calls: row.calls,
+                cache_hits: row.cache_hits,
+                tokens_in: row.tokens_in,
+                tokens_out: row.tokens_out,
+                latencies: row.recent_us.take(),
+            })
+            .collect()
     }
 
     /// Whether any caller's calls are counted under `model`.

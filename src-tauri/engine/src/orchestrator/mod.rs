@@ -21,7 +21,7 @@ pub mod model;
 mod outcome;
 mod queue;
 pub mod retry;
-mod roster;
+pub mod roster;
 mod route_record;
 pub mod router;
 
@@ -259,6 +259,14 @@ impl Orchestrator {
     /// Every container's breaker and load now: (container, state, in flight).
     pub fn breakers(&self) -> Vec<(String, breaker::BreakerState, u32)> {
         lock(&self.state).roster.breakers(Instant::now())
+    }
+
+    /// The metrics' view of the orchestrator: each container's counters
+    /// (latencies since the last call) and the tasks waiting.
+    pub fn figures(&self) -> (Vec<roster::ContainerFigures>, usize) {
+        let mut state = lock(&self.state);
+        let waiting = state.queue.len();
+        (state.roster.take_figures(Instant::now()), waiting)
     }
 
     /// Records a task action (`task.submit`, `task.cancel`, `task.requeue`)

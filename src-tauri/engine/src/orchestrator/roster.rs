@@ -3,6 +3,8 @@
 //! latency, and its circuit breaker. The router scores what this yields.
 
 use std::collections::HashMap;
+
+use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
 use super::breaker::{Breaker, BreakerSettings, BreakerState};
@@ -22,6 +24,32 @@ struct Live {
     error_rate: f64,
     avg_latency_ms: f64,
     breaker: Breaker,
+    /// Counted since the engine started, for the metrics.
+    started: u64,
+    succeeded: u64,
+    failed: u64,
+    /// Latencies (µs) since the metrics last took them.
+    latencies: Option<Histogram<u64>>,
+}
+
+/// One container's counters for the metrics: totals since the engine
+/// started, and the latencies since the previous [`Roster::take_figures`].
+#[derive(Debug, Clone)]
+pub struct ContainerFigures {
+    pub container: String,
+    pub started: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub in_flight: u32,
+    pub breaker: BreakerState,
+    /// Microseconds, from the call's start to its answer.
+    pub latencies: Option<Histogram<u64>>,
+}
+
+/// The latency histograms' bounds: 1 µs to an hour, 2 significant digits
+/// (what a percentile on a chart can show).
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds")
 }
 
 /// How a call to an agent ended, as far as routing cares.
@@ -112,6 +140,7 @@ impl Roster {
             return false;
         }
         live.in_flight += 1;
+        live.started += 1;
         true
     }
 
@@ -127,6 +156,13 @@ impl Roster {
                 return;
             }
         }
+        if end.task_ok {
+            live.succeeded += 1;
+        } else {
+            live.failed += 1;
+        }
+        let micros = (end.latency_ms * 1000.0).clamp(1.0, 3_600_000_000.0) as u64;
+        let _ = live.latencies.get_or_insert_with(latency_histogram).record(micros);
         let failed = if end.task_ok { 0.0 } else { 1.0 };
         live.error_rate += SMOOTHING * (failed - live.error_rate);
         live.avg_latency_ms += SMOOTHING * (end.latency_ms - live.avg_latency_ms);
@@ -141,6 +177,26 @@ impl Roster {
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
+    }
+}
+
+impl Roster {
+    /// Every container's counters, handing over the latencies gathered
+    /// since the last call.
+    pub fn take_figures(&mut self, now: Instant) -> Vec<ContainerFigures> {
+        let settings = &self.settings;
+        self.live
+            .iter_mut()
+            .map(|(name, l)| ContainerFigures {
+                container: name.clone(),
+                started: l.started,
+                succeeded: l.succeeded,
+                failed: l.failed,
+                in_flight: l.in_flight,
+                breaker: l.breaker.state(now, settings),
+                latencies: l.latencies.take(),
+            })
+            .collect()
     }
 }
 

@@ -1,0 +1,388 @@
+//! One second's samples from what the subsystems counted: the fleet's
+//! container stats, the orchestrator's and the gateway's counters, the
+//! runs' news and the host's files. Pure: the metrics loop gathers the
+//! [`Sources`] and hands them here; counters become per-second deltas,
+//! latencies per-second histograms and sliding percentiles.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use hdrhistogram::Histogram;
+
+use super::host::{self, HostCounters};
+use super::series::{SeriesKey, PERCENTILES};
+use crate::fleet::model::Endpoint;
+use crate::fleet::stats::ContainerStats;
+use crate::llm::usage::UsageFigures;
+use crate::orchestrator::breaker::BreakerState;
+use crate::orchestrator::roster::{latency_histogram, ContainerFigures};
+use crate::runs::model::RunSummary;
+use crate::runs::RunNews;
+
+/// Sliding percentiles at 1 s look at this many seconds of latencies.
+const PERCENTILE_WINDOW: usize = 10;
+/// The success rate looks at the attempts ended in this many seconds.
+const SUCCESS_WINDOW: usize = 60;
+
+/// Everything read in one second.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub at_ms: i64,
+    /// `None` when Docker did not answer.
+    pub containers: Option<Vec<ContainerStats>>,
+    pub endpoints: Vec<Endpoint>,
+    pub orchestrator: Vec<ContainerFigures>,
+    pub waiting: usize,
+    pub usage: Vec<UsageFigures>,
+    pub runs: RunTally,
+    /// Restarts by self-healing since the last second, by agent.
+    pub restarts: BTreeMap<String, u32>,
+    pub host: Option<HostCounters>,
+}
+
+/// One second's samples.
+#[derive(Debug, Default)]
+pub struct Samples {
+    pub at_ms: i64,
+    pub values: Vec<(SeriesKey, f64)>,
+    /// The latencies (µs) that ended in this second, per latency series.
+    pub latencies: Vec<(SeriesKey, Histogram<u64>)>,
+}
+
+impl Samples {
+    fn put(&mut self, metric: &'static str, label: Option<&str>, value: f64) {
+        self.values.push((SeriesKey::new(metric, label), value));
+    }
+}
+
+/// What the runs' news said since the last second.
+#[derive(Debug, Default)]
+pub struct RunTally {
+    pub started: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+    /// Steps that ended: milliseconds from start to end.
+    pub step_ms: Vec<i64>,
+}
+
+/// Follows the runs' news: which runs are under way, which steps were timed.
+#[derive(Debug, Default)]
+pub struct RunWatch {
+    active: HashSet<String>,
+    timed: HashSet<(String, String)>,
+    tally: RunTally,
+}
+
+impl RunWatch {
+    pub fn hear(&mut self, news: &RunNews) {
+        match news {
+            RunNews::Run(event) => self.run(&event.run),
+            RunNews::Step(event) => {
+                let step = &event.step;
+                if !step.status.is_final() {
+                    return;
+                }
+                let (Some(start), Some(end)) = (step.started_ms, step.finished_ms) else { return };
+                if self.timed.insert((event.run_id.clone(), step.id.clone())) {
+                    self.tally.step_ms.push(end - start);
+                }
+            }
+        }
+    }
+
+    fn run(&mut self, run: &RunSummary) {
+        use crate::runs::model::RunStatus;
+        if !run.status.is_final() {
+            if self.active.insert(run.id.clone()) {
+                self.tally.started += 1;
+            }
+            return;
+        }
+        if !self.active.remove(&run.id) && run.finished_ms.is_none() {
+            return;
+        }
+        self.timed.retain(|(id, _)| id != &run.id);
+        if run.status == RunStatus::Succeeded {
+            self.tally.succeeded += 1;
+        } else {
+            self.tally.failed += 1;
+        }
+    }
+
+    /// The runs under way.
+    pub fn active(&self) -> usize {
+        self.active.len()
+    }
+
+    /// What was heard since the last call.
+    pub fn take(&mut self) -> RunTally {
+        std::mem::take(&mut self.tally)
+    }
+}
+
+/// The collector's memory between seconds.
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// The last cumulative counter per (what, container or caller/model).
+    previous: HashMap<(&'static str, String), u64>,
+    host: Option<(i64, HostCounters)>,
+    /// Per latency series, the last seconds' histograms.
+    windows: HashMap<SeriesKey, VecDeque<Histogram<u64>>>,
+    /// The fleet's ended attempts (ok, failed) in the last seconds.
+    outcomes: VecDeque<(u64, u64)>,
+}
+
+impl Collector {
+    /// The per-second increase of a cumulative counter (a counter that went
+    /// back, after a restart of its source, counts from zero).
+    fn delta(&mut self, what: &'static str, whose: &str, total: u64) -> u64 {
+        let before = self.previous.insert((what, whose.to_string()), total);
+        match before {
+            Some(b) if b <= total => total - b,
+            _ => total,
+        }
+    }
+
+    pub fn tick(&mut self, sources: Sources, runs_active: usize) -> Samples {
+        let mut out = Samples {
+            at_ms: sources.at_ms,
+            ..Samples::default()
+        };
+        let agent_of: HashMap<&str, &str> = sources
+            .endpoints
+            .iter()
+            .map(|e| (e.container.as_str(), e.agent_id.as_str()))
+            .collect();
+        let mut agents: BTreeMap<&str, AgentSecond> = BTreeMap::new();
+        for e in &sources.endpoints {
+            agents.entry(e.agent_id.as_str()).or_default().healthy |= e.healthy;
+        }
+        if let Some(containers) = &sources.containers {
+            for c in containers {
+                let a = agents.entry(c.agent_id.as_str()).or_default();
+                a.cpu += c.cpu_percent.unwrap_or(0.0);
+                a.memory += c.memory_bytes as f64;
+                a.rx += c.net_rx_per_s.unwrap_or(0.0);
+                a.tx += c.net_tx_per_s.unwrap_or(0.0);
+                a.sampled = true;
+            }
+        }
+        let (mut ok_now, mut failed_now) = (0, 0);
+        for f in &sources.orchestrator {
+            let Some(agent) = agent_of.get(f.container.as_str()).copied() else { continue };
+            let started = self.delta("started", &f.container, f.started);
+            let succeeded = self.delta("succeeded", &f.container, f.succeeded);
+            let failed = self.delta("failed", &f.container, f.failed);
+            let a = agents.entry(agent).or_default();
+            a.started += started;
+            a.succeeded += succeeded;
+            a.failed += failed;
+            a.active += u64::from(f.in_flight);
+            a.breakers_open += u64::from(f.breaker == BreakerState::Open);
+            if let Some(h) = &f.latencies {
+                merge_into(&mut a.latencies, h);
+            }
+            ok_now += succeeded;
+            failed_now += failed;
+        }
+        for u in &sources.usage {
+            let tokens = self.delta("tokens", &format!("{}\u{0}{}", u.caller, u.model), u.tokens_in + u.tokens_out);
+            if let Some(a) = agents.get_mut(u.caller.as_str()) {
+                a.llm_tokens += tokens;
+            }
+        }
+        for (agent, n) in &sources.restarts {
+            if let Some(a) = agents.get_mut(agent.as_str()) {
+                a.restarts += u64::from(*n);
+            }
+        }
+
+        let mut fleet = AgentSecond::default();
+        for (agent, a) in &agents {
+            let label = Some(*agent);
+            if a.sampled {
+                out.put("cpu_percent", label, a.cpu);
+                out.put("memory_bytes", label, a.memory);
+                out.put("net_rx_bytes", label, a.rx);
+                out.put("net_tx_bytes", label, a.tx);
+                out.put("restarts", label, a.restarts as f64);
+            }
+            out.put("tasks_started", label, a.started as f64);
+            out.put("tasks_succeeded", label, a.succeeded as f64);
+            out.put("tasks_failed", label, a.failed as f64);
+            out.put("active_tasks", label, a.active as f64);
+            out.put("breakers_open", label, a.breakers_open as f64);
+            out.put("agent_llm_tokens", label, a.llm_tokens as f64);
+            self.latency(&mut out, SeriesKey::new("task_latency_ms", label), a.latencies.as_ref());
+            fleet.add(a);
+        }
+        if sources.containers.is_some() {
+            out.put("cpu_percent", None, fleet.cpu);
+            out.put("memory_bytes", None, fleet.memory);
+            out.put("net_rx_bytes", None, fleet.rx);
+            out.put("net_tx_bytes", None, fleet.tx);
+            out.put("restarts", None, fleet.restarts as f64);
+        }
+        out.put("tasks_started", None, fleet.started as f64);
+        out.put("tasks_succeeded", None, fleet.succeeded as f64);
+        out.put("tasks_failed", None, fleet.failed as f64);
+        out.put("active_tasks", None, fleet.active as f64);
+        out.put("breakers_open", None, fleet.breakers_open as f64);
+        out.put("agent_llm_tokens", None, fleet.llm_tokens as f64);
+        self.latency(&mut out, SeriesKey::new("task_latency_ms", None), fleet.latencies.as_ref());
+        out.put("queue_depth", None, sources.waiting as f64);
+        out.put("agents_deployed", None, sources.endpoints.iter().map(|e| &e.agent_id).collect::<HashSet<_>>().len() as f64);
+        out.put("agents_healthy", None, agents.values().filter(|a| a.healthy).count() as f64);
+        self.outcomes.push_back((ok_now, failed_now));
+        if self.outcomes.len() > SUCCESS_WINDOW {
+            self.outcomes.pop_front();
+        }
+        let (ok, failed) = self.outcomes.iter().fold((0, 0), |(o, f), (a, b)| (o + a, f + b));
+        if ok + failed > 0 {
+            out.put("success_rate", None, ok as f64 / (ok + failed) as f64);
+        }
+
+        self.gateway(&mut out, &sources.usage);
+
+        let runs = sources.runs;
+        out.put("runs_started", None, f64::from(runs.started));
+        out.put("runs_succeeded", None, f64::from(runs.succeeded));
+        out.put("runs_failed", None, f64::from(runs.failed));
+        out.put("runs_active", None, runs_active as f64);
+        let steps = (!runs.step_ms.is_empty()).then(|| {
+            let mut h = latency_histogram();
+            for ms in &runs.step_ms {
+                h.saturating_record(u64::try_from(*ms).unwrap_or(0).saturating_mul(1000).max(1));
+            }
+            h
+        });
+        self.latency(&mut out, SeriesKey::new("step_latency_ms", None), steps.as_ref());
+
+        if let Some(now) = sources.host {
+            if let Some((at, before)) = self.host {
+                let seconds = (sources.at_ms - at) as f64 / 1000.0;
+                let f = host::figures(&before, &now, seconds);
+                out.put("app_cpu_percent", None, f.app_cpu_percent);
+                out.put("machine_cpu_percent", None, f.machine_cpu_percent);
+            }
+            out.put("app_memory_bytes", None, now.app_resident_bytes as f64);
+            out.put("machine_memory_bytes", None, now.memory_used_bytes as f64);
+            self.host = Some((sources.at_ms, now));
+        }
+        out
+    }
+
+    /// The LLM gateway's counters per model and for all models.
+    fn gateway(&mut self, out: &mut Samples, usage: &[UsageFigures]) {
+        let mut models: BTreeMap<&str, ModelSecond> = BTreeMap::new();
+        for u in usage {
+            let whose = format!("{}\u{0}{}", u.caller, u.model);
+            let m = models.entry(u.model.as_str()).or_default();
+            m.calls += self.delta("calls", &whose, u.calls);
+            m.cache_hits += self.delta("cache_hits", &whose, u.cache_hits);
+            m.tokens_in += self.delta("tokens_in", &whose, u.tokens_in);
+            m.tokens_out += self.delta("tokens_out", &whose, u.tokens_out);
+            if let Some(h) = &u.latencies {
+                merge_into(&mut m.latencies, h);
+            }
+        }
+        let mut all = ModelSecond::default();
+        for (model, m) in &models {
+            self.model(out, Some(model), m);
+            all.calls += m.calls;
+            all.cache_hits += m.cache_hits;
+            all.tokens_in += m.tokens_in;
+            all.tokens_out += m.tokens_out;
+            if let Some(h) = &m.latencies {
+                merge_into(&mut all.latencies, h);
+            }
+        }
+        self.model(out, None, &all);
+    }
+
+    fn model(&mut self, out: &mut Samples, label: Option<&str>, m: &ModelSecond) {
+        out.put("llm_calls", label, m.calls as f64);
+        out.put("llm_cache_hits", label, m.cache_hits as f64);
+        out.put("llm_tokens_in", label, m.tokens_in as f64);
+        out.put("llm_tokens_out", label, m.tokens_out as f64);
+        self.latency(out, SeriesKey::new("llm_latency_ms", label), m.latencies.as_ref());
+    }
+
+    /// A latency series' second: its histogram for the minute rollup, and
+    /// p50/p95/p99 over the last seconds while any latency is in them.
+    fn latency(&mut self, out: &mut Samples, key: SeriesKey, second: Option<&Histogram<u64>>) {
+        let window = self.windows.entry(key.clone()).or_default();
+        window.push_back(second.cloned().unwrap_or_else(latency_histogram));
+        if window.len() > PERCENTILE_WINDOW {
+            window.pop_front();
+        }
+        if window.iter().all(Histogram::is_empty) {
+            if window.len() == PERCENTILE_WINDOW {
+                self.windows.remove(&key);
+            }
+            return;
+        }
+        let mut merged = latency_histogram();
+        for h in window.iter() {
+            let _ = merged.add(h);
+        }
+        for (part, p) in PERCENTILES {
+            out.values
+                .push((key.clone().with_part(part), merged.value_at_percentile(p) as f64 / 1000.0));
+        }
+        if let Some(h) = second.filter(|h| !h.is_empty()) {
+            out.latencies.push((key, h.clone()));
+        }
+    }
+}
+
+fn merge_into(into: &mut Option<Histogram<u64>>, h: &Histogram<u64>) {
+    let merged = into.get_or_insert_with(latency_histogram);
+    let _ = merged.add(h);
+}
+
+/// One agent's second, its instances summed.
+#[derive(Debug, Default)]
+struct AgentSecond {
+    sampled: bool,
+    healthy: bool,
+    cpu: f64,
+    memory: f64,
+    rx: f64,
+    tx: f64,
+    restarts: u64,
+    started: u64,
+    succeeded: u64,
+    failed: u64,
+    active: u64,
+    breakers_open: u64,
+    llm_tokens: u64,
+    latencies: Option<Histogram<u64>>,
+}
+
+impl AgentSecond {
+    fn add(&mut self, a: &AgentSecond) {
+        self.cpu += a.cpu;
+        self.memory += a.memory;
+        self.rx += a.rx;
+        self.tx += a.tx;
+        self.restarts += a.restarts;
+        self.started += a.started;
+        self.succeeded += a.succeeded;
+        self.failed += a.failed;
+        self.active += a.active;
+        self.breakers_open += a.breakers_open;
+        self.llm_tokens += a.llm_tokens;
+        if let Some(h) = &a.latencies {
+            merge_into(&mut self.latencies, h);
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct ModelSecond {
+    calls: u64,
+    cache_hits: u64,
+    tokens_in: u64,
+    tokens_out: u64,
+    latencies: Option<Histogram<u64>>,
+}

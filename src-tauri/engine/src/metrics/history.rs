@@ -1,0 +1,628 @@
+//! The metrics history: every series in three tiers (1 s, 1 min, 1 h), in
+//! its own SQLite file so that nothing here ever waits on, or holds up,
+//! the tasks' writer. Samples gather in memory in the open block of each
+//! tier and are written compressed ([`block`]) when a block closes and at
+//! each [`History::flush`] (the metrics thread calls it once a minute), so
+//! a crash loses at most that minute. Rollups are made as samples pass
+//! (a minute closes when the next one begins), never by reading back.
+//!
+//! One `History` is owned by one thread; it is not shared.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use hdrhistogram::Histogram;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::block;
+use super::reduce::{self, Column, Gap, Point, Rollup, Window};
+use super::series::{Kind, SeriesKey, HISTOGRAM_MS, PERCENTILES};
+use super::tier::{self, Retention, Tier};
+
+/// A series' number in this history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesId(usize);
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("metrics database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("metrics database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("metrics block of {series} at {start_ms}: {source}")]
+    Block {
+        series: String,
+        start_ms: i64,
+        source: block::BlockError,
+    },
+}
+
+/// How the history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keeping {
+    pub retention: Retention,
+    /// The file's size limit: past it the oldest blocks go first, seconds
+    /// before minutes before hours.
+    pub max_bytes: u64,
+}
+
+impl Default for Keeping {
+    fn default() -> Keeping {
+        Keeping {
+            retention: Retention::default(),
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// A tier's block still being filled.
+#[derive(Debug)]
+struct Open {
+    start_ms: i64,
+    /// Offsets from `start_ms`, in the tier's steps.
+    offsets: Vec<i64>,
+    /// At 1 s one column (the value); rollup tiers min, max, sum, count.
+    columns: Vec<Vec<i64>>,
+    dirty: bool,
+}
+
+impl Open {
+    fn new(tier: Tier, start_ms: i64) -> Open {
+        let width = if tier == Tier::Second { 1 } else { 4 };
+        Open {
+            start_ms,
+            offsets: Vec::new(),
+            columns: vec![Vec::new(); width],
+            dirty: false,
+        }
+    }
+
+    fn push(&mut self, tier: Tier, at_ms: i64, rollup: Rollup) {
+        let offset = (at_ms - self.start_ms) / tier.step_ms();
+        if self.offsets.last().is_some_and(|last| *last >= offset) {
+            return; // a second sample for a step already stored
+        }
+        self.offsets.push(offset);
+        if tier == Tier::Second {
+            self.columns[0].push(rollup.sum);
+        } else {
+            for (column, v) in self.columns.iter_mut().zip([rollup.min, rollup.max, rollup.sum, rollup.count]) {
+                column.push(v);
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut columns: Vec<&[i64]> = vec![&self.offsets];
+        columns.extend(self.columns.iter().map(Vec::as_slice));
+        block::encode(&columns)
+    }
+
+    fn points(&self, tier: Tier) -> impl Iterator<Item = Point> + '_ {
+        self.offsets.iter().enumerate().map(move |(i, offset)| Point {
+            at_ms: self.start_ms + offset * tier.step_ms(),
+            rollup: if tier == Tier::Second {
+                Rollup::of(self.columns[0][i])
+            } else {
+                Rollup {
+                    min: self.columns[0][i],
+                    max: self.columns[1][i],
+                    sum: self.columns[2][i],
+                    count: self.columns[3][i],
+                }
+            },
+        })
+    }
+}
+
+/// A tier's block of latency histograms still being filled.
+#[derive(Debug)]
+struct OpenHistograms {
+    start_ms: i64,
+    histograms: Vec<(u32, Histogram<u64>)>,
+    dirty: bool,
+}
+
+#[derive(Debug)]
+struct Series {
+    /// The row id in the `series` table.
+    row: i64,
+    key: SeriesKey,
+    /// Open blocks of the 1 s, minute and hour tiers.
+    open: [Option<Open>; 3],
+    /// The minute and the hour being summed up.
+    minute: Option<(i64, Rollup)>,
+    hour: Option<(i64, Rollup)>,
+    /// Latency metrics: the minute's and the hour's histogram being merged,
+    /// and the open blocks of histograms (minute and hour tiers).
+    minute_histogram: Option<(i64, Histogram<u64>)>,
+    hour_histogram: Option<(i64, Histogram<u64>)>,
+    histogram_blocks: [Option<OpenHistograms>; 2],
+}
+
+/// What a query reads back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub tier: Tier,
+    pub columns: Vec<Column>,
+}
+
+pub struct History {
+    db: Connection,
+    keeping: Keeping,
+    series: Vec<Series>,
+    ids: HashMap<SeriesKey, SeriesId>,
+    /// Closed blocks not yet written: (series row, tier, start, end, data).
+    pending: Vec<(i64, i64, i64, i64, Vec<u8>)>,
+    pending_histograms: Vec<(i64, i64, i64, Vec<u8>)>,
+}
+
+const SCHEMA: &str = "
+    PRAGMA auto_vacuum = INCREMENTAL;
+    CREATE TABLE IF NOT EXISTS series (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE IF NOT EXISTS blocks (
+        series INTEGER NOT NULL,
+        tier INTEGER NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (series, tier, start_ms)
+    );
+    CREATE TABLE IF NOT EXISTS histograms (
+        series INTEGER NOT NULL,
+        tier INTEGER NOT NULL,
+        start_ms INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (series, tier, start_ms)
+    );
+";
+
+impl History {
+    /// Opens (or makes) the history at `path`.
+    pub fn open(path: &Path, keeping: Keeping) -> Result<History, HistoryError> {
+        let open_err = |source| HistoryError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let db = Connection::open(path).map_err(open_err)?;
+        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(open_err)?;
+        db.execute_batch(SCHEMA).map_err(open_err)?;
+        Ok(History {
+            db,
+            keeping,
+            series: Vec::new(),
+            ids: HashMap::new(),
+            pending: Vec::new(),
+            pending_histograms: Vec::new(),
+        })
+    }
+
+    /// The number of `key`, made (and stored) on first use.
+    pub fn id(&mut self, key: &SeriesKey) -> Result<SeriesId, HistoryError> {
+        if let Some(id) = self.ids.get(key) {
+            return Ok(*id);
+        }
+        let text = key.to_string();
+        self.db
+            .execute("INSERT OR IGNORE INTO series (key) VALUES (?1)", [&text])?;
+        let row: i64 = self
+            .db
+            .query_row("SELECT id FROM series WHERE key = ?1", [&text], |r| r.get(0))?;
+        let id = SeriesId(self.series.len());
+        self.series.push(Series {
+            row,
+            key: key.clone(),
+            open: [None, None, None],
+            minute: None,
+            hour: None,
+            minute_histogram: None,
+            hour_histogram: None,
+            histogram_blocks: [None, None],
+        });
+        self.ids.insert(key.clone(), id);
+        Ok(id)
+    }
+
+    /// Keeps one sample of a series (`at_ms` on a whole second; a second
+    /// sample for the same second is dropped).
+    pub fn record(&mut self, id: SeriesId, at_ms: i64, value: f64) -> Result<(), HistoryError> {
+        let resolution = self.series[id.0].key.metric().resolution;
+        let stored = (value / resolution).round() as i64;
+        let sample = Rollup::of(stored);
+        self.append(id, Tier::Second, at_ms, sample)?;
+        let minute = at_ms.div_euclid(Tier::Minute.step_ms()) * Tier::Minute.step_ms();
+        let series = &mut self.series[id.0];
+        let closed = match &mut series.minute {
+            Some((m, rollup)) if *m == minute => {
+                rollup.merge(&sample);
+                None
+            }
+            slot => slot.replace((minute, sample)),
+        };
+        if let Some((m, rollup)) = closed {
+            self.close_minute(id, m, rollup)?;
+        }
+        Ok(())
+    }
+
+    /// Merges the latencies of one second into the series' minute (a
+    /// [`Kind::Latency`] metric's base series).
+    pub fn record_latencies(&mut self, id: SeriesId, at_ms: i64, latencies: &Histogram<u64>) -> Result<(), HistoryError> {
+        let minute = at_ms.div_euclid(Tier::Minute.step_ms()) * Tier::Minute.step_ms();
+        let series = &mut self.series[id.0];
+        let closed = match &mut series.minute_histogram {
+            Some((m, merged)) if *m == minute => {
+                let _ = merged.add(latencies);
+                None
+            }
+            slot => slot.replace((minute, latencies.clone())),
+        };
+        if let Some((m, histogram)) = closed {
+            self.close_histogram(id, Tier::Minute, m, histogram)?;
+        }
+        Ok(())
+    }
+
+    fn close_minute(&mut self, id: SeriesId, minute: i64, rollup: Rollup) -> Result<(), HistoryError> {
+        self.append(id, Tier::Minute, minute, rollup)?;
+        let hour = minute.div_euclid(Tier::Hour.step_ms()) * Tier::Hour.step_ms();
+        let series = &mut self.series[id.0];
+        let closed = match &mut series.hour {
+            Some((h, total)) if *h == hour => {
+                total.merge(&rollup);
+                None
+            }
+            slot => slot.replace((hour, rollup)),
+        };
+        if let Some((h, total)) = closed {
+            self.append(id, Tier::Hour, h, total)?;
+        }
+        Ok(())
+    }
+
+    fn close_histogram(&mut self, id: SeriesId, tier: Tier, at_ms: i64, histogram: Histogram<u64>) -> Result<(), HistoryError> {
+        if tier == Tier::Minute {
+            let hour = at_ms.div_euclid(Tier::Hour.step_ms()) * Tier::Hour.step_ms();
+            let series = &mut self.series[id.0];
+            let closed = match &mut series.hour_histogram {
+                Some((h, merged)) if *h == hour => {
+                    let _ = merged.add(&histogram);
+                    None
+                }
+                slot => slot.replace((hour, histogram.clone())),
+            };
+            if let Some((h, merged)) = closed {
+                self.close_histogram(id, Tier::Hour, h, merged)?;
+            }
+        }
+        let slot = usize::from(tier == Tier::Hour);
+        let start = tier.block_start(at_ms);
+        let series = &mut self.series[id.0];
+        if series.histogram_blocks[slot].as_ref().is_some_and(|b| b.start_ms != start) {
+            let done = series.histogram_blocks[slot].take().expect("checked above");
+            let data = encode_histogram_block(&done);
+            self.pending_histograms.push((series.row, tier.code(), done.start_ms, data));
+        }
+        let row = series.row;
+        if series.histogram_blocks[slot].is_none() {
+            let mut histograms = Vec::new();
+            let stored: Option<Vec<u8>> = self
+                .db
+                .query_row(
+                    "SELECT data FROM histograms WHERE series = ?1 AND tier = ?2 AND start_ms = ?3",
+                    params![row, tier.code(), start],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(data) = stored {
+                histograms = block::decode_histograms(&data).unwrap_or_default();
+            }
+            self.series[id.0].histogram_blocks[slot] = Some(OpenHistograms {
+                start_ms: start,
+                histograms,
+                dirty: false,
+            });
+        }
+        let open = self.series[id.0].histogram_blocks[slot].as_mut().expect("made above");
+        let offset = u32::try_from((at_ms - start) / tier.step_ms()).unwrap_or(0);
+        open.histograms.retain(|(o, _)| *o != offset);
+        open.histograms.push((offset, histogram));
+        open.dirty = true;
+        Ok(())
+    }
+
+    fn append(&mut self, id: SeriesId, tier: Tier, at_ms: i64, rollup: Rollup) -> Result<(), HistoryError> {
+        let start = tier.block_start(at_ms);
+        let slot = tier.code() as usize;
+        let series = &mut self.series[id.0];
+        if series.open[slot].as_ref().is_some_and(|b| b.start_ms != start) {
+            let done = series.open[slot].take().expect("checked above");
+            if !done.offsets.is_empty() {
+                let end = done.start_ms + (done.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
+                self.pending.push((series.row, tier.code(), done.start_ms, end, done.encode()));
+            }
+        }
+        if self.series[id.0].open[slot].is_none() {
+            let opened = self.reopen(self.series[id.0].row, tier, start)?;
+            self.series[id.0].open[slot] = Some(opened);
+        }
+        if let Some(open) = self.series[id.0].open[slot].as_mut() {
+            open.push(tier, at_ms, rollup);
+        }
+        Ok(())
+    }
+
+    /// The block starting at `start` as stored (the app was restarted
+    /// within it), or a new one.
+    fn reopen(&self, row: i64, tier: Tier, start: i64) -> Result<Open, HistoryError> {
+        let stored: Option<Vec<u8>> = self
+            .db
+            .query_row(
+                "SELECT data FROM blocks WHERE series = ?1 AND tier = ?2 AND start_ms = ?3",
+                params![row, tier.code(), start],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let mut open = Open::new(tier, start);
+        if let Some(mut columns) = stored.and_then(|data| block::decode(&data).ok()) {
+            if columns.len() == open.columns.len() + 1 {
+                open.offsets = columns.remove(0);
+                open.columns = columns;
+            }
+        }
+        Ok(open)
+    }
+
+    /// Writes closed blocks and the open ones that changed, in one
+    /// transaction, then applies retention and the size limit.
+    pub fn flush(&mut self, now_ms: i64) -> Result<(), HistoryError> {
+        let tx = self.db.transaction()?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO blocks (series, tier, start_ms, end_ms, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (row, tier, start, end, data) in self.pending.drain(..) {
+                put.execute(params![row, tier, start, end, data])?;
+            }
+            for series in &mut self.series {
+                for (tier, open) in Tier::ALL.iter().zip(series.open.iter_mut()) {
+                    let Some(open) = open.as_mut().filter(|o| o.dirty) else { continue };
+                    let end = open.start_ms + (open.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
+                    put.execute(params![series.row, tier.code(), open.start_ms, end, open.encode()])?;
+                    open.dirty = false;
+                }
+            }
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO histograms (series, tier, start_ms, data) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (row, tier, start, data) in self.pending_histograms.drain(..) {
+                put.execute(params![row, tier, start, data])?;
+            }
+            for series in &mut self.series {
+                for (tier, open) in [Tier::Minute, Tier::Hour].iter().zip(series.histogram_blocks.iter_mut()) {
+                    let Some(open) = open.as_mut().filter(|o| o.dirty) else { continue };
+                    put.execute(params![series.row, tier.code(), open.start_ms, encode_histogram_block(open)])?;
+                    open.dirty = false;
+                }
+            }
+            for tier in Tier::ALL {
+                let before = now_ms - self.keeping.retention.of(tier);
+                tx.execute(
+                    "DELETE FROM blocks WHERE tier = ?1 AND end_ms < ?2",
+                    params![tier.code(), before],
+                )?;
+                tx.execute(
+                    "DELETE FROM histograms WHERE tier = ?1 AND start_ms + ?2 < ?3",
+                    params![tier.code(), tier.block_ms(), before],
+                )?;
+            }
+        }
+        tx.commit()?;
+        self.limit_size()?;
+        Ok(())
+    }
+
+    /// The bytes the file holds (pages in use, not free ones).
+    pub fn size_bytes(&self) -> Result<u64, HistoryError> {
+        let pages: i64 = self.db.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let free: i64 = self.db.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+        let size: i64 = self.db.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok(u64::try_from((pages - free) * size).unwrap_or(0))
+    }
+
+    /// Past the size limit, drops the oldest blocks (finest tier first)
+    /// until the file is under nine tenths of it, and gives the space back.
+    fn limit_size(&mut self) -> Result<(), HistoryError> {
+        if self.size_bytes()? <= self.keeping.max_bytes {
+            return Ok(());
+        }
+        let target = self.keeping.max_bytes / 10 * 9;
+        for tier in Tier::ALL {
+            loop {
+                let oldest: Option<i64> = self.db.query_row(
+                    "SELECT MIN(start_ms) FROM blocks WHERE tier = ?1",
+                    [tier.code()],
+                    |r| r.get(0),
+                )?;
+                let Some(oldest) = oldest else { break };
+                self.db.execute(
+                    "DELETE FROM blocks WHERE tier = ?1 AND start_ms = ?2",
+                    params![tier.code(), oldest],
+                )?;
+                self.db.execute(
+                    "DELETE FROM histograms WHERE tier = ?1 AND start_ms <= ?2",
+                    params![tier.code(), oldest],
+                )?;
+                if self.size_bytes()? <= target {
+                    self.db.execute_batch("PRAGMA incremental_vacuum")?;
+                    return Ok(());
+                }
+            }
+        }
+        self.db.execute_batch("PRAGMA incremental_vacuum")?;
+        Ok(())
+    }
+
+    /// The points of `key` in `tier` between `from_ms` and `to_ms`, stored
+    /// and still open, in time order.
+    fn points(&self, key: &SeriesKey, tier: Tier, from_ms: i64, to_ms: i64) -> Result<Vec<Point>, HistoryError> {
+        let Some(id) = self.ids.get(key).copied() else {
+            return self.stored_points(key, tier, from_ms, to_ms, None);
+        };
+        let series = &self.series[id.0];
+        let open = series.open[tier.code() as usize].as_ref();
+        let mut points = self.stored_points(key, tier, from_ms, to_ms, open.map(|o| o.start_ms))?;
+        if let Some(open) = open {
+            points.extend(open.points(tier).filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
+        }
+        // The minute or hour still being summed up.
+        let partial = match tier {
+            Tier::Second => None,
+            Tier::Minute => series.minute,
+            Tier::Hour => series.hour,
+        };
+        if let Some((at, rollup)) = partial {
+            if at >= from_ms && at < to_ms && points.last().is_none_or(|p| p.at_ms < at) {
+                points.push(Point { at_ms: at, rollup });
+            }
+        }
+        Ok(points)
+    }
+
+    fn stored_points(
+        &self,
+        key: &SeriesKey,
+        tier: Tier,
+        from_ms: i64,
+        to_ms: i64,
+        skip_start: Option<i64>,
+    ) -> Result<Vec<Point>, HistoryError> {
+        let mut get = self.db.prepare_cached(
+            "SELECT b.start_ms, b.data FROM blocks b JOIN series s ON s.id = b.series
+             WHERE s.key = ?1 AND b.tier = ?2 AND b.end_ms > ?3 AND b.start_ms < ?4 ORDER BY b.start_ms",
+        )?;
+        let rows = get.query_map(params![key.to_string(), tier.code(), from_ms, to_ms], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut points = Vec::new();
+        for row in rows {
+            let (start, data) = row?;
+            if Some(start) == skip_start {
+                continue;
+            }
+            let columns = block::decode(&data).map_err(|source| HistoryError::Block {
+                series: key.to_string(),
+                start_ms: start,
+                source,
+            })?;
+            let mut open = Open::new(tier, start);
+            let mut columns = columns.into_iter();
+            open.offsets = columns.next().unwrap_or_default();
+            open.columns = columns.collect();
+            if open.columns.len() != if tier == Tier::Second { 1 } else { 4 } {
+                continue;
+            }
+            points.extend(open.points(tier).filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
+        }
+        Ok(points)
+    }
+
+    /// The histograms of a latency series in `tier` (minute or hour).
+    fn histograms(&self, key: &SeriesKey, tier: Tier, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, Histogram<u64>)>, HistoryError> {
+        let slot = usize::from(tier == Tier::Hour);
+        let id = self.ids.get(key).copied();
+        let open = id.and_then(|id| self.series[id.0].histogram_blocks[slot].as_ref());
+        let mut get = self.db.prepare_cached(
+            "SELECT h.start_ms, h.data FROM histograms h JOIN series s ON s.id = h.series
+             WHERE s.key = ?1 AND h.tier = ?2 AND h.start_ms + ?3 > ?4 AND h.start_ms < ?5 ORDER BY h.start_ms",
+        )?;
+        let rows = get.query_map(params![key.to_string(), tier.code(), tier.block_ms(), from_ms, to_ms], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        let mut add = |start: i64, histograms: Vec<(u32, Histogram<u64>)>| {
+            for (offset, h) in histograms {
+                let at = start + i64::from(offset) * tier.step_ms();
+                if at >= from_ms && at < to_ms {
+                    out.push((at, h));
+                }
+            }
+        };
+        for row in rows {
+            let (start, data) = row?;
+            if open.is_some_and(|o| o.start_ms == start) {
+                continue;
+            }
+            let histograms = block::decode_histograms(&data).map_err(|source| HistoryError::Block {
+                series: key.to_string(),
+                start_ms: start,
+                source,
+            })?;
+            add(start, histograms);
+        }
+        if let Some(open) = open {
+            add(open.start_ms, open.histograms.clone());
+        }
+        if let Some(id) = id {
+            let series = &self.series[id.0];
+            let partial = if tier == Tier::Minute { &series.minute_histogram } else { &series.hour_histogram };
+            if let Some((at, h)) = partial {
+                if *at >= from_ms && *at < to_ms {
+                    out.push((*at, h.clone()));
+                }
+            }
+        }
+        out.sort_by_key(|(at, _)| *at);
+        Ok(out)
+    }
+
+    /// `key` over the window: the tier picked from the range (or the one
+    /// asked for), reduced to the window's columns.
+    pub fn read(&self, key: &SeriesKey, window: Window, tier: Option<Tier>, now_ms: i64) -> Result<Reading, HistoryError> {
+        let metric = key.metric();
+        let tier = tier.unwrap_or_else(|| tier::choose(window.from_ms, window.to_ms, window.width, now_ms, &self.keeping.retention));
+        let percentile = key
+            .part
+            .and_then(|part| PERCENTILES.iter().find(|(name, _)| *name == part))
+            .map(|(_, p)| *p);
+        let columns = match (metric.kind, percentile, tier) {
+            (Kind::Latency, Some(p), Tier::Minute | Tier::Hour) => {
+                let base = SeriesKey {
+                    part: None,
+                    ..key.clone()
+                };
+                let histograms = self.histograms(&base, tier, window.from_ms, window.to_ms)?;
+                reduce::reduce_percentile(histograms.iter().map(|(at, h)| (*at, h)), window, p, HISTOGRAM_MS)
+            }
+            _ => {
+                let points = self.points(key, tier, window.from_ms, window.to_ms)?;
+                reduce::reduce(points, window, metric.resolution)
+            }
+        };
+        Ok(Reading { tier, columns })
+    }
+
+    /// Where the app was not running inside the window: the spans with no
+    /// sample of `heartbeat`, a series recorded every second while it runs.
+    pub fn gaps(&self, heartbeat: &SeriesKey, window: Window, tier: Tier, now_ms: i64) -> Result<Vec<Gap>, HistoryError> {
+        let points = self.points(heartbeat, tier, window.from_ms, window.to_ms)?;
+        Ok(reduce::gaps(points.iter().map(|p| p.at_ms), window, tier.step_ms(), now_ms))
+    }
+
+    /// The series stored, by key.
+    pub fn keys(&self) -> Result<Vec<String>, HistoryError> {
+        let mut get = self.db.prepare_cached("SELECT key FROM series ORDER BY key")?;
+        let keys = get.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(keys.collect::<Result<_, _>>()?)
+    }
+}
+
+fn encode_histogram_block(open: &OpenHistograms) -> Vec<u8> {
+    let refs: Vec<(u32, &Histogram<u64>)> = open.histograms.iter().map(|(o, h)| (*o, h)).collect();
+    block::encode_histograms(&refs)
+}
