@@ -10,6 +10,7 @@ use sutazai_engine::llm::model::PullProgress;
 use sutazai_engine::llm::models::ModelsOverview;
 use sutazai_engine::llm::serve::OllamaStarted;
 use sutazai_engine::llm::usage::GatewayStats;
+use sutazai_engine::metrics::{MetricsQuery, MetricsReading};
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage, TaskQuery};
 use sutazai_engine::runs::model::{NewRun, Run, RunQuery};
 use sutazai_engine::runs::preflight::Warning;
@@ -21,6 +22,7 @@ use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
+use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -390,7 +392,7 @@ pub async fn import_workflow_file<R: Runtime>(
     shell: State<'_, Shell>,
 ) -> Result<Option<WorkflowImport>, ErrorBody> {
     let engine = shell.engine()?;
-    let Some(path) = crate::dialog::choose_import(&app).await else {
+    let Some(path) = crate::dialog::choose_open(&app, &crate::dialog::WORKFLOW_IMPORT).await else {
         return Ok(None);
     };
     engine
@@ -409,7 +411,7 @@ pub async fn export_workflow_file<R: Runtime>(
     workflow_id: String,
 ) -> Result<Option<String>, ErrorBody> {
     let engine = shell.engine()?;
-    let Some(path) = crate::dialog::choose_export(&app, &format!("{workflow_id}.json")).await else {
+    let Some(path) = crate::dialog::choose_save(&app, &crate::dialog::WORKFLOW_EXPORT, &format!("{workflow_id}.json")).await else {
         return Ok(None);
     };
     engine
@@ -611,6 +613,44 @@ pub async fn decide_step(
         .engine()?
         .decide_step(&run_id, &step, approve, note, &Principal::Desktop)
         .await
+        .map_err(|e| (&e).into())
+}
+
+/// Every metric, and the agents and models to pick from.
+#[tauri::command]
+pub fn metrics_catalog(shell: State<'_, Shell>) -> Result<MetricsCatalog, ErrorBody> {
+    Ok(shell.engine()?.metrics_catalog())
+}
+
+/// Series of the metrics history over a time range, reduced to a width.
+#[tauri::command]
+pub async fn query_metrics(shell: State<'_, Shell>, query: MetricsQuery) -> Result<MetricsReading, ErrorBody> {
+    shell.engine()?.metrics_query(&query).await.map_err(|e| (&e).into())
+}
+
+/// A chart of the metrics history, drawn by plotters (SVG).
+#[tauri::command]
+pub async fn metrics_chart(shell: State<'_, Shell>, request: ChartRequest) -> Result<Chart, ErrorBody> {
+    shell.engine()?.metrics_chart(&request).await.map_err(|e| (&e).into())
+}
+
+/// Shows the save dialog and writes the chart as a PNG where the person
+/// chose; the path written, or none when cancelled.
+#[tauri::command]
+pub async fn export_metrics_chart<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    request: ChartRequest,
+    file_name: String,
+) -> Result<Option<String>, ErrorBody> {
+    let engine = shell.engine()?;
+    let Some(path) = crate::dialog::choose_save(&app, &crate::dialog::CHART_EXPORT, &file_name).await else {
+        return Ok(None);
+    };
+    engine
+        .export_metrics_chart(&request, &path)
+        .await
+        .map(|()| Some(path.display().to_string()))
         .map_err(|e| (&e).into())
 }
 

@@ -181,7 +181,9 @@ def start_app(home: Path, env: dict[str, str] | None, name: str) -> tuple[subpro
             client = ClientConfig(remote_server_addr=f"http://127.0.0.1:{port}", timeout=60)
             driver = webdriver.Remote(command_executor=client.remote_server_addr, options=options, client_config=client)
             return server, driver
-        except urllib3.exceptions.ProtocolError:
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError):
+            # Seen on a loaded machine: the session's window took longer
+            # than the client's minute to appear.
             stop_driver(server)
             driver_log.close()
             if attempt == 2:

@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -68,6 +68,10 @@ export const commands = {
   pauseRun: (runId: string, pause: boolean) => call<Run>("pause_run", { runId, pause }),
   rerun: (runId: string, fromStep: string) => call<Run>("rerun", { runId, fromStep }),
   decideStep: (runId: string, step: string, approve: boolean, note: string) => call<Run>("decide_step", { runId, step, approve, note }),
+  metricsCatalog: () => call<MetricsCatalog>("metrics_catalog"),
+  queryMetrics: (query: MetricsQuery) => call<MetricsReading>("query_metrics", { query }),
+  metricsChart: (request: ChartRequest) => call<Chart>("metrics_chart", { request }),
+  exportMetricsChart: (request: ChartRequest, fileName: string) => call<string | null>("export_metrics_chart", { request, fileName }),
 } as const;
 
 /** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
@@ -133,6 +137,10 @@ export type Commands = {
   pause_run: { args: { runId: string; pause: boolean }; result: Run };
   rerun: { args: { runId: string; fromStep: string }; result: Run };
   decide_step: { args: { runId: string; step: string; approve: boolean; note: string }; result: Run };
+  metrics_catalog: { args: Record<string, never>; result: MetricsCatalog };
+  query_metrics: { args: { query: MetricsQuery }; result: MetricsReading };
+  metrics_chart: { args: { request: ChartRequest }; result: Chart };
+  export_metrics_chart: { args: { request: ChartRequest; fileName: string }; result: string | null };
 };
 
 /** Event names, built in one place. */

@@ -104,7 +104,19 @@ op: string,
  */
 path: string, before: unknown, after: unknown, };
 
+export type Chart = { svg: string, plot: PlotArea, reading: MetricsReading, };
+
+export type ChartRequest = { query: MetricsQuery, spec: ChartSpec, };
+
+export type ChartSpec = { title: string, width: number, height: number, utcOffsetMinutes: number, dark: boolean, };
+
 export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
+
+export type Column = { 
+/**
+ * Where the column starts.
+ */
+atMs: number, min: number, max: number, mean: number, };
 
 export type ConfigIssue = { 
 /**
@@ -234,6 +246,8 @@ export type FleetEventRecord = { kind: string,
  */
 detail: Record<string, unknown>, };
 
+export type Gap = { fromMs: number, toMs: number, };
+
 export type GatewayStats = { 
 /**
  * One row per caller and model, ordered by caller then model.
@@ -257,6 +271,10 @@ export type Input = { name: string, type: ValueType, required: boolean,
  */
 default?: unknown, description: string, };
 
+export type Kind = "gauge" | "rate" | "latency";
+
+export type Label = "none" | "agent" | "model";
+
 export type LoadedModel = { name: string, 
 /**
  * Bytes in memory in all.
@@ -276,6 +294,44 @@ expiresAt: string,
 contextLength: number | null, };
 
 export type Merge = "all" | "first" | "majority";
+
+export type Metric = { name: string, help: string, unit: Unit, kind: Kind, label: Label, 
+/**
+ * Values are stored as whole multiples of this (the store's integers
+ * compress far better than floats; a chart never shows finer).
+ */
+resolution: number, };
+
+export type MetricsCatalog = { metrics: Array<Metric>, 
+/**
+ * Agents in the catalog, by id.
+ */
+agents: Array<string>, 
+/**
+ * Models the gateway has served.
+ */
+models: Array<string>, };
+
+export type MetricsQuery = { 
+/**
+ * Series keys: `cpu_percent`, `cpu_percent{AG-001}`,
+ * `task_latency_ms:p95{AG-001}`.
+ */
+series: Array<string>, fromMs: number, toMs: number, 
+/**
+ * Points at most (a chart's pixel width); default 800.
+ */
+width?: number, 
+/**
+ * Read this tier instead of the one the range picks.
+ */
+tier?: Tier, };
+
+export type MetricsReading = { fromMs: number, toMs: number, width: number, tier: Tier, 
+/**
+ * Where the app was not running.
+ */
+gaps: Array<Gap>, series: Array<SeriesReading>, };
 
 export type ModelInfo = { 
 /**
@@ -461,6 +517,8 @@ from: string, };
 
 export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
 
+export type PlotArea = { left: number, top: number, width: number, height: number, };
+
 export type Position = { x: number, y: number, };
 
 export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
@@ -645,6 +703,8 @@ score: number | null,
  */
 excluded: string | null, };
 
+export type SeriesReading = { key: string, metric: string, unit: Unit, columns: Array<Column>, };
+
 export type Share = { 
 /**
  * The name later templates read as `context.<key>`.
@@ -825,6 +885,10 @@ id: string, name: string, description: string, steps: number,
  * The names of the inputs a run asks for.
  */
 inputs: Array<string>, };
+
+export type Tier = "second" | "minute" | "hour";
+
+export type Unit = "percent" | "bytes" | "bytesPerSecond" | "perSecond" | "count" | "milliseconds" | "ratio";
 
 export type UnservedAgent = { agent: AgentRef, preferred: string, fallback: string, };
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::values::{
-    absolute_path, allow_remote, api_listen, count, default_api_listen, log_filter, millis, parse_docker_endpoint,
-    parse_ollama_url, queue, ttl, DEFAULT_OLLAMA_URL,
+    absolute_path, api_listen, boolean, count, default_api_listen, log_filter, millis, parse_docker_endpoint,
+    parse_ollama_url, queue, ttl, within, DEFAULT_OLLAMA_URL,
 };
 use super::{Config, ConfigInputs};
 
@@ -181,7 +181,7 @@ pub(super) const KEYS: &[Key] = &[
         kind: Kind::Bool,
         help: "let api_listen be an address other machines can reach (true or false); Settings then shows a warning",
         default: Fallback::Value("false"),
-        set: |c, t| put(&mut c.api_allow_remote, allow_remote(t)),
+        set: |c, t| put(&mut c.api_allow_remote, boolean(t)),
     },
     Key {
         name: "breaker_failures",
@@ -248,6 +248,46 @@ pub(super) const KEYS: &[Key] = &[
         default: Fallback::Value("300000"),
         set: |c, t| put(&mut c.llm_timeout, ms(t)),
     },
+    Key {
+        name: "metrics_collect",
+        env: &["SUTAZAI_METRICS_COLLECT"],
+        kind: Kind::Bool,
+        help: "sample every metric once a second into the metrics history (true or false; false leaves charts and /metrics empty)",
+        default: Fallback::Value("true"),
+        set: |c, t| put(&mut c.metrics_collect, boolean(t)),
+    },
+    Key {
+        name: "metrics_max_mb",
+        env: &["SUTAZAI_METRICS_MAX_MB"],
+        kind: Kind::Int,
+        help: "size limit of the metrics history file (16..=1000000 MB); past it the oldest detail goes first",
+        default: Fallback::Value("1024"),
+        set: |c, t| put(&mut c.metrics.max_bytes, within(t, 16, 1_000_000).map(|mb| mb << 20)),
+    },
+    Key {
+        name: "metrics_keep_seconds_hours",
+        env: &["SUTAZAI_METRICS_KEEP_SECONDS_HOURS"],
+        kind: Kind::Int,
+        help: "how long every 1 s sample is kept (1..=720 hours)",
+        default: Fallback::Value("24"),
+        set: |c, t| put(&mut c.metrics.retention.second_ms, within(t, 1, 720).map(|h| h as i64 * 3_600_000)),
+    },
+    Key {
+        name: "metrics_keep_minutes_days",
+        env: &["SUTAZAI_METRICS_KEEP_MINUTES_DAYS"],
+        kind: Kind::Int,
+        help: "how long the 1-minute rollups are kept (1..=3650 days)",
+        default: Fallback::Value("30"),
+        set: |c, t| put(&mut c.metrics.retention.minute_ms, within(t, 1, 3650).map(|d| d as i64 * 86_400_000)),
+    },
+    Key {
+        name: "metrics_keep_hours_days",
+        env: &["SUTAZAI_METRICS_KEEP_HOURS_DAYS"],
+        kind: Kind::Int,
+        help: "how long the 1-hour rollups are kept (1..=3650 days)",
+        default: Fallback::Value("365"),
+        set: |c, t| put(&mut c.metrics.retention.hour_ms, within(t, 1, 3650).map(|d| d as i64 * 86_400_000)),
+    },
 ];
 
 impl Config {
@@ -275,6 +315,8 @@ impl Config {
             llm_model_concurrency: 0,
             llm_queue: 0,
             llm_timeout: Duration::ZERO,
+            metrics_collect: true,
+            metrics: crate::metrics::history::Keeping::default(),
             search_path: inputs.env.get("PATH").cloned().unwrap_or_default(),
         }
     }

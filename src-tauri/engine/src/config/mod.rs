@@ -86,6 +86,10 @@ pub struct Config {
     pub llm_queue: u32,
     /// How long one LLM call through the gateway may take, waiting included.
     pub llm_timeout: Duration,
+    /// Whether the metrics are sampled once a second.
+    pub metrics_collect: bool,
+    /// How long each tier of the metrics history is kept, and its size limit.
+    pub metrics: crate::metrics::history::Keeping,
     /// The `PATH` the app was started with: where "Start Ollama" looks for
     /// the `ollama` program. Not a setting; taken from the environment.
     pub search_path: String,

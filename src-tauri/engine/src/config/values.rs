@@ -30,7 +30,7 @@ pub(super) fn log_filter(text: &str) -> Result<String, String> {
         .map_err(|err| format!("expected a tracing filter such as `info` or `sutazai_engine=debug`: {err}"))
 }
 
-pub(super) fn allow_remote(text: &str) -> Result<bool, String> {
+pub(super) fn boolean(text: &str) -> Result<bool, String> {
     match text.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -48,6 +48,15 @@ pub(super) fn count(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) if (1..=1000).contains(&n) => Ok(n),
         Ok(n) => Err(format!("expected a whole number between 1 and 1000, found {n}")),
+        Err(_) => Err(format!("expected a whole number, found `{text}`")),
+    }
+}
+
+/// A whole number in `lo..=hi`.
+pub(super) fn within(text: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        Ok(n) => Err(format!("expected a whole number between {lo} and {hi}, found {n}")),
         Err(_) => Err(format!("expected a whole number, found `{text}`")),
     }
 }

@@ -10,6 +10,7 @@
 
 mod fleet;
 mod llm;
+mod metrics;
 mod security;
 mod status;
 mod tasks;
@@ -17,6 +18,7 @@ mod workflow_files;
 mod workflows;
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
+pub use metrics::{Chart, ChartRequest, MetricsCatalog, METRICS_FILE};
 pub use tasks::orchestrator_config;
 
 use std::sync::Arc;
@@ -84,6 +86,10 @@ pub struct Engine {
     gateway: Gateway,
     /// The model pulls in flight (Models view), each cancellable.
     pulls: Pulls,
+    /// The metrics history (its own thread and file).
+    metrics: crate::metrics::Metrics,
+    /// The Prometheus text, fed by the collection loop.
+    exported: metrics::Exported,
     /// Every background task and agent call runs on it; shutdown ends it.
     life: Lifetime,
 }
@@ -193,6 +199,10 @@ impl Engine {
         );
         let keyring = keys::Keyring::new(store.clone());
         let gateway = Gateway::new(gateway_settings(&config), store.clone(), Arc::clone(&clock));
+        let history = metrics::open_metrics(&config, Arc::clone(&clock)).map_err(|err| EngineError::DataDir {
+            path: config.data_dir.join(METRICS_FILE).display().to_string(),
+            source: std::io::Error::other(err.to_string()),
+        })?;
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -211,6 +221,8 @@ impl Engine {
             http,
             gateway,
             pulls: Pulls::default(),
+            metrics: history,
+            exported: metrics::Exported::default(),
             life,
         });
         engine.life.spawn(status::status_loop(Arc::clone(&engine)));
@@ -220,6 +232,9 @@ impl Engine {
             .life
             .spawn(fleet::record_fleet_events(Arc::clone(&engine), fleet_events));
         engine.life.spawn(fleet::keep_fleet(Arc::clone(&engine)));
+        if engine.config.metrics_collect {
+            engine.life.spawn(metrics::collect_metrics(Arc::clone(&engine)));
+        }
         engine.orchestrator.recover().await?;
         engine.life.spawn(Arc::clone(&engine.orchestrator).run());
         // After the tasks: a resumed step re-attaches to its queued task.
@@ -256,6 +271,9 @@ impl Engine {
     pub async fn shutdown(&self, grace: Duration) {
         if !self.life.end(grace).await {
             warn!(grace_ms = grace.as_millis(), "background tasks did not stop in time");
+        }
+        if let Err(err) = self.flush_metrics().await {
+            warn!(cause = %err, "cannot write the last metrics");
         }
         if let Err(err) = self.store.record_stop(self.run_id, self.clock.now_ms()).await {
             warn!(cause = %err, "cannot record the clean stop");

@@ -97,7 +97,9 @@ impl RunWatch {
             }
             return;
         }
-        if !self.active.remove(&run.id) && run.finished_ms.is_none() {
+        // An end is counted once, for a run seen under way (a recovered
+        // run is heard again when it resumes).
+        if !self.active.remove(&run.id) {
             return;
         }
         self.timed.retain(|(id, _)| id != &run.id);
@@ -385,4 +387,125 @@ struct ModelSecond {
     tokens_in: u64,
     tokens_out: u64,
     latencies: Option<Histogram<u64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(agent: &str, container: &str, healthy: bool) -> Endpoint {
+        Endpoint {
+            agent_id: agent.into(),
+            container: container.into(),
+            port: 10300,
+            healthy,
+            token_epoch: "1".into(),
+        }
+    }
+
+    fn figures(container: &str, started: u64, succeeded: u64, failed: u64, latencies_ms: &[u64]) -> ContainerFigures {
+        let mut h = latency_histogram();
+        for ms in latencies_ms {
+            h.record(ms * 1000).expect("in range");
+        }
+        ContainerFigures {
+            container: container.into(),
+            started,
+            succeeded,
+            failed,
+            in_flight: 1,
+            breaker: BreakerState::Closed,
+            latencies: (!latencies_ms.is_empty()).then_some(h),
+        }
+    }
+
+    fn value(samples: &Samples, key: &str) -> Option<f64> {
+        let key = SeriesKey::parse(key).expect("a valid key");
+        samples.values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    #[test]
+    fn counters_become_per_second_deltas_summed_per_agent_and_fleet() {
+        let endpoints = vec![
+            endpoint("AG-001", "sutazai-ag-001", true),
+            endpoint("AG-001", "sutazai-ag-001-2", false),
+            endpoint("AG-002", "sutazai-ag-002", false),
+        ];
+        let mut c = Collector::default();
+        let first = c.tick(
+            Sources {
+                at_ms: 1_000,
+                endpoints: endpoints.clone(),
+                orchestrator: vec![
+                    figures("sutazai-ag-001", 5, 4, 1, &[10, 20]),
+                    figures("sutazai-ag-001-2", 2, 2, 0, &[]),
+                ],
+                ..Sources::default()
+            },
+            0,
+        );
+        assert_eq!(value(&first, "tasks_started{AG-001}"), Some(7.0));
+        assert_eq!(value(&first, "tasks_failed{AG-001}"), Some(1.0));
+        assert_eq!(value(&first, "active_tasks{AG-001}"), Some(2.0));
+        assert_eq!(value(&first, "tasks_started{AG-002}"), Some(0.0));
+        assert_eq!(value(&first, "tasks_started"), Some(7.0));
+        assert_eq!(value(&first, "agents_deployed"), Some(2.0));
+        assert_eq!(value(&first, "agents_healthy"), Some(1.0));
+        assert_eq!(value(&first, "success_rate"), Some(6.0 / 7.0));
+        // The second's latencies go to the minute histogram and the
+        // sliding percentiles.
+        assert_eq!(first.latencies.len(), 2, "per agent and for the fleet");
+        let p99 = value(&first, "task_latency_ms:p99{AG-001}").expect("a p99");
+        assert!((p99 - 20.0).abs() < 0.5, "{p99}");
+
+        let second = c.tick(
+            Sources {
+                at_ms: 2_000,
+                endpoints,
+                orchestrator: vec![figures("sutazai-ag-001", 8, 6, 2, &[])],
+                ..Sources::default()
+            },
+            0,
+        );
+        assert_eq!(value(&second, "tasks_started{AG-001}"), Some(3.0));
+        assert_eq!(value(&second, "tasks_succeeded"), Some(2.0));
+        // No new latency, but the window still holds the last seconds'.
+        assert!(second.latencies.is_empty());
+        assert!(value(&second, "task_latency_ms:p50{AG-001}").is_some());
+        // No Docker answer: no container series at all (not zeros).
+        assert_eq!(value(&second, "cpu_percent"), None);
+    }
+
+    #[test]
+    fn runs_are_counted_once_each() {
+        use crate::runs::model::{RunEvent, RunStatus};
+        let run = |status: RunStatus, finished: Option<i64>| {
+            RunNews::Run(RunEvent {
+                run: RunSummary {
+                    id: "r-1".into(),
+                    workflow_id: "w".into(),
+                    workflow_name: "w".into(),
+                    version: 1,
+                    status,
+                    started_by: "desktop".into(),
+                    created_ms: 0,
+                    updated_ms: 0,
+                    finished_ms: finished,
+                    steps_total: 1,
+                    steps_done: 0,
+                    error_code: None,
+                    rerun_of: None,
+                },
+            })
+        };
+        let mut watch = RunWatch::default();
+        watch.hear(&run(RunStatus::Queued, None));
+        watch.hear(&run(RunStatus::Running, None));
+        assert_eq!(watch.active(), 1);
+        watch.hear(&run(RunStatus::Succeeded, Some(5)));
+        watch.hear(&run(RunStatus::Succeeded, Some(5)));
+        let tally = watch.take();
+        assert_eq!((tally.started, tally.succeeded, tally.failed), (1, 1, 0));
+        assert_eq!(watch.active(), 0);
+    }
 }

@@ -9,9 +9,11 @@
 //! nothing here touches the tasks' database.
 
 pub mod block;
+pub mod chart;
 pub mod collect;
 pub mod history;
 pub mod host;
+pub mod prometheus;
 pub mod reduce;
 pub mod series;
 pub mod tier;
