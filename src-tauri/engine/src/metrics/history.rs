@@ -128,7 +128,8 @@ struct OpenHistograms {
 struct Series {
     /// The row id in the `series` table.
     row: i64,
-    key: SeriesKey,
+    /// The metric's resolution (looked up once).
+    resolution: f64,
     /// Open blocks of the 1 s, minute and hour tiers.
     open: [Option<Open>; 3],
     /// The minute and the hour being summed up.
@@ -216,7 +217,7 @@ impl History {
         let id = SeriesId(self.series.len());
         self.series.push(Series {
             row,
-            key: key.clone(),
+            resolution: key.metric().resolution,
             open: [None, None, None],
             minute: None,
             hour: None,
@@ -231,8 +232,7 @@ impl History {
     /// Keeps one sample of a series (`at_ms` on a whole second; a second
     /// sample for the same second is dropped).
     pub fn record(&mut self, id: SeriesId, at_ms: i64, value: f64) -> Result<(), HistoryError> {
-        let resolution = self.series[id.0].key.metric().resolution;
-        let stored = (value / resolution).round() as i64;
+        let stored = (value / self.series[id.0].resolution).round() as i64;
         let sample = Rollup::of(stored);
         self.append(id, Tier::Second, at_ms, sample)?;
         let minute = at_ms.div_euclid(Tier::Minute.step_ms()) * Tier::Minute.step_ms();
@@ -477,6 +477,14 @@ impl History {
         let series = &self.series[id.0];
         let open = series.open[tier.code() as usize].as_ref();
         let mut points = self.stored_points(key, tier, from_ms, to_ms, open.map(|o| o.start_ms))?;
+        // Closed blocks not written yet (the next flush writes them).
+        for (row, code, start, _, data) in &self.pending {
+            if *row != series.row || *code != tier.code() {
+                continue;
+            }
+            points.extend(decode_points(key, tier, *start, data)?.filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
+        }
+        points.sort_by_key(|p| p.at_ms);
         if let Some(open) = open {
             points.extend(open.points(tier).filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
         }
@@ -515,19 +523,7 @@ impl History {
             if Some(start) == skip_start {
                 continue;
             }
-            let columns = block::decode(&data).map_err(|source| HistoryError::Block {
-                series: key.to_string(),
-                start_ms: start,
-                source,
-            })?;
-            let mut open = Open::new(tier, start);
-            let mut columns = columns.into_iter();
-            open.offsets = columns.next().unwrap_or_default();
-            open.columns = columns.collect();
-            if open.columns.len() != if tier == Tier::Second { 1 } else { 4 } {
-                continue;
-            }
-            points.extend(open.points(tier).filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
+            points.extend(decode_points(key, tier, start, &data)?.filter(|p| p.at_ms >= from_ms && p.at_ms < to_ms));
         }
         Ok(points)
     }
@@ -564,6 +560,19 @@ impl History {
                 source,
             })?;
             add(start, histograms);
+        }
+        if let Some(id) = id {
+            let row = self.series[id.0].row;
+            for (r, code, start, data) in &self.pending_histograms {
+                if *r == row && *code == tier.code() {
+                    let histograms = block::decode_histograms(data).map_err(|source| HistoryError::Block {
+                        series: key.to_string(),
+                        start_ms: *start,
+                        source,
+                    })?;
+                    add(*start, histograms);
+                }
+            }
         }
         if let Some(open) = open {
             add(open.start_ms, open.histograms.clone());
@@ -622,7 +631,29 @@ impl History {
     }
 }
 
+/// The points of a stored block of `key` (none when its columns do not fit
+/// the tier).
+fn decode_points(key: &SeriesKey, tier: Tier, start: i64, data: &[u8]) -> Result<std::vec::IntoIter<Point>, HistoryError> {
+    let columns = block::decode(data).map_err(|source| HistoryError::Block {
+        series: key.to_string(),
+        start_ms: start,
+        source,
+    })?;
+    let mut open = Open::new(tier, start);
+    let mut columns = columns.into_iter();
+    open.offsets = columns.next().unwrap_or_default();
+    open.columns = columns.collect();
+    if open.columns.len() != if tier == Tier::Second { 1 } else { 4 } {
+        return Ok(Vec::new().into_iter());
+    }
+    Ok(open.points(tier).collect::<Vec<_>>().into_iter())
+}
+
 fn encode_histogram_block(open: &OpenHistograms) -> Vec<u8> {
     let refs: Vec<(u32, &Histogram<u64>)> = open.histograms.iter().map(|(o, h)| (*o, h)).collect();
     block::encode_histograms(&refs)
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;
