@@ -2,6 +2,7 @@
 
 use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
 use sutazai_engine::error::ErrorBody;
+use sutazai_engine::fleet::autoscale::AutoscalePolicy;
 use sutazai_engine::fleet::model::{
     AgentAction, AgentRow, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
 };
@@ -117,6 +118,26 @@ pub async fn scale_agent(shell: State<'_, Shell>, agent_id: String, instances: u
     shell
         .engine()?
         .scale_agent(&agent_id, instances, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// The agent's auto-scaling policy, if one is set.
+#[tauri::command]
+pub async fn autoscale_policy(shell: State<'_, Shell>, agent_id: String) -> Result<Option<AutoscalePolicy>, ErrorBody> {
+    shell.engine()?.autoscale_policy(&agent_id).await.map_err(|e| (&e).into())
+}
+
+/// Sets the agent's auto-scaling policy, or turns it off (`null`).
+#[tauri::command]
+pub async fn set_autoscale_policy(
+    shell: State<'_, Shell>,
+    agent_id: String,
+    policy: Option<AutoscalePolicy>,
+) -> Result<(), ErrorBody> {
+    shell
+        .engine()?
+        .set_autoscale_policy(&agent_id, policy, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
 }

@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -18,6 +18,8 @@ export const commands = {
   agentAction: (agentId: string, action: AgentAction) => call<null>("agent_action", { agentId, action }),
   agentLogs: (agentId: string, tail: number) => call<string>("agent_logs", { agentId, tail }),
   scaleAgent: (agentId: string, instances: number) => call<ScaleReport>("scale_agent", { agentId, instances }),
+  autoscalePolicy: (agentId: string) => call<AutoscalePolicy | null>("autoscale_policy", { agentId }),
+  setAutoscalePolicy: (agentId: string, policy: AutoscalePolicy | null) => call<null>("set_autoscale_policy", { agentId, policy }),
   fleetStats: () => call<ContainerStats[]>("fleet_stats"),
   statsHistory: (container: string) => call<ContainerStats[]>("stats_history", { container }),
   fleetStrays: () => call<Stray[]>("fleet_strays"),
@@ -87,6 +89,8 @@ export type Commands = {
   agent_action: { args: { agentId: string; action: AgentAction }; result: null };
   agent_logs: { args: { agentId: string; tail: number }; result: string };
   scale_agent: { args: { agentId: string; instances: number }; result: ScaleReport };
+  autoscale_policy: { args: { agentId: string }; result: AutoscalePolicy | null };
+  set_autoscale_policy: { args: { agentId: string; policy: AutoscalePolicy | null }; result: null };
   fleet_stats: { args: Record<string, never>; result: ContainerStats[] };
   stats_history: { args: { container: string }; result: ContainerStats[] };
   fleet_strays: { args: Record<string, never>; result: Stray[] };

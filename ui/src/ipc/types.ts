@@ -68,6 +68,24 @@ action: string, target: string,
  */
 outcome: string, detail: string, };
 
+export type AutoscalePolicy = { min: number, max: number, signal: Signal, 
+/**
+ * Above this (the window's mean) one instance is added.
+ */
+scaleUpAbove: number, 
+/**
+ * Below this one is removed.
+ */
+scaleDownBelow: number, 
+/**
+ * The window the signal is averaged over (10..=3600 s).
+ */
+windowS: number, 
+/**
+ * No change sooner than this after the last one (0..=86400 s).
+ */
+cooldownS: number, };
+
 export type BreakerState = "closed" | "open" | "half_open";
 
 export type CapabilityInfo = { capability: string, 
@@ -238,7 +256,11 @@ export type FailedAgent = { agentId: string, reason: string, };
 
 export type FailurePolicy = "roll_back" | "keep_healthy";
 
-export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
+export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "autoscaled", agentId: string, decision: ScaleDecision, 
+/**
+ * Whether the new instances came up (the reason when not).
+ */
+failed: string | null, } | { "kind": "replaced", agentId: string, container: string, reason: string, };
 
 export type FleetEventRecord = { kind: string, 
 /**
@@ -662,6 +684,16 @@ tokens: number, };
 
 export type SavedVersion = { version: number, problems: Array<WorkflowProblem>, };
 
+export type ScaleDecision = { from: number, to: number, signal: Signal, 
+/**
+ * The signal's value over the window (per instance where it says so).
+ */
+value: number, 
+/**
+ * The threshold it crossed.
+ */
+threshold: number, windowS: number, };
+
 export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
 
 export type ScoredCandidate = { 
@@ -718,6 +750,8 @@ value: string,
  * How long the value lives; kept as long as the run when absent.
  */
 ttlMs?: number, };
+
+export type Signal = "tasks" | "latencyP95Ms" | "cpu";
 
 export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
 

@@ -8,6 +8,7 @@
 //! Ollama") in `engine/llm.rs`, API keys and the audit log in
 //! `engine/security.rs`.
 
+mod autoscale;
 mod fleet;
 mod llm;
 mod metrics;
@@ -234,6 +235,8 @@ impl Engine {
         engine.life.spawn(fleet::keep_fleet(Arc::clone(&engine)));
         if engine.config.metrics_collect {
             engine.life.spawn(metrics::collect_metrics(Arc::clone(&engine)));
+            // Auto-scaling reads what the collection writes.
+            engine.life.spawn(autoscale::autoscale(Arc::clone(&engine)));
         }
         engine.orchestrator.recover().await?;
         engine.life.spawn(Arc::clone(&engine.orchestrator).run());

@@ -5,6 +5,7 @@
 //! registry: an agent's containers are found by their names and labels, so
 //! the app adopts whatever already runs.
 
+pub mod autoscale;
 mod containers;
 mod deploy;
 pub mod heal;
@@ -75,6 +76,10 @@ pub enum FleetError {
     EmptyPhase(u8),
     #[error("an agent runs as 1 to {max} instances, not {asked}")]
     Instances { asked: u32, max: u32 },
+    #[error("auto-scaling policy: {0}")]
+    Policy(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl Coded for FleetError {
@@ -84,7 +89,8 @@ impl Coded for FleetError {
             Self::Docker(_) => Code::DockerError,
             Self::Image(_) => Code::AgentImage,
             Self::UnknownAgent(_) | Self::EmptyPhase(_) => Code::UnknownAgent,
-            Self::Instances { .. } => Code::InvalidRequest,
+            Self::Instances { .. } | Self::Policy(_) => Code::InvalidRequest,
+            Self::Store(_) => Code::Store,
         }
     }
 }
@@ -147,7 +153,7 @@ impl Fleet {
         self.events.subscribe()
     }
 
-    fn emit(&self, event: FleetEvent) {
+    pub(crate) fn emit(&self, event: FleetEvent) {
         let _ = self.events.send(event);
     }
 

@@ -25,7 +25,7 @@ pub enum AgentStatus {
 }
 
 /// A change in the fleet, for the UI and the agent's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FleetEvent {
     /// Self-healing started a dead agent again, or restarted one that
@@ -58,6 +58,15 @@ pub enum FleetEvent {
     /// The user asked for this many instances (failures come as `Deployed`).
     #[serde(rename_all = "camelCase")]
     Scaled { agent_id: String, instances: u32 },
+    /// The agent's auto-scaling policy changed its instances, for the
+    /// figures it names.
+    #[serde(rename_all = "camelCase")]
+    Autoscaled {
+        agent_id: String,
+        decision: super::autoscale::ScaleDecision,
+        /// Whether the new instances came up (the reason when not).
+        failed: Option<String>,
+    },
     /// A container from an older manifest or runtime was replaced at start.
     #[serde(rename_all = "camelCase")]
     Replaced {
@@ -76,6 +85,7 @@ impl FleetEvent {
             | FleetEvent::Deployed { agent_id, .. }
             | FleetEvent::Acted { agent_id, .. }
             | FleetEvent::Scaled { agent_id, .. }
+            | FleetEvent::Autoscaled { agent_id, .. }
             | FleetEvent::Replaced { agent_id, .. } => agent_id,
         }
     }
@@ -88,6 +98,7 @@ impl FleetEvent {
             FleetEvent::Deployed { .. } => "deployed",
             FleetEvent::Acted { .. } => "acted",
             FleetEvent::Scaled { .. } => "scaled",
+            FleetEvent::Autoscaled { .. } => "autoscaled",
             FleetEvent::Replaced { .. } => "replaced",
         }
     }

@@ -1,5 +1,5 @@
 //! What the store keeps about the engine itself: its runs (clean stops and
-//! crashes) and each agent's history.
+//! crashes), each agent's history and its auto-scaling policy.
 
 use super::{Store, StoreError};
 
@@ -65,6 +65,32 @@ impl Store {
                 [run_id],
                 |row| row.get(0),
             )
+        })
+        .await
+    }
+
+    /// Every agent's auto-scaling policy (agent id, JSON).
+    pub async fn autoscale_policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.call(|conn| {
+            let mut get = conn.prepare("SELECT agent_id, body FROM autoscale_policies ORDER BY agent_id")?;
+            let rows = get.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// Sets an agent's auto-scaling policy (JSON), or removes it (`None`).
+    pub async fn put_autoscale_policy(&self, agent_id: &str, body: Option<String>, now_ms: i64) -> Result<(), StoreError> {
+        let agent_id = agent_id.to_string();
+        self.call(move |conn| {
+            match body {
+                Some(body) => conn.execute(
+                    "INSERT OR REPLACE INTO autoscale_policies (agent_id, updated_ms, body) VALUES (?1, ?2, ?3)",
+                    (agent_id, now_ms, body),
+                )?,
+                None => conn.execute("DELETE FROM autoscale_policies WHERE agent_id = ?1", [agent_id])?,
+            };
+            Ok(())
         })
         .await
     }

@@ -166,6 +166,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
         saved_ms    INTEGER NOT NULL,
         body        TEXT    NOT NULL
     ) WITHOUT ROWID;",
+    // 14: each agent's auto-scaling policy, where one is set.
+    "CREATE TABLE autoscale_policies (
+        agent_id    TEXT    PRIMARY KEY,
+        updated_ms  INTEGER NOT NULL,
+        body        TEXT    NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

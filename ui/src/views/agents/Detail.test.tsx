@@ -34,6 +34,7 @@ function answers(more: Answers = {}, rows: () => AgentRow[] = () => SCALED): Ans
     follow_logs: 1,
     stop_logs: null,
     agent_action: null,
+    autoscale_policy: null,
     ...more,
   };
 }
@@ -105,6 +106,59 @@ describe("resource use", () => {
     expect(within(detail).getByTestId("agent-stats").textContent).toContain("Not running");
     expect(within(detail).queryByTestId("agent-sparkline-cpu")).toBeNull();
     expect(callsOf(invoke, "stats_history")).toEqual([]);
+  });
+});
+
+describe("auto-scaling", () => {
+  it("is off until turned on, then saves the policy as edited and can be turned off", async () => {
+    let stored: unknown = null;
+    backend(
+      invoke,
+      answers({
+        set_autoscale_policy: ({ policy }) => {
+          stored = policy;
+          return null;
+        },
+      }),
+    );
+    const detail = await open("AG-001");
+    const panel = within(detail).getByTestId("autoscale");
+    await waitFor(() => expect(panel.textContent).toContain("off"));
+    fireEvent.change(within(panel).getByTestId("autoscale-signal"), { target: { value: "cpu" } });
+    fireEvent.change(within(panel).getByTestId("autoscale-max"), { target: { value: "5" } });
+    fireEvent.change(within(panel).getByTestId("autoscale-scaleUpAbove"), { target: { value: "70" } });
+    fireEvent.change(within(panel).getByTestId("autoscale-scaleDownBelow"), { target: { value: "10" } });
+    fireEvent.click(within(panel).getByTestId("autoscale-save"));
+    await waitFor(() => expect(within(panel).getByTestId("autoscale-saved").textContent).toBe("Auto-scaling on"));
+    expect(stored).toEqual({
+      min: 1,
+      max: 5,
+      signal: "cpu",
+      scaleUpAbove: 70,
+      scaleDownBelow: 10,
+      windowS: 60,
+      cooldownS: 120,
+    });
+    fireEvent.click(within(panel).getByTestId("autoscale-off"));
+    await waitFor(() => expect(within(panel).getByTestId("autoscale-saved").textContent).toBe("Auto-scaling off"));
+    expect(stored).toBeNull();
+  });
+
+  it("shows the engine's refusal, which names the field", async () => {
+    backend(
+      invoke,
+      answers({
+        set_autoscale_policy: () => {
+          throw { code: "invalid_request", message: "auto-scaling policy: windowS: 10 to 3600 seconds, not 5" };
+        },
+      }),
+    );
+    const detail = await open("AG-001");
+    const panel = within(detail).getByTestId("autoscale");
+    fireEvent.change(within(panel).getByTestId("autoscale-windowS"), { target: { value: "5" } });
+    fireEvent.click(within(panel).getByTestId("autoscale-save"));
+    const error = await within(panel).findByTestId("autoscale-error");
+    expect(error.textContent).toContain("windowS: 10 to 3600 seconds");
   });
 });
 

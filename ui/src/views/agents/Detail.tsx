@@ -6,6 +6,7 @@ import { events, onEvent, type AgentRow, type FleetEvent } from "../../ipc";
 import { capabilityLabel, isRunning } from "./format";
 import { AgentHistory } from "./History";
 import { AgentLogs } from "./Logs";
+import { AutoscaleControl } from "./Autoscale";
 import { ScaleControl } from "./Scale";
 import { AgentStats } from "./Stats";
 import { StatusBadge } from "./Table";
@@ -94,6 +95,7 @@ export function Detail({ row, now, onClose, onChanged }: DetailProps) {
       </dl>
       <AgentStats row={row} />
       <ScaleControl row={row} onScaled={onChanged} />
+      <AutoscaleControl agentId={row.id} />
       <AgentLogs
         agentId={row.id}
         deployed={mode !== "absent"}

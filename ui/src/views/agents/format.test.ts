@@ -28,6 +28,16 @@ describe("historyLine", () => {
       ["scaled", { agentId: "AG-001", instances: 3 }, "scaled to 3 instances"],
       ["scaled", { agentId: "AG-001", instances: 1 }, "scaled to 1 instance"],
       ["replaced", { ...c, reason: "its manifest changed" }, "container replaced: its manifest changed"],
+      [
+        "autoscaled",
+        { agentId: "AG-001", decision: { from: 1, to: 2, signal: "tasks", value: 3.5, threshold: 2, windowS: 60 }, failed: null },
+        "auto-scaled 1 → 2: tasks 3.50 over 60 s, above 2",
+      ],
+      [
+        "autoscaled",
+        { agentId: "AG-001", decision: { from: 2, to: 1, signal: "cpu", value: 0.25, threshold: 5, windowS: 30 }, failed: "docker refused" },
+        "auto-scaled 2 → 1: cpu 0.25 over 30 s, below 5: docker refused",
+      ],
     ]);
   });
 

@@ -122,9 +122,28 @@ export function historyLine({ event }: HistoryEntry): string {
     }
     case "replaced":
       return withReason("container replaced", text(d, "reason"));
+    case "autoscaled":
+      return autoscaledLine(d);
     default:
       return `${event.kind}: ${JSON.stringify(d)}`;
   }
+}
+
+/** "auto-scaled 1 → 2: tasks 3.5 per instance over 60 s, above 2". */
+function autoscaledLine(d: Record<string, unknown>): string {
+  const decision = (d.decision ?? {}) as Record<string, unknown>;
+  const from = count(decision, "from");
+  const to = count(decision, "to");
+  const value = typeof decision.value === "number" ? decision.value : null;
+  const threshold = typeof decision.threshold === "number" ? decision.threshold : null;
+  const signal = text(decision, "signal") ?? "signal";
+  const window = count(decision, "windowS");
+  const dir = from !== null && to !== null && to > from ? "above" : "below";
+  const figures =
+    value === null || threshold === null
+      ? ""
+      : `: ${signal} ${value.toFixed(2)} over ${window ?? "?"} s, ${dir} ${threshold}`;
+  return withReason(`auto-scaled ${from ?? "?"} → ${to ?? "?"}${figures}`, text(d, "failed"));
 }
 
 /** The container an entry is about, when it names one. */
