@@ -816,3 +816,40 @@ async fn keys_are_managed_and_control_actions_audited() {
     assert!(has("key:admin", "key.revoke", prefix), "{entries:#?}");
     api.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_are_queried_over_a_range_by_those_who_read_them() {
+    use sutazai_engine::Clock;
+    let api = api().await;
+    // The collection samples the app itself once a second.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let now = SystemClock.now_ms();
+    let uri = format!(
+        "/v1/metrics/query?series=app_memory_bytes,agents_deployed&from={}&to={now}&step=1000",
+        now - 10_000
+    );
+    let answer = api.call(Method::GET, &uri, Some("analyst"), None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    let reading = &answer.json;
+    assert_eq!(reading["width"], 10);
+    assert_eq!(reading["tier"], "second");
+    let memory = reading["series"][0]["columns"].as_array().unwrap();
+    assert!(memory.len() >= 2, "{reading}");
+    assert!(memory.iter().all(|c| c["mean"].as_f64().unwrap() > 1e6), "{reading}");
+    assert_eq!(reading["series"][1]["columns"][0]["mean"], 0.0, "no agent deployed");
+    // The seconds before the engine started are a gap.
+    assert!(!reading["gaps"].as_array().unwrap().is_empty(), "{reading}");
+
+    for who in ["guest", "service", "agent"] {
+        let answer = api.call(Method::GET, &uri, Some(who), None).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{who}: {}", answer.json);
+    }
+    let bad = format!("/v1/metrics/query?series=cpu_percent{{AG-001}},nope&from=0&to={now}");
+    let answer = api.call(Method::GET, &bad, Some("analyst"), None).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(answer.json["error"]["message"].as_str().unwrap().contains("no metric `nope`"), "{}", answer.json);
+    let backwards = format!("/v1/metrics/query?series=app_memory_bytes&from={now}&to=0");
+    let answer = api.call(Method::GET, &backwards, Some("analyst"), None).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(answer.json["error"]["message"].as_str().unwrap().contains("must be after"), "{}", answer.json);
+}

@@ -82,5 +82,6 @@ fn describe(action: Action) -> &'static str {
         Action::EditWorkflows => "edit workflows",
         Action::RunWorkflows => "run workflows",
         Action::Approve => "approve or reject steps",
+        Action::ReadMetrics => "read metrics",
     }
 }

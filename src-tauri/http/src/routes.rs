@@ -6,6 +6,7 @@ use axum::http::Method;
 use axum::Json;
 use schemars::JsonSchema;
 use serde_json::Value;
+use sutazai_engine::metrics::MetricsReading;
 use sutazai_engine::orchestrator::model::{NewTask, Task, TaskPage};
 use sutazai_engine::runs::model::{NewRun, Run};
 use sutazai_engine::runs::preflight::Warning;
@@ -24,7 +25,8 @@ use crate::keys::{AuditParams, NewKey};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
-use crate::{agents, events, gateway, health, keys, openapi, tasks, workflow_files, workflows};
+use crate::metrics_query::QueryParams;
+use crate::{agents, events, gateway, health, keys, metrics_query, openapi, tasks, workflow_files, workflows};
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -394,6 +396,21 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                      or 200 once it ended within `wait`; 422 when the definition has problems",
                     &[A::RunWorkflows],
                     Answer::Json(202, schema::<Run>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/metrics/query",
+            metrics_query::query,
+            Doc {
+                query: Some(query::<QueryParams>),
+                ..doc(
+                    "Series of the metrics history over a range: for each series one point per step (its \
+                     min, max and mean), from the tier the range picks (1 s for a day, 1 min for 30 days, \
+                     1 h for a year), and where the app was not running",
+                    &[A::ReadMetrics],
+                    Answer::Json(200, schema::<MetricsReading>),
                 )
             },
         ),

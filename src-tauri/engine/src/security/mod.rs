@@ -60,7 +60,7 @@ impl Role {
             (self, action),
             (Admin | Operator | Analyst | Service | Guest, A::ReadHealth)
                 | (Admin | Operator | Analyst, A::ReadTasks | A::ReadAgents | A::ReadEvents)
-                | (Admin | Operator | Analyst, A::ReadWorkflows)
+                | (Admin | Operator | Analyst, A::ReadWorkflows | A::ReadMetrics)
                 | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
                 | (Admin | Operator, A::EditWorkflows | A::RunWorkflows | A::Approve)
                 | (Admin | Service, A::Gateway)
@@ -93,6 +93,8 @@ pub enum Action {
     RunWorkflows,
     /// Approve or reject an approval step.
     Approve,
+    /// Read the metrics history and the Prometheus text (a scrape).
+    ReadMetrics,
 }
 
 /// Who acts. An API caller carries the address it called from, for the
@@ -179,6 +181,7 @@ mod tests {
             A::EditWorkflows,
             A::RunWorkflows,
             A::Approve,
+            A::ReadMetrics,
         ];
         let table: String = [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
             .into_iter()
