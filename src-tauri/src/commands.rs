@@ -148,12 +148,6 @@ pub async fn fleet_stats(shell: State<'_, Shell>) -> Result<Vec<ContainerStats>,
     shell.engine()?.fleet_stats().await.map_err(|e| (&e).into())
 }
 
-/// The last few minutes of one container's samples.
-#[tauri::command]
-pub fn stats_history(shell: State<'_, Shell>, container: String) -> Result<Vec<ContainerStats>, ErrorBody> {
-    Ok(shell.engine()?.stats_history(&container))
-}
-
 /// Containers with the app's label that no catalog agent accounts for.
 #[tauri::command]
 pub async fn fleet_strays(shell: State<'_, Shell>) -> Result<Vec<Stray>, ErrorBody> {

@@ -21,7 +21,6 @@ export const commands = {
   autoscalePolicy: (agentId: string) => call<AutoscalePolicy | null>("autoscale_policy", { agentId }),
   setAutoscalePolicy: (agentId: string, policy: AutoscalePolicy | null) => call<null>("set_autoscale_policy", { agentId, policy }),
   fleetStats: () => call<ContainerStats[]>("fleet_stats"),
-  statsHistory: (container: string) => call<ContainerStats[]>("stats_history", { container }),
   fleetStrays: () => call<Stray[]>("fleet_strays"),
   agentHistory: (agentId: string) => call<HistoryEntry[]>("agent_history", { agentId }),
   followLogs: (agentId: string, tail: number, onChunk: Channel<string>) => call<number>("follow_logs", { agentId, tail, onChunk }),
@@ -92,7 +91,6 @@ export type Commands = {
   autoscale_policy: { args: { agentId: string }; result: AutoscalePolicy | null };
   set_autoscale_policy: { args: { agentId: string; policy: AutoscalePolicy | null }; result: null };
   fleet_stats: { args: Record<string, never>; result: ContainerStats[] };
-  stats_history: { args: { container: string }; result: ContainerStats[] };
   fleet_strays: { args: Record<string, never>; result: Stray[] };
   agent_history: { args: { agentId: string }; result: HistoryEntry[] };
   follow_logs: { args: { agentId: string; tail: number; onChunk: Channel<string> }; result: number };

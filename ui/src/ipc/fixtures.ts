@@ -1,8 +1,13 @@
-// Test fixtures: capabilities, tasks and pages as the backend answers
-// them (the Tasks view and the tasks store use them). Tests only.
+// Test fixtures: capabilities, tasks, pages, workflows and metrics as the
+// backend answers them (the views and stores use them). Tests only.
 import type {
   CapabilityInfo,
+  Chart,
+  Column,
   Definition,
+  Metric,
+  MetricsCatalog,
+  MetricsReading,
   Run,
   RunStep,
   RunSummary,
@@ -222,4 +227,65 @@ export function runSummary(r: Run): RunSummary {
     errorCode: r.error?.code ?? null,
     rerunOf: r.rerunOf,
   };
+}
+
+function metric(name: string, unit: Metric["unit"], kind: Metric["kind"], label: Metric["label"]): Metric {
+  return { name, help: `${name} (test)`, unit, kind, label, resolution: 1 };
+}
+
+/** Part of the engine's table of metrics, and two agents. */
+export const METRICS_CATALOG: MetricsCatalog = {
+  metrics: [
+    metric("cpu_percent", "percent", "gauge", "agent"),
+    metric("memory_bytes", "bytes", "gauge", "agent"),
+    metric("tasks_succeeded", "perSecond", "rate", "agent"),
+    metric("tasks_failed", "perSecond", "rate", "agent"),
+    metric("task_latency_ms", "milliseconds", "latency", "agent"),
+    metric("success_rate", "ratio", "gauge", "none"),
+    metric("agents_healthy", "count", "gauge", "none"),
+    metric("agents_deployed", "count", "gauge", "none"),
+    metric("runs_active", "count", "gauge", "none"),
+  ],
+  agents: ["AG-001", "AG-002", "AG-017"],
+  models: ["tinyllama:latest"],
+};
+
+/** One column whose min, max and mean are `mean`. */
+export function column(atMs: number, mean: number): Column {
+  return { atMs, min: mean, max: mean, mean };
+}
+
+const UNITS: Record<string, Metric["unit"]> = Object.fromEntries(METRICS_CATALOG.metrics.map((m) => [m.name, m.unit]));
+
+/** A reading of `series` (key → columns) over `fromMs`..`toMs`. */
+export function reading(
+  fromMs: number,
+  toMs: number,
+  series: Record<string, Column[]>,
+  change: Partial<MetricsReading> = {},
+): MetricsReading {
+  return {
+    fromMs,
+    toMs,
+    width: 100,
+    tier: "second",
+    gaps: [],
+    series: Object.entries(series).map(([key, columns]) => {
+      const metric = key.replace(/[:{].*$/, "");
+      return { key, metric, unit: UNITS[metric] ?? "count", columns };
+    }),
+    ...change,
+  };
+}
+
+/** A chart as the backend draws it: a small SVG of `width` × 200 px whose
+ * plot starts 50 px from the left and is `width - 60` px wide. */
+export function chart(r: MetricsReading, width = 460, title = "Chart"): Chart {
+  const plot = { left: 50, top: 20, width: width - 60, height: 150 };
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="200" viewBox="0 0 ${width} 200">` +
+    `<text x="10" y="14">${title}</text>` +
+    `<rect x="${plot.left}" y="${plot.top}" width="${plot.width}" height="${plot.height}" fill="none" stroke="gray"/>` +
+    `</svg>`;
+  return { svg, plot, reading: r };
 }

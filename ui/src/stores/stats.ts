@@ -1,43 +1,56 @@
 // Resource use of the running agent containers: the latest sample of each,
 // polled once a second while the Agents view is shown, plus the last few
-// minutes of the one container the detail panel draws.
+// minutes of the agent the detail panel draws, read from the metrics
+// history (its instances summed, as the engine stores them).
 import { create } from "zustand";
-import { commands, IpcError, type ContainerStats } from "../ipc";
+import { commands, IpcError, type ContainerStats, type MetricsReading } from "../ipc";
 import { toIpcError } from "../ipc/call";
 
 /** How often the view asks (the engine serves samples younger than 500 ms from its cache). */
 export const POLL_MS = 1000;
-/** How far back the sparklines reach (the engine keeps five minutes). */
+/** How far back the sparklines reach. */
 export const WINDOW_MS = 5 * 60 * 1000;
 
-/** One container's recent samples, oldest first. */
-export type Series = { container: string; samples: ContainerStats[] };
+/** A point of a sparkline (no value: nothing was measured then). */
+export type Point = { atMs: number; value: number | null };
+
+/** One agent's recent CPU and memory, oldest first. */
+export type Series = { agentId: string; cpu: Point[]; memory: Point[] };
 
 type StatsState = {
   /** The latest sample of every running agent container. */
   samples: ContainerStats[];
   /** Why the last poll failed (the samples are then empty). */
   error: IpcError | null;
-  /** The container whose history is kept, extended by every poll. */
+  /** The agent whose history is drawn, read again at every poll. */
   series: Series | null;
   /** A poll is under way; another asked for meanwhile is dropped (the next tick comes soon). */
   loading: boolean;
   load: () => Promise<void>;
   /** Polls every `POLL_MS`; returns the function that stops (and forgets the samples). */
   poll: () => () => void;
-  /** Keeps `container`'s last five minutes: what the engine has, then each new sample. */
-  watch: (container: string) => Promise<void>;
-  /** Stops keeping `container`'s history (a no-op when another one is watched). */
-  unwatch: (container: string) => void;
+  /** Draws `agentId`'s last five minutes from the metrics history. */
+  watch: (agentId: string) => Promise<void>;
+  /** Stops drawing `agentId`'s history (a no-op when another one is watched). */
+  unwatch: (agentId: string) => void;
 };
 
-/** Samples of both lists, without repeats, oldest first, within the window. */
-function merge(a: ContainerStats[], b: ContainerStats[]): ContainerStats[] {
-  const byTime = new Map<number, ContainerStats>();
-  for (const s of [...a, ...b]) byTime.set(s.atMs, s);
-  const all = [...byTime.values()].sort((x, y) => x.atMs - y.atMs);
-  const last = all[all.length - 1];
-  return last ? all.filter((s) => s.atMs > last.atMs - WINDOW_MS) : all;
+/** The series of a reading as sparkline points (one per second). */
+function points(reading: MetricsReading, index: number): Point[] {
+  return (reading.series[index]?.columns ?? []).map((c) => ({ atMs: c.atMs, value: c.mean }));
+}
+
+/** `agentId`'s last five minutes of CPU and memory, one point a second. */
+async function readSeries(agentId: string): Promise<Series> {
+  const now = Date.now();
+  const reading = await commands.queryMetrics({
+    series: [`cpu_percent{${agentId}}`, `memory_bytes{${agentId}}`],
+    fromMs: now - WINDOW_MS,
+    toMs: now,
+    width: WINDOW_MS / 1000,
+    tier: "second",
+  });
+  return { agentId, cpu: points(reading, 0), memory: points(reading, 1) };
 }
 
 export const useStatsStore = create<StatsState>((set, get) => ({
@@ -50,13 +63,9 @@ export const useStatsStore = create<StatsState>((set, get) => ({
     set({ loading: true });
     try {
       const samples = await commands.fleetStats();
-      const series = get().series;
-      const fresh = series && samples.find((s) => s.container === series.container);
-      set({
-        samples,
-        error: null,
-        ...(series && fresh ? { series: { ...series, samples: merge(series.samples, [fresh]) } } : {}),
-      });
+      set({ samples, error: null });
+      const watched = get().series?.agentId;
+      if (watched) await get().watch(watched);
     } catch (err) {
       set({ samples: [], error: toIpcError(err) });
     } finally {
@@ -71,18 +80,17 @@ export const useStatsStore = create<StatsState>((set, get) => ({
       set({ samples: [], error: null });
     };
   },
-  watch: async (container) => {
-    if (get().series?.container !== container) set({ series: { container, samples: [] } });
+  watch: async (agentId) => {
+    if (get().series?.agentId !== agentId) set({ series: { agentId, cpu: [], memory: [] } });
     try {
-      const history = await commands.statsHistory(container);
-      const series = get().series;
-      if (series?.container === container) set({ series: { container, samples: merge(history, series.samples) } });
+      const series = await readSeries(agentId);
+      if (get().series?.agentId === agentId) set({ series });
     } catch {
-      // The sparkline then starts from the next poll; the figures show the error.
+      // The sparklines keep what they had; the next poll tries again.
     }
   },
-  unwatch: (container) => {
-    if (get().series?.container === container) set({ series: null });
+  unwatch: (agentId) => {
+    if (get().series?.agentId === agentId) set({ series: null });
   },
 }));
 

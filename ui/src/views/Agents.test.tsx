@@ -25,7 +25,7 @@ function answers(rows: () => AgentRow[], more: Answers = {}): Answers {
     list_agents: () => rows(),
     fleet_stats: [],
     fleet_strays: [],
-    stats_history: [],
+    query_metrics: { fromMs: 0, toMs: 0, width: 300, tier: "second", gaps: [], series: [] },
     agent_history: [],
     follow_logs: 1,
     stop_logs: null,

@@ -55,11 +55,6 @@ impl Engine {
         self.fleet.stats().await
     }
 
-    /// The recent samples of one container (the last few minutes).
-    pub fn stats_history(&self, container: &str) -> Vec<ContainerStats> {
-        self.fleet.stats_history(container)
-    }
-
     /// Containers with the app's label that no catalog agent accounts for.
     pub async fn strays(&self) -> Result<Vec<Stray>, FleetError> {
         self.fleet.strays(&self.catalog()).await

@@ -1,6 +1,6 @@
 //! Container stats: CPU, memory and network per agent container, sampled on
-//! demand (the UI asks once a second while it shows them) and kept in
-//! memory for a few minutes.
+//! demand (the metrics collection asks once a second; the Agents view
+//! shares its samples). Their history is the metrics store's.
 //!
 //! The cheapest correct source is the kernel's own counters, read where
 //! Docker puts each container: its cgroup (v1 `cpuacct`/`memory` or v2
@@ -10,7 +10,7 @@
 //! not ours to read (a remote Docker host, another PID namespace); it makes
 //! dockerd, containerd and each shim work for every sample.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,8 +26,6 @@ use super::{lock, Fleet, FleetError, Placed};
 
 /// Samples closer together than this are served from the last one.
 const FRESH: Duration = Duration::from_millis(500);
-/// Samples kept per container (five minutes at 1 Hz).
-const KEEP: usize = 300;
 
 /// Where a sample's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -102,7 +100,6 @@ pub struct Sampler {
     files: HashMap<String, Option<Files>>,
     previous: HashMap<String, Counters>,
     latest: Option<(Instant, Vec<ContainerStats>)>,
-    history: HashMap<String, VecDeque<ContainerStats>>,
 }
 
 impl Fleet {
@@ -150,26 +147,10 @@ impl Fleet {
                 at_ms,
                 source,
             };
-            let history = sampler.history.entry(p.name.clone()).or_default();
-            if history.len() == KEEP {
-                history.pop_front();
-            }
-            history.push_back(sample.clone());
             samples.push(sample);
         }
-        let live: std::collections::HashSet<&str> = running.iter().map(|p| p.name.as_str()).collect();
-        sampler.history.retain(|name, _| live.contains(name.as_str()));
         sampler.latest = Some((Instant::now(), samples.clone()));
         Ok(samples)
-    }
-
-    /// The samples kept for one container, oldest first.
-    pub fn stats_history(&self, container: &str) -> Vec<ContainerStats> {
-        lock(&self.stats)
-            .history
-            .get(container)
-            .map(|h| h.iter().cloned().collect())
-            .unwrap_or_default()
     }
 
     async fn read(&self, docker: &Docker, p: &Placed) -> Option<(StatsSource, Counters)> {

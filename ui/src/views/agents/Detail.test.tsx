@@ -2,7 +2,7 @@
 // read its resource use, scale it, follow its log, read its history.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AgentRow, HistoryEntry, ScaleReport } from "../../ipc";
+import type { AgentRow, HistoryEntry, MetricsQuery, MetricsReading, ScaleReport } from "../../ipc";
 import { backend, callsOf, FakeChannel, fakeEvents, sendLog, type Answers } from "../../ipc/testing";
 import { MB, ROWS, sample } from "./testing";
 
@@ -29,7 +29,7 @@ function answers(more: Answers = {}, rows: () => AgentRow[] = () => SCALED): Ans
     list_agents: () => rows(),
     fleet_stats: [],
     fleet_strays: [],
-    stats_history: [],
+    query_metrics: { fromMs: 0, toMs: 0, width: 300, tier: "second", gaps: [], series: [] },
     agent_history: [],
     follow_logs: 1,
     stop_logs: null,
@@ -68,9 +68,20 @@ afterEach(cleanup);
 describe("resource use", () => {
   it("shows CPU, memory and network now, and sparklines of the last minutes", async () => {
     const now = Date.now();
-    const history = Array.from({ length: 10 }, (_, i) =>
-      sample("AG-001", 1, { atMs: now - (10 - i) * 1000, cpuPercent: i, memoryBytes: (10 + i) * MB }),
-    );
+    const column = (i: number, value: number) => ({ atMs: now - (10 - i) * 1000, min: value, max: value, mean: value });
+    const reading = (series: string[]): MetricsReading => ({
+      fromMs: now - 300_000,
+      toMs: now,
+      width: 300,
+      tier: "second",
+      gaps: [],
+      series: series.map((key) => ({
+        key,
+        metric: key.split("{")[0] ?? key,
+        unit: key.startsWith("cpu") ? "percent" : "bytes",
+        columns: Array.from({ length: 10 }, (_, i) => column(i, key.startsWith("cpu") ? i : (10 + i) * MB)),
+      })),
+    });
     backend(
       invoke,
       answers({
@@ -78,7 +89,7 @@ describe("resource use", () => {
           sample("AG-001", 1, { atMs: now, cpuPercent: 2, memoryBytes: 8 * MB, netRxPerS: 1536, netTxPerS: 512 }),
           sample("AG-001", 2, { atMs: now, cpuPercent: 1.2, memoryBytes: 4.4 * MB, netRxPerS: 0, netTxPerS: null }),
         ],
-        stats_history: ({ container }: Record<string, unknown>) => (container === "sutazai-ag-001" ? history : []),
+        query_metrics: ({ query }) => reading(query.series),
       }),
     );
     const detail = await open("AG-001");
@@ -86,18 +97,21 @@ describe("resource use", () => {
     await waitFor(() => expect(within(stats).getByTestId("agent-stats-cpu").textContent).toBe("3.2 %"));
     expect(within(stats).getByTestId("agent-stats-mem").textContent).toBe("12.4 MB / 128 MB");
     expect(within(stats).getByTestId("agent-stats-net").textContent).toBe("in 1.5 KB/s · out 512 B/s");
-    expect(within(stats).getByText("Summed over 2 instances; the lines show sutazai-ag-001.")).toBeTruthy();
+    expect(within(stats).getByText("Summed over 2 instances.")).toBeTruthy();
     expect(within(stats).getByTestId("agent-stats-instance-2").textContent).toBe("sutazai-ag-001-21.2 % · 4.4 MB / 64 MB");
 
-    // The sparklines draw instance 1: its history, then each new sample.
-    expect(callsOf(invoke, "stats_history")).toEqual([{ container: "sutazai-ag-001" }]);
+    // The sparklines draw the agent's last five minutes from the metrics history.
+    const asked = callsOf(invoke, "query_metrics")[0]?.query as MetricsQuery;
+    expect(asked.series).toEqual(["cpu_percent{AG-001}", "memory_bytes{AG-001}"]);
+    expect(asked.toMs - asked.fromMs).toBe(300_000);
+    expect(asked.tier).toBe("second");
     const cpu = within(stats).getByTestId("agent-sparkline-cpu");
-    await waitFor(() => expect(cpu.getAttribute("data-samples")).toBe("11"));
+    await waitFor(() => expect(cpu.getAttribute("data-samples")).toBe("10"));
     expect(cpu.querySelectorAll("polyline")).toHaveLength(1);
-    expect(cpu.getAttribute("aria-label")).toBe("CPU over the last 5 minutes, now 2.0 %");
+    expect(cpu.getAttribute("aria-label")).toBe("CPU over the last 5 minutes, now 3.2 %");
     const mem = within(stats).getByTestId("agent-sparkline-mem");
-    expect(mem.getAttribute("data-samples")).toBe("11");
-    expect(mem.getAttribute("aria-label")).toBe("Memory over the last 5 minutes, now 8 MB of 64 MB");
+    expect(mem.getAttribute("data-samples")).toBe("10");
+    expect(mem.getAttribute("aria-label")).toBe("Memory over the last 5 minutes, now 12.4 MB of 128 MB");
   });
 
   it("has no figures for an agent that is not running", async () => {
@@ -105,7 +119,7 @@ describe("resource use", () => {
     const detail = await open("AG-017");
     expect(within(detail).getByTestId("agent-stats").textContent).toContain("Not running");
     expect(within(detail).queryByTestId("agent-sparkline-cpu")).toBeNull();
-    expect(callsOf(invoke, "stats_history")).toEqual([]);
+    expect(callsOf(invoke, "query_metrics")).toEqual([]);
   });
 });
 

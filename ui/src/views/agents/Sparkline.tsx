@@ -1,12 +1,14 @@
 // A small line of recent values, as inline SVG: time runs left to right over
 // a fixed window ending at the newest sample; missing values and gaps in the
-// sampling (the view was closed) break the line.
+// sampling (the app was not running) break the line.
+import type { Point } from "../../stores/stats";
+
+export type { Point };
+
 const WIDTH = 240;
 const HEIGHT = 36;
 /** Samples further apart than this are not joined. */
 const GAP_MS = 5000;
-
-export type Point = { atMs: number; value: number | null };
 
 type SparklineProps = {
   points: Point[];

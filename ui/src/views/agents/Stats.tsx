@@ -1,13 +1,13 @@
 // The detail panel's resource block: the agent's CPU, memory and network
-// now, and sparklines of its first instance over the last five minutes.
+// now, and sparklines of its last five minutes from the metrics history.
 import { useEffect, useMemo } from "react";
 import { Fact } from "../../components/Fact";
-import type { AgentRow, ContainerStats } from "../../ipc";
-import { usageByAgent, useStatsStore, WINDOW_MS } from "../../stores/stats";
+import type { AgentRow } from "../../ipc";
+import { usageByAgent, useStatsStore, WINDOW_MS, type Series } from "../../stores/stats";
 import { bytes, isRunning, memory, percent, rate } from "./format";
 import { Sparkline } from "./Sparkline";
 
-const NO_SAMPLES: ContainerStats[] = [];
+const NO_SERIES: Omit<Series, "agentId"> = { cpu: [], memory: [] };
 
 function orDash<T>(value: T | null | undefined, show: (v: T) => string): string {
   return value === null || value === undefined ? "—" : show(value);
@@ -25,16 +25,15 @@ export function AgentStats({ row }: { row: AgentRow }) {
     [samples, row.id],
   );
   const usage = useMemo(() => usageByAgent(mine).get(row.id), [mine, row.id]);
-  // The sparklines follow the agent's own container (instance 1).
-  const first = mine.find((s) => s.instance === 1) ?? mine[0];
-  const container = running ? (first?.container ?? null) : null;
-  const series = useStatsStore((s) => (container && s.series?.container === container ? s.series.samples : NO_SAMPLES));
+  // The sparklines draw the agent (its instances summed) from the history.
+  const watched = running ? row.id : null;
+  const series = useStatsStore((s) => (watched && s.series?.agentId === watched ? s.series : NO_SERIES));
 
   useEffect(() => {
-    if (!container) return;
-    void watch(container);
-    return () => unwatch(container);
-  }, [container, watch, unwatch]);
+    if (!watched) return;
+    void watch(watched);
+    return () => unwatch(watched);
+  }, [watched, watch, unwatch]);
 
   let body;
   if (!running) {
@@ -48,7 +47,7 @@ export function AgentStats({ row }: { row: AgentRow }) {
     body = (
       <>
         {scaled && (
-          <p className="muted small stats-note">{`Summed over ${usage.instances} instances; the lines show ${first?.container ?? "the first"}.`}</p>
+          <p className="muted small stats-note">{`Summed over ${usage.instances} instances.`}</p>
         )}
         <dl className="facts">
           <Fact label="CPU" value={orDash(usage.cpuPercent, percent)} testId="agent-stats-cpu" />
@@ -73,20 +72,20 @@ export function AgentStats({ row }: { row: AgentRow }) {
           <figure>
             <figcaption className="muted small">CPU · 5 min</figcaption>
             <Sparkline
-              points={series.map((s) => ({ atMs: s.atMs, value: s.cpuPercent }))}
+              points={series.cpu}
               windowMs={WINDOW_MS}
-              label={`CPU over the last 5 minutes, now ${orDash(first?.cpuPercent, percent)}`}
+              label={`CPU over the last 5 minutes, now ${orDash(usage.cpuPercent, percent)}`}
               testId="agent-sparkline-cpu"
             />
           </figure>
           <figure>
             <figcaption className="muted small">Memory · 5 min</figcaption>
             <Sparkline
-              points={series.map((s) => ({ atMs: s.atMs, value: s.memoryBytes }))}
+              points={series.memory}
               windowMs={WINDOW_MS}
-              max={first?.memoryLimitBytes}
-              label={`Memory over the last 5 minutes, now ${orDash(first?.memoryBytes, bytes)}${
-                first?.memoryLimitBytes ? ` of ${bytes(first.memoryLimitBytes)}` : ""
+              max={usage.memoryLimitBytes}
+              label={`Memory over the last 5 minutes, now ${bytes(usage.memoryBytes)}${
+                usage.memoryLimitBytes ? ` of ${bytes(usage.memoryLimitBytes)}` : ""
               }`}
               testId="agent-sparkline-mem"
             />
