@@ -61,7 +61,7 @@ enum Shape {
 /// The series the collector writes for 69 agents and the fleet.
 fn series() -> Vec<(SeriesKey, Shape)> {
     let mut out = Vec::new();
-    let per_agent: [(&'static str, Shape); 11] = [
+    let per_agent: [(&'static str, Shape); 14] = [
         ("cpu_percent", Shape::Noisy(1.5, 1.0)),
         ("memory_bytes", Shape::Drifting(6.0e6)),
         ("net_rx_bytes", Shape::Noisy(300.0, 200.0)),
@@ -72,7 +72,10 @@ fn series() -> Vec<(SeriesKey, Shape)> {
         ("tasks_failed", Shape::Level(0.0)),
         ("active_tasks", Shape::Sparse),
         ("breakers_open", Shape::Level(0.0)),
-        ("agent_llm_tokens", Shape::Sparse),
+        ("agent_llm_calls", Shape::Sparse),
+        ("agent_llm_cache_hits", Shape::Sparse),
+        ("agent_llm_tokens_in", Shape::Sparse),
+        ("agent_llm_tokens_out", Shape::Sparse),
     ];
     for i in 1..=AGENTS {
         let agent = format!("AG-{i:03}");

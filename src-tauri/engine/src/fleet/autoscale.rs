@@ -142,7 +142,8 @@ mod tests {
     #[test]
     fn the_policy_decides() {
         // (instances, value, seconds since the last change, asked for)
-        let table: [(u32, Option<f64>, Option<u64>, Option<u32>); 10] = [
+        type Row = (u32, Option<f64>, Option<u64>, Option<u32>);
+        let table: [Row; 10] = [
             (1, Some(3.0), None, Some(2)),
             (2, Some(3.0), Some(121), Some(3)),
             (3, Some(9.0), None, None),           // at the maximum

@@ -186,12 +186,6 @@ impl Collector {
             ok_now += succeeded;
             failed_now += failed;
         }
-        for u in &sources.usage {
-            let tokens = self.delta("tokens", &format!("{}\u{0}{}", u.caller, u.model), u.tokens_in + u.tokens_out);
-            if let Some(a) = agents.get_mut(u.caller.as_str()) {
-                a.llm_tokens += tokens;
-            }
-        }
         for (agent, n) in &sources.restarts {
             if let Some(a) = agents.get_mut(agent.as_str()) {
                 a.restarts += u64::from(*n);
@@ -213,7 +207,6 @@ impl Collector {
             out.put("tasks_failed", label, a.failed as f64);
             out.put("active_tasks", label, a.active as f64);
             out.put("breakers_open", label, a.breakers_open as f64);
-            out.put("agent_llm_tokens", label, a.llm_tokens as f64);
             self.latency(&mut out, SeriesKey::new("task_latency_ms", label), a.latencies.as_ref());
             fleet.add(a);
         }
@@ -229,7 +222,6 @@ impl Collector {
         out.put("tasks_failed", None, fleet.failed as f64);
         out.put("active_tasks", None, fleet.active as f64);
         out.put("breakers_open", None, fleet.breakers_open as f64);
-        out.put("agent_llm_tokens", None, fleet.llm_tokens as f64);
         self.latency(&mut out, SeriesKey::new("task_latency_ms", None), fleet.latencies.as_ref());
         out.put("queue_depth", None, sources.waiting as f64);
         out.put("agents_deployed", None, sources.endpoints.iter().map(|e| &e.agent_id).collect::<HashSet<_>>().len() as f64);
@@ -243,7 +235,8 @@ impl Collector {
             out.put("success_rate", None, ok as f64 / (ok + failed) as f64);
         }
 
-        self.gateway(&mut out, &sources.usage);
+        let deployed: HashSet<&str> = agents.keys().copied().collect();
+        self.gateway(&mut out, &sources.usage, &deployed);
 
         let runs = sources.runs;
         out.put("runs_started", None, f64::from(runs.started));
@@ -273,40 +266,45 @@ impl Collector {
         out
     }
 
-    /// The LLM gateway's counters per model and for all models.
-    fn gateway(&mut self, out: &mut Samples, usage: &[UsageFigures]) {
-        let mut models: BTreeMap<&str, ModelSecond> = BTreeMap::new();
+    /// The LLM gateway's counters per model and for all models, and per
+    /// agent (for the agents that called it) and for all of them.
+    fn gateway(&mut self, out: &mut Samples, usage: &[UsageFigures], agents: &HashSet<&str>) {
+        let mut models: BTreeMap<&str, CallSecond> = BTreeMap::new();
+        let mut callers: BTreeMap<&str, CallSecond> = BTreeMap::new();
         for u in usage {
             let whose = format!("{}\u{0}{}", u.caller, u.model);
-            let m = models.entry(u.model.as_str()).or_default();
-            m.calls += self.delta("calls", &whose, u.calls);
-            m.cache_hits += self.delta("cache_hits", &whose, u.cache_hits);
-            m.tokens_in += self.delta("tokens_in", &whose, u.tokens_in);
-            m.tokens_out += self.delta("tokens_out", &whose, u.tokens_out);
-            if let Some(h) = &u.latencies {
-                merge_into(&mut m.latencies, h);
+            let second = CallSecond {
+                calls: self.delta("calls", &whose, u.calls),
+                cache_hits: self.delta("cache_hits", &whose, u.cache_hits),
+                tokens_in: self.delta("tokens_in", &whose, u.tokens_in),
+                tokens_out: self.delta("tokens_out", &whose, u.tokens_out),
+                latencies: u.latencies.clone(),
+            };
+            models.entry(u.model.as_str()).or_default().add(&second);
+            if agents.contains(u.caller.as_str()) {
+                callers.entry(u.caller.as_str()).or_default().add(&second);
             }
         }
-        let mut all = ModelSecond::default();
+        let mut all = CallSecond::default();
         for (model, m) in &models {
-            self.model(out, Some(model), m);
-            all.calls += m.calls;
-            all.cache_hits += m.cache_hits;
-            all.tokens_in += m.tokens_in;
-            all.tokens_out += m.tokens_out;
-            if let Some(h) = &m.latencies {
-                merge_into(&mut all.latencies, h);
-            }
+            self.calls(out, CALL_METRICS, Some(model), m);
+            all.add(m);
         }
-        self.model(out, None, &all);
+        self.calls(out, CALL_METRICS, None, &all);
+        let mut all = CallSecond::default();
+        for (agent, c) in &callers {
+            self.calls(out, AGENT_CALL_METRICS, Some(agent), c);
+            all.add(c);
+        }
+        self.calls(out, AGENT_CALL_METRICS, None, &all);
     }
 
-    fn model(&mut self, out: &mut Samples, label: Option<&str>, m: &ModelSecond) {
-        out.put("llm_calls", label, m.calls as f64);
-        out.put("llm_cache_hits", label, m.cache_hits as f64);
-        out.put("llm_tokens_in", label, m.tokens_in as f64);
-        out.put("llm_tokens_out", label, m.tokens_out as f64);
-        self.latency(out, SeriesKey::new("llm_latency_ms", label), m.latencies.as_ref());
+    fn calls(&mut self, out: &mut Samples, names: [&'static str; 5], label: Option<&str>, c: &CallSecond) {
+        out.put(names[0], label, c.calls as f64);
+        out.put(names[1], label, c.cache_hits as f64);
+        out.put(names[2], label, c.tokens_in as f64);
+        out.put(names[3], label, c.tokens_out as f64);
+        self.latency(out, SeriesKey::new(names[4], label), c.latencies.as_ref());
     }
 
     /// A latency series' second: its histogram for the minute rollup, and
@@ -357,7 +355,6 @@ struct AgentSecond {
     failed: u64,
     active: u64,
     breakers_open: u64,
-    llm_tokens: u64,
     latencies: Option<Histogram<u64>>,
 }
 
@@ -373,21 +370,43 @@ impl AgentSecond {
         self.failed += a.failed;
         self.active += a.active;
         self.breakers_open += a.breakers_open;
-        self.llm_tokens += a.llm_tokens;
         if let Some(h) = &a.latencies {
             merge_into(&mut self.latencies, h);
         }
     }
 }
 
+/// The gateway's calls of one model or one agent in one second.
 #[derive(Debug, Default)]
-struct ModelSecond {
+struct CallSecond {
     calls: u64,
     cache_hits: u64,
     tokens_in: u64,
     tokens_out: u64,
     latencies: Option<Histogram<u64>>,
 }
+
+impl CallSecond {
+    fn add(&mut self, other: &CallSecond) {
+        self.calls += other.calls;
+        self.cache_hits += other.cache_hits;
+        self.tokens_in += other.tokens_in;
+        self.tokens_out += other.tokens_out;
+        if let Some(h) = &other.latencies {
+            merge_into(&mut self.latencies, h);
+        }
+    }
+}
+
+/// The series of the gateway's calls: per model, and per agent.
+const CALL_METRICS: [&str; 5] = ["llm_calls", "llm_cache_hits", "llm_tokens_in", "llm_tokens_out", "llm_latency_ms"];
+const AGENT_CALL_METRICS: [&str; 5] = [
+    "agent_llm_calls",
+    "agent_llm_cache_hits",
+    "agent_llm_tokens_in",
+    "agent_llm_tokens_out",
+    "agent_llm_latency_ms",
+];
 
 #[cfg(test)]
 mod tests {
@@ -474,6 +493,45 @@ mod tests {
         assert!(value(&second, "task_latency_ms:p50{AG-001}").is_some());
         // No Docker answer: no container series at all (not zeros).
         assert_eq!(value(&second, "cpu_percent"), None);
+    }
+
+    #[test]
+    fn gateway_calls_count_per_model_and_per_calling_agent() {
+        let usage = |caller: &str, model: &str, calls: u64, tokens: u64| UsageFigures {
+            caller: caller.into(),
+            model: model.into(),
+            calls,
+            cache_hits: 1,
+            tokens_in: tokens,
+            tokens_out: 2 * tokens,
+            latencies: None,
+        };
+        let mut c = Collector::default();
+        let tick = |c: &mut Collector, at_ms: i64, usage: Vec<UsageFigures>| {
+            c.tick(
+                Sources {
+                    at_ms,
+                    endpoints: vec![endpoint("AG-001", "sutazai-ag-001", true)],
+                    usage,
+                    ..Sources::default()
+                },
+                0,
+            )
+        };
+        tick(&mut c, 1_000, vec![usage("AG-001", "m1", 3, 10), usage("desktop", "m1", 1, 5)]);
+        let s = tick(
+            &mut c,
+            2_000,
+            vec![usage("AG-001", "m1", 5, 30), usage("desktop", "m1", 1, 5), usage("AG-001", "m2", 1, 1)],
+        );
+        assert_eq!(value(&s, "llm_calls{m1}"), Some(2.0));
+        assert_eq!(value(&s, "llm_calls{m2}"), Some(1.0));
+        assert_eq!(value(&s, "llm_calls"), Some(3.0));
+        assert_eq!(value(&s, "llm_tokens_out{m1}"), Some(40.0));
+        assert_eq!(value(&s, "agent_llm_calls{AG-001}"), Some(3.0));
+        assert_eq!(value(&s, "agent_llm_tokens_in{AG-001}"), Some(21.0));
+        // The desktop is no agent: in the models' figures only.
+        assert!(s.values.iter().all(|(k, _)| k.label.as_deref() != Some("desktop")));
     }
 
     #[test]

@@ -105,7 +105,11 @@ pub const METRICS: &[Metric] = &[
     metric("llm_tokens_in", Unit::PerSecond, Rate, Model, 1.0, "prompt tokens Ollama read"),
     metric("llm_tokens_out", Unit::PerSecond, Rate, Model, 1.0, "tokens Ollama generated"),
     metric("llm_latency_ms", Unit::Milliseconds, Latency, Model, 0.01, "time to an LLM call's last byte"),
-    metric("agent_llm_tokens", Unit::PerSecond, Rate, Agent, 1.0, "tokens in and out of the agent's LLM calls"),
+    metric("agent_llm_calls", Unit::PerSecond, Rate, Agent, 1.0, "the agent's calls through the LLM gateway"),
+    metric("agent_llm_cache_hits", Unit::PerSecond, Rate, Agent, 1.0, "the agent's calls answered from the cache"),
+    metric("agent_llm_tokens_in", Unit::PerSecond, Rate, Agent, 1.0, "prompt tokens of the agent's LLM calls"),
+    metric("agent_llm_tokens_out", Unit::PerSecond, Rate, Agent, 1.0, "tokens generated for the agent's LLM calls"),
+    metric("agent_llm_latency_ms", Unit::Milliseconds, Latency, Agent, 0.01, "time to the last byte of the agent's LLM calls"),
     // Workflow runs.
     metric("runs_started", Unit::PerSecond, Rate, Label::None, 1.0, "workflow runs started"),
     metric("runs_succeeded", Unit::PerSecond, Rate, Label::None, 1.0, "workflow runs that succeeded"),

@@ -74,7 +74,7 @@ impl Store {
         self.call(|conn| {
             let mut get = conn.prepare("SELECT agent_id, body FROM autoscale_policies ORDER BY agent_id")?;
             let rows = get.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            rows.collect::<Result<_, _>>()
         })
         .await
     }
