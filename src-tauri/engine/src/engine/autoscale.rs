@@ -106,12 +106,17 @@ pub(super) async fn autoscale(engine: Arc<Engine>) {
                 continue; // not deployed: a policy never deploys an agent
             }
             let (series, per_instance) = policy.signal.series(&agent_id);
-            let value = engine
-                .signal(series, policy.window_s)
-                .await
-                .map(|v| if per_instance { v / f64::from(instances) } else { v });
+            let value = engine.signal(series, policy.window_s).await.map(|v| {
+                if per_instance {
+                    v / f64::from(instances)
+                } else {
+                    v
+                }
+            });
             let since = last_change.get(&agent_id).map(|at| at.elapsed().as_secs());
-            let Some(decision) = decide(&policy, instances, value, since) else { continue };
+            let Some(decision) = decide(&policy, instances, value, since) else {
+                continue;
+            };
             last_change.insert(agent_id.clone(), Instant::now());
             let result = engine.fleet.scale(&engine.catalog(), &agent_id, decision.to).await;
             let failed = match result {

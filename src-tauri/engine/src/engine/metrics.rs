@@ -27,7 +27,9 @@ pub const METRICS_FILE: &str = "metrics.db";
 
 /// Opens the metrics history of `config`.
 pub fn open_metrics(config: &Config, clock: Arc<dyn crate::Clock>) -> Result<Metrics, MetricsError> {
-    Metrics::open(&config.data_dir.join(METRICS_FILE), config.metrics, move || clock.now_ms())
+    Metrics::open(&config.data_dir.join(METRICS_FILE), config.metrics, move || {
+        clock.now_ms()
+    })
 }
 
 /// The Prometheus exposition, fed by the collection loop.

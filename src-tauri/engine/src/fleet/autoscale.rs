@@ -93,7 +93,12 @@ pub struct ScaleDecision {
 /// What the policy asks for now: `instances` running, `value` the signal
 /// over the window (none when the window has no data: nothing changes),
 /// the last change `since_change_s` ago (none: never).
-pub fn decide(policy: &AutoscalePolicy, instances: u32, value: Option<f64>, since_change_s: Option<u64>) -> Option<ScaleDecision> {
+pub fn decide(
+    policy: &AutoscalePolicy,
+    instances: u32,
+    value: Option<f64>,
+    since_change_s: Option<u64>,
+) -> Option<ScaleDecision> {
     let decision = |to: u32, value: f64, threshold: f64| ScaleDecision {
         from: instances,
         to,
@@ -146,18 +151,21 @@ mod tests {
         let table: [Row; 10] = [
             (1, Some(3.0), None, Some(2)),
             (2, Some(3.0), Some(121), Some(3)),
-            (3, Some(9.0), None, None),           // at the maximum
-            (2, Some(3.0), Some(60), None),       // cooling down
+            (3, Some(9.0), None, None),     // at the maximum
+            (2, Some(3.0), Some(60), None), // cooling down
             (2, Some(0.1), Some(500), Some(1)),
-            (1, Some(0.0), None, None),           // at the minimum
-            (2, Some(1.0), None, None),           // between the thresholds
-            (2, None, None, None),                // no data: no change
-            (0, None, Some(1), Some(1)),          // below the bounds, at once
-            (5, Some(9.0), Some(1), Some(3)),     // above them, at once
+            (1, Some(0.0), None, None),       // at the minimum
+            (2, Some(1.0), None, None),       // between the thresholds
+            (2, None, None, None),            // no data: no change
+            (0, None, Some(1), Some(1)),      // below the bounds, at once
+            (5, Some(9.0), Some(1), Some(3)), // above them, at once
         ];
         for (instances, value, since, expected) in table {
             let got = decide(&policy(), instances, value, since).map(|d| d.to);
-            assert_eq!(got, expected, "{instances} instances, value {value:?}, {since:?} s since a change");
+            assert_eq!(
+                got, expected,
+                "{instances} instances, value {value:?}, {since:?} s since a change"
+            );
         }
     }
 
@@ -172,9 +180,27 @@ mod tests {
         let cases = [
             (AutoscalePolicy { min: 0, ..policy() }, "min and max"),
             (AutoscalePolicy { max: 11, ..policy() }, "min and max"),
-            (AutoscalePolicy { scale_down_below: 3.0, ..policy() }, "scaleDownBelow"),
-            (AutoscalePolicy { window_s: 5, ..policy() }, "windowS"),
-            (AutoscalePolicy { cooldown_s: 100_000, ..policy() }, "cooldownS"),
+            (
+                AutoscalePolicy {
+                    scale_down_below: 3.0,
+                    ..policy()
+                },
+                "scaleDownBelow",
+            ),
+            (
+                AutoscalePolicy {
+                    window_s: 5,
+                    ..policy()
+                },
+                "windowS",
+            ),
+            (
+                AutoscalePolicy {
+                    cooldown_s: 100_000,
+                    ..policy()
+                },
+                "cooldownS",
+            ),
         ];
         for (p, field) in cases {
             let err = p.check(10).expect_err(field);

@@ -81,7 +81,9 @@ impl RunWatch {
                 if !step.status.is_final() {
                     return;
                 }
-                let (Some(start), Some(end)) = (step.started_ms, step.finished_ms) else { return };
+                let (Some(start), Some(end)) = (step.started_ms, step.finished_ms) else {
+                    return;
+                };
                 if self.timed.insert((event.run_id.clone(), step.id.clone())) {
                     self.tally.step_ms.push(end - start);
                 }
@@ -170,7 +172,9 @@ impl Collector {
         }
         let (mut ok_now, mut failed_now) = (0, 0);
         for f in &sources.orchestrator {
-            let Some(agent) = agent_of.get(f.container.as_str()).copied() else { continue };
+            let Some(agent) = agent_of.get(f.container.as_str()).copied() else {
+                continue;
+            };
             let started = self.delta("started", &f.container, f.started);
             let succeeded = self.delta("succeeded", &f.container, f.succeeded);
             let failed = self.delta("failed", &f.container, f.failed);
@@ -222,10 +226,27 @@ impl Collector {
         out.put("tasks_failed", None, fleet.failed as f64);
         out.put("active_tasks", None, fleet.active as f64);
         out.put("breakers_open", None, fleet.breakers_open as f64);
-        self.latency(&mut out, SeriesKey::new("task_latency_ms", None), fleet.latencies.as_ref());
+        self.latency(
+            &mut out,
+            SeriesKey::new("task_latency_ms", None),
+            fleet.latencies.as_ref(),
+        );
         out.put("queue_depth", None, sources.waiting as f64);
-        out.put("agents_deployed", None, sources.endpoints.iter().map(|e| &e.agent_id).collect::<HashSet<_>>().len() as f64);
-        out.put("agents_healthy", None, agents.values().filter(|a| a.healthy).count() as f64);
+        out.put(
+            "agents_deployed",
+            None,
+            sources
+                .endpoints
+                .iter()
+                .map(|e| &e.agent_id)
+                .collect::<HashSet<_>>()
+                .len() as f64,
+        );
+        out.put(
+            "agents_healthy",
+            None,
+            agents.values().filter(|a| a.healthy).count() as f64,
+        );
         self.outcomes.push_back((ok_now, failed_now));
         if self.outcomes.len() > SUCCESS_WINDOW {
             self.outcomes.pop_front();
@@ -326,8 +347,10 @@ impl Collector {
             let _ = merged.add(h);
         }
         for (part, p) in PERCENTILES {
-            out.values
-                .push((key.clone().with_part(part), merged.value_at_percentile(p) as f64 / 1000.0));
+            out.values.push((
+                key.clone().with_part(part),
+                merged.value_at_percentile(p) as f64 / 1000.0,
+            ));
         }
         if let Some(h) = second.filter(|h| !h.is_empty()) {
             out.latencies.push((key, h.clone()));
@@ -399,7 +422,13 @@ impl CallSecond {
 }
 
 /// The series of the gateway's calls: per model, and per agent.
-const CALL_METRICS: [&str; 5] = ["llm_calls", "llm_cache_hits", "llm_tokens_in", "llm_tokens_out", "llm_latency_ms"];
+const CALL_METRICS: [&str; 5] = [
+    "llm_calls",
+    "llm_cache_hits",
+    "llm_tokens_in",
+    "llm_tokens_out",
+    "llm_latency_ms",
+];
 const AGENT_CALL_METRICS: [&str; 5] = [
     "agent_llm_calls",
     "agent_llm_cache_hits",
@@ -518,11 +547,19 @@ mod tests {
                 0,
             )
         };
-        tick(&mut c, 1_000, vec![usage("AG-001", "m1", 3, 10), usage("desktop", "m1", 1, 5)]);
+        tick(
+            &mut c,
+            1_000,
+            vec![usage("AG-001", "m1", 3, 10), usage("desktop", "m1", 1, 5)],
+        );
         let s = tick(
             &mut c,
             2_000,
-            vec![usage("AG-001", "m1", 5, 30), usage("desktop", "m1", 1, 5), usage("AG-001", "m2", 1, 1)],
+            vec![
+                usage("AG-001", "m1", 5, 30),
+                usage("desktop", "m1", 1, 5),
+                usage("AG-001", "m2", 1, 1),
+            ],
         );
         assert_eq!(value(&s, "llm_calls{m1}"), Some(2.0));
         assert_eq!(value(&s, "llm_calls{m2}"), Some(1.0));

@@ -86,7 +86,11 @@ impl Open {
         if tier == Tier::Second {
             self.columns[0].push(rollup.sum);
         } else {
-            for (column, v) in self.columns.iter_mut().zip([rollup.min, rollup.max, rollup.sum, rollup.count]) {
+            for (column, v) in self
+                .columns
+                .iter_mut()
+                .zip([rollup.min, rollup.max, rollup.sum, rollup.count])
+            {
                 column.push(v);
             }
         }
@@ -252,7 +256,12 @@ impl History {
 
     /// Merges the latencies of one second into the series' minute (a
     /// [`Kind::Latency`] metric's base series).
-    pub fn record_latencies(&mut self, id: SeriesId, at_ms: i64, latencies: &Histogram<u64>) -> Result<(), HistoryError> {
+    pub fn record_latencies(
+        &mut self,
+        id: SeriesId,
+        at_ms: i64,
+        latencies: &Histogram<u64>,
+    ) -> Result<(), HistoryError> {
         let minute = at_ms.div_euclid(Tier::Minute.step_ms()) * Tier::Minute.step_ms();
         let series = &mut self.series[id.0];
         let closed = match &mut series.minute_histogram {
@@ -285,7 +294,13 @@ impl History {
         Ok(())
     }
 
-    fn close_histogram(&mut self, id: SeriesId, tier: Tier, at_ms: i64, histogram: Histogram<u64>) -> Result<(), HistoryError> {
+    fn close_histogram(
+        &mut self,
+        id: SeriesId,
+        tier: Tier,
+        at_ms: i64,
+        histogram: Histogram<u64>,
+    ) -> Result<(), HistoryError> {
         if tier == Tier::Minute {
             let hour = at_ms.div_euclid(Tier::Hour.step_ms()) * Tier::Hour.step_ms();
             let series = &mut self.series[id.0];
@@ -303,10 +318,14 @@ impl History {
         let slot = usize::from(tier == Tier::Hour);
         let start = tier.block_start(at_ms);
         let series = &mut self.series[id.0];
-        if series.histogram_blocks[slot].as_ref().is_some_and(|b| b.start_ms != start) {
+        if series.histogram_blocks[slot]
+            .as_ref()
+            .is_some_and(|b| b.start_ms != start)
+        {
             let done = series.histogram_blocks[slot].take().expect("checked above");
             let data = encode_histogram_block(&done);
-            self.pending_histograms.push((series.row, tier.code(), done.start_ms, data));
+            self.pending_histograms
+                .push((series.row, tier.code(), done.start_ms, data));
         }
         let row = series.row;
         if series.histogram_blocks[slot].is_none() {
@@ -344,7 +363,8 @@ impl History {
             let done = series.open[slot].take().expect("checked above");
             if !done.offsets.is_empty() {
                 let end = done.start_ms + (done.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
-                self.pending.push((series.row, tier.code(), done.start_ms, end, done.encode()));
+                self.pending
+                    .push((series.row, tier.code(), done.start_ms, end, done.encode()));
             }
         }
         if self.series[id.0].open[slot].is_none() {
@@ -391,7 +411,9 @@ impl History {
             }
             for series in &mut self.series {
                 for (tier, open) in Tier::ALL.iter().zip(series.open.iter_mut()) {
-                    let Some(open) = open.as_mut().filter(|o| o.dirty) else { continue };
+                    let Some(open) = open.as_mut().filter(|o| o.dirty) else {
+                        continue;
+                    };
                     let end = open.start_ms + (open.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
                     put.execute(params![series.row, tier.code(), open.start_ms, end, open.encode()])?;
                     open.dirty = false;
@@ -404,9 +426,19 @@ impl History {
                 put.execute(params![row, tier, start, data])?;
             }
             for series in &mut self.series {
-                for (tier, open) in [Tier::Minute, Tier::Hour].iter().zip(series.histogram_blocks.iter_mut()) {
-                    let Some(open) = open.as_mut().filter(|o| o.dirty) else { continue };
-                    put.execute(params![series.row, tier.code(), open.start_ms, encode_histogram_block(open)])?;
+                for (tier, open) in [Tier::Minute, Tier::Hour]
+                    .iter()
+                    .zip(series.histogram_blocks.iter_mut())
+                {
+                    let Some(open) = open.as_mut().filter(|o| o.dirty) else {
+                        continue;
+                    };
+                    put.execute(params![
+                        series.row,
+                        tier.code(),
+                        open.start_ms,
+                        encode_histogram_block(open)
+                    ])?;
                     open.dirty = false;
                 }
             }
@@ -444,11 +476,11 @@ impl History {
         let target = self.keeping.max_bytes / 10 * 9;
         for tier in Tier::ALL {
             loop {
-                let oldest: Option<i64> = self.db.query_row(
-                    "SELECT MIN(start_ms) FROM blocks WHERE tier = ?1",
-                    [tier.code()],
-                    |r| r.get(0),
-                )?;
+                let oldest: Option<i64> =
+                    self.db
+                        .query_row("SELECT MIN(start_ms) FROM blocks WHERE tier = ?1", [tier.code()], |r| {
+                            r.get(0)
+                        })?;
                 let Some(oldest) = oldest else { break };
                 self.db.execute(
                     "DELETE FROM blocks WHERE tier = ?1 AND start_ms = ?2",
@@ -529,7 +561,13 @@ impl History {
     }
 
     /// The histograms of a latency series in `tier` (minute or hour).
-    fn histograms(&self, key: &SeriesKey, tier: Tier, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, Histogram<u64>)>, HistoryError> {
+    fn histograms(
+        &self,
+        key: &SeriesKey,
+        tier: Tier,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, Histogram<u64>)>, HistoryError> {
         let slot = usize::from(tier == Tier::Hour);
         let id = self.ids.get(key).copied();
         let open = id.and_then(|id| self.series[id.0].histogram_blocks[slot].as_ref());
@@ -537,9 +575,10 @@ impl History {
             "SELECT h.start_ms, h.data FROM histograms h JOIN series s ON s.id = h.series
              WHERE s.key = ?1 AND h.tier = ?2 AND h.start_ms + ?3 > ?4 AND h.start_ms < ?5 ORDER BY h.start_ms",
         )?;
-        let rows = get.query_map(params![key.to_string(), tier.code(), tier.block_ms(), from_ms, to_ms], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
+        let rows = get.query_map(
+            params![key.to_string(), tier.code(), tier.block_ms(), from_ms, to_ms],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )?;
         let mut out = Vec::new();
         let mut add = |start: i64, histograms: Vec<(u32, Histogram<u64>)>| {
             for (offset, h) in histograms {
@@ -579,7 +618,11 @@ impl History {
         }
         if let Some(id) = id {
             let series = &self.series[id.0];
-            let partial = if tier == Tier::Minute { &series.minute_histogram } else { &series.hour_histogram };
+            let partial = if tier == Tier::Minute {
+                &series.minute_histogram
+            } else {
+                &series.hour_histogram
+            };
             if let Some((at, h)) = partial {
                 if *at >= from_ms && *at < to_ms {
                     out.push((*at, h.clone()));
@@ -592,9 +635,23 @@ impl History {
 
     /// `key` over the window: the tier picked from the range (or the one
     /// asked for), reduced to the window's columns.
-    pub fn read(&self, key: &SeriesKey, window: Window, tier: Option<Tier>, now_ms: i64) -> Result<Reading, HistoryError> {
+    pub fn read(
+        &self,
+        key: &SeriesKey,
+        window: Window,
+        tier: Option<Tier>,
+        now_ms: i64,
+    ) -> Result<Reading, HistoryError> {
         let metric = key.metric();
-        let tier = tier.unwrap_or_else(|| tier::choose(window.from_ms, window.to_ms, window.width, now_ms, &self.keeping.retention));
+        let tier = tier.unwrap_or_else(|| {
+            tier::choose(
+                window.from_ms,
+                window.to_ms,
+                window.width,
+                now_ms,
+                &self.keeping.retention,
+            )
+        });
         let percentile = key
             .part
             .and_then(|part| PERCENTILES.iter().find(|(name, _)| *name == part))
@@ -618,9 +675,20 @@ impl History {
 
     /// Where the app was not running inside the window: the spans with no
     /// sample of `heartbeat`, a series recorded every second while it runs.
-    pub fn gaps(&self, heartbeat: &SeriesKey, window: Window, tier: Tier, now_ms: i64) -> Result<Vec<Gap>, HistoryError> {
+    pub fn gaps(
+        &self,
+        heartbeat: &SeriesKey,
+        window: Window,
+        tier: Tier,
+        now_ms: i64,
+    ) -> Result<Vec<Gap>, HistoryError> {
         let points = self.points(heartbeat, tier, window.from_ms, window.to_ms)?;
-        Ok(reduce::gaps(points.iter().map(|p| p.at_ms), window, tier.step_ms(), now_ms))
+        Ok(reduce::gaps(
+            points.iter().map(|p| p.at_ms),
+            window,
+            tier.step_ms(),
+            now_ms,
+        ))
     }
 
     /// The series stored, by key.
@@ -633,7 +701,12 @@ impl History {
 
 /// The points of a stored block of `key` (none when its columns do not fit
 /// the tier).
-fn decode_points(key: &SeriesKey, tier: Tier, start: i64, data: &[u8]) -> Result<std::vec::IntoIter<Point>, HistoryError> {
+fn decode_points(
+    key: &SeriesKey,
+    tier: Tier,
+    start: i64,
+    data: &[u8],
+) -> Result<std::vec::IntoIter<Point>, HistoryError> {
     let columns = block::decode(data).map_err(|source| HistoryError::Block {
         series: key.to_string(),
         start_ms: start,

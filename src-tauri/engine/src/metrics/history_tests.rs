@@ -34,23 +34,36 @@ fn samples_come_back_from_every_tier_before_and_after_a_reopen() {
         let mut h = open(&dir);
         fill(&mut h, &cpu(), start, 3 * 3600);
         // Read while open: the open blocks answer.
-        let r = h.read(&cpu(), window(start, start + 100_000, 100), Some(Tier::Second), start + 4 * HOUR).expect("read");
+        let r = h
+            .read(
+                &cpu(),
+                window(start, start + 100_000, 100),
+                Some(Tier::Second),
+                start + 4 * HOUR,
+            )
+            .expect("read");
         assert_eq!(r.columns.len(), 100);
         assert_eq!(r.columns[42].mean, 42.0);
         h.flush(start + 3 * HOUR).expect("flush");
     }
     let h = open(&dir);
     let now = start + 3 * HOUR;
-    let seconds = h.read(&cpu(), window(start, start + 100_000, 100), Some(Tier::Second), now).expect("read");
+    let seconds = h
+        .read(&cpu(), window(start, start + 100_000, 100), Some(Tier::Second), now)
+        .expect("read");
     assert_eq!(seconds.columns[99].max, 99.0);
     // Minutes: each holds 0..59 or 60..99,0..19 and so on; min/max/mean kept.
-    let minutes = h.read(&cpu(), window(start, start + 2 * HOUR, 120), Some(Tier::Minute), now).expect("read");
+    let minutes = h
+        .read(&cpu(), window(start, start + 2 * HOUR, 120), Some(Tier::Minute), now)
+        .expect("read");
     assert_eq!(minutes.columns.len(), 120);
     assert_eq!((minutes.columns[0].min, minutes.columns[0].max), (0.0, 59.0));
     assert!((minutes.columns[0].mean - 29.5).abs() < 1e-9);
     // Hours: the first two closed (the third is still being summed up
     // and was not written: it is lost with the process, by design).
-    let hours = h.read(&cpu(), window(start, start + 3 * HOUR, 3), Some(Tier::Hour), now).expect("read");
+    let hours = h
+        .read(&cpu(), window(start, start + 3 * HOUR, 3), Some(Tier::Hour), now)
+        .expect("read");
     assert_eq!(hours.columns.len(), 2);
     assert_eq!((hours.columns[0].min, hours.columns[0].max), (0.0, 99.0));
 }
@@ -74,7 +87,13 @@ fn a_restart_within_a_block_continues_it() {
     assert_eq!(r.columns.len(), 200, "both stretches kept");
     let heartbeat = cpu();
     let gaps = h.gaps(&heartbeat, w, Tier::Second, start + 400_000).expect("gaps");
-    assert_eq!(gaps, vec![Gap { from_ms: start + 100_000, to_ms: start + 150_000 }]);
+    assert_eq!(
+        gaps,
+        vec![Gap {
+            from_ms: start + 100_000,
+            to_ms: start + 150_000
+        }]
+    );
 }
 
 #[test]
@@ -96,12 +115,26 @@ fn latency_percentiles_merge_over_minutes() {
         h.record_latencies(id, start + minute * MIN, &second).expect("record");
     }
     let p100 = SeriesKey::parse("task_latency_ms:p99{AG-001}").expect("key");
-    let r = h.read(&p100, window(start, start + 10 * MIN, 10), Some(Tier::Minute), start + HOUR).expect("read");
+    let r = h
+        .read(
+            &p100,
+            window(start, start + 10 * MIN, 10),
+            Some(Tier::Minute),
+            start + HOUR,
+        )
+        .expect("read");
     assert_eq!(r.columns.len(), 10);
     // Two significant digits: within 1 %.
     assert!((r.columns[0].mean - 99.0).abs() <= 1.5, "{:?}", r.columns[0]);
     // All ten minutes in one column: the one slow call is past p99.
-    let one = h.read(&p100, window(start, start + 10 * MIN, 1), Some(Tier::Minute), start + HOUR).expect("read");
+    let one = h
+        .read(
+            &p100,
+            window(start, start + 10 * MIN, 1),
+            Some(Tier::Minute),
+            start + HOUR,
+        )
+        .expect("read");
     assert!((one.columns[0].mean - 99.0).abs() <= 1.5, "{:?}", one.columns[0]);
 }
 
@@ -120,9 +153,13 @@ fn retention_drops_old_blocks_and_the_size_limit_the_oldest_detail() {
     fill(&mut h, &cpu(), start, 3 * 3600);
     h.flush(start + 3 * HOUR).expect("flush");
     let now = start + 3 * HOUR;
-    let old = h.read(&cpu(), window(start, start + HOUR, 60), Some(Tier::Second), now).expect("read");
+    let old = h
+        .read(&cpu(), window(start, start + HOUR, 60), Some(Tier::Second), now)
+        .expect("read");
     assert!(old.columns.is_empty(), "seconds older than an hour are gone");
-    let kept = h.read(&cpu(), window(start, start + HOUR, 60), Some(Tier::Minute), now).expect("read");
+    let kept = h
+        .read(&cpu(), window(start, start + HOUR, 60), Some(Tier::Minute), now)
+        .expect("read");
     assert_eq!(kept.columns.len(), 60, "their minutes stay");
 
     // A limit below what is stored: seconds go first, minutes stay.
@@ -141,7 +178,12 @@ fn retention_drops_old_blocks_and_the_size_limit_the_oldest_detail() {
     small.flush(start + 1800 * 1000).expect("flush");
     assert!(small.size_bytes().expect("size") <= 64 * 1024);
     let minutes = small
-        .read(&cpu(), window(start, start + 1800 * 1000, 30), Some(Tier::Minute), start + HOUR)
+        .read(
+            &cpu(),
+            window(start, start + 1800 * 1000, 30),
+            Some(Tier::Minute),
+            start + HOUR,
+        )
         .expect("read");
     assert_eq!(minutes.columns.len(), 30);
 }
@@ -162,5 +204,8 @@ fn a_broken_block_is_an_error_that_names_it() {
         .read(&cpu(), window(start, start + MIN, 60), Some(Tier::Second), start + HOUR)
         .expect_err("a broken block");
     let text = err.to_string();
-    assert!(text.contains("cpu_percent{AG-001}") && text.contains("cut short"), "{text}");
+    assert!(
+        text.contains("cpu_percent{AG-001}") && text.contains("cut short"),
+        "{text}"
+    );
 }

@@ -49,7 +49,9 @@ impl Default for Proc {
 
 impl Proc {
     pub fn at(root: &Path) -> Proc {
-        Proc { root: root.to_path_buf() }
+        Proc {
+            root: root.to_path_buf(),
+        }
     }
 
     /// Reads every counter; `None` where a file is missing (not Linux).
@@ -116,7 +118,11 @@ fn machine_ticks(stat: &str) -> Option<(u64, u64, u32)> {
     let total: u64 = values.iter().take(8).sum();
     let idle = values.get(3)? + values.get(4).copied().unwrap_or(0);
     let cores = lines.filter(|l| l.starts_with("cpu")).count();
-    Some((total.saturating_sub(idle), total, u32::try_from(cores.max(1)).unwrap_or(1)))
+    Some((
+        total.saturating_sub(idle),
+        total,
+        u32::try_from(cores.max(1)).unwrap_or(1),
+    ))
 }
 
 /// MemTotal − MemAvailable, in bytes.
@@ -148,7 +154,10 @@ mod tests {
             "stat",
             "cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 50 0 50 350 50 0 0 0 0 0\ncpu1 50 0 50 350 50 0 0 0 0 0\nintr 1",
         );
-        write("meminfo", "MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    400 kB\n");
+        write(
+            "meminfo",
+            "MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    400 kB\n",
+        );
         let counters = Proc::at(dir.path()).read().expect("read");
         assert_eq!(
             counters,

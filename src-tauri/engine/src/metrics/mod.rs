@@ -199,7 +199,11 @@ pub struct Metrics {
 impl Metrics {
     /// Opens the history at `path` and starts its thread; `now` stamps
     /// the flushes it makes on its own.
-    pub fn open(path: &Path, keeping: Keeping, now: impl Fn() -> i64 + Send + 'static) -> Result<Metrics, MetricsError> {
+    pub fn open(
+        path: &Path,
+        keeping: Keeping,
+        now: impl Fn() -> i64 + Send + 'static,
+    ) -> Result<Metrics, MetricsError> {
         let mut history = History::open(path, keeping)?;
         let (jobs, inbox) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -258,7 +262,9 @@ impl Metrics {
     /// Writes everything gathered so far.
     pub async fn flush(&self, now_ms: i64) -> Result<(), MetricsError> {
         let (reply, done) = oneshot::channel();
-        self.jobs.send(Job::Flush(now_ms, reply)).map_err(|_| MetricsError::Stopped)?;
+        self.jobs
+            .send(Job::Flush(now_ms, reply))
+            .map_err(|_| MetricsError::Stopped)?;
         done.await.map_err(|_| MetricsError::Stopped)?
     }
 }

@@ -135,7 +135,11 @@ mod tests {
             (365 * DAY, 800, Tier::Hour),
         ];
         for (range, width, tier) in table {
-            assert_eq!(choose(now - range, now, width, now, &r), tier, "{range} ms over {width} px");
+            assert_eq!(
+                choose(now - range, now, width, now, &r),
+                tier,
+                "{range} ms over {width} px"
+            );
         }
     }
 
@@ -144,9 +148,15 @@ mod tests {
         let now = 400 * DAY;
         let r = Retention::default();
         // Ten minutes, but two days ago: the seconds are gone.
-        assert_eq!(choose(now - 2 * DAY, now - 2 * DAY + 10 * MIN, 800, now, &r), Tier::Minute);
+        assert_eq!(
+            choose(now - 2 * DAY, now - 2 * DAY + 10 * MIN, 800, now, &r),
+            Tier::Minute
+        );
         // Ten minutes, sixty days ago: only hours are left.
-        assert_eq!(choose(now - 60 * DAY, now - 60 * DAY + 10 * MIN, 800, now, &r), Tier::Hour);
+        assert_eq!(
+            choose(now - 60 * DAY, now - 60 * DAY + 10 * MIN, 800, now, &r),
+            Tier::Hour
+        );
     }
 
     #[test]

@@ -80,7 +80,12 @@ impl Store {
     }
 
     /// Sets an agent's auto-scaling policy (JSON), or removes it (`None`).
-    pub async fn put_autoscale_policy(&self, agent_id: &str, body: Option<String>, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn put_autoscale_policy(
+        &self,
+        agent_id: &str,
+        body: Option<String>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         let agent_id = agent_id.to_string();
         self.call(move |conn| {
             match body {
