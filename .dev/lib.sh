@@ -9,8 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
 # System packages the tests need: a Docker engine, a virtual display with a
 # notification daemon, WebKit's WebDriver, screenshots, xdotool (types into the
-# native file dialogs).
-TEST_PACKAGES=(docker.io iproute2 xvfb xauth dbus-daemon dbus-x11 dunst webkit2gtk-driver imagemagick x11-utils xdotool)
+# native file dialogs), Prometheus and promtool (scrape `/metrics`).
+TEST_PACKAGES=(docker.io iproute2 xvfb xauth dbus-daemon dbus-x11 dunst webkit2gtk-driver imagemagick x11-utils xdotool prometheus)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

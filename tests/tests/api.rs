@@ -37,7 +37,8 @@ struct Api {
 struct Answer {
     status: StatusCode,
     headers: HeaderMap,
-    /// The JSON body (`Null` for an event stream, which is left unread).
+    /// The JSON body (`Null` for an event stream, which is left unread; a
+    /// string for a text answer).
     json: Value,
     /// The event stream's body, unread.
     stream: Option<Body>,
@@ -114,8 +115,17 @@ impl Api {
             };
         }
         let bytes = body.collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("{} answered non-JSON: {}", uri, String::from_utf8_lossy(&bytes)));
+        let is_text = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+        // `GET /metrics` answers Prometheus's text: kept as a JSON string.
+        let json = if is_text {
+            Value::String(String::from_utf8(bytes.to_vec()).unwrap())
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("{} answered non-JSON: {}", uri, String::from_utf8_lossy(&bytes)))
+        };
         Answer {
             status: parts.status,
             headers: parts.headers,
@@ -694,6 +704,13 @@ async fn the_openapi_document_describes_every_route() {
         );
         assert!(!operation["x-roles"].as_array().unwrap().is_empty());
     }
+    // Prometheus's text is no JSON.
+    let scrape = &doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
+    assert!(
+        scrape["text/plain; version=0.0.4; charset=utf-8"]["schema"]["type"] == "string",
+        "{scrape}"
+    );
+    assert!(scrape.get("application/json").is_none(), "{scrape}");
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for name in [
         "Task",

@@ -236,7 +236,19 @@ async fn phase_one_deploys_healthy_hardened_idempotent_and_rolls_back_on_failure
         "cgroup says {} B, Docker says {docker_memory} B",
         ours.memory_bytes
     );
-    assert!(engine.stats_history(&ours.container).len() >= 2);
+    // The metrics collection keeps the agent's figures, once a second.
+    let now = sutazai_engine::Clock::now_ms(&SystemClock);
+    let kept = engine
+        .metrics_query(&sutazai_engine::metrics::MetricsQuery {
+            series: vec!["memory_bytes{AG-001}".into()],
+            from_ms: now - 30_000,
+            to_ms: now,
+            width: Some(30),
+            tier: None,
+        })
+        .await
+        .unwrap();
+    assert!(!kept.series[0].columns.is_empty(), "{kept:?}");
 
     // Logs follow: lines written after the stream opened arrive on it.
     let mut follow = engine.follow_logs("AG-010", 0).await.unwrap();

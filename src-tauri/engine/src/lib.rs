@@ -16,6 +16,7 @@ pub mod docker;
 pub mod engine;
 pub mod error;
 pub mod fleet;
+pub mod latency;
 pub mod lifetime;
 pub mod llm;
 pub mod logging;

@@ -50,6 +50,8 @@ pub fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 pub enum Answer {
     Json(u16, SchemaFn),
     EventStream,
+    /// A text body of this media type (Prometheus's exposition format).
+    Text(&'static str),
 }
 
 /// How the OpenAPI document describes an endpoint.

@@ -27,6 +27,7 @@ mod guard;
 mod health;
 mod keys;
 mod listen;
+mod metrics;
 mod metrics_query;
 pub mod openapi;
 mod routes;

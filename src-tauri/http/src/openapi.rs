@@ -135,6 +135,12 @@ fn responses(answer: Answer, generator: &mut SchemaGenerator) -> Value {
                 "content": {"text/event-stream": {"schema": {"type": "string"}}},
             });
         }
+        Answer::Text(media_type) => {
+            responses["200"] = json!({
+                "description": "success",
+                "content": {media_type: {"schema": {"type": "string"}}},
+            });
+        }
     }
     responses
 }

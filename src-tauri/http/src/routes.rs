@@ -22,11 +22,11 @@ use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
+use crate::metrics_query::QueryParams;
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
-use crate::metrics_query::QueryParams;
-use crate::{agents, events, gateway, health, keys, metrics_query, openapi, tasks, workflow_files, workflows};
+use crate::{agents, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, workflow_files, workflows};
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -197,6 +197,19 @@ pub fn endpoints() -> Vec<Endpoint> {
                     Answer::Json(200, schema::<Vec<AuditEntry>>),
                 )
             },
+        ),
+        endpoint(
+            Get,
+            "/metrics",
+            metrics::scrape,
+            doc(
+                "Every metric in Prometheus's text format 0.0.4 (`text/plain; version=0.0.4`), as of the last \
+                 second: counters since the app started, gauges, latency histograms in seconds. For a \
+                 Prometheus scrape, with an analyst key as its bearer token (`authorization: {type: Bearer, \
+                 credentials: <key>}` in the scrape config)",
+                &[A::ReadMetrics],
+                Answer::Text(metrics::CONTENT_TYPE),
+            ),
         ),
     ];
     all.extend(workflow_endpoints());

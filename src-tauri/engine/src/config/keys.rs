@@ -316,7 +316,7 @@ impl Config {
             llm_queue: 0,
             llm_timeout: Duration::ZERO,
             metrics_collect: true,
-            metrics: crate::metrics::history::Keeping::default(),
+            metrics: super::Keeping::default(),
             search_path: inputs.env.get("PATH").cloned().unwrap_or_default(),
         }
     }

@@ -7,6 +7,7 @@
 //! Settings shows both the effective values (with their origin) and the
 //! issues.
 
+mod keeping;
 mod keys;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::Url;
 
+pub use keeping::{Keeping, Retention};
 pub use keys::readme_table;
 use keys::{Kind, KEYS};
 pub use values::{parse_docker_endpoint, parse_ollama_url, DEFAULT_API_PORT};
@@ -89,7 +91,7 @@ pub struct Config {
     /// Whether the metrics are sampled once a second.
     pub metrics_collect: bool,
     /// How long each tier of the metrics history is kept, and its size limit.
-    pub metrics: crate::metrics::history::Keeping,
+    pub metrics: Keeping,
     /// The `PATH` the app was started with: where "Start Ollama" looks for
     /// the `ollama` program. Not a setting; taken from the environment.
     pub search_path: String,

@@ -221,7 +221,7 @@ impl Usage {
             row.latency_ms.saturating_record(ms);
             let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX).max(1);
             row.recent_us
-                .get_or_insert_with(crate::orchestrator::roster::latency_histogram)
+                .get_or_insert_with(crate::latency::latency_histogram)
                 .saturating_record(micros);
         }
     }

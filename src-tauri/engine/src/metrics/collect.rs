@@ -14,7 +14,8 @@ use crate::fleet::model::Endpoint;
 use crate::fleet::stats::ContainerStats;
 use crate::llm::usage::UsageFigures;
 use crate::orchestrator::breaker::BreakerState;
-use crate::orchestrator::roster::{latency_histogram, ContainerFigures};
+use crate::latency::latency_histogram;
+use crate::orchestrator::roster::ContainerFigures;
 use crate::runs::model::RunSummary;
 use crate::runs::RunNews;
 

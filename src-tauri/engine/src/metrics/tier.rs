@@ -5,6 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::config::Retention;
+
 /// One level of detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -63,25 +65,6 @@ impl Tier {
             Tier::Second => Some(Tier::Minute),
             Tier::Minute => Some(Tier::Hour),
             Tier::Hour => None,
-        }
-    }
-}
-
-/// How long each tier is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention {
-    pub second_ms: i64,
-    pub minute_ms: i64,
-    pub hour_ms: i64,
-}
-
-impl Default for Retention {
-    /// 24 hours of seconds, 30 days of minutes, a year of hours.
-    fn default() -> Retention {
-        Retention {
-            second_ms: 24 * 3_600_000,
-            minute_ms: 30 * 24 * 3_600_000,
-            hour_ms: 365 * 24 * 3_600_000,
         }
     }
 }

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 
 use hdrhistogram::Histogram;
+
+use crate::latency::latency_histogram;
 use tokio::time::Instant;
 
 use super::breaker::{Breaker, BreakerSettings, BreakerState};
@@ -46,11 +48,6 @@ pub struct ContainerFigures {
     pub latencies: Option<Histogram<u64>>,
 }
 
-/// The latency histograms' bounds: 1 µs to an hour, 2 significant digits
-/// (what a percentile on a chart can show).
-pub fn latency_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds")
-}
 
 /// How a call to an agent ended, as far as routing cares.
 #[derive(Debug, Clone, Copy)]

@@ -18,9 +18,10 @@ mod open;
 mod read;
 
 use super::block;
-use super::reduce::{Column, Gap, Rollup, Window};
+use super::reduce::{Column, Rollup};
 use super::series::SeriesKey;
-use super::tier::{Retention, Tier};
+use super::tier::Tier;
+pub use crate::config::Keeping;
 use open::{encode_histogram_block, Open, OpenHistograms};
 
 /// A series' number in this history.
@@ -39,24 +40,6 @@ pub enum HistoryError {
         start_ms: i64,
         source: block::BlockError,
     },
-}
-
-/// How the history is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keeping {
-    pub retention: Retention,
-    /// The file's size limit: past it the oldest blocks go first, seconds
-    /// before minutes before hours.
-    pub max_bytes: u64,
-}
-
-impl Default for Keeping {
-    fn default() -> Keeping {
-        Keeping {
-            retention: Retention::default(),
-            max_bytes: 1 << 30,
-        }
-    }
 }
 
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! The history on a real SQLite file in a tempdir.
 
 use super::*;
+use crate::metrics::reduce::{Gap, Window};
 use crate::metrics::tier::Retention;
 
 const MIN: i64 = 60_000;
@@ -105,7 +106,7 @@ fn latency_percentiles_merge_over_minutes() {
     let start = 10 * HOUR;
     // 10 minutes, one second each with 1..=100 ms; minute 7 also 5 s.
     for minute in 0..10 {
-        let mut second = crate::orchestrator::roster::latency_histogram();
+        let mut second = crate::latency::latency_histogram();
         for ms in 1..=100_u64 {
             second.record(ms * 1000).expect("in range");
         }
