@@ -287,5 +287,7 @@ export function chart(r: MetricsReading, width = 460, title = "Chart"): Chart {
     `<text x="10" y="14">${title}</text>` +
     `<rect x="${plot.left}" y="${plot.top}" width="${plot.width}" height="${plot.height}" fill="none" stroke="gray"/>` +
     `</svg>`;
-  return { svg, plot, reading: r };
+  const colors = ["#3b82f6", "#f59e0b", "#10b981"];
+  const legend = r.series.map((s, i) => ({ key: s.key, label: `label of ${s.key}`, color: colors[i % colors.length]! }));
+  return { svg, plot, legend, reading: r };
 }

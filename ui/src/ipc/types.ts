@@ -122,11 +122,27 @@ op: string,
  */
 path: string, before: unknown, after: unknown, };
 
-export type Chart = { svg: string, plot: PlotArea, reading: MetricsReading, };
+export type Chart = { svg: string, plot: PlotArea, 
+/**
+ * Each series' words and colour, as the SVG draws them.
+ */
+legend: Array<LegendEntry>, reading: MetricsReading, };
 
 export type ChartRequest = { query: MetricsQuery, spec: ChartSpec, };
 
-export type ChartSpec = { title: string, width: number, height: number, utcOffsetMinutes: number, dark: boolean, };
+export type ChartSpec = { title: string, 
+/**
+ * The image's size in pixels.
+ */
+width: number, height: number, 
+/**
+ * The viewer's clock ahead of UTC, for the time labels.
+ */
+utcOffsetMinutes: number, 
+/**
+ * Light text on a dark background.
+ */
+dark: boolean, };
 
 export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
 
@@ -296,6 +312,16 @@ default?: unknown, description: string, };
 export type Kind = "gauge" | "rate" | "latency";
 
 export type Label = "none" | "agent" | "model";
+
+export type LegendEntry = { key: string, 
+/**
+ * Words for people: `tasks succeeded`, `AG-001 p95`.
+ */
+label: string, 
+/**
+ * `#rrggbb`.
+ */
+color: string, };
 
 export type LoadedModel = { name: string, 
 /**

@@ -1,11 +1,15 @@
-import { cleanup, render, screen } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import type { EngineStatus } from "../ipc";
+import { act, cleanup, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { EngineStatus, MetricsQuery } from "../ipc";
+import { column, reading } from "../ipc/fixtures";
+import { backend, callsOf } from "../ipc/testing";
 
-vi.mock("@tauri-apps/api/core", () => ({ invoke: vi.fn() }));
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn(() => Promise.resolve(() => {})) }));
 
 const { useStatusStore } = await import("../stores/status");
+const { useFleetNowStore } = await import("../stores/metrics");
 const { Overview } = await import("./Overview");
 
 const base: EngineStatus = {
@@ -27,6 +31,12 @@ function show(status: EngineStatus) {
   useStatusStore.setState({ status, error: null, refreshing: false });
   render(<Overview />);
 }
+
+beforeEach(() => {
+  invoke.mockReset();
+  useFleetNowStore.setState({ now: null, error: null });
+  backend(invoke, { query_metrics: ({ query }) => reading(query.fromMs, query.toMs, {}) });
+});
 
 afterEach(cleanup);
 
@@ -69,5 +79,71 @@ describe("Overview", () => {
     expect(screen.getByTestId("docker-problem").textContent).toContain("refused the connection");
     expect(screen.getByText(/systemctl start docker/)).toBeTruthy();
     expect(screen.getByText(/ollama serve/)).toBeTruthy();
+  });
+
+  it("shows the fleet over the last minute, read again while shown", async () => {
+    vi.useFakeTimers();
+    try {
+      const now = Date.now();
+      let healthy = 19;
+      backend(invoke, {
+        query_metrics: ({ query }) =>
+          reading(
+            query.fromMs,
+            query.toMs,
+            {
+              agents_healthy: [column(now - 1000, healthy)],
+              agents_deployed: [column(now - 1000, 20)],
+              tasks_succeeded: [column(now - 30_000, 27)],
+              tasks_failed: [column(now - 20_000, 3)],
+              success_rate: [column(now - 1000, 0.9)],
+              runs_active: [column(now - 1000, 2)],
+            },
+            { width: 60 },
+          ),
+      });
+      show(base);
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(0);
+      });
+      expect(screen.getByTestId("fleet-now-healthy").textContent).toBe("19 of 20");
+      expect(screen.getByTestId("fleet-now-throughput").textContent).toBe("0.50");
+      expect(screen.getByTestId("fleet-now-success").textContent).toBe("90%");
+      expect(screen.getByTestId("fleet-now-runs").textContent).toBe("2");
+      const query = callsOf(invoke, "query_metrics")[0]?.query as MetricsQuery;
+      expect(query.toMs - query.fromMs).toBe(60_000);
+      expect(query.series).toEqual(expect.arrayContaining(["agents_healthy", "runs_active", "success_rate"]));
+      // Kept all the same, and Latest alerts says when they come.
+      expect(screen.getByTestId("docker-card")).toBeTruthy();
+      expect(screen.getByTestId("alerts-none").textContent).toContain("Security view");
+
+      healthy = 20;
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(3000);
+      });
+      expect(screen.getByTestId("fleet-now-healthy").textContent).toBe("20 of 20");
+      const reads = callsOf(invoke, "query_metrics").length;
+      cleanup();
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(30_000);
+      });
+      expect(callsOf(invoke, "query_metrics")).toHaveLength(reads);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("says so when no agent is deployed, and shows a failed read by its code", async () => {
+    show(base);
+    await vi.waitFor(() => expect(screen.getByTestId("fleet-now-idle")).toBeTruthy());
+    expect(screen.getByTestId("fleet-now-healthy").textContent).toBe("–");
+    cleanup();
+
+    backend(invoke, { query_metrics: () => Promise.reject({ code: "engine_unavailable", message: "the metrics history has stopped" }) });
+    useFleetNowStore.setState({ now: null, error: null });
+    show(base);
+    const error = await screen.findByTestId("fleet-now-error");
+    expect(error.getAttribute("data-code")).toBe("engine_unavailable");
+    expect(error.textContent).toContain("Restart the app");
   });
 });

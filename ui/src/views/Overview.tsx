@@ -1,8 +1,12 @@
+import { useEffect } from "react";
 import { ago, useNow } from "../components/time";
 import { Fact } from "../components/Fact";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
+import { useFleetNowStore, type FleetNow } from "../stores/metrics";
 import { useStatusStore } from "../stores/status";
 import { CatalogCard } from "./CatalogCard";
+import { formatValue } from "./metrics/format";
+import { MetricsProblem } from "./metrics/MetricsProblem";
 import "./Overview.css";
 
 /** What to do about each kind of unreachable service. */
@@ -98,6 +102,72 @@ function DataCard({ data }: { data: EngineStatus["data"] }) {
   );
 }
 
+function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="figure">
+      <div className="figure-value" data-testid={testId}>
+        {value}
+      </div>
+      <div className="figure-label muted small">{label}</div>
+    </div>
+  );
+}
+
+const NONE = "–";
+
+/** Healthy agents of deployed, throughput, success rate and active runs
+ * over the last minute, read from the metrics history while shown. */
+function FleetNowCard() {
+  const now = useFleetNowStore((s) => s.now);
+  const error = useFleetNowStore((s) => s.error);
+  const poll = useFleetNowStore((s) => s.poll);
+  useEffect(() => poll(), [poll]);
+  const figure = (pick: (n: FleetNow) => number | null, show: (v: number) => string) => {
+    const value = now ? pick(now) : null;
+    return value === null ? NONE : show(value);
+  };
+  const idle = now !== null && !now.deployed;
+  return (
+    <section className="card fleet-now" data-testid="fleet-now">
+      <header className="card-header">
+        <h2>Fleet now</h2>
+        <span className="muted small">the last minute</span>
+      </header>
+      <div className="figures">
+        <Figure
+          label="healthy agents of deployed"
+          value={now && now.healthy !== null ? `${Math.round(now.healthy)} of ${Math.round(now.deployed ?? 0)}` : NONE}
+          testId="fleet-now-healthy"
+        />
+        <Figure label="tasks/s" value={figure((n) => n.throughput, (v) => v.toFixed(v < 10 ? 2 : 1))} testId="fleet-now-throughput" />
+        <Figure label="success rate" value={figure((n) => n.successRate, (v) => formatValue("ratio", v))} testId="fleet-now-success" />
+        <Figure label="active runs" value={figure((n) => n.runsActive, (v) => String(Math.round(v)))} testId="fleet-now-runs" />
+      </div>
+      {idle && (
+        <p className="muted small" data-testid="fleet-now-idle">
+          No agent is deployed. Deploy a phase (Deploy view) to put the fleet to work; the Metrics view charts it.
+        </p>
+      )}
+      {error && <MetricsProblem error={error} testId="fleet-now-error" />}
+    </section>
+  );
+}
+
+/** Alerts come with the Security view; until then the card says so. */
+function AlertsCard() {
+  return (
+    <section className="card" data-testid="latest-alerts">
+      <header className="card-header">
+        <h2>Latest alerts</h2>
+      </header>
+      <p className="muted" data-testid="alerts-none">
+        No alerts yet: alerts (an agent down, a breaker open, a failure rate past its limit) arrive with the next
+        release, in the Security view.
+      </p>
+    </section>
+  );
+}
+
 export function Overview() {
   const status = useStatusStore((s) => s.status);
   const refreshing = useStatusStore((s) => s.refreshing);
@@ -125,10 +195,12 @@ export function Overview() {
         </button>
       </div>
       <div className="grid">
+        <FleetNowCard />
         <DockerCard endpoint={status.dockerEndpoint} probe={status.docker} />
         <OllamaCard url={status.ollamaUrl} probe={status.ollama} />
         <DataCard data={status.data} />
         <CatalogCard />
+        <AlertsCard />
       </div>
     </div>
   );

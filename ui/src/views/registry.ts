@@ -3,6 +3,7 @@
 import type { ComponentType } from "react";
 import { Agents } from "./Agents";
 import { Deploy } from "./Deploy";
+import { Metrics } from "./Metrics";
 import { Models } from "./Models";
 import { Overview } from "./Overview";
 import { Settings } from "./Settings";
@@ -73,7 +74,9 @@ export const VIEWS: View[] = [
   {
     id: "metrics",
     label: "Metrics",
-    purpose: "Live charts of throughput, latency percentiles, success rates and container resources.",
+    purpose:
+      "Live charts of throughput, success rate, latency percentiles, container resources and what the app itself costs, for the fleet and for the agents you pick, over 5 minutes to 30 days; hover a chart to read its values, export it as a PNG.",
+    component: Metrics,
   },
   {
     id: "security",

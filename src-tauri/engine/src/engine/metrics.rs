@@ -15,7 +15,7 @@ use ts_rs::TS;
 use super::Engine;
 use crate::config::Config;
 use crate::fleet::model::FleetEvent;
-use crate::metrics::chart::{self, ChartSpec, PlotArea};
+use crate::metrics::chart::{self, ChartSpec, LegendEntry, PlotArea};
 use crate::metrics::collect::{Collector, RunWatch, Sources};
 use crate::metrics::host::Proc;
 use crate::metrics::prometheus::Exposition;
@@ -48,6 +48,8 @@ impl Default for Exported {
 pub struct Chart {
     pub svg: String,
     pub plot: PlotArea,
+    /// Each series' words and colour, as the SVG draws them.
+    pub legend: Vec<LegendEntry>,
     pub reading: MetricsReading,
 }
 
@@ -86,7 +88,12 @@ impl Engine {
         let (svg, plot) = tokio::task::spawn_blocking(move || chart::svg(&drawn, &spec))
             .await
             .map_err(|err| MetricsError::Chart(err.to_string()))??;
-        Ok(Chart { svg, plot, reading })
+        Ok(Chart {
+            svg,
+            plot,
+            legend: chart::legend(&reading),
+            reading,
+        })
     }
 
     /// Draws a chart as a PNG file at `path` (the shell's save dialog

@@ -8,6 +8,9 @@
 
 mod axis;
 mod draw;
+mod legend;
+
+pub use legend::{legend, LegendEntry};
 
 use std::path::{Path, PathBuf};
 
@@ -290,8 +293,9 @@ mod tests {
             )
         });
         let (svg, plot) = svg(&reading(many.collect(), vec![]), &spec()).expect("drawn");
-        // Three rows of two entries each.
-        assert!(texts(&svg).contains(&"+24 more"), "{svg}");
+        // Three rows of five entries (`AG-001` each: one metric, told
+        // apart by the agent).
+        assert!(texts(&svg).contains(&"+15 more"), "{svg}");
         assert_eq!(plot.top, 30 + 3 * 16 + 4);
     }
 

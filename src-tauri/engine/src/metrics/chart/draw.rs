@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{TimeAxis, ValueAxis, VALUE_LIMIT};
+use super::legend::{colour, legend};
 use super::{ChartSpec, PlotArea};
 use crate::metrics::series::Unit;
 use crate::metrics::{MetricsReading, SeriesReading};
@@ -31,18 +32,6 @@ const ROOM_FOR_NOT_RUNNING: i32 = 96;
 const ROOM_FOR_NO_DATA: i32 = 48;
 
 /// One colour per series, in order; they read on light and dark alike.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(0x3b, 0x82, 0xf6),
-    RGBColor(0xf5, 0x9e, 0x0b),
-    RGBColor(0x10, 0xb9, 0x81),
-    RGBColor(0xf4, 0x3f, 0x5e),
-    RGBColor(0x8b, 0x5c, 0xf6),
-    RGBColor(0x06, 0xb6, 0xd4),
-    RGBColor(0xf9, 0x73, 0x16),
-    RGBColor(0x84, 0xcc, 0x16),
-    RGBColor(0xec, 0x48, 0x99),
-    RGBColor(0x64, 0x74, 0x8b),
-];
 
 /// The colours around the series.
 struct Look {
@@ -115,7 +104,7 @@ fn entry_width(key: &str) -> i32 {
 
 /// The series' legend entries laid out in `rows` rows under the title:
 /// each entry's series, left edge and row; and how many did not fit.
-fn legend(keys: &[&str], left: i32, right: i32, rows: u32) -> (Vec<(usize, i32, u32)>, usize) {
+fn place(keys: &[&str], left: i32, right: i32, rows: u32) -> (Vec<(usize, i32, u32)>, usize) {
     let mut placed = Vec::new();
     let (mut x, mut row) = (left, 0);
     for (i, key) in keys.iter().enumerate() {
@@ -185,7 +174,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         plot.draw(&Text::new("no data in this range", middle, style))?;
     }
     for (i, points) in all.iter().enumerate() {
-        series(plot, reading, points, PALETTE[i % PALETTE.len()], look)?;
+        series(plot, reading, points, colour(i), look)?;
     }
 
     let (xs, ys) = plot.get_pixel_range();
@@ -209,15 +198,16 @@ fn header<DB: DrawingBackend>(
     let left = VALUE_LABELS as i32;
     root.draw(&Text::new(spec.title.as_str(), (left, 8), font(15.0, &look.title)))?;
     let room = spec.height.saturating_sub(TITLE_ROW + TIME_LABELS + MIN_PLOT_HEIGHT) / LEGEND_ROW;
-    let keys: Vec<&str> = reading.series.iter().map(|s| s.key.as_str()).collect();
+    let entries = legend(reading);
+    let keys: Vec<&str> = entries.iter().map(|e| e.label.as_str()).collect();
     let right = spec.width.saturating_sub(RIGHT) as i32;
-    let (entries, left_out) = legend(&keys, left, right, room.min(LEGEND_ROWS));
+    let (placed, left_out) = place(&keys, left, right, room.min(LEGEND_ROWS));
     let mut after = (left, 0);
-    for &(i, x, row) in &entries {
+    for &(i, x, row) in &placed {
         let y = (TITLE_ROW + row * LEGEND_ROW) as i32;
         root.draw(&Rectangle::new(
             [(x, y + 3), (x + 10, y + 13)],
-            PALETTE[i % PALETTE.len()].filled(),
+            colour(i).filled(),
         ))?;
         root.draw(&Text::new(keys[i], (x + SWATCH, y + 1), font(12.0, &look.label)))?;
         after = (x + entry_width(keys[i]), y);
@@ -230,7 +220,7 @@ fn header<DB: DrawingBackend>(
             font(12.0, &look.label),
         ))?;
     }
-    let rows = entries.last().map_or(0, |&(_, _, row)| row + 1);
+    let rows = placed.last().map_or(0, |&(_, _, row)| row + 1);
     Ok(TITLE_ROW + rows * LEGEND_ROW + 4)
 }
 
