@@ -178,7 +178,7 @@ def test_metrics_charts_live_ranges_crosshair_export_and_fleet_now(launch):
         readout = app.wait(
             lambda d: (e := d.find_elements("css selector", '[data-testid="readout-app-memory-0"]')) and e[0].text, 10
         )
-        assert re.fullmatch(r"app \d+(\.\d+)? (MiB|GiB|KiB)", readout), readout
+        assert re.fullmatch(r"app memory \d+(\.\d+)? (MiB|GiB|KiB)", readout), readout
         assert find(app, "crosshair-app-memory").is_displayed()
         app.screenshot("crosshair")
         # Off the chart (just below it): the crosshair goes.
