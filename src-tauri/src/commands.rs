@@ -1,6 +1,7 @@
 //! Tauri commands: adapters of one line each over the engine.
 
 use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
+use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::error::ErrorBody;
 use sutazai_engine::fleet::autoscale::AutoscalePolicy;
 use sutazai_engine::fleet::model::{
@@ -23,7 +24,6 @@ use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
 use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
-use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::{ConfigReport, EngineStatus};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -125,7 +125,11 @@ pub async fn scale_agent(shell: State<'_, Shell>, agent_id: String, instances: u
 /// The agent's auto-scaling policy, if one is set.
 #[tauri::command]
 pub async fn autoscale_policy(shell: State<'_, Shell>, agent_id: String) -> Result<Option<AutoscalePolicy>, ErrorBody> {
-    shell.engine()?.autoscale_policy(&agent_id).await.map_err(|e| (&e).into())
+    shell
+        .engine()?
+        .autoscale_policy(&agent_id)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// Sets the agent's auto-scaling policy, or turns it off (`null`).
@@ -426,7 +430,9 @@ pub async fn export_workflow_file<R: Runtime>(
     workflow_id: String,
 ) -> Result<Option<String>, ErrorBody> {
     let engine = shell.engine()?;
-    let Some(path) = crate::dialog::choose_save(&app, &crate::dialog::WORKFLOW_EXPORT, &format!("{workflow_id}.json")).await else {
+    let Some(path) =
+        crate::dialog::choose_save(&app, &crate::dialog::WORKFLOW_EXPORT, &format!("{workflow_id}.json")).await
+    else {
         return Ok(None);
     };
     engine

@@ -314,3 +314,31 @@ def private_dockerd():
 def closed_port_url() -> str:
     """An http URL on loopback where nothing listens."""
     return f"http://127.0.0.1:{free_port()}"
+
+
+def screen(name: str) -> None:
+    """The whole X screen as OUTPUT/<name>.png (a native dialog is no part
+    of the webview, so the driver's screenshot would miss it)."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["import", "-window", "root", str(OUTPUT / f"{name}.png")], check=False)
+
+
+def answer_dialog(title: str, path: Path, shot: str) -> None:
+    """Finds the native (GTK) dialog titled `title`, types `path` into its
+    location field (an open dialog) or name field (a save dialog), takes
+    the screen as `shot` and presses Enter. Real X input through xdotool:
+    WebDriver cannot reach a native dialog."""
+    found = subprocess.run(
+        ["xdotool", "search", "--sync", "--onlyvisible", "--name", f"^{title}$"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    window = found.stdout.split()[0]
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
+    time.sleep(0.5)  # GTK fills the dialog after it maps
+    subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+l", "ctrl+a"], check=True, timeout=10)
+    subprocess.run(["xdotool", "type", "--delay", "15", str(path)], check=True, timeout=30)
+    time.sleep(0.7)  # GTK checks the typed path as it comes
+    screen(shot)
+    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)

@@ -10,12 +10,11 @@ it, as a person would (WebDriver sees only the webview)."""
 
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from conftest import OUTPUT, remove_phase_1
+from conftest import OUTPUT, answer_dialog, remove_phase_1
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import Select
 from test_models import FakeOllama
@@ -65,31 +64,6 @@ def pick_range(app, range_id: str, before: str) -> str:
 def scroll_to(app, test_id: str) -> None:
     app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", find(app, test_id))
     time.sleep(0.3)  # painted before the screenshot
-
-
-def screen(label: str) -> None:
-    """The whole X screen (the native dialog is no part of the webview)."""
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["import", "-window", "root", str(OUTPUT / f"test_metrics-{label}.png")], check=False)
-
-
-def save_as(title: str, path: Path) -> None:
-    """Finds the native save dialog titled `title`, types `path` as the
-    file's name and presses Enter."""
-    found = subprocess.run(
-        ["xdotool", "search", "--sync", "--onlyvisible", "--name", f"^{title}$"],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    window = found.stdout.split()[0]
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
-    time.sleep(0.5)  # GTK fills the dialog after it maps
-    subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+l", "ctrl+a"], check=True, timeout=10)
-    subprocess.run(["xdotool", "type", "--delay", "15", str(path)], check=True, timeout=30)
-    time.sleep(0.7)  # GTK checks the typed path as it comes
-    screen("save-dialog")
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
 
 
 def submit_tasks(app, count: int) -> None:
@@ -188,7 +162,7 @@ def test_metrics_charts_live_ranges_crosshair_export_and_fleet_now(launch):
         # Export PNG through the native save dialog.
         exported = work / "app-memory.png"
         app.click("export-app-memory")
-        save_as("Export the chart", exported)
+        answer_dialog("Export the chart", exported, "test_metrics-save-dialog")
         app.wait_text("export-path-app-memory", f"Saved to {exported}", 30)
         assert exported.read_bytes()[:4] == b"\x89PNG", exported.read_bytes()[:16]
         shutil.copy(exported, OUTPUT / "test_metrics-exported.png")

@@ -8,12 +8,11 @@ The GTK file dialogs are real: xdotool focuses each one and types the path
 into it, as a person would (WebDriver sees only the webview)."""
 
 import json
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from conftest import OUTPUT
+from conftest import answer_dialog
 from selenium.webdriver.common.keys import Keys
 from test_tasks import find
 
@@ -33,30 +32,8 @@ def retype(app, test_id: str, text: str) -> None:
     field.send_keys(text)
 
 
-def screen(label: str) -> None:
-    """The whole X screen (the native dialog is no part of the webview)."""
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["import", "-window", "root", str(OUTPUT / f"test_workflow_files-{label}.png")], check=False)
-
-
-def answer_dialog(title: str, path: Path, label: str) -> None:
-    """Finds the native dialog titled `title`, types `path` into it and
-    presses Enter."""
-    found = subprocess.run(
-        ["xdotool", "search", "--sync", "--onlyvisible", "--name", f"^{title}$"],
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    window = found.stdout.split()[0]
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True, timeout=10)
-    time.sleep(0.5)  # GTK fills the dialog after it maps
-    # The open dialog's location field, or the save dialog's name, selected.
-    subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+l", "ctrl+a"], check=True, timeout=10)
-    subprocess.run(["xdotool", "type", "--delay", "15", str(path)], check=True, timeout=30)
-    time.sleep(0.7)  # GTK checks the typed path as it comes
-    screen(label)
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
+def answer(title: str, path: Path, label: str) -> None:
+    answer_dialog(title, path, f"test_workflow_files-{label}")
 
 
 def test_workflow_files(launch):
@@ -103,7 +80,7 @@ def test_workflow_files(launch):
     # Export through the native save dialog.
     exported = work / "weekly.json"
     app.click("workflow-export")
-    answer_dialog("Export the workflow", exported, "3-save-dialog")
+    answer("Export the workflow", exported, "3-save-dialog")
     app.wait_text("workflow-file-notice", f"Exported to {exported}")
     saved = json.loads(exported.read_text())
     assert (saved["id"], saved["name"]) == ("weekly_review", "Weekly review"), saved
@@ -119,10 +96,10 @@ def test_workflow_files(launch):
     # Import it back under its own id, then again: the id is taken now, so
     # it comes in as a copy and the first stays as it is.
     app.click("workflow-import")
-    answer_dialog("Import a workflow", exported, "5-open-dialog")
+    answer("Import a workflow", exported, "5-open-dialog")
     app.wait_text("workflow-id", "weekly_review")
     app.click("workflow-import")
-    answer_dialog("Import a workflow", exported, "6-open-dialog-again")
+    answer("Import a workflow", exported, "6-open-dialog-again")
     app.wait(lambda d: d.find_elements("css selector", '[data-testid="import-copy-dialog"]'), 20)
     assert "A workflow weekly_review exists already" in app.text("import-copy-reason")
     assert find(app, "import-copy-id").get_attribute("value") == "weekly_review_2"
@@ -136,7 +113,7 @@ def test_workflow_files(launch):
     broken = work / "broken.json"
     broken.write_text('{"id": "x", "name": "X", "steps": [], "colour": "red"}')
     app.click("workflow-import")
-    answer_dialog("Import a workflow", broken, "8-open-broken")
+    answer("Import a workflow", broken, "8-open-broken")
     app.wait(lambda d: d.find_elements("css selector", '[data-testid="workflow-import-error"]'), 20)
     error = app.text("workflow-import-error")
     assert error.startswith(f"{broken} is not a workflow definition: unknown field `colour`"), error

@@ -19,3 +19,13 @@ pub fn manifest_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
         .into()
 }
+
+/// Waits until `check` holds, asking every 250 ms; fails the test naming
+/// `what` when it does not within `limit`.
+pub async fn until(what: &str, limit: std::time::Duration, mut check: impl AsyncFnMut() -> bool) {
+    let began = std::time::Instant::now();
+    while !check().await {
+        assert!(began.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}

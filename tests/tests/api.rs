@@ -864,9 +864,23 @@ async fn metrics_are_queried_over_a_range_by_those_who_read_them() {
     let bad = format!("/v1/metrics/query?series=cpu_percent{{AG-001}},nope&from=0&to={now}");
     let answer = api.call(Method::GET, &bad, Some("analyst"), None).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
-    assert!(answer.json["error"]["message"].as_str().unwrap().contains("no metric `nope`"), "{}", answer.json);
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no metric `nope`"),
+        "{}",
+        answer.json
+    );
     let backwards = format!("/v1/metrics/query?series=app_memory_bytes&from={now}&to=0");
     let answer = api.call(Method::GET, &backwards, Some("analyst"), None).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
-    assert!(answer.json["error"]["message"].as_str().unwrap().contains("must be after"), "{}", answer.json);
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be after"),
+        "{}",
+        answer.json
+    );
 }

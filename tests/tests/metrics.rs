@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use sutazai_engine::fleet::autoscale::{AutoscalePolicy, Signal};
@@ -21,6 +21,7 @@ use sutazai_engine::{Clock, Engine, SystemClock};
 use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
 use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
+use sutazai_tests::until;
 
 const AGENT: &str = "AG-010";
 
@@ -52,21 +53,19 @@ async fn instances(engine: &Engine) -> u32 {
         .map_or(0, |r| r.instances)
 }
 
-async fn until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let began = Instant::now();
-    while !check().await {
-        assert!(began.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
     let dir = tempfile::tempdir().unwrap();
-    let listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let ollama = FakeOllama::start_on(format!("{}:0", bridge_gateway()).as_str(), vec![FakeModel::new("llama3.2:1b")])
-        .await
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
         .unwrap();
+    let ollama = FakeOllama::start_on(
+        format!("{}:0", bridge_gateway()).as_str(),
+        vec![FakeModel::new("llama3.2:1b")],
+    )
+    .await
+    .unwrap();
     let (config, report) = config(
         dir.path(),
         &[
@@ -95,16 +94,33 @@ async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
     .await;
 
     // Collection: the container's memory and the app's own figures, every second.
-    until("the container's memory is in the history", Duration::from_secs(15), async || {
-        let r = read(&engine, &["memory_bytes{AG-010}", "app_memory_bytes", "agents_deployed"], 10).await;
-        r.series.iter().all(|s| s.columns.len() >= 3)
-    })
+    until(
+        "the container's memory is in the history",
+        Duration::from_secs(15),
+        async || {
+            let r = read(
+                &engine,
+                &["memory_bytes{AG-010}", "app_memory_bytes", "agents_deployed"],
+                10,
+            )
+            .await;
+            r.series.iter().all(|s| s.columns.len() >= 3)
+        },
+    )
     .await;
     let r = read(&engine, &["memory_bytes{AG-010}", "agents_deployed"], 10).await;
-    assert!(r.series[0].columns.iter().all(|c| c.mean > 100_000.0), "{:?}", r.series[0]);
+    assert!(
+        r.series[0].columns.iter().all(|c| c.mean > 100_000.0),
+        "{:?}",
+        r.series[0]
+    );
     assert_eq!(r.series[1].columns.last().unwrap().mean, 1.0);
     // The only gap is before the engine started.
-    assert!(r.gaps.iter().all(|g| g.to_ms <= started_ms + 2_000), "started {started_ms}: {:?}", r.gaps);
+    assert!(
+        r.gaps.iter().all(|g| g.to_ms <= started_ms + 2_000),
+        "started {started_ms}: {:?}",
+        r.gaps
+    );
 
     // Load: eight slow LLM tasks; the agent takes four at a time.
     ollama.set_fault(Fault::Latency(Duration::from_secs(25)));
@@ -132,17 +148,27 @@ async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
         };
         ids.push(engine.submit_task(task, &Principal::Desktop).await.unwrap().id);
     }
-    until("scaled up under load", Duration::from_secs(40), async || instances(&engine).await == 2).await;
+    until("scaled up under load", Duration::from_secs(40), async || {
+        instances(&engine).await == 2
+    })
+    .await;
     let r = read(&engine, &["tasks_started{AG-010}", "active_tasks{AG-010}"], 30).await;
     assert!(total(&r, 0) >= 4.0, "tasks started: {:?}", r.series[0].columns);
-    assert!(r.series[1].columns.iter().any(|c| c.max >= 4.0), "{:?}", r.series[1].columns);
+    assert!(
+        r.series[1].columns.iter().any(|c| c.max >= 4.0),
+        "{:?}",
+        r.series[1].columns
+    );
 
     // The load ends: back to one instance.
     ollama.set_fault(Fault::None);
     for id in &ids {
         let _ = engine.wait_task(id, Duration::from_secs(60)).await;
     }
-    until("scaled down without load", Duration::from_secs(40), async || instances(&engine).await == 1).await;
+    until("scaled down without load", Duration::from_secs(40), async || {
+        instances(&engine).await == 1
+    })
+    .await;
     let history = engine.agent_history(AGENT, 50).await.unwrap();
     let scaled: Vec<_> = history.iter().filter(|h| h.event.kind == "autoscaled").collect();
     assert_eq!(scaled.len(), 2, "{history:?}");
@@ -151,7 +177,11 @@ async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
     let up = &scaled[1].event.detail["decision"];
     assert_eq!((up["from"].as_u64(), up["to"].as_u64()), (Some(1), Some(2)), "{up}");
     assert!(up["value"].as_f64().unwrap() > 1.0, "{up}");
-    assert_eq!((down["from"].as_u64(), down["to"].as_u64()), (Some(2), Some(1)), "{down}");
+    assert_eq!(
+        (down["from"].as_u64(), down["to"].as_u64()),
+        (Some(2), Some(1)),
+        "{down}"
+    );
     assert!(down["value"].as_f64().unwrap() < 0.5, "{down}");
 
     // The latency of those tasks: p95 per minute from the merged histograms.
@@ -167,9 +197,16 @@ async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
         .await
         .unwrap();
     let slowest = minutes.series[0].columns.iter().map(|c| c.max).fold(0.0, f64::max);
-    assert!(slowest >= 20_000.0, "the slow tasks' p95: {:?}", minutes.series[0].columns);
+    assert!(
+        slowest >= 20_000.0,
+        "the slow tasks' p95: {:?}",
+        minutes.series[0].columns
+    );
 
-    engine.set_autoscale_policy(AGENT, None, &Principal::Desktop).await.unwrap();
+    engine
+        .set_autoscale_policy(AGENT, None, &Principal::Desktop)
+        .await
+        .unwrap();
     engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
     stop_api.cancel();
     engine.shutdown(Duration::from_secs(5)).await;

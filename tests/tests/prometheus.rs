@@ -24,6 +24,7 @@ use sutazai_tests::agent::free_port;
 use sutazai_tests::docker::{bridge_gateway, remove_labelled};
 use sutazai_tests::engine::{api_key, config};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
+use sutazai_tests::until;
 
 /// An agent no other Docker test deploys alone, with a plain text task.
 const AGENT: &str = "AG-025";
@@ -124,14 +125,6 @@ impl Drop for Prometheus {
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
-async fn until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let began = Instant::now();
-    while !check().await {
-        assert!(began.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

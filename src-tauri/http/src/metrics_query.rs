@@ -26,19 +26,31 @@ pub struct QueryParams {
     pub step: Option<i64>,
 }
 
-pub async fn query(State(api): State<Api>, params: Result<Params<QueryParams>, ApiError>) -> Result<Json<MetricsReading>, ApiError> {
+pub async fn query(
+    State(api): State<Api>,
+    params: Result<Params<QueryParams>, ApiError>,
+) -> Result<Json<MetricsReading>, ApiError> {
     let Params(params) = params?;
     let width = match params.step {
         None => None,
         Some(step) if step >= 1 => {
             let span = (params.to - params.from).max(0);
             let points = (span + step - 1) / step;
-            Some(u32::try_from(points).map_err(|_| ApiError::invalid(format!("step: {step} ms makes too many points")))?)
+            Some(
+                u32::try_from(points)
+                    .map_err(|_| ApiError::invalid(format!("step: {step} ms makes too many points")))?,
+            )
         }
         Some(step) => return Err(ApiError::invalid(format!("step: at least 1 ms, not {step}"))),
     };
     let query = MetricsQuery {
-        series: params.series.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        series: params
+            .series
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
         from_ms: params.from,
         to_ms: params.to,
         width,

@@ -244,7 +244,9 @@ fn chart_ms(history: &History, keys: &[SeriesKey], window: Window, tier: Option<
             });
         }
         let tier = chosen.unwrap_or(Tier::Second);
-        let gaps = history.gaps(&SeriesKey::new("app_memory_bytes", None), window, tier, END_MS).unwrap();
+        let gaps = history
+            .gaps(&SeriesKey::new("app_memory_bytes", None), window, tier, END_MS)
+            .unwrap();
         let reading = MetricsReading {
             from_ms: window.from_ms,
             to_ms: window.to_ms,
@@ -298,7 +300,11 @@ async fn engine_cpu(data_dir: &Path, listen: &str, collect: bool, seconds: u64) 
     let flag = if collect { "true" } else { "false" };
     let (config, report) = sutazai_tests::engine::config(
         data_dir,
-        &[("SUTAZAI_API_LISTEN", listen), ("SUTAZAI_LOG", "warn"), ("SUTAZAI_METRICS_COLLECT", flag)],
+        &[
+            ("SUTAZAI_API_LISTEN", listen),
+            ("SUTAZAI_LOG", "warn"),
+            ("SUTAZAI_METRICS_COLLECT", flag),
+        ],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
     for phase in 1..=3 {
@@ -353,7 +359,10 @@ async fn main() {
         &format!("rows: {row_bytes:.1} bytes/row"),
         "(goal ≤ 2)",
     );
-    println!("  the day: {samples} samples, {:.1} MB on disk, written in {took:.1} s", stored as f64 / 1e6);
+    println!(
+        "  the day: {samples} samples, {:.1} MB on disk, written in {took:.1} s",
+        stored as f64 / 1e6
+    );
 
     // (4) Reading and drawing.
     let fleet_cpu = [SeriesKey::new("cpu_percent", Some("AG-001"))];

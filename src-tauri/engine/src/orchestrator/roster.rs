@@ -48,7 +48,6 @@ pub struct ContainerFigures {
     pub latencies: Option<Histogram<u64>>,
 }
 
-
 /// How a call to an agent ended, as far as routing cares.
 #[derive(Debug, Clone, Copy)]
 pub struct CallEnd {

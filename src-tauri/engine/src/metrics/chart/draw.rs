@@ -31,8 +31,6 @@ const VALUE_LABEL_ROOM: u32 = 36;
 const ROOM_FOR_NOT_RUNNING: i32 = 96;
 const ROOM_FOR_NO_DATA: i32 = 48;
 
-/// One colour per series, in order; they read on light and dark alike.
-
 /// The colours around the series.
 struct Look {
     background: RGBColor,
@@ -205,10 +203,7 @@ fn header<DB: DrawingBackend>(
     let mut after = (left, 0);
     for &(i, x, row) in &placed {
         let y = (TITLE_ROW + row * LEGEND_ROW) as i32;
-        root.draw(&Rectangle::new(
-            [(x, y + 3), (x + 10, y + 13)],
-            colour(i).filled(),
-        ))?;
+        root.draw(&Rectangle::new([(x, y + 3), (x + 10, y + 13)], colour(i).filled()))?;
         root.draw(&Text::new(keys[i], (x + SWATCH, y + 1), font(12.0, &look.label)))?;
         after = (x + entry_width(keys[i]), y);
     }

@@ -125,7 +125,10 @@ mod tests {
     #[test]
     fn series_are_told_apart_in_words() {
         let cases: [(&[&str], &[&str]); 7] = [
-            (&["tasks_succeeded", "tasks_failed"], &["tasks succeeded", "tasks failed"]),
+            (
+                &["tasks_succeeded", "tasks_failed"],
+                &["tasks succeeded", "tasks failed"],
+            ),
             (
                 &["task_latency_ms:p50", "task_latency_ms:p95", "task_latency_ms:p99"],
                 &["p50", "p95", "p99"],
@@ -134,7 +137,10 @@ mod tests {
             (&["app_cpu_percent", "machine_cpu_percent"], &["app cpu", "machine cpu"]),
             (&["memory_bytes{AG-001}"], &["AG-001"]),
             (&["queue_depth"], &["queue depth"]),
-            (&["agents_healthy", "agents_deployed"], &["agents healthy", "agents deployed"]),
+            (
+                &["agents_healthy", "agents_deployed"],
+                &["agents healthy", "agents deployed"],
+            ),
         ];
         for (keys, expected) in cases {
             assert_eq!(labels(keys), expected, "{keys:?}");
@@ -143,10 +149,12 @@ mod tests {
 
     #[test]
     fn colours_are_written_for_css() {
-        let reading_colours: Vec<String> = (0..11).map(|i| {
-            let c = colour(i);
-            format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
-        }).collect();
+        let reading_colours: Vec<String> = (0..11)
+            .map(|i| {
+                let c = colour(i);
+                format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+            })
+            .collect();
         assert_eq!(reading_colours[0], "#3b82f6");
         assert_eq!(reading_colours[10], reading_colours[0], "the palette repeats");
     }
