@@ -99,17 +99,15 @@ pub struct Sampler {
     /// By container id; `None` when the files are not readable here.
     files: HashMap<String, Option<Files>>,
     previous: HashMap<String, Counters>,
-    latest: Option<(Instant, Vec<ContainerStats>)>,
+    /// The last sample: when, of which running containers, and its figures.
+    latest: Option<(Instant, Vec<String>, Vec<ContainerStats>)>,
 }
 
 impl Fleet {
     /// The resource use of every running agent container, now.
+    /// Two callers a moment apart (the metrics collection and a view) share
+    /// one sample, unless the running containers changed in between.
     pub async fn stats(&self) -> Result<Vec<ContainerStats>, FleetError> {
-        if let Some((at, latest)) = &lock(&self.stats).latest {
-            if at.elapsed() < FRESH {
-                return Ok(latest.clone());
-            }
-        }
         let docker = self.docker().await?;
         let cached = lock(&self.seen).clone();
         let containers = match cached {
@@ -117,6 +115,12 @@ impl Fleet {
             None => self.containers(&docker).await?,
         };
         let running: Vec<&Placed> = containers.all().filter(|p| p.running()).collect();
+        let names: Vec<String> = running.iter().map(|p| p.name.clone()).collect();
+        if let Some((at, of, latest)) = &lock(&self.stats).latest {
+            if at.elapsed() < FRESH && *of == names {
+                return Ok(latest.clone());
+            }
+        }
         let reads = running.iter().map(|p| self.read(&docker, p));
         let reads = futures::future::join_all(reads).await;
         let mut sampler = lock(&self.stats);
@@ -149,7 +153,7 @@ impl Fleet {
             };
             samples.push(sample);
         }
-        sampler.latest = Some((Instant::now(), samples.clone()));
+        sampler.latest = Some((Instant::now(), names, samples.clone()));
         Ok(samples)
     }
 
