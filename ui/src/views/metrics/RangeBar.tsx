@@ -69,26 +69,23 @@ function CustomRange({ window }: { window: TimeWindow }) {
 
   return (
     <span className="custom-range">
-      <label>
-        <span className="muted small">From</span>
-        <input
-          type="datetime-local"
-          value={from}
-          aria-invalid={problem !== null}
-          data-testid="range-from"
-          onChange={(e) => change(e.target.value, to)}
-        />
-      </label>
-      <label>
-        <span className="muted small">To</span>
-        <input
-          type="datetime-local"
-          value={to}
-          aria-invalid={problem !== null}
-          data-testid="range-to"
-          onChange={(e) => change(from, e.target.value)}
-        />
-      </label>
+      {(
+        [
+          ["From", "range-from", from, (v: string) => change(v, to)],
+          ["To", "range-to", to, (v: string) => change(from, v)],
+        ] as const
+      ).map(([label, testId, value, set]) => (
+        <label key={testId}>
+          <span className="muted small">{label}</span>
+          <input
+            type="datetime-local"
+            value={value}
+            aria-invalid={problem !== null}
+            data-testid={testId}
+            onChange={(e) => set(e.target.value)}
+          />
+        </label>
+      ))}
       {problem && (
         <span className="problem small" role="alert" data-testid="range-invalid">
           {problem}
