@@ -6,6 +6,7 @@
 //! Architecture invariant: this crate does not depend on tauri (or any UI or
 //! HTTP framework). The shell calls one function here per command.
 
+pub mod alerts;
 pub mod capped;
 pub mod catalog;
 pub mod clock;
