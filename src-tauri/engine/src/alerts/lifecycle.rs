@@ -226,7 +226,8 @@ mod tests {
         use Change::{Fired, Pending, Resolved, Withdrawn};
         let t = success_rate();
         // (what, values one a second, changes at which seconds)
-        let cases: Vec<(&str, Vec<Option<f64>>, Vec<(i64, Change)>)> = vec![
+        type Case = (&'static str, Vec<Option<f64>>, Vec<(i64, Change)>);
+        let cases: Vec<Case> = vec![
             ("good all along", repeat(0.99, 60), vec![]),
             (
                 "a bad blip is withdrawn",

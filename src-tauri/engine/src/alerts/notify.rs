@@ -118,7 +118,7 @@ impl Notifier {
             })
             .collect();
         // The worst first, when the minute's room runs out.
-        notices.sort_by(|a, b| b.severity.cmp(&a.severity));
+        notices.sort_by_key(|n| std::cmp::Reverse(n.severity));
         let due = self
             .last_resolved_ms
             .is_none_or(|last| now_ms - last >= self.quiet.resolved_every_ms);
