@@ -3,8 +3,16 @@
 //! caller reads (from the metrics history and the subsystems' events), and
 //! each step says what changed.
 //!
-//! Still to come: the rule table and its storage, the evaluation loop,
-//! persisted alerts and notifications, the Security view.
+//! - `rules.rs`: what a rule watches (a series' mean or a ratio of sums,
+//!   for the fleet or each agent) and seed 001's defaults;
+//! - `lifecycle.rs`: pending → firing → resolved, with for-time,
+//!   hysteresis and keep-firing;
+//! - `notify.rs`: which desktop notifications a second's changes become.
+//!
+//! Still to come: the rules' storage and editing, the evaluation loop over
+//! the metrics history and the events, persisted alerts, notifications
+//! through the shell, the Security view.
 
 pub mod lifecycle;
 pub mod notify;
+pub mod rules;

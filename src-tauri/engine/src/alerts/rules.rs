@@ -1,0 +1,374 @@
+//! Alert rules over the metrics: what each watches (one series, or a ratio
+//! of sums such as failed over ended tasks), for the fleet or for each
+//! agent, over which window, against which threshold. The defaults are
+//! seed 001's four thresholds. Pure: the evaluation loop reads the series a
+//! rule names and hands their window figures to [`Rule::value`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::lifecycle::{Comparison, Severity, Threshold};
+use crate::metrics::series::{Label, SeriesKey};
+
+/// What a rule covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Scope {
+    /// One alert for the whole fleet.
+    Fleet,
+    /// One alert per deployed agent (its series carry the agent's label).
+    EachAgent,
+}
+
+/// The value a rule compares with its threshold, over its window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", tag = "kind", deny_unknown_fields)]
+pub enum Signal {
+    /// The mean of one series (`task_latency_ms:p95`; for each agent its
+    /// label is added).
+    Mean { series: String },
+    /// The sum of some series over the sum of others (`tasks_failed` over
+    /// `tasks_succeeded` + `tasks_failed`); no value while the
+    /// denominator is zero.
+    Ratio {
+        numerator: Vec<String>,
+        denominator: Vec<String>,
+    },
+}
+
+/// One rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub signal: Signal,
+    /// The window the signal is read over, in seconds.
+    pub window_s: u32,
+    pub threshold: Threshold,
+    pub enabled: bool,
+}
+
+/// A series' figures over a rule's window: the sum of its points and how
+/// many there were.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Window {
+    pub sum: f64,
+    pub count: u32,
+}
+
+impl Rule {
+    /// The series keys the rule reads for `agent` (none for a fleet rule).
+    pub fn series(&self, agent: Option<&str>) -> Vec<String> {
+        let name = |s: &String| match agent {
+            Some(a) => format!("{s}{{{a}}}"),
+            None => s.clone(),
+        };
+        match &self.signal {
+            Signal::Mean { series } => vec![name(series)],
+            Signal::Ratio { numerator, denominator } => {
+                let all: BTreeSet<String> = numerator.iter().chain(denominator).map(name).collect();
+                all.into_iter().collect()
+            }
+        }
+    }
+
+    /// The signal's value from its series' windows (keyed as
+    /// [`Rule::series`] names them); none without data.
+    pub fn value(&self, agent: Option<&str>, windows: &HashMap<String, Window>) -> Option<f64> {
+        let name = |s: &String| match agent {
+            Some(a) => format!("{s}{{{a}}}"),
+            None => s.clone(),
+        };
+        match &self.signal {
+            Signal::Mean { series } => {
+                let w = windows.get(&name(series))?;
+                (w.count > 0).then(|| w.sum / f64::from(w.count))
+            }
+            Signal::Ratio { numerator, denominator } => {
+                let sum =
+                    |keys: &[String]| -> f64 { keys.iter().filter_map(|k| windows.get(&name(k))).map(|w| w.sum).sum() };
+                let below = sum(denominator);
+                (below > 0.0).then(|| sum(numerator) / below)
+            }
+        }
+    }
+
+    /// The alert's identity for `agent` (deduplication).
+    pub fn fingerprint(&self, agent: Option<&str>) -> String {
+        match agent {
+            Some(a) => format!("{}:{a}", self.id),
+            None => self.id.clone(),
+        }
+    }
+
+    /// What is wrong with the rule, each problem naming the field.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let id_ok = !self.id.is_empty()
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !id_ok {
+            problems.push(format!("id `{}`: lowercase letters, digits and `_`", self.id));
+        }
+        if self.name.trim().is_empty() {
+            problems.push(format!("{}.name: empty", self.id));
+        }
+        if !(1..=3600).contains(&self.window_s) {
+            problems.push(format!("{}.windowS: 1 to 3600 seconds, not {}", self.id, self.window_s));
+        }
+        if let Err(e) = self.threshold.check() {
+            problems.push(format!("{}.threshold: {e}", self.id));
+        }
+        let names: Vec<&String> = match &self.signal {
+            Signal::Mean { series } => vec![series],
+            Signal::Ratio { numerator, denominator } => {
+                if numerator.is_empty() || denominator.is_empty() {
+                    problems.push(format!(
+                        "{}.signal: a ratio needs a numerator and a denominator",
+                        self.id
+                    ));
+                }
+                numerator.iter().chain(denominator).collect()
+            }
+        };
+        for series in names {
+            match SeriesKey::parse(series) {
+                Err(e) => problems.push(format!("{}.signal: {e}", self.id)),
+                Ok(key) if key.label.is_some() => problems.push(format!(
+                    "{}.signal: `{series}` names a label; the scope adds it",
+                    self.id
+                )),
+                Ok(key) if self.scope == Scope::EachAgent && key.metric().label != Label::Agent => {
+                    problems.push(format!(
+                        "{}.signal: `{series}` is not kept per agent, so it cannot be watched for each agent",
+                        self.id
+                    ))
+                }
+                Ok(_) => {}
+            }
+        }
+        problems
+    }
+}
+
+/// What is wrong with a set of rules: each rule's problems, and ids used
+/// twice.
+pub fn check_all(rules: &[Rule]) -> Vec<String> {
+    let mut problems: Vec<String> = rules.iter().flat_map(Rule::check).collect();
+    let mut seen = BTreeSet::new();
+    for r in rules {
+        if !seen.insert(&r.id) {
+            problems.push(format!("id `{}`: used by two rules", r.id));
+        }
+    }
+    problems
+}
+
+fn threshold(comparison: Comparison, value: f64, clear: f64, for_s: u32) -> Threshold {
+    Threshold {
+        comparison,
+        value,
+        clear,
+        for_s,
+        keep_firing_s: 30,
+    }
+}
+
+fn tasks_ended() -> Vec<String> {
+    vec!["tasks_succeeded".into(), "tasks_failed".into()]
+}
+
+/// Seed 001's thresholds: agent health below 80 %, success rate below
+/// 90 %, response time above 10 s, error rate above 5 % — the fleet's and
+/// each agent's.
+pub fn defaults() -> Vec<Rule> {
+    use Comparison::{Above, Below};
+    let rule = |id: &str, name: &str, severity, scope, signal, window_s, threshold| Rule {
+        id: id.into(),
+        name: name.into(),
+        severity,
+        scope,
+        signal,
+        window_s,
+        threshold,
+        enabled: true,
+    };
+    let mean = |series: &str| Signal::Mean { series: series.into() };
+    let failed_share = || Signal::Ratio {
+        numerator: vec!["tasks_failed".into()],
+        denominator: tasks_ended(),
+    };
+    let succeeded_share = || Signal::Ratio {
+        numerator: vec!["tasks_succeeded".into()],
+        denominator: tasks_ended(),
+    };
+    vec![
+        rule(
+            "fleet_health",
+            "Fleet health below 80 %",
+            Severity::Critical,
+            Scope::Fleet,
+            Signal::Ratio {
+                numerator: vec!["agents_healthy".into()],
+                denominator: vec!["agents_deployed".into()],
+            },
+            30,
+            threshold(Below, 0.80, 0.85, 30),
+        ),
+        rule(
+            "success_rate",
+            "Success rate below 90 %",
+            Severity::Warning,
+            Scope::Fleet,
+            succeeded_share(),
+            300,
+            threshold(Below, 0.90, 0.92, 60),
+        ),
+        rule(
+            "agent_success_rate",
+            "Agent success rate below 90 %",
+            Severity::Warning,
+            Scope::EachAgent,
+            succeeded_share(),
+            300,
+            threshold(Below, 0.90, 0.92, 60),
+        ),
+        rule(
+            "response_time",
+            "Response time above 10 s",
+            Severity::Warning,
+            Scope::Fleet,
+            mean("task_latency_ms:p95"),
+            60,
+            threshold(Above, 10_000.0, 8_000.0, 60),
+        ),
+        rule(
+            "agent_response_time",
+            "Agent response time above 10 s",
+            Severity::Warning,
+            Scope::EachAgent,
+            mean("task_latency_ms:p95"),
+            60,
+            threshold(Above, 10_000.0, 8_000.0, 60),
+        ),
+        rule(
+            "error_rate",
+            "Error rate above 5 %",
+            Severity::Warning,
+            Scope::Fleet,
+            failed_share(),
+            300,
+            threshold(Above, 0.05, 0.04, 60),
+        ),
+        rule(
+            "agent_error_rate",
+            "Agent error rate above 5 %",
+            Severity::Warning,
+            Scope::EachAgent,
+            failed_share(),
+            300,
+            threshold(Above, 0.05, 0.04, 60),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn windows(figures: &[(&str, f64, u32)]) -> HashMap<String, Window> {
+        figures
+            .iter()
+            .map(|(k, sum, count)| {
+                (
+                    k.to_string(),
+                    Window {
+                        sum: *sum,
+                        count: *count,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn rule(id: &str) -> Rule {
+        defaults().into_iter().find(|r| r.id == id).expect("a default rule")
+    }
+
+    #[test]
+    fn the_defaults_are_valid_and_cover_seed_001() {
+        let rules = defaults();
+        assert_eq!(check_all(&rules), Vec::<String>::new());
+        for id in ["fleet_health", "success_rate", "response_time", "error_rate"] {
+            assert!(rules.iter().any(|r| r.id == id), "{id}");
+        }
+    }
+
+    #[test]
+    fn values_come_from_the_window_figures() {
+        // 45 succeeded and 5 failed in the window: 10 % errors, 90 % success.
+        let w = windows(&[("tasks_succeeded", 45.0, 300), ("tasks_failed", 5.0, 300)]);
+        assert_eq!(rule("error_rate").value(None, &w), Some(0.1));
+        assert_eq!(rule("success_rate").value(None, &w), Some(0.9));
+        // Per agent, the label is added.
+        let w = windows(&[
+            ("tasks_succeeded{AG-001}", 1.0, 300),
+            ("tasks_failed{AG-001}", 3.0, 300),
+        ]);
+        assert_eq!(rule("agent_error_rate").value(Some("AG-001"), &w), Some(0.75));
+        assert_eq!(
+            rule("agent_error_rate").series(Some("AG-001")),
+            vec!["tasks_failed{AG-001}", "tasks_succeeded{AG-001}"]
+        );
+        // Nothing ended: no value, so nothing fires or resolves.
+        let w = windows(&[("tasks_succeeded", 0.0, 300), ("tasks_failed", 0.0, 300)]);
+        assert_eq!(rule("error_rate").value(None, &w), None);
+        // A mean.
+        let w = windows(&[("task_latency_ms:p95", 36_000.0, 3)]);
+        assert_eq!(rule("response_time").value(None, &w), Some(12_000.0));
+        assert_eq!(rule("response_time").value(None, &HashMap::new()), None);
+        assert_eq!(
+            rule("agent_response_time").fingerprint(Some("AG-007")),
+            "agent_response_time:AG-007"
+        );
+    }
+
+    #[test]
+    fn bad_rules_name_the_field() {
+        let mut broken = rule("agent_error_rate");
+        broken.id = "Bad Id".into();
+        broken.window_s = 0;
+        broken.signal = Signal::Mean {
+            series: "queue_depth".into(),
+        };
+        broken.threshold.clear = 0.5;
+        let problems = broken.check();
+        let expected = [
+            "id `Bad Id`",
+            "windowS: 1 to 3600",
+            "threshold: clear (0.5) must be on the good side",
+            "`queue_depth` is not kept per agent",
+        ];
+        for e in expected {
+            assert!(problems.iter().any(|p| p.contains(e)), "{e}: {problems:?}");
+        }
+        let mut labelled = rule("response_time");
+        labelled.signal = Signal::Mean {
+            series: "cpu_percent{AG-001}".into(),
+        };
+        assert!(labelled.check()[0].contains("names a label"));
+        let mut unknown = rule("response_time");
+        unknown.signal = Signal::Mean { series: "nope".into() };
+        assert!(unknown.check()[0].contains("no metric `nope`"));
+        let twice = [rule("error_rate"), rule("error_rate")];
+        assert!(check_all(&twice).iter().any(|p| p.contains("used by two rules")));
+    }
+}
