@@ -7,12 +7,15 @@
 //!   for the fleet or each agent) and seed 001's defaults;
 //! - `lifecycle.rs`: pending → firing → resolved, with for-time,
 //!   hysteresis and keep-firing;
-//! - `notify.rs`: which desktop notifications a second's changes become.
+//! - `notify.rs`: which desktop notifications a second's changes become;
+//! - `evaluate.rs`: one round of every rule, for the fleet and each
+//!   agent, with what changed (an agent gone resolves its alerts).
 //!
-//! Still to come: the rules' storage and editing, the evaluation loop over
-//! the metrics history and the events, persisted alerts, notifications
+//! Still to come: the rules' storage and editing, the loop that feeds the
+//! evaluator from the metrics history and the events (event rules), persisted alerts, notifications
 //! through the shell, the Security view.
 
+pub mod evaluate;
 pub mod lifecycle;
 pub mod notify;
 pub mod rules;
