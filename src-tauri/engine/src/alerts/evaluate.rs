@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::lifecycle::{step, Change, Phase};
 use super::notify::AlertChange;
-use super::rules::{Rule, Scope, Window};
+use super::rules::{Rule, Scope};
+use crate::metrics::reduce::Total;
 
 /// Every series the rules read this round, each once.
 pub fn needed(rules: &[Rule], agents: &[String]) -> Vec<String> {
@@ -44,7 +45,7 @@ impl Evaluator {
         &mut self,
         rules: &[Rule],
         agents: &[String],
-        windows: &HashMap<String, Window>,
+        windows: &HashMap<String, Total>,
         now_ms: i64,
     ) -> Vec<AlertChange> {
         let mut changes = Vec::new();
@@ -118,14 +119,14 @@ mod tests {
     }
 
     /// The windows of one second: `failed` of `ended` tasks per agent.
-    fn tasks(per_agent: &[(&str, f64, f64)]) -> HashMap<String, Window> {
+    fn tasks(per_agent: &[(&str, f64, f64)]) -> HashMap<String, Total> {
         let mut w = HashMap::new();
         let (mut ok_all, mut failed_all) = (0.0, 0.0);
         for (agent, ok, failed) in per_agent {
-            w.insert(format!("tasks_succeeded{{{agent}}}"), Window { sum: *ok, count: 300 });
+            w.insert(format!("tasks_succeeded{{{agent}}}"), Total { sum: *ok, count: 300 });
             w.insert(
                 format!("tasks_failed{{{agent}}}"),
-                Window {
+                Total {
                     sum: *failed,
                     count: 300,
                 },
@@ -135,14 +136,14 @@ mod tests {
         }
         w.insert(
             "tasks_succeeded".into(),
-            Window {
+            Total {
                 sum: ok_all,
                 count: 300,
             },
         );
         w.insert(
             "tasks_failed".into(),
-            Window {
+            Total {
                 sum: failed_all,
                 count: 300,
             },
@@ -153,7 +154,7 @@ mod tests {
     fn run(
         e: &mut Evaluator,
         agents: &[String],
-        w: &HashMap<String, Window>,
+        w: &HashMap<String, Total>,
         from_s: i64,
         seconds: i64,
     ) -> Vec<(i64, String, Change)> {

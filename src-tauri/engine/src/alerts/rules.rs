@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::lifecycle::{Comparison, Severity, Threshold};
+use crate::metrics::reduce::Total;
 use crate::metrics::series::{Label, SeriesKey};
 
 /// What a rule covers.
@@ -54,14 +55,6 @@ pub struct Rule {
     pub enabled: bool,
 }
 
-/// A series' figures over a rule's window: the sum of its points and how
-/// many there were.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Window {
-    pub sum: f64,
-    pub count: u32,
-}
-
 impl Rule {
     /// The series keys the rule reads for `agent` (none for a fleet rule).
     pub fn series(&self, agent: Option<&str>) -> Vec<String> {
@@ -80,7 +73,7 @@ impl Rule {
 
     /// The signal's value from its series' windows (keyed as
     /// [`Rule::series`] names them); none without data.
-    pub fn value(&self, agent: Option<&str>, windows: &HashMap<String, Window>) -> Option<f64> {
+    pub fn value(&self, agent: Option<&str>, windows: &HashMap<String, Total>) -> Option<f64> {
         let name = |s: &String| match agent {
             Some(a) => format!("{s}{{{a}}}"),
             None => s.clone(),
@@ -284,13 +277,13 @@ pub fn defaults() -> Vec<Rule> {
 mod tests {
     use super::*;
 
-    fn windows(figures: &[(&str, f64, u32)]) -> HashMap<String, Window> {
+    fn windows(figures: &[(&str, f64, u32)]) -> HashMap<String, Total> {
         figures
             .iter()
             .map(|(k, sum, count)| {
                 (
                     k.to_string(),
-                    Window {
+                    Total {
                         sum: *sum,
                         count: *count,
                     },

@@ -185,6 +185,12 @@ fn answer(history: &History, q: &Checked, now_ms: i64) -> Result<MetricsReading,
 
 enum Job {
     Record(collect::Samples),
+    Totals(
+        Vec<SeriesKey>,
+        i64,
+        i64,
+        oneshot::Sender<Result<Vec<reduce::Total>, MetricsError>>,
+    ),
     Query(Checked, i64, oneshot::Sender<Result<MetricsReading, MetricsError>>),
     Flush(i64, oneshot::Sender<Result<(), MetricsError>>),
 }
@@ -217,6 +223,11 @@ impl Metrics {
                             if let Err(err) = record(&mut history, &samples) {
                                 tracing::warn!(cause = %err, "metrics samples not kept");
                             }
+                        }
+                        Ok(Job::Totals(keys, from_ms, to_ms, reply)) => {
+                            let totals: Result<Vec<_>, _> =
+                                keys.iter().map(|k| history.total(k, from_ms, to_ms)).collect();
+                            let _ = reply.send(totals.map_err(MetricsError::from));
                         }
                         Ok(Job::Query(q, now_ms, reply)) => {
                             let _ = reply.send(answer(&history, &q, now_ms));
@@ -255,6 +266,21 @@ impl Metrics {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::Query(checked, now_ms, reply))
+            .map_err(|_| MetricsError::Stopped)?;
+        answer.await.map_err(|_| MetricsError::Stopped)?
+    }
+
+    /// Each series' 1 s points between `from_ms` and `to_ms`, summed (in
+    /// the order asked).
+    pub async fn totals(
+        &self,
+        keys: Vec<SeriesKey>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<reduce::Total>, MetricsError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Totals(keys, from_ms, to_ms, reply))
             .map_err(|_| MetricsError::Stopped)?;
         answer.await.map_err(|_| MetricsError::Stopped)?
     }

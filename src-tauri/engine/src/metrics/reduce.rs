@@ -43,6 +43,14 @@ pub struct Point {
     pub rollup: Rollup,
 }
 
+/// A series over a window, in the metric's unit: the sum of its 1 s points
+/// and how many there were (a rate's sum is the count of events).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Total {
+    pub sum: f64,
+    pub count: u32,
+}
+
 /// One pixel column of a chart, in the metric's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]

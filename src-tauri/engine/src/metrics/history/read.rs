@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::open::decode_points;
 use super::{History, HistoryError, Reading};
 use crate::metrics::block;
-use crate::metrics::reduce::{self, Gap, Point, Window};
+use crate::metrics::reduce::{self, Gap, Point, Total, Window};
 use crate::metrics::series::{Kind, SeriesKey, HISTOGRAM_MS, PERCENTILES};
 use crate::metrics::tier::{self, Tier};
 
@@ -208,5 +208,16 @@ impl History {
         let mut get = self.db.prepare_cached("SELECT key FROM series ORDER BY key")?;
         let keys = get.query_map([], |r| r.get::<_, String>(0))?;
         Ok(keys.collect::<Result<_, _>>()?)
+    }
+
+    /// `key`'s 1 s points between `from_ms` and `to_ms`, summed (alert
+    /// rules read their windows so).
+    pub fn total(&self, key: &SeriesKey, from_ms: i64, to_ms: i64) -> Result<Total, HistoryError> {
+        let points = self.points(key, Tier::Second, from_ms, to_ms)?;
+        let sum: i64 = points.iter().map(|p| p.rollup.sum).sum();
+        Ok(Total {
+            sum: sum as f64 * key.metric().resolution,
+            count: u32::try_from(points.len()).unwrap_or(u32::MAX),
+        })
     }
 }

@@ -210,3 +210,15 @@ fn a_broken_block_is_an_error_that_names_it() {
         "{text}"
     );
 }
+
+#[test]
+fn a_window_sums_its_seconds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = open(&dir);
+    let start = 10 * HOUR;
+    fill(&mut h, &cpu(), start, 100);
+    let t = h.total(&cpu(), start, start + 10_000).expect("total");
+    assert_eq!((t.sum, t.count), (45.0, 10));
+    let none = h.total(&cpu(), start - 10_000, start).expect("total");
+    assert_eq!((none.sum, none.count), (0.0, 0));
+}
