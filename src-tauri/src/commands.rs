@@ -1,5 +1,6 @@
 //! Tauri commands: adapters of one line each over the engine.
 
+use sutazai_engine::alerts::model::Alert;
 use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
 use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::error::ErrorBody;
@@ -672,6 +673,22 @@ pub async fn export_metrics_chart<R: Runtime>(
         .export_metrics_chart(&request, &path)
         .await
         .map(|()| Some(path.display().to_string()))
+        .map_err(|e| (&e).into())
+}
+
+/// The newest alerts first (only those not resolved with `open_only`).
+#[tauri::command]
+pub async fn list_alerts(shell: State<'_, Shell>, open_only: bool) -> Result<Vec<Alert>, ErrorBody> {
+    shell.engine()?.alerts(open_only, 500).await.map_err(|e| (&e).into())
+}
+
+/// Acknowledges an alert; the alert as it is then, none when there is no such alert.
+#[tauri::command]
+pub async fn ack_alert(shell: State<'_, Shell>, id: i64) -> Result<Option<Alert>, ErrorBody> {
+    shell
+        .engine()?
+        .ack_alert(id, &Principal::Desktop)
+        .await
         .map_err(|e| (&e).into())
 }
 

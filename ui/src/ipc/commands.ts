@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, Alert, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -73,6 +73,8 @@ export const commands = {
   queryMetrics: (query: MetricsQuery) => call<MetricsReading>("query_metrics", { query }),
   metricsChart: (request: ChartRequest) => call<Chart>("metrics_chart", { request }),
   exportMetricsChart: (request: ChartRequest, fileName: string) => call<string | null>("export_metrics_chart", { request, fileName }),
+  listAlerts: (openOnly: boolean) => call<Alert[]>("list_alerts", { openOnly }),
+  ackAlert: (id: number) => call<Alert | null>("ack_alert", { id }),
 } as const;
 
 /** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
@@ -143,6 +145,8 @@ export type Commands = {
   query_metrics: { args: { query: MetricsQuery }; result: MetricsReading };
   metrics_chart: { args: { request: ChartRequest }; result: Chart };
   export_metrics_chart: { args: { request: ChartRequest; fileName: string }; result: string | null };
+  list_alerts: { args: { openOnly: boolean }; result: Alert[] };
+  ack_alert: { args: { id: number }; result: Alert | null };
 };
 
 /** Event names, built in one place. */

@@ -25,6 +25,20 @@ instances: number, };
 
 export type AgentStatus = "unknown" | "not_deployed" | "starting" | "healthy" | "unhealthy" | "stopped" | "flapping";
 
+export type Alert = { id: number, 
+/**
+ * Rule and subject: the same fingerprint never fires twice at once.
+ */
+fingerprint: string, rule: string, 
+/**
+ * The rule's name when it fired.
+ */
+name: string, 
+/**
+ * The agent it is about, for a rule of each agent.
+ */
+subject: string | null, severity: Severity, firedMs: number, resolvedMs: number | null, ackedMs: number | null, ackedBy: string | null, };
+
 export type ApiKeyInfo = { id: number, name: string, role: Role, 
 /**
  * The key's first characters, `sk_1a2b3c4d`.
@@ -762,6 +776,8 @@ score: number | null,
 excluded: string | null, };
 
 export type SeriesReading = { key: string, metric: string, unit: Unit, columns: Array<Column>, };
+
+export type Severity = "info" | "warning" | "critical";
 
 export type Share = { 
 /**

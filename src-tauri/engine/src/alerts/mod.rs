@@ -9,13 +9,21 @@
 //!   hysteresis and keep-firing;
 //! - `notify.rs`: which desktop notifications a second's changes become;
 //! - `evaluate.rs`: one round of every rule, for the fleet and each
-//!   agent, with what changed (an agent gone resolves its alerts).
+//!   agent, with what changed (an agent gone resolves its alerts);
+//! - `anomaly.rs`: a series against its own rolling baseline (EWMA mean
+//!   and variance, warm-up, spread floors, level shifts absorbed);
+//! - `model.rs`: an alert as kept (store/alerts.rs) and shown.
+//!
+//! `engine/alerts.rs` evaluates seed 001's default rules every 5 s from
+//! the metrics history, records each alert and offers the notifications.
 //!
 //! Still to come: the rules' storage and editing, the loop that feeds the
 //! evaluator from the metrics history and the events (event rules), persisted alerts, notifications
 //! through the shell, the Security view.
 
+pub mod anomaly;
 pub mod evaluate;
 pub mod lifecycle;
+pub mod model;
 pub mod notify;
 pub mod rules;

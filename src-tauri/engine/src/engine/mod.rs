@@ -8,6 +8,7 @@
 //! Ollama") in `engine/llm.rs`, API keys and the audit log in
 //! `engine/security.rs`.
 
+mod alerts;
 mod autoscale;
 mod fleet;
 mod llm;
@@ -17,6 +18,7 @@ mod status;
 mod tasks;
 mod workflow_files;
 mod workflows;
+pub use alerts::AlertNews;
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
 pub use metrics::{Chart, ChartRequest, MetricsCatalog, METRICS_FILE};
@@ -91,6 +93,8 @@ pub struct Engine {
     metrics: crate::metrics::Metrics,
     /// The Prometheus text, fed by the collection loop.
     exported: metrics::Exported,
+    /// Alert changes and notifications, for the shell and the API.
+    alert_news: tokio::sync::broadcast::Sender<AlertNews>,
     /// Every background task and agent call runs on it; shutdown ends it.
     life: Lifetime,
 }
@@ -224,6 +228,7 @@ impl Engine {
             pulls: Pulls::default(),
             metrics: history,
             exported: metrics::Exported::default(),
+            alert_news: tokio::sync::broadcast::channel(256).0,
             life,
         });
         engine.life.spawn(status::status_loop(Arc::clone(&engine)));
@@ -235,8 +240,9 @@ impl Engine {
         engine.life.spawn(fleet::keep_fleet(Arc::clone(&engine)));
         if engine.config.metrics_collect {
             engine.life.spawn(metrics::collect_metrics(Arc::clone(&engine)));
-            // Auto-scaling reads what the collection writes.
+            // Auto-scaling and the alert rules read what the collection writes.
             engine.life.spawn(autoscale::autoscale(Arc::clone(&engine)));
+            engine.life.spawn(alerts::watch_alerts(Arc::clone(&engine)));
         }
         engine.orchestrator.recover().await?;
         engine.life.spawn(Arc::clone(&engine.orchestrator).run());

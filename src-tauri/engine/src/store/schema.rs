@@ -172,6 +172,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_ms  INTEGER NOT NULL,
         body        TEXT    NOT NULL
     ) WITHOUT ROWID;",
+    // 15: every alert a rule raised: when it fired, resolved and was
+    // acknowledged, and by whom.
+    "CREATE TABLE alerts (
+        id          INTEGER PRIMARY KEY,
+        fingerprint TEXT    NOT NULL,
+        rule        TEXT    NOT NULL,
+        name        TEXT    NOT NULL,
+        subject     TEXT,
+        severity    TEXT    NOT NULL,
+        fired_ms    INTEGER NOT NULL,
+        resolved_ms INTEGER,
+        acked_ms    INTEGER,
+        acked_by    TEXT
+    );
+    CREATE INDEX alerts_open ON alerts (fingerprint) WHERE resolved_ms IS NULL;
+    CREATE INDEX alerts_by_time ON alerts (fired_ms);",
 ];
 
 /// The schema version this build writes.

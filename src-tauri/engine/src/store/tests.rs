@@ -266,3 +266,47 @@ async fn reads_do_not_wait_behind_the_writer() {
     let seen = read_ids(&store).await;
     assert_eq!(seen, vec![1, 2]);
 }
+
+#[tokio::test]
+async fn an_alert_is_kept_from_fire_to_resolve_with_who_acknowledged_it() {
+    use crate::alerts::lifecycle::{Change, Severity};
+    use crate::alerts::notify::AlertChange;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("sutazai.db")).unwrap();
+    let change = |change| AlertChange {
+        fingerprint: "agent_error_rate:AG-002".into(),
+        rule: "agent_error_rate".into(),
+        rule_name: "Agent error rate above 5 %".into(),
+        subject: Some("AG-002".into()),
+        severity: Severity::Warning,
+        change,
+    };
+    store.record_alert_change(&change(Change::Pending), 500).await.unwrap();
+    store.record_alert_change(&change(Change::Fired), 1_000).await.unwrap();
+    let open = store.alerts(true, 10).await.unwrap();
+    assert_eq!(open.len(), 1);
+    let alert = &open[0];
+    assert_eq!(
+        (alert.fired_ms, alert.resolved_ms, alert.severity),
+        (1_000, None, Severity::Warning)
+    );
+    assert_eq!(alert.subject.as_deref(), Some("AG-002"));
+    let acked = store.ack_alert(alert.id, "desktop", 2_000).await.unwrap().unwrap();
+    assert_eq!(
+        (acked.acked_ms, acked.acked_by.as_deref()),
+        (Some(2_000), Some("desktop"))
+    );
+    assert!(store.ack_alert(999, "desktop", 2_000).await.unwrap().is_none());
+    store
+        .record_alert_change(&change(Change::Resolved), 3_000)
+        .await
+        .unwrap();
+    assert!(store.alerts(true, 10).await.unwrap().is_empty());
+    // It fires again: a second alert; the first stays in the history.
+    store.record_alert_change(&change(Change::Fired), 4_000).await.unwrap();
+    let all = store.alerts(false, 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|a| (a.fired_ms, a.resolved_ms)).collect::<Vec<_>>(),
+        vec![(4_000, None), (1_000, Some(3_000))]
+    );
+}
