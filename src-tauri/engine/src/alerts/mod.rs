@@ -12,7 +12,7 @@
 //!   agent, with what changed (an agent gone resolves its alerts);
 //! - `anomaly.rs`: a series against its own rolling baseline (EWMA mean
 //!   and variance, warm-up, spread floors, level shifts absorbed);
-//! - `model.rs`: an alert as kept (store/alerts.rs) and shown.
+//! - `model.rs` and `journal.rs`: an alert as kept in SQLite and shown.
 //!
 //! `engine/alerts.rs` evaluates seed 001's default rules every 5 s from
 //! the metrics history, records each alert and offers the notifications.
@@ -23,6 +23,7 @@
 
 pub mod anomaly;
 pub mod evaluate;
+pub mod journal;
 pub mod lifecycle;
 pub mod model;
 pub mod notify;

@@ -11,6 +11,7 @@ use tracing::warn;
 
 use super::Engine;
 use crate::alerts::evaluate::{needed, Evaluator};
+use crate::alerts::journal;
 use crate::alerts::model::Alert;
 use crate::alerts::notify::{AlertChange, Notice, Notifier, Quiet};
 use crate::alerts::rules::{defaults, Rule};
@@ -34,12 +35,12 @@ pub enum AlertNews {
 impl Engine {
     /// The newest alerts first; only those not resolved with `open_only`.
     pub async fn alerts(&self, open_only: bool, limit: u32) -> Result<Vec<Alert>, EngineError> {
-        Ok(self.store.alerts(open_only, limit.clamp(1, 1000)).await?)
+        Ok(journal::list(&self.store, open_only, limit.clamp(1, 1000)).await?)
     }
 
     /// Acknowledges an alert for `by`.
     pub async fn ack_alert(&self, id: i64, by: &Principal) -> Result<Option<Alert>, EngineError> {
-        Ok(self.store.ack_alert(id, &by.label(), self.clock.now_ms()).await?)
+        Ok(journal::ack(&self.store, id, &by.label(), self.clock.now_ms()).await?)
     }
 
     /// Alert changes and notifications as they happen.
@@ -106,7 +107,7 @@ pub(super) async fn watch_alerts(engine: Arc<Engine>) {
         let windows = windows(&engine, &rules, &agents, now_ms).await;
         let changes = evaluator.evaluate(&rules, &agents, &windows, now_ms);
         for change in &changes {
-            if let Err(err) = engine.store.record_alert_change(change, now_ms).await {
+            if let Err(err) = journal::record(&engine.store, change, now_ms).await {
                 warn!(cause = %err, alert = %change.fingerprint, "cannot record an alert");
             }
             let _ = engine.alert_news.send(AlertNews::Changed(change.clone()));

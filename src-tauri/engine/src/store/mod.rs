@@ -11,7 +11,6 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-mod alerts;
 mod checkpoint;
 mod reader;
 mod runs;
