@@ -1,10 +1,12 @@
 //! What the hub and the agents agree on: the agent [`manifest`] (one TOML
 //! file per agent in `agents/catalog/`) and the versioned [`wire`] types of
-//! the agent HTTP API (`POST /task`, `GET /health`).
+//! the agent HTTP API (`POST /task`, `GET /health`), and the [`threat`] scan
+//! both the hub and AG-017 run on untrusted text.
 //!
 //! Pure data and validation: no IO beyond parsing text, no async.
 
 pub mod manifest;
+pub mod threat;
 pub mod wire;
 
 pub use manifest::{Manifest, ManifestError};
