@@ -7,19 +7,17 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 use sutazai_engine::fleet::autoscale::{AutoscalePolicy, Signal};
-use sutazai_engine::fleet::model::AgentStatus;
 use sutazai_engine::metrics::tier::Tier;
 use sutazai_engine::metrics::{MetricsQuery, MetricsReading};
 use sutazai_engine::orchestrator::model::NewTask;
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Clock, Engine, SystemClock};
 use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
-use sutazai_tests::engine::config;
+use sutazai_tests::engine::{deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 use sutazai_tests::until;
 
@@ -56,42 +54,25 @@ async fn instances(engine: &Engine) -> u32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
     let dir = tempfile::tempdir().unwrap();
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     let ollama = FakeOllama::start_on(
         format!("{}:0", bridge_gateway()).as_str(),
         vec![FakeModel::new("llama3.2:1b")],
     )
     .await
     .unwrap();
-    let (config, report) = config(
+    let started_ms = SystemClock.now_ms();
+    let (engine, _listen, stop_api) = start_with_api(
         dir.path(),
         &[
-            ("SUTAZAI_API_LISTEN", listen.to_string().as_str()),
             ("SUTAZAI_OLLAMA_URL", ollama.url().as_str()),
             ("SUTAZAI_LLM_MODEL_CONCURRENCY", "100"),
             ("SUTAZAI_HEALTH_TIMEOUT_MS", "20000"),
         ],
-    );
-    let started_ms = SystemClock.now_ms();
-    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    let api = sutazai_http::bind(listen).await.unwrap();
-    let stop_api = sutazai_http::CancellationToken::new();
-    tokio::spawn(api.serve(Arc::clone(&engine), stop_api.clone()));
+    )
+    .await;
     let _fleet = PhaseGuard(1);
     engine.undeploy_phase(1, &Principal::Desktop).await.unwrap();
-    let deployed = engine.scale_agent(AGENT, 1, &Principal::Desktop).await.unwrap();
-    assert_eq!(deployed.healthy, 1, "{deployed:?}");
-    until("the agent is healthy", Duration::from_secs(30), async || {
-        engine
-            .agents()
-            .await
-            .iter()
-            .any(|r| r.id == AGENT && r.status == AgentStatus::Healthy)
-    })
-    .await;
+    deploy_one(&engine, AGENT).await;
 
     // Collection: the container's memory and the app's own figures, every second.
     until(

@@ -11,18 +11,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sutazai_engine::fleet::model::AgentStatus;
 use sutazai_engine::fleet::spec::LABEL_AGENT_ID;
 use sutazai_engine::orchestrator::model::{NewTask, TaskStatus};
 use sutazai_engine::security::{Principal, Role};
-use sutazai_engine::{Engine, SystemClock};
 use sutazai_tests::agent::free_port;
 use sutazai_tests::docker::{bridge_gateway, remove_labelled};
-use sutazai_tests::engine::{api_key, config};
+use sutazai_tests::engine::{api_key, deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 use sutazai_tests::until;
 
@@ -134,23 +131,15 @@ async fn prometheus_scrapes_what_the_app_counted() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let (config, report) = config(
+    let (engine, listen, stop_api) = start_with_api(
         dir.path(),
         &[
-            ("SUTAZAI_API_LISTEN", listen.to_string().as_str()),
             ("SUTAZAI_OLLAMA_URL", ollama.url().as_str()),
             ("SUTAZAI_LLM_MODEL_CONCURRENCY", "100"),
             ("SUTAZAI_HEALTH_TIMEOUT_MS", "20000"),
         ],
-    );
-    let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
-    let api = sutazai_http::bind(listen).await.unwrap();
-    let stop_api = sutazai_http::CancellationToken::new();
-    tokio::spawn(api.serve(Arc::clone(&engine), stop_api.clone()));
+    )
+    .await;
     let analyst = api_key(&engine, Role::Analyst).await;
     let http = reqwest::Client::new();
     let metrics_url = format!("http://{listen}/metrics");
@@ -172,16 +161,7 @@ async fn prometheus_scrapes_what_the_app_counted() {
     // One agent in Docker, three tasks through it (each an LLM call).
     let _agent = AgentGuard;
     remove_labelled(&format!("{LABEL_AGENT_ID}={AGENT}"));
-    let deployed = engine.scale_agent(AGENT, 1, &Principal::Desktop).await.unwrap();
-    assert_eq!(deployed.healthy, 1, "{deployed:?}");
-    until("the agent is healthy", Duration::from_secs(30), async || {
-        engine
-            .agents()
-            .await
-            .iter()
-            .any(|r| r.id == AGENT && r.status == AgentStatus::Healthy)
-    })
-    .await;
+    deploy_one(&engine, AGENT).await;
     let prometheus = Prometheus::start(dir.path(), &listen.to_string(), &analyst);
     let mut succeeded = 0;
     for i in 0..TASKS {
