@@ -45,11 +45,7 @@ pub(super) fn api_listen(text: &str) -> Result<std::net::SocketAddr, String> {
 }
 
 pub(super) fn count(text: &str) -> Result<u32, String> {
-    match text.trim().parse::<u32>() {
-        Ok(n) if (1..=1000).contains(&n) => Ok(n),
-        Ok(n) => Err(format!("expected a whole number between 1 and 1000, found {n}")),
-        Err(_) => Err(format!("expected a whole number, found `{text}`")),
-    }
+    within(text, 1, 1000).map(|n| n as u32)
 }
 
 /// A whole number in `lo..=hi`.
@@ -80,11 +76,7 @@ pub(super) fn ttl(text: &str) -> Result<u64, String> {
 
 /// A queue length: zero (refuse at once when busy) up to ten thousand.
 pub(super) fn queue(text: &str) -> Result<u32, String> {
-    match text.trim().parse::<u32>() {
-        Ok(n) if n <= 10_000 => Ok(n),
-        Ok(n) => Err(format!("expected a whole number between 0 and 10000, found {n}")),
-        Err(_) => Err(format!("expected a whole number, found `{text}`")),
-    }
+    within(text, 0, 10_000).map(|n| n as u32)
 }
 
 /// Parses `unix:///path`, a bare absolute socket path, `tcp://host:port` or
