@@ -54,19 +54,6 @@ impl Tier {
             Tier::Hour => 2,
         }
     }
-
-    pub fn from_code(code: i64) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| t.code() == code)
-    }
-
-    /// The next coarser tier.
-    pub const fn coarser(self) -> Option<Tier> {
-        match self {
-            Tier::Second => Some(Tier::Minute),
-            Tier::Minute => Some(Tier::Hour),
-            Tier::Hour => None,
-        }
-    }
 }
 
 impl Retention {
@@ -147,7 +134,6 @@ mod tests {
         assert_eq!(Tier::Second.block_start(1_234_567), 1_200_000);
         assert_eq!(Tier::Minute.block_start(-1), -Tier::Minute.block_ms());
         for tier in Tier::ALL {
-            assert_eq!(Tier::from_code(tier.code()), Some(tier));
             assert_eq!(tier.block_ms() % tier.step_ms(), 0);
         }
     }

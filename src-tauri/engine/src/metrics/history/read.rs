@@ -203,13 +203,6 @@ impl History {
         ))
     }
 
-    /// The series stored, by key.
-    pub fn keys(&self) -> Result<Vec<String>, HistoryError> {
-        let mut get = self.db.prepare_cached("SELECT key FROM series ORDER BY key")?;
-        let keys = get.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(keys.collect::<Result<_, _>>()?)
-    }
-
     /// `key`'s 1 s points between `from_ms` and `to_ms`, summed (alert
     /// rules read their windows so).
     pub fn total(&self, key: &SeriesKey, from_ms: i64, to_ms: i64) -> Result<Total, HistoryError> {
