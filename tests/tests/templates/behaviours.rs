@@ -208,8 +208,10 @@ async fn approvals(engine: &Engine) {
         start(engine, "gate_rejected").await,
     );
     for run in [&yes, &no] {
+        // The run's own status is written just after its step's (two
+        // writes), so wait until both say so.
         let waiting = until(engine, &run.id, "the review waits", |r| {
-            r.status.is_final() || step(r, "review").status == StepStatus::Waiting
+            r.status.is_final() || (step(r, "review").status == StepStatus::Waiting && r.status != RunStatus::Queued)
         })
         .await;
         assert_eq!(
