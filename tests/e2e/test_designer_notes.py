@@ -29,7 +29,10 @@ def test_notes_problems_and_completion(launch):
 
     # A note: added from the toolbar, written in with a double-click.
     app.click("designer-add-note")
-    note = app.wait(lambda d: d.find_elements("css selector", '[data-testid="note-note_1"]'), 10)[0]
+    # React Flow keeps a node hidden until it has measured it: wait until it shows.
+    note = app.wait(
+        lambda d: [n for n in d.find_elements("css selector", '[data-testid="note-note_1"]') if n.is_displayed()], 10
+    )[0]
     ActionChains(app.driver).double_click(note).perform()
     text = app.wait(lambda d: d.find_elements("css selector", '[data-testid="note-text-note_1"]'), 10)[0]
     text.send_keys("Ask legal before step two")
