@@ -14,7 +14,7 @@ use crate::metrics::reduce::Total;
 pub fn needed(rules: &[Rule], agents: &[String]) -> Vec<String> {
     let mut all: Vec<String> = rules
         .iter()
-        .filter(|r| r.enabled)
+        .filter(|r| r.enabled && !r.is_event())
         .flat_map(|r| match r.scope {
             Scope::Fleet => r.series(None),
             Scope::EachAgent => agents.iter().flat_map(|a| r.series(Some(a))).collect(),
@@ -50,7 +50,7 @@ impl Evaluator {
     ) -> Vec<AlertChange> {
         let mut changes = Vec::new();
         let mut live = Vec::new();
-        for rule in rules.iter().filter(|r| r.enabled) {
+        for rule in rules.iter().filter(|r| r.enabled && !r.is_event()) {
             let subjects: Vec<Option<&str>> = match rule.scope {
                 Scope::Fleet => vec![None],
                 Scope::EachAgent => agents.iter().map(|a| Some(a.as_str())).collect(),
@@ -72,6 +72,7 @@ impl Evaluator {
                         rule_name: rule.name.clone(),
                         subject: subject.map(str::to_string),
                         severity: rule.severity,
+                        detail: None,
                         change,
                     });
                 }
@@ -92,6 +93,7 @@ impl Evaluator {
                     rule_name: rule.map_or(tracked.rule.clone(), |r| r.name.clone()),
                     subject: tracked.subject,
                     severity: rule.map_or(super::lifecycle::Severity::Info, |r| r.severity),
+                    detail: None,
                     change: Change::Resolved,
                 });
             }

@@ -122,6 +122,7 @@ mod tests {
             rule_name: "Agent error rate above 5 %".into(),
             subject: Some("AG-002".into()),
             severity: Severity::Warning,
+            detail: None,
             change,
         };
         record(store, &change(Change::Pending), 500).await.unwrap();

@@ -20,6 +20,8 @@ pub struct AlertChange {
     /// The agent, model or container the alert is about, if any.
     pub subject: Option<String>,
     pub severity: Severity,
+    /// What happened, for an event rule's alert (`exit code 137`).
+    pub detail: Option<String>,
     pub change: Change,
 }
 
@@ -176,6 +178,7 @@ mod tests {
             rule_name: "Agent container died".into(),
             subject: Some(agent.into()),
             severity: Severity::Critical,
+            detail: None,
             change: Change::Fired,
         }
     }
@@ -241,6 +244,7 @@ mod tests {
             fingerprint: format!("rule-{i}"),
             subject: None,
             severity: if i == 7 { Severity::Critical } else { Severity::Warning },
+            detail: None,
             change: Change::Fired,
         };
         let eight: Vec<AlertChange> = (0..8).map(rule).collect();

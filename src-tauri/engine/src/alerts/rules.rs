@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::events::EventKind;
 use super::lifecycle::{Comparison, Severity, Threshold};
 use crate::metrics::reduce::Total;
 use crate::metrics::series::{Label, SeriesKey};
@@ -38,6 +39,10 @@ pub enum Signal {
         numerator: Vec<String>,
         denominator: Vec<String>,
     },
+    /// An event (a container died, a breaker opened): bad the round it
+    /// happens and while its trouble lasts; only the threshold's
+    /// keep-firing time applies.
+    Event { event: EventKind },
 }
 
 /// One rule.
@@ -56,6 +61,11 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether the rule watches an event rather than the metrics.
+    pub fn is_event(&self) -> bool {
+        matches!(self.signal, Signal::Event { .. })
+    }
+
     /// The series keys the rule reads for `agent` (none for a fleet rule).
     pub fn series(&self, agent: Option<&str>) -> Vec<String> {
         let name = |s: &String| match agent {
@@ -68,6 +78,7 @@ impl Rule {
                 let all: BTreeSet<String> = numerator.iter().chain(denominator).map(name).collect();
                 all.into_iter().collect()
             }
+            Signal::Event { .. } => Vec::new(),
         }
     }
 
@@ -89,6 +100,7 @@ impl Rule {
                 let below = sum(denominator);
                 (below > 0.0).then(|| sum(numerator) / below)
             }
+            Signal::Event { .. } => None,
         }
     }
 
@@ -121,6 +133,12 @@ impl Rule {
             problems.push(format!("{}.threshold: {e}", self.id));
         }
         let names: Vec<&String> = match &self.signal {
+            Signal::Event { .. } => {
+                if self.threshold.for_s != 0 {
+                    problems.push(format!("{}.threshold.forS: an event rule fires at once (0)", self.id));
+                }
+                Vec::new()
+            }
             Signal::Mean { series } => vec![series],
             Signal::Ratio { numerator, denominator } => {
                 if numerator.is_empty() || denominator.is_empty() {
@@ -270,6 +288,78 @@ pub fn defaults() -> Vec<Rule> {
             300,
             threshold(Above, 0.05, 0.04, 60),
         ),
+    ]
+    .into_iter()
+    .chain(event_defaults())
+    .collect()
+}
+
+/// One rule for each event, with how long its alert stays after the
+/// trouble ends (an agent's: after it is healthy again).
+fn event_defaults() -> Vec<Rule> {
+    use EventKind::*;
+    use Severity::{Critical, Info, Warning};
+    let rule = |event: EventKind, id: &str, name: &str, severity, keep_firing_s| Rule {
+        id: id.into(),
+        name: name.into(),
+        severity,
+        scope: if event.about_agents() {
+            Scope::EachAgent
+        } else {
+            Scope::Fleet
+        },
+        signal: Signal::Event { event },
+        window_s: 1,
+        threshold: Threshold {
+            comparison: Comparison::Above,
+            value: 0.5,
+            clear: 0.5,
+            for_s: 0,
+            keep_firing_s,
+        },
+        enabled: true,
+    };
+    vec![
+        rule(AgentDied, "agent_died", "Agent container died", Critical, 30),
+        rule(AgentOutOfMemory, "agent_oom", "Agent killed for memory", Critical, 30),
+        rule(AgentUnhealthy, "agent_unhealthy", "Agent unhealthy", Warning, 30),
+        rule(
+            AgentFlapping,
+            "agent_flapping",
+            "Agent flapping, left stopped",
+            Critical,
+            30,
+        ),
+        rule(
+            AgentRestarted,
+            "agent_restarted",
+            "Agent restarted by self-healing",
+            Info,
+            30,
+        ),
+        rule(BreakerOpened, "breaker_opened", "Circuit breaker open", Warning, 30),
+        rule(
+            TaskDeadLettered,
+            "task_dead_lettered",
+            "Task dead-lettered",
+            Warning,
+            300,
+        ),
+        rule(RunFailed, "run_failed", "Workflow run failed", Warning, 300),
+        rule(RunWaiting, "run_waiting", "Workflow run waits for approval", Info, 0),
+        rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30),
+        rule(ModelMissing, "model_missing", "Model missing for an agent", Warning, 30),
+        rule(ThreatFound, "threat_found", "Threat in an input", Critical, 300),
+        rule(RateLimited, "rate_limited", "Rate limit exceeded", Warning, 120),
+        rule(
+            TokensRefused,
+            "tokens_refused",
+            "Burst of refused API keys",
+            Critical,
+            300,
+        ),
+        rule(ContainerAudit, "container_audit", "Container audit finding", Warning, 0),
+        rule(DiskLow, "disk_low", "Low disk space in the data dir", Critical, 60),
     ]
 }
 

@@ -11,6 +11,7 @@ use tracing::warn;
 
 use super::Engine;
 use crate::alerts::evaluate::{needed, Evaluator};
+use crate::alerts::events::Occurrence;
 use crate::alerts::journal;
 use crate::alerts::model::Alert;
 use crate::alerts::notify::{AlertChange, Notice, Notifier, Quiet};
@@ -41,6 +42,16 @@ impl Engine {
     /// Acknowledges an alert for `by`.
     pub async fn ack_alert(&self, id: i64, by: &Principal) -> Result<Option<Alert>, EngineError> {
         Ok(journal::ack(&self.store, id, &by.label(), self.clock.now_ms()).await?)
+    }
+
+    /// Tells the alert rules that something happened (an input was a
+    /// threat, a client went over its limit); its rule's alert fires on
+    /// the next round, at most a second later.
+    pub fn report(&self, occurrence: Occurrence) {
+        self.occurrences
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(occurrence);
     }
 
     /// Alert changes and notifications as they happen.

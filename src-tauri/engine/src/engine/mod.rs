@@ -18,6 +18,7 @@ mod status;
 mod tasks;
 mod workflow_files;
 mod workflows;
+pub use crate::alerts::events::{EventKind, Occurrence};
 pub use alerts::AlertNews;
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
@@ -95,6 +96,8 @@ pub struct Engine {
     exported: metrics::Exported,
     /// Alert changes and notifications, for the shell and the API.
     alert_news: tokio::sync::broadcast::Sender<AlertNews>,
+    /// What happened since the alert rules' last round.
+    occurrences: std::sync::Mutex<Vec<crate::alerts::events::Occurrence>>,
     /// Every background task and agent call runs on it; shutdown ends it.
     life: Lifetime,
 }
@@ -229,6 +232,7 @@ impl Engine {
             metrics: history,
             exported: metrics::Exported::default(),
             alert_news: tokio::sync::broadcast::channel(256).0,
+            occurrences: std::sync::Mutex::default(),
             life,
         });
         engine.life.spawn(status::status_loop(Arc::clone(&engine)));
