@@ -1,6 +1,7 @@
 //! Tauri commands: adapters of one line each over the engine.
 
-use sutazai_engine::alerts::model::Alert;
+use sutazai_engine::alerts::model::{Alert, AlertNotice, AlertQuery, AlertRules, Silence};
+use sutazai_engine::alerts::rules::Rule;
 use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
 use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::error::ErrorBody;
@@ -676,10 +677,72 @@ pub async fn export_metrics_chart<R: Runtime>(
         .map_err(|e| (&e).into())
 }
 
-/// The newest alerts first (only those not resolved with `open_only`).
+/// The newest alerts first that match `query` (state, severity, subject, words).
 #[tauri::command]
-pub async fn list_alerts(shell: State<'_, Shell>, open_only: bool) -> Result<Vec<Alert>, ErrorBody> {
-    shell.engine()?.alerts(open_only, 500).await.map_err(|e| (&e).into())
+pub async fn list_alerts(shell: State<'_, Shell>, query: AlertQuery) -> Result<Vec<Alert>, ErrorBody> {
+    shell.engine()?.alerts(query).await.map_err(|e| (&e).into())
+}
+
+/// Silences an alert (by fingerprint) for `minutes`: no notification until then.
+#[tauri::command]
+pub async fn silence_alert(shell: State<'_, Shell>, fingerprint: String, minutes: u32) -> Result<Silence, ErrorBody> {
+    shell
+        .engine()?
+        .silence_alert(&fingerprint, minutes, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Ends a silence; whether there was one.
+#[tauri::command]
+pub async fn unsilence_alert(shell: State<'_, Shell>, fingerprint: String) -> Result<bool, ErrorBody> {
+    shell
+        .engine()?
+        .unsilence_alert(&fingerprint, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// The silences in force.
+#[tauri::command]
+pub async fn alert_silences(shell: State<'_, Shell>) -> Result<Vec<Silence>, ErrorBody> {
+    shell.engine()?.alert_silences().await.map_err(|e| (&e).into())
+}
+
+/// The newest desktop notifications sent first (at most 1,000).
+#[tauri::command]
+pub async fn alert_notices(shell: State<'_, Shell>, limit: u32) -> Result<Vec<AlertNotice>, ErrorBody> {
+    shell.engine()?.alert_notices(limit).await.map_err(|e| (&e).into())
+}
+
+/// The alert rules in force, and as shipped (to show what was changed).
+#[tauri::command]
+pub async fn alert_rules(shell: State<'_, Shell>) -> Result<AlertRules, ErrorBody> {
+    let engine = shell.engine()?;
+    Ok(AlertRules {
+        rules: engine.alert_rules().as_ref().clone(),
+        defaults: engine.default_alert_rules(),
+    })
+}
+
+/// Replaces a rule with an edited version, checked first.
+#[tauri::command]
+pub async fn set_alert_rule(shell: State<'_, Shell>, rule: Rule) -> Result<Rule, ErrorBody> {
+    shell
+        .engine()?
+        .set_alert_rule(rule, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Puts a rule back to its default; the default.
+#[tauri::command]
+pub async fn reset_alert_rule(shell: State<'_, Shell>, id: String) -> Result<Rule, ErrorBody> {
+    shell
+        .engine()?
+        .reset_alert_rule(&id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// Acknowledges an alert; the alert as it is then, none when there is no such alert.

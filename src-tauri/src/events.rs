@@ -8,6 +8,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Serialize;
+use sutazai_engine::alerts::model::AlertEvent;
+use sutazai_engine::alerts::notify::Notice;
 use sutazai_engine::catalog::CatalogEvent;
 use sutazai_engine::fleet::model::{DeployEvent, FleetEvent};
 use sutazai_engine::orchestrator::model::{TaskEvent, TaskSummary};
@@ -79,6 +81,18 @@ declare! {
     STEP_CHANGED: StepEvent = "step-changed";
     /// Whenever definition files change in the workflows folder.
     WORKFLOWS_CHANGED: WorkflowsChanged = "workflows-changed";
+    /// Whenever an alert fires or resolves.
+    ALERT_CHANGED: AlertEvent = "alert-changed";
+    /// For every desktop notification sent (the window shows it as a toast).
+    ALERT_NOTICE: Notice = "alert-notice";
+    /// The tray's menu asks the window to show a view (`security`).
+    OPEN_VIEW: OpenView = "open-view";
+}
+
+/// A view the window should show, by its route (`security`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OpenView {
+    pub view: String,
 }
 
 /// Forwards every item of a broadcast channel as `event` until it closes.

@@ -4,6 +4,7 @@
 //! The desktop shell: window, plugins, commands and events. Every command is
 //! one call into `sutazai_engine`; nothing here holds business logic.
 
+mod alerts;
 mod commands;
 #[cfg(test)]
 mod contract;
@@ -78,6 +79,8 @@ fn main() {
         // Workflow import and export, from Rust only (src/dialog.rs); the
         // webview has no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // Alert notifications, from Rust only (src/alerts.rs).
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc::handler())
         .setup(move |app| {
             let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));
@@ -92,6 +95,8 @@ fn main() {
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
                 events::forward_runs(app.handle().clone(), engine.subscribe_runs());
                 events::forward_workflows(app.handle().clone(), engine.subscribe_workflows());
+                let tray = alerts::tray(app.handle());
+                alerts::forward_alerts(app.handle().clone(), Arc::clone(engine), tray);
             }
             exit_on_signal(app.handle().clone());
             if let Ok(engine) = &engine {

@@ -88,6 +88,12 @@ pub enum EngineError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot set up the agent catalog in {path}: {reason}")]
     Catalog { path: String, reason: String },
+    /// A request the engine turns down as it stands (a rule that does not
+    /// check, a silence too long), saying what is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl Coded for EngineError {
@@ -96,6 +102,8 @@ impl Coded for EngineError {
             Self::DataDir { .. } => Code::DataDir,
             Self::Store(_) => Code::Store,
             Self::Catalog { .. } => Code::Catalog,
+            Self::Invalid(_) => Code::InvalidRequest,
+            Self::NotFound(_) => Code::NotFound,
         }
     }
 }

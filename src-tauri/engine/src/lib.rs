@@ -32,6 +32,6 @@ pub mod workflow;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, ConfigReport};
-pub use engine::Engine;
+pub use engine::{AlertNews, Engine};
 pub use error::{Code, EngineError};
 pub use status::EngineStatus;

@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, Alert, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, OllamaStarted, PhaseSummary, PullProgress, Role, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -73,7 +73,14 @@ export const commands = {
   queryMetrics: (query: MetricsQuery) => call<MetricsReading>("query_metrics", { query }),
   metricsChart: (request: ChartRequest) => call<Chart>("metrics_chart", { request }),
   exportMetricsChart: (request: ChartRequest, fileName: string) => call<string | null>("export_metrics_chart", { request, fileName }),
-  listAlerts: (openOnly: boolean) => call<Alert[]>("list_alerts", { openOnly }),
+  listAlerts: (query: AlertQuery) => call<Alert[]>("list_alerts", { query }),
+  silenceAlert: (fingerprint: string, minutes: number) => call<Silence>("silence_alert", { fingerprint, minutes }),
+  unsilenceAlert: (fingerprint: string) => call<boolean>("unsilence_alert", { fingerprint }),
+  alertSilences: () => call<Silence[]>("alert_silences"),
+  alertNotices: (limit: number) => call<AlertNotice[]>("alert_notices", { limit }),
+  alertRules: () => call<AlertRules>("alert_rules"),
+  setAlertRule: (rule: Rule) => call<Rule>("set_alert_rule", { rule }),
+  resetAlertRule: (id: string) => call<Rule>("reset_alert_rule", { id }),
   ackAlert: (id: number) => call<Alert | null>("ack_alert", { id }),
 } as const;
 
@@ -145,7 +152,14 @@ export type Commands = {
   query_metrics: { args: { query: MetricsQuery }; result: MetricsReading };
   metrics_chart: { args: { request: ChartRequest }; result: Chart };
   export_metrics_chart: { args: { request: ChartRequest; fileName: string }; result: string | null };
-  list_alerts: { args: { openOnly: boolean }; result: Alert[] };
+  list_alerts: { args: { query: AlertQuery }; result: Alert[] };
+  silence_alert: { args: { fingerprint: string; minutes: number }; result: Silence };
+  unsilence_alert: { args: { fingerprint: string }; result: boolean };
+  alert_silences: { args: Record<string, never>; result: Silence[] };
+  alert_notices: { args: { limit: number }; result: AlertNotice[] };
+  alert_rules: { args: Record<string, never>; result: AlertRules };
+  set_alert_rule: { args: { rule: Rule }; result: Rule };
+  reset_alert_rule: { args: { id: string }; result: Rule };
   ack_alert: { args: { id: number }; result: Alert | null };
 };
 
@@ -159,6 +173,9 @@ export const events = {
   runChanged: "run-changed",
   stepChanged: "step-changed",
   workflowsChanged: "workflows-changed",
+  alertChanged: "alert-changed",
+  alertNotice: "alert-notice",
+  openView: "open-view",
 } as const;
 
 /** The payload of each event. */
@@ -171,4 +188,7 @@ export type EventPayloads = {
   "run-changed": RunEvent;
   "step-changed": StepEvent;
   "workflows-changed": WorkflowsChanged;
+  "alert-changed": AlertEvent;
+  "alert-notice": Notice;
+  "open-view": OpenView;
 };

@@ -37,7 +37,37 @@ name: string,
 /**
  * The agent it is about, for a rule of each agent.
  */
-subject: string | null, severity: Severity, firedMs: number, resolvedMs: number | null, ackedMs: number | null, ackedBy: string | null, };
+subject: string | null, severity: Severity, firedMs: number, resolvedMs: number | null, ackedMs: number | null, ackedBy: string | null, 
+/**
+ * What happened, for an event rule's alert (`exit code 137`).
+ */
+detail: string | null, };
+
+export type AlertEvent = { fingerprint: string, rule: string, name: string, subject: string | null, severity: Severity, detail: string | null, 
+/**
+ * Fired (true) or resolved (false).
+ */
+fired: boolean, };
+
+export type AlertNotice = { id: number, atMs: number, title: string, body: string, severity: Severity, 
+/**
+ * The alerts it told of.
+ */
+fingerprints: Array<string>, };
+
+export type AlertQuery = { state: AlertState | null, severity: Severity | null, 
+/**
+ * The agent (or model, client, container) it is about.
+ */
+subject: string | null, 
+/**
+ * Words in its name, rule, subject or detail.
+ */
+text: string | null, limit: number, };
+
+export type AlertRules = { rules: Array<Rule>, defaults: Array<Rule>, };
+
+export type AlertState = "open" | "unacknowledged" | "resolved";
 
 export type ApiKeyInfo = { id: number, name: string, role: Role, 
 /**
@@ -166,6 +196,8 @@ export type Column = {
  */
 atMs: number, min: number, max: number, mean: number, };
 
+export type Comparison = "above" | "below";
+
 export type ConfigIssue = { 
 /**
  * The file path or `environment variable NAME`.
@@ -282,11 +314,17 @@ checkedAtMs: number, };
 
 export type ErrorBody = { code: Code, message: string, };
 
+export type EventKind = "agentDied" | "agentOutOfMemory" | "agentUnhealthy" | "agentFlapping" | "agentRestarted" | "breakerOpened" | "taskDeadLettered" | "runFailed" | "runWaiting" | "ollamaDown" | "modelMissing" | "threatFound" | "rateLimited" | "tokensRefused" | "containerAudit" | "diskLow";
+
 export type FailedAgent = { agentId: string, reason: string, };
 
 export type FailurePolicy = "roll_back" | "keep_healthy";
 
-export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "autoscaled", agentId: string, decision: ScaleDecision, 
+export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "died", agentId: string, container: string, 
+/**
+ * The exit code Docker reported, when it did.
+ */
+exitCode: bigint | null, } | { "kind": "outOfMemory", agentId: string, container: string, } | { "kind": "flapping", agentId: string, container: string, restarts: number, } | { "kind": "deployed", agentId: string, container: string, stage: DeployStage, reason: string | null, } | { "kind": "acted", agentId: string, action: AgentAction, } | { "kind": "scaled", agentId: string, instances: number, } | { "kind": "autoscaled", agentId: string, decision: ScaleDecision, 
 /**
  * Whether the new instances came up (the reason when not).
  */
@@ -555,6 +593,12 @@ id: string, text: string, position: Position,
  */
 width?: number, height?: number, };
 
+export type Notice = { title: string, body: string, severity: Severity, 
+/**
+ * The alerts it tells of (clicking it opens them).
+ */
+fingerprints: Array<string>, };
+
 export type OllamaFacts = { version: string, modelCount: number, };
 
 export type OllamaStarted = { pid: number, program: string, 
@@ -570,6 +614,8 @@ logDir: string, };
 export type OllamaState = { "state": "up", version: string, } | { "state": "down", code: Code, message: string, };
 
 export type OnError = "stop" | "continue" | { "fallback": string };
+
+export type OpenView = { view: string, };
 
 export type Output = { name: string, 
 /**
@@ -636,6 +682,14 @@ candidates: Array<ScoredCandidate>,
  * The weights as used (see [`Weights::normalised`]).
  */
 weights: Weights, };
+
+export type Rule = { id: string, name: string, severity: Severity, scope: Scope, signal: RuleSignal, 
+/**
+ * The window the signal is read over, in seconds.
+ */
+windowS: number, threshold: Threshold, enabled: boolean, };
+
+export type RuleSignal = { "kind": "mean", series: string, } | { "kind": "ratio", numerator: Array<string>, denominator: Array<string>, } | { "kind": "event", event: EventKind, };
 
 export type Run = { id: string, workflowId: string, workflowName: string, 
 /**
@@ -736,6 +790,8 @@ threshold: number, windowS: number, };
 
 export type ScaleReport = { agentId: string, instances: number, healthy: number, failed: Array<FailedAgent>, };
 
+export type Scope = "fleet" | "eachAgent";
+
 export type ScoredCandidate = { 
 /**
  * The agent's catalog id.
@@ -794,6 +850,8 @@ value: string,
 ttlMs?: number, };
 
 export type Signal = "tasks" | "latencyP95Ms" | "cpu";
+
+export type Silence = { fingerprint: string, untilMs: number, by: string, atMs: number, };
 
 export type StatsSource = "cgroup_v1" | "cgroup_v2" | "docker_api";
 
@@ -961,6 +1019,25 @@ id: string, name: string, description: string, steps: number,
  * The names of the inputs a run asks for.
  */
 inputs: Array<string>, };
+
+export type Threshold = { comparison: Comparison, 
+/**
+ * Past this the condition holds.
+ */
+value: number, 
+/**
+ * The value must come back past this (on the good side of `value`) to
+ * count as good: hysteresis. Equal to `value` for none.
+ */
+clear: number, 
+/**
+ * The condition must hold this long before the alert fires.
+ */
+forS: number, 
+/**
+ * A firing alert resolves only after the value stayed good this long.
+ */
+keepFiringS: number, };
 
 export type Tier = "second" | "minute" | "hour";
 

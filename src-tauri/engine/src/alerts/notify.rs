@@ -26,7 +26,8 @@ pub struct AlertChange {
 }
 
 /// One desktop notification.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Notice {
     pub title: String,
     pub body: String,
@@ -89,6 +90,11 @@ impl Notifier {
             quiet,
             ..Notifier::default()
         }
+    }
+
+    /// Whether resolved alerts wait to be told.
+    pub fn has_pending(&self) -> bool {
+        !self.resolved.is_empty()
     }
 
     /// The notifications for this second's changes (`silenced`: an alert

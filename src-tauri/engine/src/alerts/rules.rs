@@ -28,6 +28,7 @@ pub enum Scope {
 /// The value a rule compares with its threshold, over its window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind", deny_unknown_fields)]
+#[ts(rename = "RuleSignal")]
 pub enum Signal {
     /// The mean of one series (`task_latency_ms:p95`; for each agent its
     /// label is added).

@@ -1,28 +1,38 @@
-//! Alerts on the engine: the loop that evaluates every rule from the
-//! metrics history, keeps each alert in SQLite, and tells the shell which
-//! desktop notifications to show; the list and acknowledgement.
+//! Alerts on the engine: the loop that evaluates every rule each second
+//! (the metric rules from the history, the event rules from what the
+//! subsystems report and what is wrong now), keeps each alert and each
+//! notification in SQLite, and tells the shell and the API; the rules a
+//! person edits, silences and acknowledgements.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 use tracing::warn;
 
+use super::alert_sources::Sources;
 use super::Engine;
 use crate::alerts::evaluate::{needed, Evaluator};
-use crate::alerts::events::Occurrence;
+use crate::alerts::events::{EventEvaluator, Occurrence};
 use crate::alerts::journal;
-use crate::alerts::model::Alert;
+use crate::alerts::model::{Alert, AlertNotice, AlertQuery, Silence};
 use crate::alerts::notify::{AlertChange, Notice, Notifier, Quiet};
-use crate::alerts::rules::{defaults, Rule};
+use crate::alerts::rules::{check_all, defaults, Rule, Signal};
 use crate::error::EngineError;
 use crate::metrics::series::SeriesKey;
 use crate::security::Principal;
 
-/// How often the rules are evaluated (their `for` and keep-firing times
-/// are much longer).
-const EVERY: Duration = Duration::from_secs(5);
+/// How often the rules are evaluated.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Events that come together (20 agents killed at once) wait this long
+/// for each other, so they are one round and one notification.
+const GATHER: Duration = Duration::from_millis(100);
+
+/// The longest silence, a week.
+const MAX_SILENCE_MINUTES: u32 = 7 * 24 * 60;
 
 /// What the alert loop tells the shell and the API.
 #[derive(Debug, Clone)]
@@ -33,15 +43,82 @@ pub enum AlertNews {
     Notify(Notice),
 }
 
+/// The rules in force: the defaults with a person's changes over them.
+pub(super) type RuleBook = RwLock<Arc<Vec<Rule>>>;
+
+/// The defaults, each replaced by its saved version when there is one.
+pub(super) fn merged(saved: Vec<Rule>) -> Vec<Rule> {
+    let mut saved: HashMap<String, Rule> = saved.into_iter().map(|r| (r.id.clone(), r)).collect();
+    defaults()
+        .into_iter()
+        .map(|d| saved.remove(&d.id).unwrap_or(d))
+        .collect()
+}
+
 impl Engine {
-    /// The newest alerts first; only those not resolved with `open_only`.
-    pub async fn alerts(&self, open_only: bool, limit: u32) -> Result<Vec<Alert>, EngineError> {
-        Ok(journal::list(&self.store, open_only, limit.clamp(1, 1000)).await?)
+    /// The newest alerts first that match `query`.
+    pub async fn alerts(&self, query: AlertQuery) -> Result<Vec<Alert>, EngineError> {
+        Ok(journal::list(&self.store, query).await?)
     }
 
     /// Acknowledges an alert for `by`.
     pub async fn ack_alert(&self, id: i64, by: &Principal) -> Result<Option<Alert>, EngineError> {
-        Ok(journal::ack(&self.store, id, &by.label(), self.clock.now_ms()).await?)
+        let acked = journal::ack(&self.store, id, &by.label(), self.clock.now_ms()).await?;
+        let outcome = if acked.is_some() {
+            "ok"
+        } else {
+            "refused: no such alert"
+        };
+        self.audit_action(by, "alert.ack", &id.to_string(), outcome, "").await;
+        Ok(acked)
+    }
+
+    /// Silences the alert `fingerprint` for `minutes`: it sends no
+    /// notification until then (its record is kept as ever).
+    pub async fn silence_alert(&self, fingerprint: &str, minutes: u32, by: &Principal) -> Result<Silence, EngineError> {
+        if !(1..=MAX_SILENCE_MINUTES).contains(&minutes) {
+            return Err(EngineError::Invalid(format!(
+                "minutes: 1 to {MAX_SILENCE_MINUTES} (a week), not {minutes}"
+            )));
+        }
+        if fingerprint.trim().is_empty() {
+            return Err(EngineError::Invalid("fingerprint: empty".into()));
+        }
+        let now = self.clock.now_ms();
+        let until = now + i64::from(minutes) * 60_000;
+        journal::silence(&self.store, fingerprint, until, &by.label(), now).await?;
+        self.audit_action(by, "alert.silence", fingerprint, "ok", &format!("{minutes} min"))
+            .await;
+        Ok(Silence {
+            fingerprint: fingerprint.to_string(),
+            until_ms: until,
+            by: by.label(),
+            at_ms: now,
+        })
+    }
+
+    /// Ends a silence; whether there was one.
+    pub async fn unsilence_alert(&self, fingerprint: &str, by: &Principal) -> Result<bool, EngineError> {
+        let ended = journal::unsilence(&self.store, fingerprint).await?;
+        self.audit_action(
+            by,
+            "alert.unsilence",
+            fingerprint,
+            if ended { "ok" } else { "refused: not silenced" },
+            "",
+        )
+        .await;
+        Ok(ended)
+    }
+
+    /// The silences in force.
+    pub async fn alert_silences(&self) -> Result<Vec<Silence>, EngineError> {
+        Ok(journal::silences(&self.store, self.clock.now_ms()).await?)
+    }
+
+    /// The newest desktop notifications sent first.
+    pub async fn alert_notices(&self, limit: u32) -> Result<Vec<AlertNotice>, EngineError> {
+        Ok(journal::notices(&self.store, limit).await?)
     }
 
     /// Tells the alert rules that something happened (an input was a
@@ -50,7 +127,7 @@ impl Engine {
     pub fn report(&self, occurrence: Occurrence) {
         self.occurrences
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .push(occurrence);
     }
 
@@ -59,9 +136,66 @@ impl Engine {
         self.alert_news.subscribe()
     }
 
-    /// The rules in force (seed 001's defaults until rules can be edited).
-    pub fn alert_rules(&self) -> Vec<Rule> {
+    /// The rules in force.
+    pub fn alert_rules(&self) -> Arc<Vec<Rule>> {
+        Arc::clone(&self.rules.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The rules as shipped.
+    pub fn default_alert_rules(&self) -> Vec<Rule> {
         defaults()
+    }
+
+    /// Replaces a rule with a person's version, checked first: it must be
+    /// one of the rules there are, and an event rule watches its event.
+    pub async fn set_alert_rule(&self, rule: Rule, by: &Principal) -> Result<Rule, EngineError> {
+        let Some(default) = defaults().into_iter().find(|d| d.id == rule.id) else {
+            return Err(EngineError::NotFound(format!("no alert rule `{}`", rule.id)));
+        };
+        if let (Signal::Event { event: was }, Signal::Event { event: now }) = (&default.signal, &rule.signal) {
+            if was != now {
+                return Err(EngineError::Invalid(format!(
+                    "{}.signal: this rule watches {was:?}, not {now:?}",
+                    rule.id
+                )));
+            }
+        } else if default.is_event() != rule.is_event() {
+            return Err(EngineError::Invalid(format!(
+                "{}.signal: an event rule stays an event rule, a metric rule a metric rule",
+                rule.id
+            )));
+        }
+        let mut all: Vec<Rule> = self.alert_rules().iter().filter(|r| r.id != rule.id).cloned().collect();
+        all.push(rule.clone());
+        let problems = check_all(&all);
+        if !problems.is_empty() {
+            return Err(EngineError::Invalid(problems.join("; ")));
+        }
+        journal::save_rule(&self.store, &rule, &by.label(), self.clock.now_ms()).await?;
+        self.reload_rules().await?;
+        self.audit_action(by, "alert_rule.set", &rule.id, "ok", "").await;
+        Ok(rule)
+    }
+
+    /// Puts a rule back to its default; the default.
+    pub async fn reset_alert_rule(&self, id: &str, by: &Principal) -> Result<Rule, EngineError> {
+        let Some(default) = defaults().into_iter().find(|d| d.id == id) else {
+            return Err(EngineError::NotFound(format!("no alert rule `{id}`")));
+        };
+        journal::reset_rule(&self.store, id).await?;
+        self.reload_rules().await?;
+        self.audit_action(by, "alert_rule.reset", id, "ok", "").await;
+        Ok(default)
+    }
+
+    async fn reload_rules(&self) -> Result<(), EngineError> {
+        let rules = merged(journal::saved_rules(&self.store).await?);
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(rules);
+        Ok(())
+    }
+
+    fn take_occurrences(&self) -> Vec<Occurrence> {
+        std::mem::take(&mut *self.occurrences.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -73,8 +207,8 @@ async fn windows(
     agents: &[String],
     now_ms: i64,
 ) -> HashMap<String, crate::metrics::reduce::Total> {
-    let mut by_window: HashMap<u32, Vec<Rule>> = HashMap::new();
-    for r in rules.iter().filter(|r| r.enabled) {
+    let mut by_window: BTreeMap<u32, Vec<Rule>> = BTreeMap::new();
+    for r in rules.iter().filter(|r| r.enabled && !r.is_event()) {
         by_window.entry(r.window_s).or_default().push(r.clone());
     }
     let mut out = HashMap::new();
@@ -94,36 +228,56 @@ async fn windows(
     out
 }
 
-/// Every few seconds: evaluates the rules for the fleet and each deployed
-/// agent, records what fired or resolved, and hands the notifications on.
+/// Every second, and at once when events come: evaluates the rules for
+/// the fleet and each deployed agent, records what fired or resolved and
+/// the notifications, and hands both on.
 pub(super) async fn watch_alerts(engine: Arc<Engine>) {
-    let mut evaluator = Evaluator::default();
+    let mut metric_rules = Evaluator::default();
+    let mut event_rules = EventEvaluator::default();
     let mut notifier = Notifier::new(Quiet::default());
+    let mut sources = Sources::new(&engine);
+    let mut next = Instant::now() + EVERY;
     loop {
         tokio::select! {
             () = engine.life.cancelled() => return,
-            () = tokio::time::sleep(EVERY) => {}
+            () = tokio::time::sleep_until(next) => {}
+            news = sources.next() => {
+                if sources.take(news) {
+                    next = next.min(Instant::now() + GATHER);
+                }
+                continue;
+            }
         }
+        next = Instant::now() + EVERY;
         let rules = engine.alert_rules();
-        let mut agents: Vec<String> = engine
-            .fleet
-            .endpoints()
-            .borrow()
-            .iter()
-            .map(|e| e.agent_id.clone())
-            .collect();
-        agents.sort();
-        agents.dedup();
         let now_ms = engine.clock.now_ms();
+        let agents = sources.deployed_agents(&engine);
         let windows = windows(&engine, &rules, &agents, now_ms).await;
-        let changes = evaluator.evaluate(&rules, &agents, &windows, now_ms);
+        let mut changes = metric_rules.evaluate(&rules, &agents, &windows, now_ms);
+        let mut bad = engine.take_occurrences();
+        bad.extend(sources.drain());
+        bad.extend(sources.still_wrong(&engine, &event_rules.firing(), &rules).await);
+        changes.extend(event_rules.evaluate(&rules, &bad, now_ms));
+        if changes.is_empty() && !notifier.has_pending() {
+            continue;
+        }
         for change in &changes {
             if let Err(err) = journal::record(&engine.store, change, now_ms).await {
                 warn!(cause = %err, alert = %change.fingerprint, "cannot record an alert");
             }
             let _ = engine.alert_news.send(AlertNews::Changed(change.clone()));
         }
-        for notice in notifier.plan(&changes, |_| false, now_ms) {
+        let silenced: Vec<String> = match journal::silences(&engine.store, now_ms).await {
+            Ok(s) => s.into_iter().map(|s| s.fingerprint).collect(),
+            Err(err) => {
+                warn!(cause = %err, "cannot read the silences");
+                Vec::new()
+            }
+        };
+        for notice in notifier.plan(&changes, |c| silenced.contains(&c.fingerprint), now_ms) {
+            if let Err(err) = journal::record_notice(&engine.store, &notice, now_ms).await {
+                warn!(cause = %err, "cannot record a notification");
+            }
             let _ = engine.alert_news.send(AlertNews::Notify(notice));
         }
     }

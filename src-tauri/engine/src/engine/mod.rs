@@ -8,6 +8,7 @@
 //! Ollama") in `engine/llm.rs`, API keys and the audit log in
 //! `engine/security.rs`.
 
+mod alert_sources;
 mod alerts;
 mod autoscale;
 mod fleet;
@@ -96,6 +97,8 @@ pub struct Engine {
     exported: metrics::Exported,
     /// Alert changes and notifications, for the shell and the API.
     alert_news: tokio::sync::broadcast::Sender<AlertNews>,
+    /// The alert rules in force (defaults with a person's changes).
+    rules: alerts::RuleBook,
     /// What happened since the alert rules' last round.
     occurrences: std::sync::Mutex<Vec<crate::alerts::events::Occurrence>>,
     /// Every background task and agent call runs on it; shutdown ends it.
@@ -211,6 +214,7 @@ impl Engine {
             path: config.data_dir.join(METRICS_FILE).display().to_string(),
             source: std::io::Error::other(err.to_string()),
         })?;
+        let rules = alerts::merged(crate::alerts::journal::saved_rules(&store).await?);
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -232,6 +236,7 @@ impl Engine {
             metrics: history,
             exported: metrics::Exported::default(),
             alert_news: tokio::sync::broadcast::channel(256).0,
+            rules: std::sync::RwLock::new(Arc::new(rules)),
             occurrences: std::sync::Mutex::default(),
             life,
         });

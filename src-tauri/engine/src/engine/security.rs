@@ -167,7 +167,17 @@ impl Engine {
         let dropped = match from {
             Some(addr) => match self.refusals.admit(addr.ip()) {
                 Some(dropped) => dropped,
-                None => return,
+                None => {
+                    // Past what the log keeps a minute: a burst of refusals.
+                    if who.is_none() {
+                        self.report(crate::alerts::events::Occurrence::new(
+                            crate::alerts::events::EventKind::TokensRefused,
+                            Some(&addr.ip().to_string()),
+                            format!("more than {REFUSALS_AUDITED_PER_MINUTE} calls a minute with no or an unknown key"),
+                        ));
+                    }
+                    return;
+                }
             },
             None => 0,
         };

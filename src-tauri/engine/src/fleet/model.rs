@@ -37,6 +37,18 @@ pub enum FleetEvent {
         attempt: u32,
         reason: String,
     },
+    /// A container the fleet wants running exited without being asked to
+    /// (`docker kill`, a crash); self-healing starts it again.
+    #[serde(rename_all = "camelCase")]
+    Died {
+        agent_id: String,
+        container: String,
+        /// The exit code Docker reported, when it did.
+        exit_code: Option<i64>,
+    },
+    /// The kernel killed a container's process for memory.
+    #[serde(rename_all = "camelCase")]
+    OutOfMemory { agent_id: String, container: String },
     /// An agent died too often and was left stopped.
     #[serde(rename_all = "camelCase")]
     Flapping {
@@ -81,6 +93,8 @@ impl FleetEvent {
     pub fn agent_id(&self) -> &str {
         match self {
             FleetEvent::Restarted { agent_id, .. }
+            | FleetEvent::Died { agent_id, .. }
+            | FleetEvent::OutOfMemory { agent_id, .. }
             | FleetEvent::Flapping { agent_id, .. }
             | FleetEvent::Deployed { agent_id, .. }
             | FleetEvent::Acted { agent_id, .. }
@@ -94,6 +108,8 @@ impl FleetEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             FleetEvent::Restarted { .. } => "restarted",
+            FleetEvent::Died { .. } => "died",
+            FleetEvent::OutOfMemory { .. } => "oom",
             FleetEvent::Flapping { .. } => "flapping",
             FleetEvent::Deployed { .. } => "deployed",
             FleetEvent::Acted { .. } => "acted",

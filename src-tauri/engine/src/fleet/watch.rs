@@ -178,8 +178,32 @@ impl Fleet {
             .as_ref()
             .is_some_and(|d| d.get(&name) == Some(&true));
         tracing::debug!(action, container = %name, wanted, "docker event");
-        if action == "die" && wanted {
-            lock(&self.healing).by_name.entry(name).or_default().exits += 1;
+        if !wanted {
+            return;
+        }
+        let attribute = |key: &str| {
+            event
+                .actor
+                .as_ref()
+                .and_then(|a| a.attributes.as_ref())
+                .and_then(|a| a.get(key))
+                .cloned()
+        };
+        let agent_id = attribute(super::spec::LABEL_AGENT_ID).unwrap_or_default();
+        match action {
+            "die" => {
+                lock(&self.healing).by_name.entry(name.clone()).or_default().exits += 1;
+                self.emit(FleetEvent::Died {
+                    agent_id,
+                    container: name,
+                    exit_code: attribute("exitCode").and_then(|c| c.parse().ok()),
+                });
+            }
+            "oom" => self.emit(FleetEvent::OutOfMemory {
+                agent_id,
+                container: name,
+            }),
+            _ => {}
         }
     }
 

@@ -188,6 +188,30 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_open ON alerts (fingerprint) WHERE resolved_ms IS NULL;
     CREATE INDEX alerts_by_time ON alerts (fired_ms);",
+    // 16: what an event rule's alert was about; every desktop notification
+    // sent; silences; the rules a person changed (the rest are defaults).
+    "ALTER TABLE alerts ADD COLUMN detail TEXT;
+    CREATE TABLE alert_notices (
+        id           INTEGER PRIMARY KEY,
+        at_ms        INTEGER NOT NULL,
+        title        TEXT    NOT NULL,
+        body         TEXT    NOT NULL,
+        severity     TEXT    NOT NULL,
+        fingerprints TEXT    NOT NULL
+    );
+    CREATE INDEX alert_notices_by_time ON alert_notices (at_ms);
+    CREATE TABLE alert_silences (
+        fingerprint TEXT    PRIMARY KEY,
+        until_ms    INTEGER NOT NULL,
+        by          TEXT    NOT NULL,
+        at_ms       INTEGER NOT NULL
+    );
+    CREATE TABLE alert_rules (
+        id         TEXT    PRIMARY KEY,
+        rule       TEXT    NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        updated_by TEXT    NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
