@@ -29,7 +29,7 @@ const EVERY: Duration = Duration::from_secs(1);
 
 /// Events that come together (20 agents killed at once) wait this long
 /// for each other, so they are one round and one notification.
-const GATHER: Duration = Duration::from_millis(100);
+const GATHER: Duration = Duration::from_millis(300);
 
 /// The longest silence, a week.
 const MAX_SILENCE_MINUTES: u32 = 7 * 24 * 60;
