@@ -118,8 +118,9 @@ impl Api {
         let is_text = parts
             .headers
             .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
-        // `GET /metrics` answers Prometheus's text: kept as a JSON string.
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain") || v.as_bytes().starts_with(b"text/csv"));
+        // `GET /metrics` answers Prometheus's text, `/v1/audit/export` CSV:
+        // kept as a JSON string.
         let json = if is_text {
             Value::String(String::from_utf8(bytes.to_vec()).unwrap())
         } else {
@@ -883,4 +884,107 @@ async fn metrics_are_queried_over_a_range_by_those_who_read_them() {
         "{}",
         answer.json
     );
+}
+
+#[tokio::test]
+async fn alerts_are_searched_acknowledged_and_silenced_and_rules_edited_through_the_api() {
+    let api = api().await;
+    // No Ollama answers at the default address on these machines: a real
+    // condition, so a real alert.
+    let open = "/v1/alerts?state=open&text=ollama";
+    sutazai_tests::until("Ollama's alert fires", Duration::from_secs(20), async || {
+        let answer = api.call(Method::GET, open, Some("analyst"), None).await;
+        answer.json.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let answer = api.call(Method::GET, open, Some("analyst"), None).await;
+    let alert = &answer.json[0];
+    assert_eq!(alert["rule"], "ollama_down", "{alert}");
+    assert_eq!(alert["severity"], "critical");
+    assert!(alert["detail"].as_str().unwrap().contains("11434"), "{alert}");
+    let id = alert["id"].as_i64().unwrap();
+
+    let answer = api
+        .call(Method::POST, &format!("/v1/alerts/{id}/ack"), Some("operator"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(answer.json["ackedBy"], "key:operator");
+    let answer = api
+        .call(Method::POST, "/v1/alerts/999999/ack", Some("operator"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.json);
+    let answer = api
+        .call(
+            Method::GET,
+            "/v1/alerts?state=unacknowledged&text=ollama",
+            Some("analyst"),
+            None,
+        )
+        .await;
+    assert_eq!(answer.json, json!([]));
+
+    let silence = json!({"fingerprint": "ollama_down", "minutes": 0});
+    let answer = api
+        .call(Method::POST, "/v1/alerts/silence", Some("operator"), Some(silence))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(answer.message().starts_with("minutes:"), "{}", answer.json);
+    let silence = json!({"fingerprint": "ollama_down", "minutes": 60});
+    let answer = api
+        .call(Method::POST, "/v1/alerts/silence", Some("operator"), Some(silence))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(api.engine.alert_silences().await.unwrap().len(), 1);
+
+    // Rules: a bad edit names the field; a good one is in force until reset.
+    let rules = api.call(Method::GET, "/v1/alert-rules", Some("analyst"), None).await;
+    let mut rule = rules.json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "error_rate")
+        .unwrap()
+        .clone();
+    rule["threshold"]["clear"] = json!(0.5);
+    let answer = api
+        .call(
+            Method::PUT,
+            "/v1/alert-rules/error_rate",
+            Some("operator"),
+            Some(rule.clone()),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(
+        answer.message().contains("error_rate.threshold: clear (0.5)"),
+        "{}",
+        answer.json
+    );
+    rule["threshold"]["clear"] = json!(0.08);
+    rule["threshold"]["value"] = json!(0.1);
+    let answer = api
+        .call(Method::PUT, "/v1/alert-rules/error_rate", Some("operator"), Some(rule))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    let in_force = api.engine.alert_rules();
+    let edited = in_force.iter().find(|r| r.id == "error_rate").unwrap();
+    assert_eq!(edited.threshold.value, 0.1);
+    let answer = api
+        .call(Method::DELETE, "/v1/alert-rules/error_rate", Some("operator"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+    assert_eq!(answer.json["threshold"]["value"], 0.05);
+
+    // Every action above is in the audit log, which exports as CSV.
+    let answer = api.call(Method::GET, "/v1/audit/export", Some("admin"), None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let csv = answer.json.as_str().unwrap();
+    assert!(
+        csv.starts_with("id,at_ms,actor,origin,action,target,outcome,detail\r\n"),
+        "{csv}"
+    );
+    for action in ["alert.ack", "alert.silence", "alert_rule.set", "alert_rule.reset"] {
+        assert!(csv.contains(&format!(",{action},")), "{action}: {csv}");
+    }
+    api.stop().await;
 }

@@ -83,5 +83,7 @@ fn describe(action: Action) -> &'static str {
         Action::RunWorkflows => "run workflows",
         Action::Approve => "approve or reject steps",
         Action::ReadMetrics => "read metrics",
+        Action::ReadAlerts => "read alerts",
+        Action::ManageAlerts => "acknowledge and silence alerts and edit their rules",
     }
 }

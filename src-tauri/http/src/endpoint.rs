@@ -101,8 +101,13 @@ where
     }
 }
 
+/// A query's parameters: one property each, with enums inlined (a query
+/// parameter cannot refer to the document's schemas).
 pub fn query<T: JsonSchema>() -> Schema {
-    schemars::schema_for!(T)
+    schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>()
 }
 
 pub fn doc(summary: &'static str, actions: &'static [Action], answer: Answer) -> Doc {

@@ -17,6 +17,7 @@
 //! writes the audit log and enforces delegation).
 
 mod agents;
+mod alerts;
 mod auth;
 mod endpoint;
 mod error;

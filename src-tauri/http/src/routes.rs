@@ -26,7 +26,11 @@ use crate::metrics_query::QueryParams;
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
-use crate::{agents, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, workflow_files, workflows};
+use crate::{
+    agents, alerts, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, workflow_files, workflows,
+};
+use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
+use sutazai_engine::alerts::rules::Rule;
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -36,7 +40,7 @@ async fn openapi_json() -> Json<Value> {
 /// Every endpoint of the API.
 pub fn endpoints() -> Vec<Endpoint> {
     use Action as A;
-    use Verb::{Delete, Get, Post};
+    use Verb::{Delete, Get, Post, Put};
     let mut all = vec![
         endpoint(
             Get,
@@ -209,6 +213,89 @@ pub fn endpoints() -> Vec<Endpoint> {
                  credentials: <key>}` in the scrape config)",
                 &[A::ReadMetrics],
                 Answer::Text(metrics::CONTENT_TYPE),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/audit/export",
+            alerts::audit_csv,
+            Doc {
+                query: Some(query::<AuditParams>),
+                ..doc(
+                    "The newest entries of the audit log as CSV (RFC 4180; times in ms since the epoch)",
+                    &[A::ReadAudit],
+                    Answer::Text(alerts::CSV),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/alerts",
+            alerts::list,
+            Doc {
+                query: Some(query::<AlertQuery>),
+                ..doc(
+                    "The alerts kept, newest first: by state (open, unacknowledged, resolved), severity, \
+                     subject, and words in their name, rule, subject or detail",
+                    &[A::ReadAlerts],
+                    Answer::Json(200, schema::<Vec<Alert>>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/alerts/{id}/ack",
+            alerts::ack,
+            doc(
+                "Acknowledges an alert; the alert as it is then",
+                &[A::ManageAlerts],
+                Answer::Json(200, schema::<Alert>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/alerts/silence",
+            alerts::silence,
+            Doc {
+                body: Some(schema::<alerts::NewSilence>),
+                ..doc(
+                    "Silences an alert by fingerprint: no notification for it until the silence ends",
+                    &[A::ManageAlerts],
+                    Answer::Json(200, schema::<Silence>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/alert-rules",
+            alerts::rules,
+            doc(
+                "The alert rules in force, and as shipped",
+                &[A::ReadAlerts],
+                Answer::Json(200, schema::<AlertRules>),
+            ),
+        ),
+        endpoint(
+            Put,
+            "/v1/alert-rules/{id}",
+            alerts::set_rule,
+            Doc {
+                body: Some(schema::<Rule>),
+                ..doc(
+                    "Replaces a rule with an edited version, checked first (400 names the field)",
+                    &[A::ManageAlerts],
+                    Answer::Json(200, schema::<Rule>),
+                )
+            },
+        ),
+        endpoint(
+            Delete,
+            "/v1/alert-rules/{id}",
+            alerts::reset_rule,
+            doc(
+                "Puts a rule back to its default; the default",
+                &[A::ManageAlerts],
+                Answer::Json(200, schema::<Rule>),
             ),
         ),
     ];

@@ -20,6 +20,36 @@ pub struct AuditEntry {
     pub record: Record,
 }
 
+/// The entries as CSV (RFC 4180): a header line, then one line each;
+/// a field with a comma, a quote or a line break is quoted, its quotes
+/// doubled. Times are milliseconds since the Unix epoch.
+pub fn to_csv(entries: &[AuditEntry]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+    let mut out = String::from("id,at_ms,actor,origin,action,target,outcome,detail\r\n");
+    for e in entries {
+        let r = &e.record;
+        let fields = [
+            e.id.to_string(),
+            r.at_ms.to_string(),
+            field(&r.actor),
+            field(&r.origin),
+            field(&r.action),
+            field(&r.target),
+            field(&r.outcome),
+            field(&r.detail),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// The most entries one read of the log returns.
 pub const MAX_PAGE: u32 = 1000;
 

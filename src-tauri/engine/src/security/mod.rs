@@ -60,7 +60,11 @@ impl Role {
             (self, action),
             (Admin | Operator | Analyst | Service | Guest, A::ReadHealth)
                 | (Admin | Operator | Analyst, A::ReadTasks | A::ReadAgents | A::ReadEvents)
-                | (Admin | Operator | Analyst, A::ReadWorkflows | A::ReadMetrics)
+                | (
+                    Admin | Operator | Analyst,
+                    A::ReadWorkflows | A::ReadMetrics | A::ReadAlerts
+                )
+                | (Admin | Operator, A::ManageAlerts)
                 | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
                 | (Admin | Operator, A::EditWorkflows | A::RunWorkflows | A::Approve)
                 | (Admin | Service, A::Gateway)
@@ -95,6 +99,10 @@ pub enum Action {
     Approve,
     /// Read the metrics history and the Prometheus text (a scrape).
     ReadMetrics,
+    /// Read the alerts, their notifications and the rules.
+    ReadAlerts,
+    /// Acknowledge and silence alerts, edit and reset rules.
+    ManageAlerts,
 }
 
 /// Who acts. An API caller carries the address it called from, for the
@@ -182,6 +190,8 @@ mod tests {
             A::RunWorkflows,
             A::Approve,
             A::ReadMetrics,
+            A::ReadAlerts,
+            A::ManageAlerts,
         ];
         let table: String = [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
             .into_iter()
