@@ -6,7 +6,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/sutazai/target}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # System packages the app needs to build and run.
-BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev)
+# libayatana-appindicator3-1: the tray icon with the count of open alerts
+# (loaded when the app starts; without it the app runs with no tray icon).
+BUILD_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-1)
 # System packages the tests need: a Docker engine, a virtual display with a
 # notification daemon, WebKit's WebDriver, screenshots, xdotool (types into the
 # native file dialogs), Prometheus and promtool (scrape `/metrics`).

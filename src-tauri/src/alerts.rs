@@ -1,18 +1,21 @@
 //! The desktop side of alerts: each notification the engine plans is shown
 //! through tauri-plugin-notification and told to the window (its toast and
-//! bell); each alert that fires or resolves is told to the window; the tray
-//! icon says how many alerts are open and opens the window or its Security
-//! view. Nothing here depends on a notification daemon or a tray host: the
+//! bell); clicking it opens the Security view on its alerts, and its
+//! "Silence 1 h" action silences them, where the notification server
+//! reports actions. Each alert that fires or resolves is told to the
+//! window; the tray icon says how many alerts are open and opens the window
+//! or its Security view. Nothing here depends on a notification daemon or a tray host: the
 //! engine has kept every alert and notification before they get here.
 
 use std::sync::Arc;
 
 use sutazai_engine::alerts::model::{AlertEvent, AlertQuery};
+use sutazai_engine::security::Principal;
 use sutazai_engine::{AlertNews, Engine};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_notification::{Action, ActionPerformed, ActionType, NotificationExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::events::{OpenView, ALERT_CHANGED, ALERT_NOTICE, OPEN_VIEW};
@@ -23,15 +26,68 @@ pub struct Tray<R: Runtime> {
     security: MenuItem<R>,
 }
 
-/// Brings the window to the front, on `view` when one is named.
-fn show_window<R: Runtime>(app: &AppHandle<R>, view: Option<&str>) {
+/// The notifications' action type, with its one action.
+const ALERT_ACTIONS: &str = "alert";
+const SILENCE: &str = "silence";
+/// How long the notification's action silences its alerts.
+const SILENCE_MINUTES: u32 = 60;
+
+/// Brings the window to the front, on `view` (with `alerts` selected)
+/// when one is named.
+fn show_window<R: Runtime>(app: &AppHandle<R>, view: Option<&str>, alerts: Vec<String>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
     }
     if let Some(view) = view {
-        OPEN_VIEW.emit(app, OpenView { view: view.to_string() });
+        OPEN_VIEW.emit(
+            app,
+            OpenView {
+                view: view.to_string(),
+                alerts,
+            },
+        );
+    }
+}
+
+/// The alerts a notification told of, from what it carried.
+fn fingerprints_of(performed: &ActionPerformed) -> Vec<String> {
+    performed
+        .notification()
+        .and_then(|n| n.extra().get("fingerprints").cloned())
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// Answers the notifications' clicks and actions: a click opens the
+/// Security view on the notice's alerts, "Silence 1 h" silences them.
+pub fn answer_notifications<R: Runtime>(app: &AppHandle<R>, engine: Arc<Engine>) {
+    let notifications = app.notification();
+    let silence = Action::builder(SILENCE, "Silence 1 h").build();
+    let registered =
+        notifications.register_action_types(vec![ActionType::builder(ALERT_ACTIONS).actions(vec![silence]).build()]);
+    let handle = app.clone();
+    let answered = notifications.on_action(move |performed| {
+        let alerts = fingerprints_of(performed);
+        if performed.action_id() == SILENCE {
+            let engine = Arc::clone(&engine);
+            tauri::async_runtime::spawn(async move {
+                for fingerprint in alerts {
+                    if let Err(err) = engine
+                        .silence_alert(&fingerprint, SILENCE_MINUTES, &Principal::Desktop)
+                        .await
+                    {
+                        tracing::warn!(cause = %err, fingerprint, "cannot silence from the notification");
+                    }
+                }
+            });
+        } else {
+            show_window(&handle, Some("security"), alerts);
+        }
+    });
+    if let Err(err) = registered.and(answered) {
+        tracing::warn!(cause = %err, "notifications cannot be answered; the window's toasts can");
     }
 }
 
@@ -49,8 +105,8 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> Option<Tray<R>> {
             .menu(&menu)
             .tooltip("SutazAI Control Center: no open alerts")
             .on_menu_event(|app, event| match event.id.as_ref() {
-                "open" => show_window(app, None),
-                "security" => show_window(app, Some("security")),
+                "open" => show_window(app, None, Vec::new()),
+                "security" => show_window(app, Some("security"), Vec::new()),
                 "quit" => app.exit(0),
                 _ => {}
             });
@@ -128,6 +184,8 @@ pub fn forward_alerts<R: Runtime>(app: AppHandle<R>, engine: Arc<Engine>, tray: 
                         } else {
                             &notice.body
                         })
+                        .action_type_id(ALERT_ACTIONS)
+                        .extra("fingerprints", &notice.fingerprints)
                         .show();
                     if let Err(err) = shown {
                         // No daemon: the window's toast and the record still tell.

@@ -89,10 +89,12 @@ declare! {
     OPEN_VIEW: OpenView = "open-view";
 }
 
-/// A view the window should show, by its route (`security`).
+/// A view the window should show, by its route (`security`), with the
+/// alerts (fingerprints) to select there.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct OpenView {
     pub view: String,
+    pub alerts: Vec<String>,
 }
 
 /// Forwards every item of a broadcast channel as `event` until it closes.

@@ -95,6 +95,7 @@ fn main() {
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
                 events::forward_runs(app.handle().clone(), engine.subscribe_runs());
                 events::forward_workflows(app.handle().clone(), engine.subscribe_workflows());
+                alerts::answer_notifications(app.handle(), Arc::clone(engine));
                 let tray = alerts::tray(app.handle());
                 alerts::forward_alerts(app.handle().clone(), Arc::clone(engine), tray);
             }

@@ -615,7 +615,7 @@ export type OllamaState = { "state": "up", version: string, } | { "state": "down
 
 export type OnError = "stop" | "continue" | { "fallback": string };
 
-export type OpenView = { view: string, };
+export type OpenView = { view: string, alerts: Array<string>, };
 
 export type Output = { name: string, 
 /**
