@@ -10,6 +10,7 @@
 
 mod alerts;
 mod autoscale;
+mod container_audit;
 mod fleet;
 mod llm;
 mod metrics;
