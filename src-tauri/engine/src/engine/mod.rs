@@ -11,6 +11,7 @@
 mod alert_sources;
 mod alerts;
 mod autoscale;
+mod container_audit;
 mod fleet;
 mod llm;
 mod metrics;

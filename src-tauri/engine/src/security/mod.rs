@@ -4,6 +4,7 @@
 //! persist through the store.
 
 pub mod audit;
+pub mod container_audit;
 pub mod keys;
 pub mod tokens;
 
