@@ -20,6 +20,7 @@ use sutazai_engine::runs::model::{NewRun, Run, RunQuery};
 use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
+use sutazai_engine::security::container_audit::ContainerAudit;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
@@ -753,6 +754,12 @@ pub async fn ack_alert(shell: State<'_, Shell>, id: i64) -> Result<Option<Alert>
         .ack_alert(id, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
+}
+
+/// The CIS Docker Benchmark §5 on every container of the Docker engine, with what to fix.
+#[tauri::command]
+pub async fn container_audit(shell: State<'_, Shell>) -> Result<Vec<ContainerAudit>, ErrorBody> {
+    shell.engine()?.audit_containers().await.map_err(|e| (&e).into())
 }
 
 /// What each command takes and answers, read from the functions above by

@@ -1,5 +1,6 @@
 //! `/v1/alerts` and `/v1/alert-rules`: the alerts kept (search,
-//! acknowledge, silence) and the rules (read, replace, reset); and
+//! acknowledge, silence) and the rules (read, replace, reset);
+//! `/v1/containers/audit`, the CIS §5 audit of every container; and
 //! `/v1/audit/export`, the audit log as CSV.
 
 use axum::extract::{Path, State};
@@ -10,6 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
+use sutazai_engine::security::container_audit::ContainerAudit;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -93,6 +95,10 @@ pub async fn reset_rule(
     Path(id): Path<String>,
 ) -> Result<Json<Rule>, ApiError> {
     Ok(Json(api.engine.reset_alert_rule(&id, &caller.0).await?))
+}
+
+pub async fn containers(State(api): State<Api>) -> Result<Json<Vec<ContainerAudit>>, ApiError> {
+    Ok(Json(api.engine.audit_containers().await?))
 }
 
 pub async fn audit_csv(

@@ -31,6 +31,7 @@ use crate::{
 };
 use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
+use sutazai_engine::security::container_audit::ContainerAudit;
 
 /// The OpenAPI document of [`endpoints`].
 async fn openapi_json() -> Json<Value> {
@@ -227,6 +228,17 @@ pub fn endpoints() -> Vec<Endpoint> {
                     Answer::Text(alerts::CSV),
                 )
             },
+        ),
+        endpoint(
+            Get,
+            "/v1/containers/audit",
+            alerts::containers,
+            doc(
+                "The CIS Docker Benchmark v1.6 §5 checks on every container of the Docker engine (the app's \
+                 first, then others), each warning with what to fix",
+                &[A::ReadAlerts],
+                Answer::Json(200, schema::<Vec<ContainerAudit>>),
+            ),
         ),
         endpoint(
             Get,

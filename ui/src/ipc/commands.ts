@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerAudit, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -82,6 +82,7 @@ export const commands = {
   setAlertRule: (rule: Rule) => call<Rule>("set_alert_rule", { rule }),
   resetAlertRule: (id: string) => call<Rule>("reset_alert_rule", { id }),
   ackAlert: (id: number) => call<Alert | null>("ack_alert", { id }),
+  containerAudit: () => call<ContainerAudit[]>("container_audit"),
 } as const;
 
 /** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
@@ -161,6 +162,7 @@ export type Commands = {
   set_alert_rule: { args: { rule: Rule }; result: Rule };
   reset_alert_rule: { args: { id: string }; result: Rule };
   ack_alert: { args: { id: number }; result: Alert | null };
+  container_audit: { args: Record<string, never>; result: ContainerAudit[] };
 };
 
 /** Event names, built in one place. */

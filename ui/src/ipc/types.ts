@@ -188,6 +188,25 @@ utcOffsetMinutes: number,
  */
 dark: boolean, };
 
+export type Check = { 
+/**
+ * The benchmark's number: `5.4`.
+ */
+id: string, title: string, verdict: Verdict, 
+/**
+ * How bad the finding is: `critical` or `warning` for a warn, `info`
+ * for an info, none for a pass or a rule that does not apply.
+ */
+severity: FindingSeverity | null, 
+/**
+ * What was found, for people.
+ */
+detail: string, 
+/**
+ * What to change (a `docker run` flag, a compose key), for a warn or an info.
+ */
+fix: string | null, };
+
 export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
 
 export type Column = { 
@@ -222,6 +241,36 @@ warnings: Array<ConfigIssue>, };
 export type ConfigSource = { "kind": "default" } | { "kind": "file", path: string, } | { "kind": "env", var: string, };
 
 export type ConfigValue = { key: string, value: string, source: ConfigSource, help: string, };
+
+export type ContainerAudit = { 
+/**
+ * Its name, without Docker's leading `/`.
+ */
+container: string, 
+/**
+ * Docker's id.
+ */
+id: string, 
+/**
+ * The image it was created from, as given (`sutazai-agent:0.1.0`).
+ */
+image: string, 
+/**
+ * Whether the app made it (it carries the app's label).
+ */
+ours: boolean, 
+/**
+ * The catalog agent it runs, for one of ours.
+ */
+agentId: string | null, running: boolean, checks: Array<Check>, 
+/**
+ * Warns of severity `warning`.
+ */
+warnings: number, 
+/**
+ * Warns of severity `critical`.
+ */
+critical: number, };
 
 export type ContainerStats = { agentId: string, container: string, instance: number, 
 /**
@@ -319,6 +368,8 @@ export type EventKind = "agentDied" | "agentOutOfMemory" | "agentUnhealthy" | "a
 export type FailedAgent = { agentId: string, reason: string, };
 
 export type FailurePolicy = "roll_back" | "keep_healthy";
+
+export type FindingSeverity = "info" | "warning" | "critical";
 
 export type FleetEvent = { "kind": "restarted", agentId: string, container: string, attempt: number, reason: string, } | { "kind": "died", agentId: string, container: string, 
 /**
@@ -1056,6 +1107,8 @@ name: string, calls: number, cacheHits: number, errors: number, fallbacks: numbe
 cacheHitRate: number, latencyP50Ms: number, latencyP95Ms: number, latencyMaxMs: number, };
 
 export type ValueType = "string" | "number" | "boolean" | "list" | "object" | "any";
+
+export type Verdict = "pass" | "warn" | "info" | "not_applicable";
 
 export type VersionInfo = { version: number, savedMs: number, 
 /**

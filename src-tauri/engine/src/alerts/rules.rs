@@ -359,7 +359,13 @@ fn event_defaults() -> Vec<Rule> {
             Critical,
             300,
         ),
-        rule(ContainerAudit, "container_audit", "Container audit finding", Warning, 0),
+        rule(
+            ContainerAudit,
+            "container_audit",
+            "Critical container audit finding",
+            Critical,
+            0,
+        ),
         rule(DiskLow, "disk_low", "Low disk space in the data dir", Critical, 60),
     ]
 }

@@ -1,7 +1,8 @@
 //! Where the event rules' occurrences come from: the fleet's, the tasks'
 //! and the runs' news as they happen, and each round what is still wrong
 //! now (an agent not healthy again, Ollama down, a breaker open, a run
-//! waiting for approval, the data dir's disk nearly full).
+//! waiting for approval, the data dir's disk nearly full, a container
+//! with a critical CIS finding).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,10 +19,14 @@ use crate::orchestrator::breaker::BreakerState;
 use crate::orchestrator::model::{TaskEvent, TaskStatus};
 use crate::runs::model::RunStatus;
 use crate::runs::RunNews;
+use crate::security::container_audit::{ContainerAudit, FindingSeverity, Verdict};
 use crate::status::Probe;
 
 /// How often the data dir's free space is read.
 const DISK_EVERY: Duration = Duration::from_secs(30);
+
+/// How often every container is audited (CIS §5) for critical findings.
+const AUDIT_EVERY: Duration = Duration::from_secs(300);
 
 /// Less free space than this where the data lives is low…
 const DISK_LOW_BYTES: u64 = 1 << 30;
@@ -50,6 +55,26 @@ pub(super) struct Sources {
     stopped: BTreeSet<String>,
     /// When the disk was last read, and what was wrong then.
     disk: Option<(Instant, Option<String>)>,
+    /// When the containers were last audited, and each one's critical
+    /// findings then (container → what).
+    audit: Option<(Instant, Vec<(String, String)>)>,
+}
+
+/// The containers with critical findings, and which.
+fn critical_findings(audits: &[ContainerAudit]) -> Vec<(String, String)> {
+    audits
+        .iter()
+        .filter(|a| a.critical > 0)
+        .map(|a| {
+            let what: Vec<String> = a
+                .checks
+                .iter()
+                .filter(|c| c.verdict == Verdict::Warn && c.severity == Some(FindingSeverity::Critical))
+                .map(|c| format!("{} {}", c.id, c.title))
+                .collect();
+            (a.container.clone(), what.join("; "))
+        })
+        .collect()
 }
 
 /// What an agent's event means for its rules.
@@ -124,6 +149,7 @@ impl Sources {
             waiting: BTreeMap::new(),
             stopped: BTreeSet::new(),
             disk: None,
+            audit: None,
         }
     }
 
@@ -284,6 +310,21 @@ impl Sources {
         }
         if let Some((_, Some(problem))) = &self.disk {
             out.push(Occurrence::new(EventKind::DiskLow, None, problem.clone()));
+        }
+        let due = self.audit.as_ref().is_none_or(|(at, _)| at.elapsed() >= AUDIT_EVERY);
+        if due {
+            // Docker down: nothing to audit (the status says so already).
+            let found = engine.audit_containers().await.map(|a| critical_findings(&a));
+            self.audit = Some((Instant::now(), found.unwrap_or_default()));
+        }
+        if let Some((_, findings)) = &self.audit {
+            for (container, what) in findings {
+                out.push(Occurrence::new(
+                    EventKind::ContainerAudit,
+                    Some(container),
+                    what.clone(),
+                ));
+            }
         }
         out
     }
