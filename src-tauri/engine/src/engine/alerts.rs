@@ -43,6 +43,24 @@ pub enum AlertNews {
     Notify(Notice),
 }
 
+/// How long the rounds took since the last look, for the bench.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertRounds {
+    pub rounds: u64,
+    /// Time spent in rounds, reading the history and writing included.
+    pub busy: Duration,
+    pub mean_us: f64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+/// Each round's duration in microseconds.
+pub(super) type RoundTimes = std::sync::Mutex<hdrhistogram::Histogram<u64>>;
+
+pub(super) fn round_times() -> RoundTimes {
+    std::sync::Mutex::new(crate::latency::latency_histogram())
+}
+
 /// The rules in force: the defaults with a person's changes over them.
 pub(super) type RuleBook = RwLock<Arc<Vec<Rule>>>;
 
@@ -194,6 +212,27 @@ impl Engine {
         Ok(())
     }
 
+    /// How long the alert rounds took since the last call (which starts
+    /// over): what evaluating every rule costs.
+    pub fn take_alert_rounds(&self) -> AlertRounds {
+        let mut times = self.round_times.lock().unwrap_or_else(PoisonError::into_inner);
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let busy = Duration::from_micros((times.mean() * times.len() as f64) as u64);
+        let rounds = AlertRounds {
+            rounds: times.len(),
+            busy,
+            mean_us: times.mean(),
+            p99_us: times.value_at_quantile(0.99),
+            max_us: times.max(),
+        };
+        times.reset();
+        rounds
+    }
+
     fn take_occurrences(&self) -> Vec<Occurrence> {
         std::mem::take(&mut *self.occurrences.lock().unwrap_or_else(PoisonError::into_inner))
     }
@@ -249,36 +288,61 @@ pub(super) async fn watch_alerts(engine: Arc<Engine>) {
             }
         }
         next = Instant::now() + EVERY;
-        let rules = engine.alert_rules();
-        let now_ms = engine.clock.now_ms();
-        let agents = sources.deployed_agents(&engine);
-        let windows = windows(&engine, &rules, &agents, now_ms).await;
-        let mut changes = metric_rules.evaluate(&rules, &agents, &windows, now_ms);
-        let mut bad = engine.take_occurrences();
-        bad.extend(sources.drain());
-        bad.extend(sources.still_wrong(&engine, &event_rules.firing(), &rules).await);
-        changes.extend(event_rules.evaluate(&rules, &bad, now_ms));
-        if changes.is_empty() && !notifier.has_pending() {
-            continue;
+        let began = Instant::now();
+        round(
+            &engine,
+            &mut metric_rules,
+            &mut event_rules,
+            &mut notifier,
+            &mut sources,
+        )
+        .await;
+        let took = u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let _ = engine
+            .round_times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(took.max(1));
+    }
+}
+
+/// One round of every rule.
+async fn round(
+    engine: &Engine,
+    metric_rules: &mut Evaluator,
+    event_rules: &mut EventEvaluator,
+    notifier: &mut Notifier,
+    sources: &mut Sources,
+) {
+    let rules = engine.alert_rules();
+    let now_ms = engine.clock.now_ms();
+    let agents = sources.deployed_agents(engine);
+    let windows = windows(engine, &rules, &agents, now_ms).await;
+    let mut changes = metric_rules.evaluate(&rules, &agents, &windows, now_ms);
+    let mut bad = engine.take_occurrences();
+    bad.extend(sources.drain());
+    bad.extend(sources.still_wrong(engine, &event_rules.firing(), &rules).await);
+    changes.extend(event_rules.evaluate(&rules, &bad, now_ms));
+    if changes.is_empty() && !notifier.has_pending() {
+        return;
+    }
+    for change in &changes {
+        if let Err(err) = journal::record(&engine.store, change, now_ms).await {
+            warn!(cause = %err, alert = %change.fingerprint, "cannot record an alert");
         }
-        for change in &changes {
-            if let Err(err) = journal::record(&engine.store, change, now_ms).await {
-                warn!(cause = %err, alert = %change.fingerprint, "cannot record an alert");
-            }
-            let _ = engine.alert_news.send(AlertNews::Changed(change.clone()));
+        let _ = engine.alert_news.send(AlertNews::Changed(change.clone()));
+    }
+    let silenced: Vec<String> = match journal::silences(&engine.store, now_ms).await {
+        Ok(s) => s.into_iter().map(|s| s.fingerprint).collect(),
+        Err(err) => {
+            warn!(cause = %err, "cannot read the silences");
+            Vec::new()
         }
-        let silenced: Vec<String> = match journal::silences(&engine.store, now_ms).await {
-            Ok(s) => s.into_iter().map(|s| s.fingerprint).collect(),
-            Err(err) => {
-                warn!(cause = %err, "cannot read the silences");
-                Vec::new()
-            }
-        };
-        for notice in notifier.plan(&changes, |c| silenced.contains(&c.fingerprint), now_ms) {
-            if let Err(err) = journal::record_notice(&engine.store, &notice, now_ms).await {
-                warn!(cause = %err, "cannot record a notification");
-            }
-            let _ = engine.alert_news.send(AlertNews::Notify(notice));
+    };
+    for notice in notifier.plan(&changes, |c| silenced.contains(&c.fingerprint), now_ms) {
+        if let Err(err) = journal::record_notice(&engine.store, &notice, now_ms).await {
+            warn!(cause = %err, "cannot record a notification");
         }
+        let _ = engine.alert_news.send(AlertNews::Notify(notice));
     }
 }

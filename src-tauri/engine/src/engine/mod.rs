@@ -21,7 +21,7 @@ mod tasks;
 mod workflow_files;
 mod workflows;
 pub use crate::alerts::events::{EventKind, Occurrence};
-pub use alerts::AlertNews;
+pub use alerts::{AlertNews, AlertRounds};
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
 pub use metrics::{Chart, ChartRequest, MetricsCatalog, METRICS_FILE};
@@ -100,6 +100,8 @@ pub struct Engine {
     alert_news: tokio::sync::broadcast::Sender<AlertNews>,
     /// The alert rules in force (defaults with a person's changes).
     rules: alerts::RuleBook,
+    /// How long each alert round took (the bench reads it).
+    round_times: alerts::RoundTimes,
     /// What happened since the alert rules' last round.
     occurrences: std::sync::Mutex<Vec<crate::alerts::events::Occurrence>>,
     /// Every background task and agent call runs on it; shutdown ends it.
@@ -238,6 +240,7 @@ impl Engine {
             exported: metrics::Exported::default(),
             alert_news: tokio::sync::broadcast::channel(256).0,
             rules: std::sync::RwLock::new(Arc::new(rules)),
+            round_times: alerts::round_times(),
             occurrences: std::sync::Mutex::default(),
             life,
         });
