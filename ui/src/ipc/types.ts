@@ -69,6 +69,40 @@ export type AlertRules = { rules: Array<Rule>, defaults: Array<Rule>, };
 
 export type AlertState = "open" | "unacknowledged" | "resolved";
 
+export type AnomalySettings = { 
+/**
+ * After this many samples a sample's weight in the baseline has
+ * halved.
+ */
+halfLife: number, 
+/**
+ * The first samples only teach the baseline: no score until this many
+ * were learned.
+ */
+warmUp: number, 
+/**
+ * A value is anomalous past this many spreads from the baseline.
+ */
+k: number, 
+/**
+ * Which side of the baseline is bad.
+ */
+direction: Direction, 
+/**
+ * The spread is at least this, in the series' unit (never zero, so a
+ * constant series still gives a finite score).
+ */
+minSpreadAbs: number, 
+/**
+ * The spread is at least this fraction of the baseline's mean.
+ */
+minSpreadRel: number, 
+/**
+ * After this many outliers in a row on the same side the baseline
+ * restarts from them: a level shift becomes the new normal.
+ */
+adaptAfter: number, };
+
 export type ApiKeyInfo = { id: number, name: string, role: Role, 
 /**
  * The key's first characters, `sk_1a2b3c4d`.
@@ -330,6 +364,8 @@ warning: string | null, } | { "kind": "agent", phase: number, agentId: string, s
 export type DeployReport = { phase: number, total: number, healthy: number, unchanged: number, failed: Array<FailedAgent>, rolledBack: boolean, elapsedMs: number, };
 
 export type DeployStage = "pending" | "creating" | "starting" | "healthy" | "unchanged" | "failed" | "rolled_back";
+
+export type Direction = "above" | "below" | "both";
 
 export type DockerFacts = { 
 /**
@@ -740,7 +776,7 @@ export type Rule = { id: string, name: string, severity: Severity, scope: Scope,
  */
 windowS: number, threshold: Threshold, enabled: boolean, };
 
-export type RuleSignal = { "kind": "mean", series: string, } | { "kind": "ratio", numerator: Array<string>, denominator: Array<string>, } | { "kind": "event", event: EventKind, };
+export type RuleSignal = { "kind": "mean", series: string, } | { "kind": "ratio", numerator: Array<string>, denominator: Array<string>, } | { "kind": "event", event: EventKind, } | { "kind": "anomaly", series: string, baseline: AnomalySettings, };
 
 export type Run = { id: string, workflowId: string, workflowName: string, 
 /**

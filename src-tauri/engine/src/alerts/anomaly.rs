@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Which side of the baseline is bad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Direction {
     /// Only high is bad (latency, error rate, CPU, memory).
@@ -32,7 +32,7 @@ pub enum Direction {
 }
 
 /// How a baseline learns and when a value is anomalous.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct AnomalySettings {
     /// After this many samples a sample's weight in the baseline has
@@ -109,6 +109,16 @@ impl AnomalySettings {
     /// The weight of a new sample once the baseline is full.
     fn alpha(&self) -> f64 {
         1.0 - 0.5f64.powf(1.0 / f64::from(self.half_life.max(1)))
+    }
+
+    /// How bad a score is: its distance from the baseline on the bad
+    /// side, in spreads (negative on the good side).
+    pub fn badness(&self, score: &Score) -> f64 {
+        match self.direction {
+            Direction::Above => score.z,
+            Direction::Below => -score.z,
+            Direction::Both => score.z.abs(),
+        }
     }
 
     /// Whether a score is anomalous on the bad side.

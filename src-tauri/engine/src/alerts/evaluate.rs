@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::anomaly::Baseline;
 use super::lifecycle::{step, Change, Phase};
 use super::notify::AlertChange;
-use super::rules::{Rule, Scope};
+use super::rules::{Rule, Scope, Signal};
 use crate::metrics::reduce::Total;
 
 /// Every series the rules read this round, each once.
@@ -25,10 +26,12 @@ pub fn needed(rules: &[Rule], agents: &[String]) -> Vec<String> {
     all
 }
 
-/// The phases of every alert the rules have raised, by fingerprint.
+/// The phases of every alert the rules have raised, and the anomaly
+/// rules' baselines, by fingerprint.
 #[derive(Debug, Default)]
 pub struct Evaluator {
     phases: BTreeMap<String, Tracked>,
+    baselines: BTreeMap<String, Baseline>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +52,7 @@ impl Evaluator {
         now_ms: i64,
     ) -> Vec<AlertChange> {
         let mut changes = Vec::new();
-        let mut live = Vec::new();
+        let mut live = std::collections::BTreeSet::new();
         for rule in rules.iter().filter(|r| r.enabled && !r.is_event()) {
             let subjects: Vec<Option<&str>> = match rule.scope {
                 Scope::Fleet => vec![None],
@@ -62,7 +65,25 @@ impl Evaluator {
                     rule: rule.id.clone(),
                     subject: subject.map(str::to_string),
                 });
-                let value = rule.value(subject, windows);
+                let value = match &rule.signal {
+                    Signal::Anomaly { baseline, .. } => {
+                        let mean = rule.value(subject, windows);
+                        // A rule edited since: its baseline starts over.
+                        let learned = self.baselines.get(&fingerprint).map(Baseline::settings);
+                        if learned != Some(baseline) {
+                            match Baseline::new(*baseline) {
+                                Ok(fresh) => {
+                                    self.baselines.insert(fingerprint.clone(), fresh);
+                                }
+                                Err(_) => continue, // checked when the rule was saved
+                            }
+                        }
+                        let tracker = self.baselines.get_mut(&fingerprint);
+                        mean.zip(tracker)
+                            .and_then(|(m, b)| b.observe(m).map(|score| b.settings().badness(&score)))
+                    }
+                    _ => rule.value(subject, windows),
+                };
                 let (next, change) = step(tracked.phase, &rule.threshold, value, now_ms);
                 tracked.phase = next;
                 if let Some(change) = change {
@@ -76,11 +97,12 @@ impl Evaluator {
                         change,
                     });
                 }
-                live.push(fingerprint);
+                live.insert(fingerprint);
             }
         }
         // What no rule watches any more ends: a firing alert resolves.
-        let gone: Vec<String> = self.phases.keys().filter(|f| !live.contains(f)).cloned().collect();
+        self.baselines.retain(|f, _| live.contains(f));
+        let gone: Vec<String> = self.phases.keys().filter(|f| !live.contains(*f)).cloned().collect();
         for fingerprint in gone {
             let Some(tracked) = self.phases.remove(&fingerprint) else {
                 continue;
@@ -227,5 +249,44 @@ mod tests {
         let mut off = rules.clone();
         off.iter_mut().for_each(|r| r.enabled = false);
         assert!(needed(&off, &agents(&["AG-001"])).is_empty());
+    }
+
+    #[test]
+    fn an_agents_cpu_far_above_its_own_baseline_fires_then_resolves() {
+        let rules: Vec<Rule> = defaults().into_iter().filter(|r| r.id == "agent_cpu_anomaly").collect();
+        let fleet = agents(&["AG-001"]);
+        let cpu = |value: f64| {
+            HashMap::from([(
+                "cpu_percent{AG-001}".to_string(),
+                Total {
+                    sum: value * 10.0,
+                    count: 10,
+                },
+            )])
+        };
+        let mut e = Evaluator::default();
+        let mut changes = Vec::new();
+        // Ten minutes of 10 % ± 1 (the warm-up and the baseline)...
+        for s in 0..600_i64 {
+            let wiggle = if s % 2 == 0 { 1.0 } else { -1.0 };
+            changes.extend(e.evaluate(&rules, &fleet, &cpu(10.0 + wiggle), s * 1000));
+        }
+        assert!(changes.is_empty(), "a steady series raises nothing: {changes:?}");
+        // ...then 90 % for a minute: pending, fired after `for` (30 s)...
+        for s in 600..660_i64 {
+            changes.extend(e.evaluate(&rules, &fleet, &cpu(90.0), s * 1000));
+        }
+        let fired = changes.iter().filter(|c| c.change == Change::Fired).count();
+        assert_eq!(fired, 1, "{changes:?}");
+        assert_eq!(changes[0].change, Change::Pending);
+        assert_eq!(e.firing(), vec!["agent_cpu_anomaly:AG-001"]);
+        // ...and back to normal: resolved after keep-firing (60 s), once.
+        changes.clear();
+        for s in 660..800_i64 {
+            changes.extend(e.evaluate(&rules, &fleet, &cpu(10.0), s * 1000));
+        }
+        let resolved: Vec<&AlertChange> = changes.iter().filter(|c| c.change == Change::Resolved).collect();
+        assert_eq!(resolved.len(), 1, "{changes:?}");
+        assert!(e.firing().is_empty());
     }
 }

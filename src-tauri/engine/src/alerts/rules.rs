@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::anomaly::AnomalySettings;
 use super::events::EventKind;
 use super::lifecycle::{Comparison, Severity, Threshold};
 use crate::metrics::reduce::Total;
@@ -44,6 +45,11 @@ pub enum Signal {
     /// happens and while its trouble lasts; only the threshold's
     /// keep-firing time applies.
     Event { event: EventKind },
+    /// The mean of one series over the window against its own rolling
+    /// baseline: the value compared with the threshold is how many spreads
+    /// it is from what was expected, on the bad side (none during the
+    /// warm-up).
+    Anomaly { series: String, baseline: AnomalySettings },
 }
 
 /// One rule.
@@ -74,7 +80,7 @@ impl Rule {
             None => s.clone(),
         };
         match &self.signal {
-            Signal::Mean { series } => vec![name(series)],
+            Signal::Mean { series } | Signal::Anomaly { series, .. } => vec![name(series)],
             Signal::Ratio { numerator, denominator } => {
                 let all: BTreeSet<String> = numerator.iter().chain(denominator).map(name).collect();
                 all.into_iter().collect()
@@ -91,7 +97,7 @@ impl Rule {
             None => s.clone(),
         };
         match &self.signal {
-            Signal::Mean { series } => {
+            Signal::Mean { series } | Signal::Anomaly { series, .. } => {
                 let w = windows.get(&name(series))?;
                 (w.count > 0).then(|| w.sum / f64::from(w.count))
             }
@@ -141,6 +147,12 @@ impl Rule {
                 Vec::new()
             }
             Signal::Mean { series } => vec![series],
+            Signal::Anomaly { series, baseline } => {
+                for problem in baseline.check() {
+                    problems.push(format!("{}.signal.baseline.{problem}", self.id));
+                }
+                vec![series]
+            }
             Signal::Ratio { numerator, denominator } => {
                 if numerator.is_empty() || denominator.is_empty() {
                     problems.push(format!(
@@ -291,8 +303,40 @@ pub fn defaults() -> Vec<Rule> {
         ),
     ]
     .into_iter()
+    .chain(anomaly_defaults())
     .chain(event_defaults())
     .collect()
+}
+
+/// Each agent's latency, failures, CPU and memory against its own rolling
+/// baseline: 4 spreads above it for 30 s fires; back under 3 for a minute
+/// resolves.
+fn anomaly_defaults() -> Vec<Rule> {
+    let rule = |id: &str, name: &str, series: &str| Rule {
+        id: id.into(),
+        name: name.into(),
+        severity: Severity::Warning,
+        scope: Scope::EachAgent,
+        signal: Signal::Anomaly {
+            series: series.into(),
+            baseline: AnomalySettings::default(),
+        },
+        window_s: 10,
+        threshold: Threshold {
+            comparison: Comparison::Above,
+            value: 4.0,
+            clear: 3.0,
+            for_s: 30,
+            keep_firing_s: 60,
+        },
+        enabled: true,
+    };
+    vec![
+        rule("agent_latency_anomaly", "Agent latency unusual", "task_latency_ms:p95"),
+        rule("agent_failures_anomaly", "Agent failures unusual", "tasks_failed"),
+        rule("agent_cpu_anomaly", "Agent CPU unusual", "cpu_percent"),
+        rule("agent_memory_anomaly", "Agent memory unusual", "memory_bytes"),
+    ]
 }
 
 /// One rule for each event, with how long its alert stays after the
