@@ -23,6 +23,7 @@
 
 pub mod anomaly;
 pub mod evaluate;
+pub mod event_kind;
 pub mod events;
 pub mod journal;
 pub mod lifecycle;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::anomaly::AnomalySettings;
-use super::events::EventKind;
+use super::event_kind::EventKind;
 use super::lifecycle::{Comparison, Severity, Threshold};
 use crate::metrics::reduce::Total;
 use crate::metrics::series::{Label, SeriesKey};

@@ -2,7 +2,8 @@
 //! and the runs' news as they happen, and each round what is still wrong
 //! now (an agent not healthy again, Ollama down, a breaker open, a run
 //! waiting for approval, the data dir's disk nearly full, a container
-//! with a critical CIS finding).
+//! with a critical CIS finding, a deployed agent whose models Ollama has
+//! neither of).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -27,6 +28,9 @@ const DISK_EVERY: Duration = Duration::from_secs(30);
 
 /// How often every container is audited (CIS §5) for critical findings.
 const AUDIT_EVERY: Duration = Duration::from_secs(300);
+
+/// How often Ollama's models are compared with what deployed agents need.
+const MODELS_EVERY: Duration = Duration::from_secs(60);
 
 /// Less free space than this where the data lives is low…
 const DISK_LOW_BYTES: u64 = 1 << 30;
@@ -58,6 +62,9 @@ pub(super) struct Sources {
     /// When the containers were last audited, and each one's critical
     /// findings then (container → what).
     audit: Option<(Instant, Vec<(String, String)>)>,
+    /// When the models were last compared, and the deployed agents with
+    /// neither of their models then (agent → what it needs).
+    models: Option<(Instant, Vec<(String, String)>)>,
 }
 
 /// The containers with critical findings, and which.
@@ -150,6 +157,7 @@ impl Sources {
             stopped: BTreeSet::new(),
             disk: None,
             audit: None,
+            models: None,
         }
     }
 
@@ -316,6 +324,28 @@ impl Sources {
             // Docker down: nothing to audit (the status says so already).
             let found = engine.audit_containers().await.map(|a| critical_findings(&a));
             self.audit = Some((Instant::now(), found.unwrap_or_default()));
+        }
+        let due = self.models.as_ref().is_none_or(|(at, _)| at.elapsed() >= MODELS_EVERY);
+        if due {
+            // Ollama down: nothing is known (its own alert says so).
+            let deployed = self.deployed_agents(engine);
+            let missing = engine
+                .models()
+                .await
+                .unserved_agents
+                .into_iter()
+                .filter(|u| deployed.contains(&u.agent.id))
+                .map(|u| {
+                    let what = format!("needs {} (or {}); Ollama has neither", u.preferred, u.fallback);
+                    (u.agent.id, what)
+                })
+                .collect();
+            self.models = Some((Instant::now(), missing));
+        }
+        if let Some((_, missing)) = &self.models {
+            for (agent, what) in missing {
+                out.push(Occurrence::new(EventKind::ModelMissing, Some(agent), what.clone()));
+            }
         }
         if let Some((_, findings)) = &self.audit {
             for (container, what) in findings {
