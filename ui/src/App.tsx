@@ -1,12 +1,17 @@
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
+import { AlertBell } from "./components/AlertBell";
 import { StartupErrorDialog } from "./components/StartupErrorDialog";
+import { Toasts } from "./components/Toasts";
 import { useDeployStore } from "./stores/deploy";
+import { useNavStore } from "./stores/nav";
 import { useStatusStore } from "./stores/status";
 import { NotBuilt } from "./views/NotBuilt";
-import { VIEWS, type ViewId } from "./views/registry";
+import { VIEWS } from "./views/registry";
 
 export function App() {
-  const [current, setCurrent] = useState<ViewId>("overview");
+  const current = useNavStore((s) => s.view);
+  const open = useNavStore((s) => s.open);
+  const followNav = useNavStore((s) => s.follow);
   const load = useStatusStore((s) => s.load);
   const follow = useStatusStore((s) => s.follow);
   const error = useStatusStore((s) => s.error);
@@ -19,6 +24,8 @@ export function App() {
   // Deploy progress is followed for the app's lifetime, so it survives
   // switching away from the Deploy view.
   useEffect(() => followDeploys(), [followDeploys]);
+  // The tray menu asks for a view with `open-view`.
+  useEffect(() => followNav(), [followNav]);
 
   const view = VIEWS.find((v) => v.id === current) ?? VIEWS[0]!;
   const Component = view.component;
@@ -29,6 +36,7 @@ export function App() {
           <img src="/icon.svg" alt="" width={28} height={28} />
           <span>SutazAI</span>
         </div>
+        <AlertBell />
         <ul>
           {VIEWS.map((v) => (
             <li key={v.id}>
@@ -37,7 +45,7 @@ export function App() {
                 className={v.id === current ? "nav-item active" : "nav-item"}
                 aria-current={v.id === current ? "page" : undefined}
                 data-testid={`nav-${v.id}`}
-                onClick={() => setCurrent(v.id)}
+                onClick={() => open(v.id)}
               >
                 {v.label}
                 {!v.component && <span className="soon">planned</span>}
@@ -53,6 +61,7 @@ export function App() {
         </header>
         {Component ? <Component /> : <NotBuilt view={view} />}
       </main>
+      <Toasts />
       {error && <StartupErrorDialog error={error} />}
     </div>
   );

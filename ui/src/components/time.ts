@@ -19,3 +19,8 @@ export function ago(ms: number, now: number): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   return `${Math.floor(seconds / 3600)} h ago`;
 }
+
+/** A date and time for people, in the local zone. */
+export function when(ms: number): string {
+  return new Date(ms).toLocaleString();
+}

@@ -1,6 +1,9 @@
-// Test fixtures: capabilities, tasks, pages, workflows and metrics as the
+// Test fixtures: capabilities, tasks, pages, workflows, metrics and alerts as the
 // backend answers them (the views and stores use them). Tests only.
 import type {
+  Alert,
+  AlertNotice,
+  AuditEntry,
   CapabilityInfo,
   Chart,
   Column,
@@ -10,6 +13,7 @@ import type {
   MetricsReading,
   Run,
   RunStep,
+  Rule,
   RunSummary,
   Step,
   Task,
@@ -290,4 +294,81 @@ export function chart(r: MetricsReading, width = 460, title = "Chart"): Chart {
   const colors = ["#3b82f6", "#f59e0b", "#10b981"];
   const legend = r.series.map((s, i) => ({ key: s.key, label: `label of ${s.key}`, color: colors[i % colors.length]! }));
   return { svg, plot, legend, reading: r };
+}
+
+// ---- Alerts ----
+
+/** A firing, unacknowledged alert of rule `agent_down` about AG-00<id>. */
+export function alert(id: number, change: Partial<Alert> = {}): Alert {
+  const subject = change.subject === undefined ? `AG-00${id}` : change.subject;
+  return {
+    id,
+    fingerprint: subject ? `agent_down:${subject}` : "agent_down",
+    rule: "agent_down",
+    name: "Agent down",
+    subject,
+    severity: "critical",
+    firedMs: T0 + id * 60_000,
+    resolvedMs: null,
+    ackedMs: null,
+    ackedBy: null,
+    detail: "exit code 137",
+    ...change,
+  };
+}
+
+export function notice(id: number, change: Partial<AlertNotice> = {}): AlertNotice {
+  return {
+    id,
+    atMs: T0 + id * 60_000,
+    title: "Agent down",
+    body: "AG-001 exited (exit code 137)",
+    severity: "critical",
+    fingerprints: ["agent_down:AG-001"],
+    ...change,
+  };
+}
+
+/** The metric rule `failure_rate`: the fleet's failed share of ended tasks. */
+export function metricRule(change: Partial<Rule> = {}): Rule {
+  return {
+    id: "failure_rate",
+    name: "Failure rate high",
+    severity: "warning",
+    scope: "fleet",
+    signal: { kind: "ratio", numerator: ["tasks_failed"], denominator: ["tasks_succeeded", "tasks_failed"] },
+    windowS: 300,
+    threshold: { comparison: "above", value: 0.2, clear: 0.1, forS: 60, keepFiringS: 30 },
+    enabled: true,
+    ...change,
+  };
+}
+
+/** The event rule `agent_died`, for each agent. */
+export function eventRule(change: Partial<Rule> = {}): Rule {
+  return {
+    id: "agent_died",
+    name: "Agent died",
+    severity: "critical",
+    scope: "eachAgent",
+    signal: { kind: "event", event: "agentDied" },
+    windowS: 60,
+    threshold: { comparison: "above", value: 0, clear: 0, forS: 0, keepFiringS: 300 },
+    enabled: true,
+    ...change,
+  };
+}
+
+export function auditEntry(id: number, change: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id,
+    atMs: T0 + id * 1000,
+    actor: "desktop",
+    origin: "window",
+    action: "agent.restart",
+    target: "AG-001",
+    outcome: "ok",
+    detail: "",
+    ...change,
+  };
 }

@@ -1,15 +1,21 @@
-import { act, cleanup, render, screen } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EngineStatus, MetricsQuery } from "../ipc";
-import { column, reading } from "../ipc/fixtures";
-import { backend, callsOf } from "../ipc/testing";
+import { alert, column, reading } from "../ipc/fixtures";
+import { backend, callsOf, fakeEvents } from "../ipc/testing";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
-vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn(() => Promise.resolve(() => {})) }));
+const bus = fakeEvents();
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: (name: string, handler: (event: { payload: unknown }) => void) => bus.listen(name, handler),
+}));
 
 const { useStatusStore } = await import("../stores/status");
 const { useFleetNowStore } = await import("../stores/metrics");
+const { useOpenAlertsStore } = await import("../stores/openAlerts");
+const { useAlertsStore } = await import("../stores/alerts");
+const { useNavStore } = await import("../stores/nav");
 const { Overview } = await import("./Overview");
 
 const base: EngineStatus = {
@@ -35,7 +41,10 @@ function show(status: EngineStatus) {
 beforeEach(() => {
   invoke.mockReset();
   useFleetNowStore.setState({ now: null, error: null });
-  backend(invoke, { query_metrics: ({ query }) => reading(query.fromMs, query.toMs, {}) });
+  useOpenAlertsStore.setState(useOpenAlertsStore.getInitialState(), true);
+  useAlertsStore.setState(useAlertsStore.getInitialState(), true);
+  useNavStore.setState(useNavStore.getInitialState(), true);
+  backend(invoke, { query_metrics: ({ query }) => reading(query.fromMs, query.toMs, {}), list_alerts: [] });
 });
 
 afterEach(cleanup);
@@ -101,6 +110,7 @@ describe("Overview", () => {
             },
             { width: 60 },
           ),
+        list_alerts: [],
       });
       show(base);
       await act(async () => {
@@ -113,9 +123,9 @@ describe("Overview", () => {
       const query = callsOf(invoke, "query_metrics")[0]?.query as MetricsQuery;
       expect(query.toMs - query.fromMs).toBe(60_000);
       expect(query.series).toEqual(expect.arrayContaining(["agents_healthy", "runs_active", "success_rate"]));
-      // Kept all the same, and Latest alerts says when they come.
+      // Kept all the same, and no alert is open.
       expect(screen.getByTestId("docker-card")).toBeTruthy();
-      expect(screen.getByTestId("alerts-none").textContent).toContain("Security view");
+      expect(screen.getByTestId("alerts-none").textContent).toContain("No open alerts");
 
       healthy = 20;
       await act(async () => {
@@ -145,5 +155,48 @@ describe("Overview", () => {
     const error = await screen.findByTestId("fleet-now-error");
     expect(error.getAttribute("data-code")).toBe("engine_unavailable");
     expect(error.textContent).toContain("Restart the app");
+  });
+
+  it("lists the 5 newest open alerts live, each opening the Security view on it", async () => {
+    let open = [5, 4, 3, 2, 1].map((id) => alert(id));
+    backend(invoke, { query_metrics: ({ query }) => reading(query.fromMs, query.toMs, {}), list_alerts: () => open });
+    show(base);
+    await screen.findByTestId("latest-alert-5");
+    expect(screen.queryByTestId("alerts-none")).toBeNull();
+    expect(screen.getByTestId("latest-alert-5").textContent).toContain("Agent down · AG-005");
+
+    open = [6, ...[5, 4, 3, 2, 1]].map((id) => alert(id, id === 6 ? { severity: "warning", subject: null } : {}));
+    act(() =>
+      bus.emit("alert-changed", {
+        fingerprint: "agent_down",
+        rule: "agent_down",
+        name: "Agent down",
+        subject: null,
+        severity: "warning",
+        detail: null,
+        fired: true,
+      }),
+    );
+    await screen.findByTestId("latest-alert-6");
+    expect(screen.queryByTestId("latest-alert-1")).toBeNull();
+    expect(screen.getAllByTestId(/^latest-alert-\d/)).toHaveLength(5);
+
+    fireEvent.click(screen.getByTestId("latest-alert-4"));
+    expect(useNavStore.getState()).toMatchObject({ view: "security", securityTab: "alerts" });
+    expect(useAlertsStore.getState().selected).toEqual(["agent_down:AG-004"]);
+
+    open = [];
+    act(() =>
+      bus.emit("alert-changed", {
+        fingerprint: "agent_down",
+        rule: "agent_down",
+        name: "Agent down",
+        subject: null,
+        severity: "warning",
+        detail: null,
+        fired: false,
+      }),
+    );
+    await screen.findByTestId("alerts-none");
   });
 });

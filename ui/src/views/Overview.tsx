@@ -1,8 +1,11 @@
 import { useEffect } from "react";
-import { ago, useNow } from "../components/time";
+import { ago, useNow, when } from "../components/time";
 import { Fact } from "../components/Fact";
+import { SEVERITY_BADGE } from "../components/severity";
 import type { DockerFacts, EngineStatus, ErrorBody, OllamaFacts, Probe } from "../ipc";
+import { showAlerts } from "../stores/alerts";
 import { useFleetNowStore, type FleetNow } from "../stores/metrics";
+import { useOpenAlertsStore } from "../stores/openAlerts";
 import { useStatusStore } from "../stores/status";
 import { CatalogCard } from "./CatalogCard";
 import { formatValue } from "./metrics/format";
@@ -153,17 +156,59 @@ function FleetNowCard() {
   );
 }
 
-/** Alerts come with the Security view; until then the card says so. */
+/** How many open alerts the card lists. */
+export const LATEST_ALERTS = 5;
+
+/** The newest open alerts (live); each one opens the Security view on it. */
 function AlertsCard() {
+  const alerts = useOpenAlertsStore((s) => s.alerts);
+  const error = useOpenAlertsStore((s) => s.error);
+  const load = useOpenAlertsStore((s) => s.load);
+  const follow = useOpenAlertsStore((s) => s.follow);
+  useEffect(() => {
+    void load();
+    return follow();
+  }, [load, follow]);
+  const latest = (alerts ?? []).slice(0, LATEST_ALERTS);
   return (
     <section className="card" data-testid="latest-alerts">
       <header className="card-header">
         <h2>Latest alerts</h2>
+        {alerts && alerts.length > LATEST_ALERTS && (
+          <span className="muted small">{`${LATEST_ALERTS} of ${alerts.length} open`}</span>
+        )}
       </header>
-      <p className="muted" data-testid="alerts-none">
-        No alerts yet: alerts (an agent down, a breaker open, a failure rate past its limit) arrive with the next
-        release, in the Security view.
-      </p>
+      {error && (
+        <p className="problem" role="alert" data-testid="latest-alerts-error">
+          {error.message}
+        </p>
+      )}
+      {alerts && alerts.length === 0 && (
+        <p className="muted" data-testid="alerts-none">
+          No open alerts. An agent down, a breaker open or a failure rate past its limit shows here.
+        </p>
+      )}
+      {latest.length > 0 && (
+        <ul className="latest-alerts">
+          {latest.map((a) => (
+            <li key={a.id}>
+              <button
+                type="button"
+                className="latest-alert"
+                data-testid={`latest-alert-${a.id}`}
+                onClick={() => showAlerts([a.fingerprint])}
+              >
+                <span className={`badge ${SEVERITY_BADGE[a.severity]}`}>{a.severity}</span>
+                <span className="latest-alert-name">
+                  {a.name}
+                  {a.subject && <span className="muted">{` · ${a.subject}`}</span>}
+                </span>
+                <span className="muted small nowrap">{when(a.firedMs)}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 import { commands, type ConfigIssue, type ConfigReport, type ConfigSource, IpcError } from "../ipc";
 import { toIpcError } from "../ipc/call";
-import { ApiKeys } from "./settings/ApiKeys";
 import "./Settings.css";
 
 function sourceLabel(source: ConfigSource): string {
@@ -27,7 +26,6 @@ export function Settings() {
   if (!report) return <p className="muted">Loading the configuration…</p>;
   return (
     <div className="settings">
-      <ApiKeys />
       <section className="card">
         <header className="card-header">
           <h2>Effective configuration</h2>

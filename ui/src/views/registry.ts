@@ -1,25 +1,18 @@
 // Every view the product has, in navigation order. A view without a
 // component says plainly what it will do and that it is not built yet.
 import type { ComponentType } from "react";
+import type { ViewId } from "../stores/nav";
 import { Agents } from "./Agents";
 import { Deploy } from "./Deploy";
 import { Metrics } from "./Metrics";
 import { Models } from "./Models";
 import { Overview } from "./Overview";
+import { Security } from "./Security";
 import { Settings } from "./Settings";
 import { Tasks } from "./Tasks";
 import { Workflows } from "./Workflows";
 
-export type ViewId =
-  | "overview"
-  | "agents"
-  | "deploy"
-  | "workflows"
-  | "tasks"
-  | "models"
-  | "metrics"
-  | "security"
-  | "settings";
+export type { ViewId };
 
 export type View = {
   id: ViewId;
@@ -82,11 +75,12 @@ export const VIEWS: View[] = [
     id: "security",
     label: "Security",
     purpose: "Security alerts, the audit log of every control action, container audit findings and API keys.",
+    component: Security,
   },
   {
     id: "settings",
     label: "Settings",
-    purpose: "The local API's keys, and the effective configuration with where each value came from.",
+    purpose: "The effective configuration, with where each value came from.",
     component: Settings,
   },
 ];

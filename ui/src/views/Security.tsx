@@ -1,0 +1,60 @@
+// Security: alerts (live, acknowledged and silenced here), the alert rules,
+// the audit log of every control action, and the local API's keys.
+// Threats, container audit and rate limits get tabs of their own when the
+// engine offers them.
+import { useEffect } from "react";
+import { useAlertsStore } from "../stores/alerts";
+import { useNavStore, type SecurityTab } from "../stores/nav";
+import { AlertsTab } from "./security/AlertsTab";
+import { ApiKeys } from "./security/ApiKeys";
+import { AuditTab } from "./security/AuditTab";
+import { RulesTab } from "./security/RulesTab";
+import "./Security.css";
+
+const TABS: { id: SecurityTab; label: string }[] = [
+  { id: "alerts", label: "Alerts" },
+  { id: "rules", label: "Rules" },
+  { id: "audit", label: "Audit log" },
+  { id: "keys", label: "API keys" },
+];
+
+export function Security() {
+  const tab = useNavStore((s) => s.securityTab);
+  const setTab = useNavStore((s) => s.setSecurityTab);
+  const load = useAlertsStore((s) => s.load);
+  const loadNotices = useAlertsStore((s) => s.loadNotices);
+  const follow = useAlertsStore((s) => s.follow);
+
+  // Alerts are followed on every tab, so the Alerts tab is current when shown.
+  useEffect(() => {
+    void load();
+    void loadNotices();
+    return follow();
+  }, [load, loadNotices, follow]);
+
+  return (
+    <div className="security">
+      <div className="tabs" role="tablist" aria-label="Security">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            className={tab === t.id ? "tab active" : "tab"}
+            data-testid={`security-tab-${t.id}`}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" data-testid={`security-panel-${tab}`}>
+        {tab === "alerts" && <AlertsTab />}
+        {tab === "rules" && <RulesTab />}
+        {tab === "audit" && <AuditTab />}
+        {tab === "keys" && <ApiKeys />}
+      </div>
+    </div>
+  );
+}
