@@ -72,10 +72,19 @@ describe("App: alert bell", () => {
 
   it("switches to the view the tray asks for", async () => {
     start(() => []);
-    act(() => bus.emit("open-view", { view: "security" }));
+    act(() => bus.emit("open-view", { view: "security", alerts: [] }));
     expect(screen.getByTestId("view-title").textContent).toBe("Security");
     expect(screen.getByTestId("nav-security").getAttribute("aria-current")).toBe("page");
     await screen.findByTestId("security-tab-alerts");
+  });
+
+  it("opens Security on the alerts of a clicked desktop notification", async () => {
+    start(() => [alert(2), alert(1)]);
+    act(() => bus.emit("open-view", { view: "security", alerts: [alert(2).fingerprint] }));
+    expect(screen.getByTestId("view-title").textContent).toBe("Security");
+    const row = await screen.findByTestId("alert-row-2");
+    await waitFor(() => expect(row.getAttribute("data-selected")).toBe("true"));
+    expect(screen.getByTestId("alert-row-1").getAttribute("data-selected")).not.toBe("true");
   });
 });
 

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { AlertBell } from "./components/AlertBell";
 import { StartupErrorDialog } from "./components/StartupErrorDialog";
 import { Toasts } from "./components/Toasts";
+import { showAlerts } from "./stores/alerts";
 import { useDeployStore } from "./stores/deploy";
 import { useNavStore } from "./stores/nav";
 import { useStatusStore } from "./stores/status";
@@ -25,7 +26,8 @@ export function App() {
   // switching away from the Deploy view.
   useEffect(() => followDeploys(), [followDeploys]);
   // The tray menu asks for a view with `open-view`.
-  useEffect(() => followNav(), [followNav]);
+  // A desktop notification's click opens Security on its alerts.
+  useEffect(() => followNav(showAlerts), [followNav]);
 
   const view = VIEWS.find((v) => v.id === current) ?? VIEWS[0]!;
   const Component = view.component;

@@ -34,9 +34,10 @@ type NavState = {
   /** Shows the Security view on `tab`. */
   openSecurity: (tab: SecurityTab) => void;
   setSecurityTab: (tab: SecurityTab) => void;
-  /** Follows `open-view` (the tray menu); an unknown view is ignored.
-   * Returns the function that stops following. */
-  follow: () => () => void;
+  /** Follows `open-view` (the tray menu, a click on a desktop
+   * notification); an unknown view is ignored, and the alerts it names go
+   * to `reveal`. Returns the function that stops following. */
+  follow: (reveal?: (alerts: string[]) => void) => () => void;
 };
 
 export const useNavStore = create<NavState>((set, get) => ({
@@ -45,9 +46,10 @@ export const useNavStore = create<NavState>((set, get) => ({
   open: (view) => set({ view }),
   openSecurity: (tab) => set({ view: "security", securityTab: tab }),
   setSecurityTab: (tab) => set({ securityTab: tab }),
-  follow: () => {
-    const unlisten = onEvent(events.openView, ({ view }) => {
-      if (isViewId(view)) get().open(view);
+  follow: (reveal) => {
+    const unlisten = onEvent(events.openView, ({ view, alerts }) => {
+      if (view === "security" && alerts.length > 0 && reveal) reveal(alerts);
+      else if (isViewId(view)) get().open(view);
     });
     return () => {
       void unlisten.then((stop) => stop());

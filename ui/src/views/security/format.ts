@@ -24,10 +24,12 @@ export function signalText(rule: Rule): string {
       return `${s.numerator.join(" + ")} / ${s.denominator.join(" + ")}`;
     case "event":
       return `event ${s.event}`;
+    case "anomaly":
+      return `${s.series} against its own baseline (spreads from expected)`;
   }
 }
 
-/** "above 90 (clears at 80)"; empty for an event rule. */
+/** "above 90 (clears at 80)" (for an anomaly rule, in spreads); empty for an event rule. */
 export function conditionText(rule: Rule): string {
   if (isEventRule(rule)) return "";
   const t = rule.threshold;
