@@ -33,6 +33,7 @@ pub mod openapi;
 mod routes;
 mod seed;
 mod tasks;
+mod threats;
 mod workflow_files;
 mod workflows;
 

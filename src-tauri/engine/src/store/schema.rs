@@ -188,6 +188,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_open ON alerts (fingerprint) WHERE resolved_ms IS NULL;
     CREATE INDEX alerts_by_time ON alerts (fired_ms);",
+    // 16: every input the threat gate refused or held: what the scanner
+    // found, the held request until a person decides, and what it became.
+    "CREATE TABLE threats (
+        id           INTEGER PRIMARY KEY,
+        at_ms        INTEGER NOT NULL,
+        source       TEXT    NOT NULL,
+        submitted_by TEXT    NOT NULL,
+        excerpt      TEXT    NOT NULL,
+        score        REAL    NOT NULL,
+        patterns     TEXT    NOT NULL,
+        action       TEXT    NOT NULL,
+        request      TEXT,
+        decided_by   TEXT,
+        decided_ms   INTEGER,
+        result_id    TEXT
+    );",
 ];
 
 /// The schema version this build writes.
