@@ -21,6 +21,7 @@ use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::container_audit::ContainerAudit;
+use sutazai_engine::security::threats::Threat;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
@@ -760,6 +761,32 @@ pub async fn ack_alert(shell: State<'_, Shell>, id: i64) -> Result<Option<Alert>
 #[tauri::command]
 pub async fn container_audit(shell: State<'_, Shell>) -> Result<Vec<ContainerAudit>, ErrorBody> {
     shell.engine()?.audit_containers().await.map_err(|e| (&e).into())
+}
+
+/// The inputs the threat gate refused or held, newest first (at most 1,000).
+#[tauri::command]
+pub async fn list_threats(shell: State<'_, Shell>, limit: u32) -> Result<Vec<Threat>, ErrorBody> {
+    shell.engine()?.threats(limit).await.map_err(|e| (&e).into())
+}
+
+/// Approves a held input: it is submitted as its submitter would have.
+#[tauri::command]
+pub async fn approve_threat(shell: State<'_, Shell>, id: i64) -> Result<Threat, ErrorBody> {
+    shell
+        .engine()?
+        .approve_threat(id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Rejects a held input: nothing is submitted.
+#[tauri::command]
+pub async fn reject_threat(shell: State<'_, Shell>, id: i64) -> Result<Threat, ErrorBody> {
+    shell
+        .engine()?
+        .reject_threat(id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// What each command takes and answers, read from the functions above by

@@ -51,6 +51,12 @@ pub enum Code {
     /// A workflow definition has problems; the message lists each with
     /// the step and the field path.
     InvalidWorkflow,
+    /// An input was refused as a threat; the message names the patterns
+    /// that matched and the score.
+    ThreatBlocked,
+    /// An input is held as a threat until a person approves or rejects it
+    /// in the Security view; nothing was queued yet.
+    InputHeld,
 }
 
 impl Code {
@@ -113,6 +119,12 @@ impl Coded for EngineError {
 /// [`ErrorBody`] through the one conversion below.
 pub trait Coded: std::error::Error {
     fn code(&self) -> Code;
+
+    /// The threat an input is held as ([`Code::InputHeld`]), so an answer
+    /// can name it.
+    fn held_threat(&self) -> Option<i64> {
+        None
+    }
 }
 
 impl<E: Coded> From<&E> for ErrorBody {

@@ -1,5 +1,7 @@
 //! What a refused request gets back: an HTTP status and
-//! `{"error": {"code": "...", "message": "..."}}`.
+//! `{"error": {"code": "...", "message": "..."}}`. An input the threat gate
+//! holds is not refused yet: 202 and `{"status": "held", "threatId": 7,
+//! "message": "..."}`.
 //!
 //! The code is the engine's [`Code`] (the same one the desktop UI decides
 //! by) or one of the few that only HTTP has ([`HttpCode`]). A message about
@@ -45,6 +47,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ApiCode,
     pub message: String,
+    /// The threat an input is held as: the answer is 202 naming it.
+    pub held_threat: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -58,12 +62,23 @@ struct Inner<'a> {
     message: &'a str,
 }
 
+/// The answer for an input the threat gate holds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Held<'a> {
+    /// Always `held`.
+    status: &'static str,
+    threat_id: i64,
+    message: &'a str,
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: ApiCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
             message: message.into(),
+            held_threat: None,
         }
     }
 
@@ -95,6 +110,10 @@ impl ApiError {
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
             Code::UnknownAgent => StatusCode::UNPROCESSABLE_ENTITY,
+            // Understood, and refused for what it says.
+            Code::ThreatBlocked => StatusCode::UNPROCESSABLE_ENTITY,
+            // Not done, not refused: waiting for a person.
+            Code::InputHeld => StatusCode::ACCEPTED,
             Code::DockerMissing
             | Code::DockerRefused
             | Code::DockerTimeout
@@ -154,12 +173,26 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 /// Every engine error that knows its code.
 impl<E: Coded> From<E> for ApiError {
     fn from(err: E) -> Self {
-        Self::from_body((&err).into())
+        let held_threat = err.held_threat();
+        ApiError {
+            held_threat,
+            ..Self::from_body((&err).into())
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(threat_id) = self.held_threat {
+            let body = Held {
+                status: "held",
+                threat_id,
+                message: &self.message,
+            };
+            let mut response = (self.status, axum::Json(body)).into_response();
+            response.extensions_mut().insert(self);
+            return response;
+        }
         let body = Envelope {
             error: Inner {
                 code: self.code,

@@ -34,6 +34,7 @@ pub mod openapi;
 mod routes;
 mod seed;
 mod tasks;
+mod threats;
 mod workflow_files;
 mod workflows;
 

@@ -157,7 +157,8 @@ fn error_schema() -> Schema {
                     "code": {
                         "type": "string",
                         "description": "What went wrong, for programs: the engine's codes (`invalid_request`, \
-                            `not_found`, `conflict`, `forbidden`, `unauthorized`, `unknown_agent`, `store`, …) \
+                            `not_found`, `conflict`, `forbidden`, `unauthorized`, `unknown_agent`, `threat_blocked`, \
+                            `store`, …) \
                             and HTTP's own (`payload_too_large`, `unsupported_media_type`, `timeout`, \
                             `no_route`, `method_not_allowed`)",
                     },

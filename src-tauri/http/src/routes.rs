@@ -13,6 +13,7 @@ use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
+use sutazai_engine::security::threats::Threat;
 use sutazai_engine::security::Action;
 use sutazai_engine::workflow::files::{Naming, Template};
 use sutazai_engine::workflow::model::Workflow;
@@ -25,9 +26,11 @@ use crate::keys::{AuditParams, NewKey};
 use crate::metrics_query::QueryParams;
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
+use crate::threats::ThreatParams;
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
 use crate::{
-    agents, alerts, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, workflow_files, workflows,
+    agents, alerts, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, threats, workflow_files,
+    workflows,
 };
 use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
@@ -66,7 +69,9 @@ pub fn endpoints() -> Vec<Endpoint> {
                      within `wait`. The answer leaves out `route` (GET the task for its routing decision). \
                      Seed 001's `pipeline`, `collaborative`, `hierarchical` and `swarm` tasks start a workflow \
                      run instead: 202 with `runId` (and `session_id`) and its `location`. \
-                     A service token may only submit sub-tasks (`parentTaskId`)",
+                     A service token may only submit sub-tasks (`parentTaskId`). The payload passes the \
+                     threat gate first: 422 `threat_blocked` names the patterns and the score; an input held \
+                     for a person's approval answers 202 with `{status: held, threatId, message}`",
                     &[A::SubmitTasks, A::Delegate],
                     Answer::Json(202, schema::<Task>),
                 )
@@ -202,6 +207,41 @@ pub fn endpoints() -> Vec<Endpoint> {
                     Answer::Json(200, schema::<Vec<AuditEntry>>),
                 )
             },
+        ),
+        endpoint(
+            Get,
+            "/v1/threats",
+            threats::list,
+            Doc {
+                query: Some(query::<ThreatParams>),
+                ..doc(
+                    "The newest inputs the threat gate refused (`blocked`) or held for a person's approval \
+                     (`held`, then `approved` or `rejected`), newest first",
+                    &[A::ReadAudit],
+                    Answer::Json(200, schema::<Vec<Threat>>),
+                )
+            },
+        ),
+        endpoint(
+            Post,
+            "/v1/threats/{id}/approve",
+            threats::approve,
+            doc(
+                "Approves a held input: it is submitted as its submitter would have, past the gate, and \
+                 `resultId` names the task or run; 409 when it is not held",
+                &[A::Approve],
+                Answer::Json(200, schema::<Threat>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/threats/{id}/reject",
+            threats::reject,
+            doc(
+                "Rejects a held input: nothing is submitted; 409 when it is not held",
+                &[A::Approve],
+                Answer::Json(200, schema::<Threat>),
+            ),
         ),
         endpoint(
             Get,
@@ -505,7 +545,9 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                 body: Some(schema::<NewRun>),
                 ..doc(
                     "Starts a run of the definition as it is now (that version is pinned); 202 with the run, \
-                     or 200 once it ended within `wait`; 422 when the definition has problems",
+                     or 200 once it ended within `wait`; 422 when the definition has problems. The inputs \
+                     pass the threat gate first: 422 `threat_blocked`, or 202 `{status: held, threatId, \
+                     message}` for inputs held for a person's approval",
                     &[A::RunWorkflows],
                     Answer::Json(202, schema::<Run>),
                 )

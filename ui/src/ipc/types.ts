@@ -241,7 +241,7 @@ detail: string,
  */
 fix: string | null, };
 
-export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow";
+export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow" | "threat_blocked" | "input_held";
 
 export type Column = { 
 /**
@@ -1106,6 +1106,32 @@ id: string, name: string, description: string, steps: number,
  * The names of the inputs a run asks for.
  */
 inputs: Array<string>, };
+
+export type Threat = { id: number, atMs: number, source: ThreatSource, 
+/**
+ * Who submitted it: `desktop`, `key:<name>`, `agent:<id>`.
+ */
+by: string, 
+/**
+ * The input's first [`EXCERPT_CHARS`] characters.
+ */
+excerpt: string, score: number, 
+/**
+ * The names of the patterns that matched.
+ */
+patterns: Array<string>, action: ThreatAction, 
+/**
+ * Who approved or rejected it.
+ */
+decidedBy: string | null, decidedMs: number | null, 
+/**
+ * The task's or run's id, once approved.
+ */
+resultId: string | null, };
+
+export type ThreatAction = "blocked" | "held" | "approved" | "rejected";
+
+export type ThreatSource = "task" | "run";
 
 export type Threshold = { comparison: Comparison, 
 /**

@@ -6,7 +6,8 @@
 //! `engine/tasks.rs`, the status of the outside world in
 //! `engine/status.rs`, the Ollama side (gateway, Models view, "Start
 //! Ollama") in `engine/llm.rs`, API keys and the audit log in
-//! `engine/security.rs`.
+//! `engine/security.rs`, the threat gate in front of tasks and runs in
+//! `engine/threats.rs`.
 
 mod alert_sources;
 mod alerts;
@@ -18,6 +19,7 @@ mod metrics;
 mod security;
 mod status;
 mod tasks;
+mod threats;
 mod workflow_files;
 mod workflows;
 pub use crate::alerts::events::{EventKind, Occurrence};

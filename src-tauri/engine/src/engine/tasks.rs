@@ -1,5 +1,6 @@
-//! The orchestrator's side of the engine: submit, list, wait, cancel and
-//! re-queue tasks, the control actions audited.
+//! The orchestrator's side of the engine: submit (through the threat
+//! gate), list, wait, cancel and re-queue tasks, the control actions
+//! audited.
 
 use std::time::Duration;
 
@@ -12,14 +13,19 @@ use crate::orchestrator::{Orchestrator, OrchestratorConfig, OrchestratorError};
 use crate::security::Principal;
 
 impl Engine {
-    /// Submits a task for `by`; committed before this returns.
+    /// Submits a task for `by`; committed before this returns. Its payload
+    /// passes the threat gate first (engine/threats.rs): refused
+    /// ([`OrchestratorError::ThreatBlocked`]) or held for a person's
+    /// approval ([`OrchestratorError::InputHeld`]), nothing is queued.
     #[instrument(skip_all, err, fields(by = %by.label()))]
     pub async fn submit_task(&self, task: NewTask, by: &Principal) -> Result<Task, OrchestratorError> {
+        self.screen_task(&task, by).await?;
         self.orchestrator.submit(task, by).await
     }
 
     /// Submits a task for `by` and waits (at most `timeout`) until it has
-    /// ended; the task as it is then.
+    /// ended; the task as it is then. The threat gate as for
+    /// [`Engine::submit_task`].
     #[instrument(skip_all, err, fields(by = %by.label()))]
     pub async fn submit_and_wait(
         &self,
@@ -27,6 +33,7 @@ impl Engine {
         by: &Principal,
         timeout: Duration,
     ) -> Result<Task, OrchestratorError> {
+        self.screen_task(&task, by).await?;
         self.orchestrator.submit_and_wait(task, by, timeout).await
     }
 

@@ -204,16 +204,22 @@ impl Engine {
         Ok(preflight::check(&workflow, &self.catalog(), &facts))
     }
 
-    /// Starts a run of a definition; committed before this returns.
+    /// Starts a run of a definition; committed before this returns. Its
+    /// inputs pass the threat gate first (engine/threats.rs): refused
+    /// ([`RunError::ThreatBlocked`]) or held for a person's approval
+    /// ([`RunError::InputHeld`]), no run starts.
     #[instrument(skip_all, err, fields(by = %by.label(), workflow = id))]
     pub async fn start_run(&self, id: &str, new: NewRun, by: &Principal) -> Result<Run, RunError> {
+        self.screen_run(id, &new, by).await?;
         self.runs.start(id, new, by).await
     }
 
     /// Starts an ad-hoc run of seed 001's multi-agent task (pipeline,
-    /// collaborative, hierarchical or swarm over its capabilities).
+    /// collaborative, hierarchical or swarm over its capabilities), past
+    /// the threat gate as [`Engine::start_run`].
     #[instrument(skip_all, err, fields(by = %by.label(), pattern = %task.pattern))]
     pub async fn start_task_run(&self, task: &AdhocTask, by: &Principal) -> Result<Run, RunError> {
+        self.screen_task_run(task, by).await?;
         self.runs.start_task(task, by).await
     }
 

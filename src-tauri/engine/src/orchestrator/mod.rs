@@ -78,6 +78,13 @@ pub enum OrchestratorError {
     Forbidden(String),
     #[error("{0}")]
     NoAgent(String),
+    /// The threat gate refused the input (threat blocking).
+    #[error("input refused as a threat (score {score}): {}", patterns.join(", "))]
+    ThreatBlocked { score: f64, patterns: Vec<String> },
+    /// The threat gate holds the input as threat `threat_id` until a
+    /// person approves or rejects it; nothing is queued yet.
+    #[error("input held as threat {threat_id}: it waits for a person's approval in the Security view")]
+    InputHeld { threat_id: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -90,9 +97,18 @@ impl Coded for OrchestratorError {
             Self::Conflict(_) => Code::Conflict,
             Self::Forbidden(_) => Code::Forbidden,
             Self::NoAgent(_) => Code::UnknownAgent,
+            Self::ThreatBlocked { .. } => Code::ThreatBlocked,
+            Self::InputHeld { .. } => Code::InputHeld,
             // Only a task id can clash: the idempotency key is looked up first.
             Self::Store(StoreError::Duplicate(_)) => Code::Conflict,
             Self::Store(_) => Code::Store,
+        }
+    }
+
+    fn held_threat(&self) -> Option<i64> {
+        match self {
+            Self::InputHeld { threat_id } => Some(*threat_id),
+            _ => None,
         }
     }
 }

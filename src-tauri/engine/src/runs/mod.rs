@@ -55,6 +55,13 @@ pub enum RunError {
     InvalidWorkflow { id: String, problems: Vec<WorkflowProblem> },
     #[error("{0}")]
     Conflict(String),
+    /// The threat gate refused the run's inputs (threat blocking).
+    #[error("input refused as a threat (score {score}): {}", patterns.join(", "))]
+    ThreatBlocked { score: f64, patterns: Vec<String> },
+    /// The threat gate holds the run's start as threat `threat_id` until a
+    /// person approves or rejects it; no run exists yet.
+    #[error("input held as threat {threat_id}: it waits for a person's approval in the Security view")]
+    InputHeld { threat_id: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -66,7 +73,16 @@ impl Coded for RunError {
             Self::Invalid(_) => Code::InvalidRequest,
             Self::InvalidWorkflow { .. } => Code::InvalidWorkflow,
             Self::Conflict(_) => Code::Conflict,
+            Self::ThreatBlocked { .. } => Code::ThreatBlocked,
+            Self::InputHeld { .. } => Code::InputHeld,
             Self::Store(_) => Code::Store,
+        }
+    }
+
+    fn held_threat(&self) -> Option<i64> {
+        match self {
+            Self::InputHeld { threat_id } => Some(*threat_id),
+            _ => None,
         }
     }
 }

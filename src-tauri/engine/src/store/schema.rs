@@ -212,6 +212,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
         updated_ms INTEGER NOT NULL,
         updated_by TEXT    NOT NULL
     );",
+    // 17: every input the threat gate refused or held: what the scanner
+    // found, the held request until a person decides, and what it became.
+    "CREATE TABLE threats (
+        id           INTEGER PRIMARY KEY,
+        at_ms        INTEGER NOT NULL,
+        source       TEXT    NOT NULL,
+        submitted_by TEXT    NOT NULL,
+        excerpt      TEXT    NOT NULL,
+        score        REAL    NOT NULL,
+        patterns     TEXT    NOT NULL,
+        action       TEXT    NOT NULL,
+        request      TEXT,
+        decided_by   TEXT,
+        decided_ms   INTEGER,
+        result_id    TEXT
+    );",
 ];
 
 /// The schema version this build writes.
