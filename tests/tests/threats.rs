@@ -237,6 +237,84 @@ async fn run_inputs_are_scanned_and_a_held_run_starts_on_approval() {
     engine.shutdown(Duration::from_secs(2)).await;
 }
 
+#[tokio::test]
+async fn material_to_analyse_is_recorded_and_let_through_and_a_block_is_an_alert() {
+    let (engine, _dir) = engine().await;
+    // A task for the security agents (AG-017 alone has `threat_detection`):
+    // hostile text is what they read.
+    let assess = NewTask {
+        capability: Some("threat_detection".into()),
+        task_type: "assess".into(),
+        payload: json!({ "text": INJECTED }),
+        ..Default::default()
+    };
+    let queued = engine.submit_task(assess, &Principal::Desktop).await.unwrap();
+    assert_eq!(queued.status, TaskStatus::Queued);
+    // A workflow input declared untrusted is let through too; the others
+    // are still gated.
+    let definition = serde_json::from_value(json!({
+        "id": "screen",
+        "name": "screen",
+        "inputs": [
+            {"name": "order", "type": "string", "untrusted": true},
+            {"name": "goal", "type": "string", "default": "check it"}
+        ],
+        "outputs": [],
+        "steps": [{"id": "one", "capability": "code_review", "taskType": "echo", "input": {"order": "{{ inputs.order }}"}}],
+    }))
+    .unwrap();
+    engine
+        .save_workflow(&definition, None, &Principal::Desktop)
+        .await
+        .unwrap();
+    let inputs = |order: &str, goal: &str| NewRun {
+        inputs: serde_json::from_value(json!({ "order": order, "goal": goal })).unwrap(),
+    };
+    engine
+        .start_run("screen", inputs(INJECTED, "check it"), &Principal::Desktop)
+        .await
+        .unwrap();
+    let err = engine
+        .start_run("screen", inputs("a plain order", INJECTED), &Principal::Desktop)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::ThreatBlocked { .. }), "{err:?}");
+
+    let listed = engine.threats(10).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| (t.source, t.action)).collect::<Vec<_>>(),
+        [
+            (ThreatSource::Run, ThreatAction::Blocked),
+            (ThreatSource::Run, ThreatAction::Forwarded),
+            (ThreatSource::Task, ThreatAction::Forwarded),
+        ]
+    );
+    assert_eq!(audited(&engine, "threat.forward").await.len(), 2);
+    // Only the block is an alert, naming the pattern.
+    let alert = async || {
+        engine
+            .alerts(sutazai_engine::alerts::model::AlertQuery {
+                text: Some("threat_found".into()),
+                ..sutazai_engine::alerts::model::AlertQuery::open(10)
+            })
+            .await
+            .unwrap()
+    };
+    sutazai_tests::until("the threat alert fires", Duration::from_secs(10), async || {
+        !alert().await.is_empty()
+    })
+    .await;
+    let fired = alert().await;
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0].subject.as_deref(), Some("desktop"));
+    let detail = fired[0].detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.starts_with("blocked run input") && detail.contains("stacked_ddl"),
+        "{detail}"
+    );
+    engine.shutdown(Duration::from_secs(2)).await;
+}
+
 /// `POST /v1/tasks` through the router, as `role`'s key.
 async fn post_task(app: &axum::Router, key: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::builder()

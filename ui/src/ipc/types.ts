@@ -446,7 +446,13 @@ export type Input = { name: string, type: ValueType, required: boolean,
 /**
  * Used when the run does not set it.
  */
-default?: unknown, description: string, };
+default?: unknown, description: string, 
+/**
+ * Content to analyse, not instructions (code to scan, an order to
+ * screen): the threat gate records what it finds in it but lets it
+ * in, and a step of the workflow is expected to screen it.
+ */
+untrusted?: boolean, };
 
 export type Kind = "gauge" | "rate" | "latency";
 
@@ -1129,7 +1135,7 @@ decidedBy: string | null, decidedMs: number | null,
  */
 resultId: string | null, };
 
-export type ThreatAction = "blocked" | "held" | "approved" | "rejected";
+export type ThreatAction = "blocked" | "held" | "approved" | "rejected" | "forwarded";
 
 export type ThreatSource = "task" | "run";
 

@@ -7,15 +7,25 @@
 //! are recorded (`security/threats.rs`), audited and reported to the alert
 //! rules.
 //!
+//! Material to analyse is let through, recorded as `forwarded` and not
+//! alerted: a task for a security agent (one named, or a capability only
+//! security agents have), whose job is to read hostile text, and a
+//! workflow input declared `untrusted` (code to scan, an order to screen),
+//! which a step of that workflow screens.
+//!
 //! Architecture invariant: the tasks a run's driver submits for its steps
 //! go to the orchestrator directly, not through this gate: the run's inputs
 //! were scanned when it started, and a step's input is an agent's output.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use tracing::{instrument, warn};
 
 use super::Engine;
 use crate::alerts::events::{EventKind, Occurrence};
+use crate::catalog::Entry;
 use crate::error::EngineError;
 use crate::orchestrator::model::NewTask;
 use crate::orchestrator::OrchestratorError;
@@ -25,6 +35,7 @@ use crate::runs::RunError;
 use crate::security::threats::{self, Decision, NewThreat, Threat, ThreatAction, ThreatSource, MAX_PAGE};
 use crate::security::{Principal, Role};
 use crate::store::StoreError;
+use sutazai_protocol::manifest::Kind;
 
 /// Who submitted a held request, kept with it so an approval submits it as
 /// they would have. Their address is not kept: that call is over.
@@ -136,24 +147,62 @@ fn run_error(err: RunError) -> OrchestratorError {
 }
 
 impl Engine {
+    /// Whether a task goes to security agents only: the agent it names is
+    /// one, or every agent with its capability is.
+    fn for_security_agents(&self, task: &NewTask) -> bool {
+        let catalog = self.catalog();
+        let security = |e: &&Arc<Entry>| e.manifest.kind == Kind::Security;
+        if let Some(agent) = &task.agent_id {
+            return catalog.get(agent).is_some_and(|e| security(&e));
+        }
+        task.capability.as_deref().is_some_and(|capability| {
+            let providers = catalog.with_capability(capability);
+            !providers.is_empty() && providers.iter().all(security)
+        })
+    }
+
     /// The gate for a task's submission: its payload as JSON text.
     pub(super) async fn screen_task(&self, task: &NewTask, by: &Principal) -> Result<(), Stopped> {
         let input = task.payload.to_string();
-        self.screen(ThreatSource::Task, input, by, || Request::Task {
+        let material = self.for_security_agents(task);
+        self.screen(ThreatSource::Task, input, material, by, || Request::Task {
             by: Submitter::of(by),
             task: task.clone(),
         })
         .await
     }
 
-    /// The gate for a run's start: its inputs as JSON text.
+    /// The gate for a run's start: its inputs as JSON text, those the
+    /// workflow declares `untrusted` apart (recorded, let through).
     pub(super) async fn screen_run(&self, workflow: &str, run: &NewRun, by: &Principal) -> Result<(), Stopped> {
-        let input = serde_json::Value::Object(run.inputs.clone()).to_string();
-        self.screen(ThreatSource::Run, input, by, || Request::Run {
+        let untrusted: Vec<String> = self
+            .workflow(workflow)
+            .ok()
+            .and_then(|d| d.workflow)
+            .map(|w| w.inputs.into_iter().filter(|i| i.untrusted).map(|i| i.name).collect())
+            .unwrap_or_default();
+        let (material, gated): (Map<String, Value>, Map<String, Value>) = run
+            .inputs
+            .clone()
+            .into_iter()
+            .partition(|(name, _)| untrusted.contains(name));
+        let request = || Request::Run {
             by: Submitter::of(by),
             workflow: workflow.to_string(),
             run: run.clone(),
-        })
+        };
+        self.screen(ThreatSource::Run, Value::Object(gated).to_string(), false, by, request)
+            .await?;
+        if material.is_empty() {
+            return Ok(());
+        }
+        self.screen(
+            ThreatSource::Run,
+            Value::Object(material).to_string(),
+            true,
+            by,
+            request,
+        )
         .await
     }
 
@@ -161,7 +210,7 @@ impl Engine {
     /// (its description and payload among it) as JSON text.
     pub(super) async fn screen_task_run(&self, task: &AdhocTask, by: &Principal) -> Result<(), Stopped> {
         let input = serde_json::to_string(task).unwrap_or_default();
-        self.screen(ThreatSource::Run, input, by, || Request::TaskRun {
+        self.screen(ThreatSource::Run, input, false, by, || Request::TaskRun {
             by: Submitter::of(by),
             task: task.clone(),
         })
@@ -169,11 +218,14 @@ impl Engine {
     }
 
     /// Scans `input`; passes it, or records, audits and reports it as
-    /// refused or held (with `request()`, to submit on approval).
+    /// refused or held (with `request()`, to submit on approval). What
+    /// would be stopped in `material` to analyse is recorded and let
+    /// through.
     async fn screen(
         &self,
         source: ThreatSource,
         input: String,
+        material: bool,
         by: &Principal,
         request: impl FnOnce() -> Request,
     ) -> Result<(), Stopped> {
@@ -182,6 +234,7 @@ impl Engine {
         let screening = threats::screen(&input);
         let action = match screening.decision {
             Decision::Pass => return Ok(()),
+            _ if material => ThreatAction::Forwarded,
             Decision::Hold => ThreatAction::Held,
             Decision::Refuse => ThreatAction::Blocked,
         };
@@ -209,6 +262,12 @@ impl Engine {
             ThreatSource::Task => "task input",
             ThreatSource::Run => "run input",
         };
+        if action == ThreatAction::Forwarded {
+            let target = recorded.map_or_else(|_| what.to_string(), |id| format!("threat:{id}"));
+            self.audit_action(by, "threat.forward", &target, "ok: material to analyse", &found)
+                .await;
+            return Ok(());
+        }
         self.report(Occurrence::new(
             EventKind::ThreatFound,
             Some(&label),

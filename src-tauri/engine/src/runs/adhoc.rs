@@ -315,6 +315,7 @@ pub fn workflow(task: &AdhocTask, catalog: &Catalog) -> Result<Workflow, String>
         required: false,
         default: Some(json!("")),
         description: String::new(),
+        untrusted: false,
     };
     Ok(Workflow {
         schema: None,
@@ -330,6 +331,7 @@ pub fn workflow(task: &AdhocTask, catalog: &Catalog) -> Result<Workflow, String>
                 required: false,
                 default: Some(json!({})),
                 description: String::new(),
+                untrusted: false,
             },
         ],
         outputs: steps

@@ -115,6 +115,9 @@ pub enum ThreatAction {
     Approved,
     /// Held, then dropped by a person.
     Rejected,
+    /// Let through as material to analyse: a task for a security agent,
+    /// or a workflow input declared `untrusted` (recorded, not alerted).
+    Forwarded,
 }
 
 impl ThreatSource {
@@ -140,6 +143,7 @@ impl ThreatAction {
             Self::Held => "held",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
+            Self::Forwarded => "forwarded",
         }
     }
 
@@ -148,6 +152,7 @@ impl ThreatAction {
             "held" => Self::Held,
             "approved" => Self::Approved,
             "rejected" => Self::Rejected,
+            "forwarded" => Self::Forwarded,
             _ => Self::Blocked,
         }
     }

@@ -57,6 +57,12 @@ pub struct Input {
     pub default: Option<serde_json::Value>,
     #[serde(default)]
     pub description: String,
+    /// Content to analyse, not instructions (code to scan, an order to
+    /// screen): the threat gate records what it finds in it but lets it
+    /// in, and a step of the workflow is expected to screen it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub untrusted: bool,
 }
 
 /// The JSON type of an input.
