@@ -2,7 +2,9 @@
 //! design. Alerts of one rule that fire together are one notification
 //! that says how many; resolved alerts are told in one batch a minute; at
 //! most a few notifications a minute go out, the rest summed up in one;
-//! silenced alerts send nothing. The in-app record keeps every change
+//! silenced alerts send nothing, and neither do alerts of severity info
+//! (an agent restarted by self-healing after the notification that it
+//! died): the window's bell and record have them. The in-app record keeps every change
 //! whatever this says. Pure: the caller sends what `plan` returns.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -106,7 +108,7 @@ impl Notifier {
         now_ms: i64,
     ) -> Vec<Notice> {
         let mut fired: BTreeMap<&str, Vec<&AlertChange>> = BTreeMap::new();
-        for c in changes.iter().filter(|c| !silenced(c)) {
+        for c in changes.iter().filter(|c| c.severity > Severity::Info && !silenced(c)) {
             match c.change {
                 Change::Fired => fired.entry(c.rule.as_str()).or_default().push(c),
                 Change::Resolved => self.resolved.push(c.clone()),
@@ -262,5 +264,15 @@ mod tests {
         // The minute is full: nothing more until it has passed.
         assert!(n.plan(&[rule(9)], |_| false, 30_000).is_empty());
         assert_eq!(n.plan(&[rule(10)], |_| false, 60_000).len(), 1);
+    }
+
+    #[test]
+    fn info_alerts_stay_in_the_window() {
+        let mut n = Notifier::default();
+        let mut restarted = died("AG-001");
+        restarted.rule = "agent_restarted".into();
+        restarted.severity = Severity::Info;
+        assert!(n.plan(&[restarted.clone()], |_| false, 0).is_empty());
+        assert!(n.plan(&[resolved(restarted)], |_| false, 120_000).is_empty());
     }
 }
