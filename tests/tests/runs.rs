@@ -552,3 +552,36 @@ async fn a_new_engine_resumes_a_run_the_old_one_left_mid_way() {
         step(&done, "slow").tasks[0].task_id
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_waits_while_its_agents_are_unhealthy_and_goes_on_by_itself() {
+    let w = world().await;
+    let healthy = w.hub.endpoints.borrow().clone();
+    let sick: Vec<_> = healthy
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.healthy = false;
+            e
+        })
+        .collect();
+    w.hub.endpoints.send_replace(Arc::new(sick));
+    w.define("held", json!([echo("one", json!({"text": "hello"}))]));
+    let run = w.start("held").await;
+
+    // Held, with why, and nothing sent to an agent.
+    let held = w.until(&run, "step one held", |r| step(r, "one").held.is_some()).await;
+    let why = step(&held, "one").held.clone().unwrap();
+    assert!(why.starts_with("no healthy agent can take `orchestration`"), "{why}");
+    assert!(why.contains("deployed but not healthy"), "{why}");
+    assert!(step(&held, "one").tasks.is_empty(), "{held:#?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(step(&w.runs.get(&run.id).await.unwrap(), "one").tasks.is_empty());
+
+    // An agent is healthy again: the step goes on by itself.
+    w.hub.endpoints.send_replace(healthy);
+    let done = w.ended(&run).await;
+    assert_eq!(done.status, RunStatus::Succeeded, "{done:#?}");
+    assert_eq!(step(&done, "one").held, None);
+    assert_eq!(step(&done, "one").status, StepStatus::Succeeded);
+}

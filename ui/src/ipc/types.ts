@@ -851,7 +851,13 @@ approvals: number, decisions: Array<Decision>, deadlineMs: number | null,
 /**
  * The run this step's output was taken from (re-run from a later step).
  */
-reusedFrom: string | null, };
+reusedFrom: string | null, 
+/**
+ * Why the step waits before sending its task, while it does: the
+ * agents that have its capability are deployed but none is healthy
+ * (it goes on by itself once one is).
+ */
+held?: string, };
 
 export type RunSummary = { id: string, workflowId: string, workflowName: string, version: number, status: RunStatus, startedBy: string, createdMs: number, updatedMs: number, finishedMs: number | null, stepsTotal: number, stepsDone: number, errorCode: string | null, rerunOf: string | null, };
 

@@ -355,6 +355,11 @@ impl Driver {
                     self.save_progress_soon(p);
                 }
             }
+            Progress::Held { step, why } => {
+                let Some(&p) = self.index.get(&step) else { return };
+                self.run.steps[p].held = why;
+                self.save_step(p);
+            }
             Progress::Step(planned) => {
                 let p = match self.index.get(&planned.id) {
                     Some(&p) => {

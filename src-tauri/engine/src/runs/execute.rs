@@ -30,6 +30,8 @@ pub(super) enum Progress {
     Task { step: String, task: StepTask },
     /// A step a hierarchical plan added, as it stands now.
     Step(Box<RunStep>),
+    /// The step waits for a healthy agent (why), or goes on (none).
+    Held { step: String, why: Option<String> },
 }
 
 /// How a step ended.
@@ -111,6 +113,13 @@ impl Context {
         }
     }
 
+    fn hold(&self, step: &str, why: Option<String>) {
+        let _ = self.progress.send(Progress::Held {
+            step: step.to_string(),
+            why,
+        });
+    }
+
     fn report(&self, step: &str, task: StepTask) {
         let _ = self.progress.send(Progress::Task {
             step: step.to_string(),
@@ -166,8 +175,60 @@ fn key(run_id: &str, step_id: &str, item: Option<&str>) -> String {
     }
 }
 
+/// Why `task` cannot be served now: the agent it names, or every agent
+/// with its capability, is deployed (running) but not healthy. None when a
+/// healthy one can take it, or when none is deployed at all (the task
+/// waits in the queue for a deploy, as every task does).
+fn unserved(ctx: &Context, task: &NewTask) -> Option<String> {
+    let endpoints = ctx.runs.endpoints.borrow().clone();
+    let (wanted, what): (Vec<String>, String) = match (&task.agent_id, &task.capability) {
+        (Some(agent), _) => (vec![agent.clone()], agent.clone()),
+        (None, Some(capability)) => (
+            (ctx.runs.catalog)()
+                .with_capability(capability)
+                .iter()
+                .map(|e| e.manifest.id.clone())
+                .collect(),
+            format!("`{capability}`"),
+        ),
+        (None, None) => return None,
+    };
+    let deployed: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| wanted.contains(&e.agent_id))
+        .map(|e| e.agent_id.as_str())
+        .collect();
+    let healthy = endpoints.iter().any(|e| e.healthy && wanted.contains(&e.agent_id));
+    (!deployed.is_empty() && !healthy).then(|| {
+        let mut agents = deployed.clone();
+        agents.dedup();
+        format!(
+            "no healthy agent can take {what}: {} deployed but not healthy; it goes on once one is",
+            agents.join(", ")
+        )
+    })
+}
+
+/// Waits while `task` cannot be served (see [`unserved`]), the step held
+/// with why; Err(None) when the run is cancelled or the engine stops.
+async fn until_served(ctx: &Context, step_id: &str, task: &NewTask) -> Result<(), Option<TaskFailure>> {
+    let Some(why) = unserved(ctx, task) else { return Ok(()) };
+    ctx.hold(step_id, Some(why));
+    let mut changes = ctx.runs.endpoints.clone();
+    while unserved(ctx, task).is_some() {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return Err(None) },
+            _ = ctx.cancel.cancelled() => return Err(None),
+            _ = ctx.runs.life.cancelled() => return Err(None),
+        }
+    }
+    ctx.hold(step_id, None);
+    Ok(())
+}
+
 /// One task of a step: sent (or re-attached by its key), waited for,
-/// reported. Its output, or why it failed.
+/// reported. Its output, or why it failed. While the agents that could
+/// take it are deployed but none is healthy, it waits (held) first.
 async fn task(
     ctx: &Context,
     step_id: &str,
@@ -189,6 +250,7 @@ async fn task(
         name: Some(format!("{} / {step_id}", ctx.workflow.id)),
         ..NewTask::default()
     };
+    until_served(ctx, step_id, &new).await?;
     let orchestrator = ctx.runs.orchestrator();
     let (mut task, told) = orchestrator
         .submit_watched(new, &ctx.principal())

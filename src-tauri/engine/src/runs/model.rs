@@ -161,6 +161,12 @@ pub struct RunStep {
     pub deadline_ms: Option<i64>,
     /// The run this step's output was taken from (re-run from a later step).
     pub reused_from: Option<String>,
+    /// Why the step waits before sending its task, while it does: the
+    /// agents that have its capability are deployed but none is healthy
+    /// (it goes on by itself once one is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub held: Option<String>,
 }
 
 impl RunStep {
@@ -181,6 +187,7 @@ impl RunStep {
             decisions: Vec::new(),
             deadline_ms: None,
             reused_from: None,
+            held: None,
         }
     }
 

@@ -22,6 +22,12 @@ function StepNodeView({ data, selected }: NodeProps<StepNodeType>) {
         <div className="step-node-run" data-testid={`node-status-${step.id}`}>
           <span className={`badge ${STEP_BADGE[run.status]}`}>{run.status}</span>
           {run.reusedFrom && <span className="muted" title={`output reused from run ${run.reusedFrom}`}> reused</span>}
+          {run.held && (
+            <span className="muted" title={run.held} data-testid={`node-held-${step.id}`}>
+              {" "}
+              waiting for a healthy agent
+            </span>
+          )}
           {run.tasks.length > 0 && (
             <span>
               {" "}

@@ -60,6 +60,11 @@ export function StepIo({ step }: { step: RunStep }) {
           <code>{step.error.code}</code> {step.error.message}
         </p>
       )}
+      {step.held && (
+        <p className="problem" role="status" data-testid={`step-held-${step.id}`}>
+          Waiting: {step.held}
+        </p>
+      )}
       {step.reusedFrom && (
         <p className="muted">
           Output reused from run <code>{step.reusedFrom}</code>: no task ran again.
