@@ -988,3 +988,51 @@ async fn alerts_are_searched_acknowledged_and_silenced_and_rules_edited_through_
     }
     api.stop().await;
 }
+
+#[tokio::test]
+async fn a_rules_remedy_starts_its_workflow_behind_an_approval_when_the_alert_fires() {
+    let api = api().await;
+    let rules = api.call(Method::GET, "/v1/alert-rules", Some("analyst"), None).await;
+    let mut rule = rules.json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ollama_down")
+        .unwrap()
+        .clone();
+    // A workflow whose steps run without a person's approval is refused.
+    rule["remedy"] = json!("code_review");
+    let answer = api
+        .call(Method::PUT, "/v1/alert-rules/ollama_down", Some("operator"), Some(rule.clone()))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
+    assert!(
+        answer.message().contains("ollama_down.remedy: step `quality` of `code_review` does not wait for an approval"),
+        "{}",
+        answer.json
+    );
+    rule["remedy"] = json!("incident_response");
+    let answer = api
+        .call(Method::PUT, "/v1/alert-rules/ollama_down", Some("operator"), Some(rule))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.json);
+
+    // No Ollama answers here: the alert fires and its remedy starts, and
+    // waits for a person at its approval step.
+    sutazai_tests::until("the remedy's run waits for approval", Duration::from_secs(20), async || {
+        let runs = api.call(Method::GET, "/v1/runs", Some("analyst"), None).await;
+        runs.json["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["workflowId"] == "incident_response" && r["status"] == "waiting")
+    })
+    .await;
+    let log = api.engine.audit_log(100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.record.action == "alert.remedy" && e.record.outcome == "ok"),
+        "{log:#?}"
+    );
+    api.stop().await;
+}

@@ -49,6 +49,7 @@ async fn the_shipped_templates_are_seeded_once_and_read_back_valid() {
             "ecommerce_order.json",
             "feature_delivery.json",
             "full_stack_deployment.json",
+            "incident_response.json",
             "mcq_generation.json",
             "scan_and_fix.json",
             "sprint_planning.json",

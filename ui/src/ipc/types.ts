@@ -780,7 +780,13 @@ export type Rule = { id: string, name: string, severity: Severity, scope: Scope,
 /**
  * The window the signal is read over, in seconds.
  */
-windowS: number, threshold: Threshold, enabled: boolean, };
+windowS: number, threshold: Threshold, enabled: boolean, 
+/**
+ * A workflow (by id) to start when the alert fires, with the alert as
+ * its input `alert`; its first step must be an approval, so a person
+ * decides before anything is done.
+ */
+remedy?: string, };
 
 export type RuleSignal = { "kind": "mean", series: string, } | { "kind": "ratio", numerator: Array<string>, denominator: Array<string>, } | { "kind": "event", event: EventKind, } | { "kind": "anomaly", series: string, baseline: AnomalySettings, };
 

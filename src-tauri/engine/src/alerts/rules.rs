@@ -65,6 +65,12 @@ pub struct Rule {
     pub window_s: u32,
     pub threshold: Threshold,
     pub enabled: bool,
+    /// A workflow (by id) to start when the alert fires, with the alert as
+    /// its input `alert`; its first step must be an approval, so a person
+    /// decides before anything is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub remedy: Option<String>,
 }
 
 impl Rule {
@@ -224,6 +230,7 @@ pub fn defaults() -> Vec<Rule> {
         window_s,
         threshold,
         enabled: true,
+        remedy: None,
     };
     let mean = |series: &str| Signal::Mean { series: series.into() };
     let failed_share = || Signal::Ratio {
@@ -330,6 +337,7 @@ fn anomaly_defaults() -> Vec<Rule> {
             keep_firing_s: 60,
         },
         enabled: true,
+        remedy: None,
     };
     vec![
         rule("agent_latency_anomaly", "Agent latency unusual", "task_latency_ms:p95"),
@@ -363,6 +371,7 @@ fn event_defaults() -> Vec<Rule> {
             keep_firing_s,
         },
         enabled: true,
+        remedy: None,
     };
     vec![
         rule(AgentDied, "agent_died", "Agent container died", Critical, 30),

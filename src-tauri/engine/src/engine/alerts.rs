@@ -17,11 +17,13 @@ use super::Engine;
 use crate::alerts::evaluate::{needed, Evaluator};
 use crate::alerts::events::{EventEvaluator, Occurrence};
 use crate::alerts::journal;
+use crate::alerts::lifecycle::Change;
 use crate::alerts::model::{Alert, AlertNotice, AlertQuery, Silence};
 use crate::alerts::notify::{AlertChange, Notice, Notifier, Quiet};
 use crate::alerts::rules::{check_all, defaults, Rule, Signal};
 use crate::error::EngineError;
 use crate::metrics::series::SeriesKey;
+use crate::runs::model::NewRun;
 use crate::security::Principal;
 
 /// How often the rules are evaluated.
@@ -183,6 +185,9 @@ impl Engine {
                 rule.id
             )));
         }
+        if let Some(remedy) = &rule.remedy {
+            self.check_remedy(&rule.id, remedy)?;
+        }
         let mut all: Vec<Rule> = self.alert_rules().iter().filter(|r| r.id != rule.id).cloned().collect();
         all.push(rule.clone());
         let problems = check_all(&all);
@@ -204,6 +209,92 @@ impl Engine {
         self.reload_rules().await?;
         self.audit_action(by, "alert_rule.reset", id, "ok", "").await;
         Ok(default)
+    }
+
+    /// A remedy must be a valid workflow whose every task step waits,
+    /// directly or not, for an approval step: a person decides first.
+    fn check_remedy(&self, rule: &str, id: &str) -> Result<(), EngineError> {
+        let invalid = |why: String| EngineError::Invalid(format!("{rule}.remedy: {why}"));
+        let definition = self.workflow(id).map_err(|_| invalid(format!("no workflow `{id}`")))?;
+        let Some(workflow) = definition.workflow.as_ref().filter(|_| definition.is_valid()) else {
+            return Err(invalid(format!("workflow `{id}` has problems; fix it first")));
+        };
+        let index: HashMap<&str, usize> = workflow
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let approved_first = |start: usize| {
+            let mut seen = vec![false; workflow.steps.len()];
+            let mut todo: Vec<usize> = definition
+                .needs
+                .get(start)
+                .into_iter()
+                .flatten()
+                .filter_map(|n| index.get(n.as_str()).copied())
+                .collect();
+            while let Some(i) = todo.pop() {
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                if !workflow.steps[i].kind.runs_tasks() {
+                    return true;
+                }
+                todo.extend(
+                    definition
+                        .needs
+                        .get(i)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| index.get(n.as_str()).copied()),
+                );
+            }
+            false
+        };
+        for (i, step) in workflow.steps.iter().enumerate() {
+            if step.kind.runs_tasks() && !approved_first(i) {
+                return Err(invalid(format!(
+                    "step `{}` of `{id}` does not wait for an approval step; a remedy asks a person first",
+                    step.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts each fired alert's remedy, if its rule has one.
+    fn start_remedies(self: &Arc<Self>, rules: &[Rule], changes: &[AlertChange]) {
+        for change in changes.iter().filter(|c| c.change == Change::Fired) {
+            let Some(remedy) = rules
+                .iter()
+                .find(|r| r.id == change.rule)
+                .and_then(|r| r.remedy.clone())
+            else {
+                continue;
+            };
+            let alert = serde_json::json!({
+                "fingerprint": change.fingerprint,
+                "rule": change.rule,
+                "name": change.rule_name,
+                "subject": change.subject,
+                "severity": change.severity,
+                "detail": change.detail,
+            });
+            let engine = Arc::clone(self);
+            self.life.spawn(async move {
+                let mut inputs = serde_json::Map::new();
+                inputs.insert("alert".into(), alert);
+                let started = engine.start_run(&remedy, NewRun { inputs }, &Principal::Desktop).await;
+                let (target, outcome) = match &started {
+                    Ok(run) => (run.id.clone(), "ok".to_string()),
+                    Err(err) => (remedy.clone(), format!("failed: {err}")),
+                };
+                engine
+                    .audit_action(&Principal::Desktop, "alert.remedy", &target, &outcome, &remedy)
+                    .await;
+            });
+        }
     }
 
     async fn reload_rules(&self) -> Result<(), EngineError> {
@@ -308,7 +399,7 @@ pub(super) async fn watch_alerts(engine: Arc<Engine>) {
 
 /// One round of every rule.
 async fn round(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     metric_rules: &mut Evaluator,
     event_rules: &mut EventEvaluator,
     notifier: &mut Notifier,
@@ -332,6 +423,7 @@ async fn round(
         }
         let _ = engine.alert_news.send(AlertNews::Changed(change.clone()));
     }
+    engine.start_remedies(&rules, &changes);
     let silenced: Vec<String> = match journal::silences(&engine.store, now_ms).await {
         Ok(s) => s.into_iter().map(|s| s.fingerprint).collect(),
         Err(err) => {

@@ -68,7 +68,7 @@ async fn version_numbers(p: &Place, id: &str) -> Vec<u32> {
 }
 
 #[test]
-fn the_gallery_lists_the_nine_shipped_templates() {
+fn the_gallery_lists_the_ten_shipped_templates() {
     let templates = templates(shipped::WORKFLOWS);
     let ids: Vec<&str> = templates.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
@@ -80,6 +80,7 @@ fn the_gallery_lists_the_nine_shipped_templates() {
             "ecommerce_order",
             "feature_delivery",
             "full_stack_deployment",
+            "incident_response",
             "mcq_generation",
             "scan_and_fix",
             "sprint_planning"
