@@ -42,11 +42,11 @@ def test_workflow_files(launch):
     app.click("nav-workflows")
     app.wait(lambda d: "code_review" in listed(app), 20)
 
-    # A new workflow from the gallery: the nine shipped templates.
+    # A new workflow from the gallery: the ten shipped templates.
     app.click("new-from-template")
     app.wait(lambda d: d.find_elements("css selector", '[data-testid="template-code_review"]'), 10)
     cards = app.driver.find_elements("css selector", '[data-testid^="template-"].template-card')
-    assert len(cards) == 9, [c.text for c in cards]
+    assert len(cards) == 10, [c.text for c in cards]
     review = app.text("template-code_review")
     assert "Code review" in review.lower().title() or "review" in review.lower(), review
     assert "steps" in review, review
