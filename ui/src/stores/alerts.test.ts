@@ -117,9 +117,9 @@ describe("alerts store", () => {
 
   it("switches view on open-view, ignoring a view that does not exist", () => {
     const stop = useNavStore.getState().follow();
-    act(() => bus.emit("open-view", { view: "security" }));
+    act(() => bus.emit("open-view", { view: "security", alerts: [] }));
     expect(useNavStore.getState().view).toBe("security");
-    act(() => bus.emit("open-view", { view: "nowhere" }));
+    act(() => bus.emit("open-view", { view: "nowhere", alerts: [] }));
     expect(useNavStore.getState().view).toBe("security");
     stop();
   });

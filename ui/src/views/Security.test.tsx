@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Alert, Rule, Silence } from "../ipc";
-import { alert, auditEntry, eventRule, metricRule, notice } from "../ipc/fixtures";
+import { alert, auditEntry, containerAudit, eventRule, metricRule, notice, threat } from "../ipc/fixtures";
 import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
 
 const invoke = vi.fn();
@@ -306,5 +306,19 @@ describe("Security: tabs", () => {
     tab("alerts");
     await screen.findByTestId("alerts-none");
     expect(useNavStore.getState().securityTab).toBe("alerts");
+  });
+
+  it("holds the threats and the container audit", async () => {
+    backend(invoke, {
+      ...alertsBackend({ alerts: [], silences: [] }),
+      list_threats: [threat(1)],
+      container_audit: [containerAudit("sutazai-ag-001")],
+    });
+    render(<Security />);
+    tab("threats");
+    await screen.findByTestId("threat-row-1");
+    tab("containers");
+    await screen.findByTestId("container-row-sutazai-ag-001");
+    expect(useNavStore.getState().securityTab).toBe("containers");
   });
 });

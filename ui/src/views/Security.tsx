@@ -1,18 +1,22 @@
-// Security: alerts (live, acknowledged and silenced here), the alert rules,
-// the audit log of every control action, and the local API's keys.
-// Threats, container audit and rate limits get tabs of their own when the
-// engine offers them.
+// Security: alerts (live, acknowledged and silenced here), the inputs the
+// threat gate stopped, the CIS audit of the containers, the alert rules, the
+// audit log of every control action, and the local API's keys. Rate limits
+// get a tab of their own when the engine offers them.
 import { useEffect } from "react";
 import { useAlertsStore } from "../stores/alerts";
 import { useNavStore, type SecurityTab } from "../stores/nav";
 import { AlertsTab } from "./security/AlertsTab";
 import { ApiKeys } from "./security/ApiKeys";
 import { AuditTab } from "./security/AuditTab";
+import { ContainersTab } from "./security/ContainersTab";
 import { RulesTab } from "./security/RulesTab";
+import { ThreatsTab } from "./security/ThreatsTab";
 import "./Security.css";
 
 const TABS: { id: SecurityTab; label: string }[] = [
   { id: "alerts", label: "Alerts" },
+  { id: "threats", label: "Threats" },
+  { id: "containers", label: "Containers" },
   { id: "rules", label: "Rules" },
   { id: "audit", label: "Audit log" },
   { id: "keys", label: "API keys" },
@@ -51,6 +55,8 @@ export function Security() {
       </div>
       <div role="tabpanel" data-testid={`security-panel-${tab}`}>
         {tab === "alerts" && <AlertsTab />}
+        {tab === "threats" && <ThreatsTab />}
+        {tab === "containers" && <ContainersTab />}
         {tab === "rules" && <RulesTab />}
         {tab === "audit" && <AuditTab />}
         {tab === "keys" && <ApiKeys />}
