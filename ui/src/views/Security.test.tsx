@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Alert, Rule, Silence } from "../ipc";
-import { alert, auditEntry, containerAudit, eventRule, metricRule, notice, threat } from "../ipc/fixtures";
+import { alert, auditEntry, containerAudit, definition, eventRule, metricRule, notice, threat } from "../ipc/fixtures";
 import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
 
 const invoke = vi.fn();
@@ -144,6 +144,34 @@ describe("Security: rules", () => {
       ...more,
     };
   }
+
+  it("sets a remedy from the valid workflows, and shows the engine's refusal of one", async () => {
+    const rules = { current: [metricRule(), eventRule()] };
+    const refusal = "failure_rate.remedy: step `quality` of `code_review` does not wait for an approval step";
+    backend(
+      invoke,
+      rulesBackend(rules, {
+        list_workflows: [definition("incident_response"), definition("code_review")],
+        set_alert_rule: ({ rule }) => {
+          if (rule.remedy === "code_review") throw { code: "invalid_request", message: refusal };
+          return rule;
+        },
+      }),
+    );
+    render(<Security />);
+    tab("rules");
+    fireEvent.click(await screen.findByTestId("rule-edit-failure_rate"));
+    const form = screen.getByTestId("rule-form-failure_rate");
+    const remedy = within(form).getByTestId("rule-remedy") as HTMLSelectElement;
+    await waitFor(() => expect(remedy.options.length).toBe(3));
+    fireEvent.change(remedy, { target: { value: "code_review" } });
+    fireEvent.click(within(form).getByTestId("rule-save"));
+    expect((await screen.findByTestId("rule-error-failure_rate")).textContent).toBe(refusal);
+    fireEvent.change(remedy, { target: { value: "incident_response" } });
+    fireEvent.click(within(form).getByTestId("rule-save"));
+    await waitFor(() => expect(screen.queryByTestId("rule-form-failure_rate")).toBeNull());
+    expect((callsOf(invoke, "set_alert_rule").at(-1)?.rule as Rule).remedy).toBe("incident_response");
+  });
 
   it("describes each rule and marks one changed from its default, which Reset puts back", async () => {
     const rules = { current: [metricRule({ severity: "critical" }), eventRule()] };

@@ -116,8 +116,13 @@ export function AlertTable({ alerts, silences, selected, now }: Props) {
               </span>
               {a.resolvedMs !== null && <div className="muted small">{when(a.resolvedMs)}</div>}
             </td>
-            <td className="nowrap" data-testid={`alert-acked-${a.id}`}>
-              {a.ackedMs === null ? "" : `${a.ackedBy ?? "someone"}, ${when(a.ackedMs)}`}
+            <td data-testid={`alert-acked-${a.id}`}>
+              {a.ackedMs !== null && (
+                <>
+                  {a.ackedBy ?? "someone"}
+                  <div className="muted small nowrap">{when(a.ackedMs)}</div>
+                </>
+              )}
             </td>
             <td className="nowrap" onClick={(e) => e.stopPropagation()}>
               <div className="alert-actions">

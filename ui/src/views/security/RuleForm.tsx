@@ -1,9 +1,10 @@
 // The inline form that changes one alert rule: severity, enabled, the
-// threshold, and the window of a metric rule. The engine's refusal is shown
-// beside it, and the fields it names are marked.
-import { useState } from "react";
+// threshold, the window of a metric rule, and its remedy (a workflow the
+// engine starts when it fires; it must ask a person first). The engine's
+// refusal is shown beside it, and the fields it names are marked.
+import { useEffect, useState } from "react";
 import { SEVERITIES } from "../../components/severity";
-import type { Rule, Severity } from "../../ipc";
+import { commands, type Rule, type Severity } from "../../ipc";
 import { useRulesStore } from "../../stores/alertRules";
 import { fieldsNamed, isEventRule, type RuleField } from "./format";
 
@@ -52,6 +53,26 @@ export function ruleOf(rule: Rule, severity: Severity, enabled: boolean, draft: 
   };
 }
 
+/** The ids of the valid workflow definitions, for the remedy's choice. */
+function useWorkflowIds(): string[] {
+  const [ids, setIds] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    commands
+      .listWorkflows()
+      .then((defs) => {
+        if (live) setIds(defs.flatMap((d) => (d.workflow && d.problems.length === 0 ? [d.workflow.id] : [])));
+      })
+      .catch(() => {
+        // The list is a convenience: the engine checks the remedy on save.
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
+  return ids;
+}
+
 export function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
   const save = useRulesStore((s) => s.save);
   const refusal = useRulesStore((s) => s.refusals[rule.id] ?? null);
@@ -60,6 +81,8 @@ export function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(rule));
   const [notNumber, setNotNumber] = useState<RuleField | null>(null);
   const [saving, setSaving] = useState(false);
+  const [remedy, setRemedy] = useState(rule.remedy ?? "");
+  const workflows = useWorkflowIds();
   const fields: RuleField[] = isEventRule(rule) ? ["keepFiringS"] : ["value", "clear", "windowS", "forS", "keepFiringS"];
   const named = refusal ? fieldsNamed(refusal) : new Set<RuleField>();
 
@@ -71,7 +94,7 @@ export function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
     }
     setNotNumber(null);
     setSaving(true);
-    const taken = await save(changed);
+    const taken = await save({ ...changed, remedy: remedy === "" ? undefined : remedy });
     setSaving(false);
     if (taken) onDone();
   }
@@ -117,6 +140,17 @@ export function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
           />
         </label>
       ))}
+      <label>
+        <span className="muted small">Remedy (a workflow behind an approval)</span>
+        <select data-testid="rule-remedy" value={remedy} onChange={(e) => setRemedy(e.target.value)}>
+          <option value="">none</option>
+          {[...new Set([...workflows, ...(remedy ? [remedy] : [])])].map((id) => (
+            <option key={id} value={id}>
+              {id}
+            </option>
+          ))}
+        </select>
+      </label>
       <span className="rule-form-actions">
         <button type="submit" className="primary btn-sm" data-testid="rule-save" disabled={saving}>
           {saving ? "Saving…" : "Save"}
