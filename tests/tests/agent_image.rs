@@ -16,7 +16,7 @@ use sutazai_engine::fleet::image::{self, LABEL_RUNTIME_SHA256, LABEL_RUNTIME_VER
 use sutazai_engine::fleet::spec::{create_body, AgentSpec, LABEL_AGENT_ID};
 use sutazai_protocol::Manifest;
 use sutazai_tests::agent::{binary, shipped_manifest};
-use sutazai_tests::docker::{bridge_gateway, endpoint, ContainerGuard};
+use sutazai_tests::docker::{endpoint, ContainerGuard};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -90,12 +90,9 @@ async fn a_hardened_container_serves_tasks_through_the_host_gateway() {
     let docker = docker().await;
     let image = image::ensure(&docker, &binary(), VERSION).await.unwrap();
     let (text, manifest) = detector_manifest();
-    let fake = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new(&manifest.model.preferred)],
-    )
-    .await
-    .unwrap();
+    let fake = FakeOllama::start_for_agents(vec![FakeModel::new(&manifest.model.preferred)])
+        .await
+        .unwrap();
     let ollama_url = format!("http://host.docker.internal:{}", fake.addr().port());
     let token = "test-token-ag017";
     let spec = AgentSpec {

@@ -12,7 +12,7 @@ use sutazai_engine::alerts::model::{AlertQuery, AlertState};
 use sutazai_engine::alerts::notify::Notice;
 use sutazai_engine::security::Principal;
 use sutazai_engine::AlertNews;
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
+use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::{deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 use sutazai_tests::until;
@@ -26,12 +26,9 @@ fn container(agent: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_agents_are_one_notification_and_their_alerts_resolve_when_they_are_back() {
     let dir = tempfile::tempdir().unwrap();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new("llama3.2:1b")],
-    )
-    .await
-    .unwrap();
+    let ollama = FakeOllama::start_for_agents(vec![FakeModel::new("llama3.2:1b")])
+        .await
+        .unwrap();
     let (engine, _listen, stop_api) = start_with_api(
         dir.path(),
         &[

@@ -1003,11 +1003,18 @@ async fn a_rules_remedy_starts_its_workflow_behind_an_approval_when_the_alert_fi
     // A workflow whose steps run without a person's approval is refused.
     rule["remedy"] = json!("code_review");
     let answer = api
-        .call(Method::PUT, "/v1/alert-rules/ollama_down", Some("operator"), Some(rule.clone()))
+        .call(
+            Method::PUT,
+            "/v1/alert-rules/ollama_down",
+            Some("operator"),
+            Some(rule.clone()),
+        )
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.json);
     assert!(
-        answer.message().contains("ollama_down.remedy: step `quality` of `code_review` does not wait for an approval"),
+        answer
+            .message()
+            .contains("ollama_down.remedy: step `quality` of `code_review` does not wait for an approval"),
         "{}",
         answer.json
     );
@@ -1019,14 +1026,18 @@ async fn a_rules_remedy_starts_its_workflow_behind_an_approval_when_the_alert_fi
 
     // No Ollama answers here: the alert fires and its remedy starts, and
     // waits for a person at its approval step.
-    sutazai_tests::until("the remedy's run waits for approval", Duration::from_secs(20), async || {
-        let runs = api.call(Method::GET, "/v1/runs", Some("analyst"), None).await;
-        runs.json["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["workflowId"] == "incident_response" && r["status"] == "waiting")
-    })
+    sutazai_tests::until(
+        "the remedy's run waits for approval",
+        Duration::from_secs(20),
+        async || {
+            let runs = api.call(Method::GET, "/v1/runs", Some("analyst"), None).await;
+            runs.json["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["workflowId"] == "incident_response" && r["status"] == "waiting")
+        },
+    )
     .await;
     let log = api.engine.audit_log(100).await.unwrap();
     assert!(

@@ -16,7 +16,7 @@ use sutazai_engine::metrics::{MetricsQuery, MetricsReading};
 use sutazai_engine::orchestrator::model::NewTask;
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Clock, Engine, SystemClock};
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
+use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::{deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 use sutazai_tests::until;
@@ -54,12 +54,9 @@ async fn instances(engine: &Engine) -> u32 {
 #[tokio::test(flavor = "multi_thread")]
 async fn collection_records_the_fleet_and_autoscaling_follows_the_load() {
     let dir = tempfile::tempdir().unwrap();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new("llama3.2:1b")],
-    )
-    .await
-    .unwrap();
+    let ollama = FakeOllama::start_for_agents(vec![FakeModel::new("llama3.2:1b")])
+        .await
+        .unwrap();
     let started_ms = SystemClock.now_ms();
     let (engine, _listen, stop_api) = start_with_api(
         dir.path(),

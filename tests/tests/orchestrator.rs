@@ -16,7 +16,7 @@ use sutazai_engine::orchestrator::breaker::BreakerState;
 use sutazai_engine::orchestrator::model::{AttemptOutcome, NewTask, Task, TaskStatus};
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
+use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, Fault};
 
@@ -79,8 +79,7 @@ async fn tasks_reach_the_right_agents_survive_a_killed_agent_and_a_paused_one_on
         .with_env_filter("sutazai_engine::orchestrator=debug,sutazai_engine::fleet=info")
         .with_test_writer()
         .try_init();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
+    let ollama = FakeOllama::start_for_agents(
         [
             "mistral:7b-instruct-q4_K_M",
             "llama3.2:1b",

@@ -18,7 +18,7 @@ use sutazai_engine::fleet::spec::LABEL_AGENT_ID;
 use sutazai_engine::orchestrator::model::{NewTask, TaskStatus};
 use sutazai_engine::security::{Principal, Role};
 use sutazai_tests::agent::free_port;
-use sutazai_tests::docker::{bridge_gateway, remove_labelled};
+use sutazai_tests::docker::remove_labelled;
 use sutazai_tests::engine::{api_key, deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 use sutazai_tests::until;
@@ -127,9 +127,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn prometheus_scrapes_what_the_app_counted() {
     let began = Instant::now();
-    let ollama = FakeOllama::start_on(format!("{}:0", bridge_gateway()).as_str(), vec![FakeModel::new(MODEL)])
-        .await
-        .unwrap();
+    let ollama = FakeOllama::start_for_agents(vec![FakeModel::new(MODEL)]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (engine, listen, stop_api) = start_with_api(
         dir.path(),

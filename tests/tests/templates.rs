@@ -31,7 +31,7 @@ use sutazai_engine::runs::model::{NewRun, Run, RunStatus, RunStep, StepStatus};
 use sutazai_engine::security::Principal;
 use sutazai_engine::workflow::model::{Step, Workflow};
 use sutazai_engine::{Engine, SystemClock};
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
+use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::config;
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 
@@ -563,12 +563,9 @@ async fn every_shipped_template_runs_end_to_end_on_real_agents() {
         .collect();
     models.sort();
     models.dedup();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        models.iter().map(|m| FakeModel::new(m)).collect(),
-    )
-    .await
-    .unwrap();
+    let ollama = FakeOllama::start_for_agents(models.iter().map(|m| FakeModel::new(m)).collect())
+        .await
+        .unwrap();
     ollama.set_reply_to(PLAN_PROMPT, Some(plan().to_string()));
     ollama.set_reply_to(MCQ_PROMPT, Some(questions().to_string()));
     for needle in PRIORITIZE_PROMPTS {

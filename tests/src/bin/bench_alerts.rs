@@ -32,7 +32,7 @@ use sutazai_engine::orchestrator::model::NewTask;
 use sutazai_engine::security::Principal;
 use sutazai_engine::{AlertNews, Engine};
 use sutazai_protocol::threat;
-use sutazai_tests::docker::{bridge_gateway, PhaseGuard};
+use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::{deploy_one, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 
@@ -140,12 +140,9 @@ fn inputs() -> Vec<String> {
 async fn main() {
     let fleet = std::env::args().any(|a| a == "--fleet");
     let dir = tempfile::tempdir().unwrap();
-    let ollama = FakeOllama::start_on(
-        format!("{}:0", bridge_gateway()).as_str(),
-        vec![FakeModel::new("llama3.2:1b")],
-    )
-    .await
-    .unwrap();
+    let ollama = FakeOllama::start_for_agents(vec![FakeModel::new("llama3.2:1b")])
+        .await
+        .unwrap();
     let (engine, _listen, stop_api) = start_with_api(
         dir.path(),
         &[

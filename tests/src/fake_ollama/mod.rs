@@ -247,6 +247,12 @@ impl FakeOllama {
     /// Starts a fake on `addr`: any address this machine has, e.g.
     /// `172.17.0.1:0` so that containers reach it on the Docker bridge, or
     /// `127.0.0.1:11434` for a manual check. Port 0 picks a free port.
+    /// Listens where agent containers reach it: a free port on Docker's
+    /// bridge address (`host.docker.internal`).
+    pub async fn start_for_agents(models: Vec<FakeModel>) -> std::io::Result<FakeOllama> {
+        Self::start_on(format!("{}:0", crate::docker::bridge_gateway()).as_str(), models).await
+    }
+
     pub async fn start_on(addr: impl ToSocketAddrs, models: Vec<FakeModel>) -> std::io::Result<FakeOllama> {
         let inner: Shared = Arc::new(Mutex::new(Inner {
             models,

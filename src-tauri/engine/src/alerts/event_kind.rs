@@ -44,6 +44,26 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every event, in declaration order.
+    pub const ALL: [EventKind; 16] = [
+        EventKind::AgentDied,
+        EventKind::AgentOutOfMemory,
+        EventKind::AgentUnhealthy,
+        EventKind::AgentFlapping,
+        EventKind::AgentRestarted,
+        EventKind::BreakerOpened,
+        EventKind::TaskDeadLettered,
+        EventKind::RunFailed,
+        EventKind::RunWaiting,
+        EventKind::OllamaDown,
+        EventKind::ModelMissing,
+        EventKind::ThreatFound,
+        EventKind::RateLimited,
+        EventKind::TokensRefused,
+        EventKind::ContainerAudit,
+        EventKind::DiskLow,
+    ];
+
     /// Whether its alerts are about agents (and stay bad while the agent
     /// is deployed but not healthy).
     pub fn about_agents(self) -> bool {

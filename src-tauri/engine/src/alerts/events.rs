@@ -219,30 +219,14 @@ mod tests {
 
     #[test]
     fn every_event_has_a_default_rule() {
-        use EventKind::*;
         let rules = defaults();
-        for event in [
-            AgentDied,
-            AgentOutOfMemory,
-            AgentUnhealthy,
-            AgentFlapping,
-            AgentRestarted,
-            BreakerOpened,
-            TaskDeadLettered,
-            RunFailed,
-            RunWaiting,
-            OllamaDown,
-            ModelMissing,
-            ThreatFound,
-            RateLimited,
-            TokensRefused,
-            ContainerAudit,
-            DiskLow,
-        ] {
+        for event in EventKind::ALL {
             assert!(
                 rules.iter().any(|r| r.signal == Signal::Event { event }),
                 "{event:?} has no rule"
             );
         }
+        let events = rules.iter().filter(|r| r.is_event()).count();
+        assert_eq!(events, EventKind::ALL.len(), "one rule per event");
     }
 }
