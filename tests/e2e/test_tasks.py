@@ -58,6 +58,12 @@ def deploy_phase(app, phase: int, agents: int) -> None:
     assert summary.startswith(f"{agents}/{agents} healthy in "), summary
 
 
+def open_keys(app) -> None:
+    """The API keys, in the Security view's tab."""
+    app.click("nav-security")
+    app.click("security-tab-keys")
+
+
 def deploy_phase_1(app) -> None:
     deploy_phase(app, 1, 20)
 
@@ -152,7 +158,7 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(launch, tmp_path):
             "SUTAZAI_API_LISTEN": f"127.0.0.1:{api}",
         }
     )
-    app.click("nav-settings")
+    open_keys(app)
     app.wait(lambda d: d.find_elements("css selector", '[data-testid="keys-none"]'), 20)
     retype(find(app, "key-name"), "e2e bot")
     choose(app, "key-role", "analyst")
@@ -171,9 +177,9 @@ def test_an_api_key_is_shown_once_and_can_be_revoked(launch, tmp_path):
     wait_for_port(api, 10)
     assert api_status(api, "/v1/tasks", key) == 200
 
-    # Shown once: leaving Settings and coming back, the key is nowhere.
+    # Shown once: leaving the Security view and coming back, the key is nowhere.
     app.click("nav-overview")
-    app.click("nav-settings")
+    open_keys(app)
     app.wait(lambda d: d.find_elements("css selector", f'[data-testid="key-row-{key_id}"]'), 20)
     assert not app.driver.find_elements("css selector", '[data-testid="key-created"]')
     assert key not in app.driver.page_source

@@ -6,7 +6,6 @@ import { showAlerts } from "./stores/alerts";
 import { useDeployStore } from "./stores/deploy";
 import { useNavStore } from "./stores/nav";
 import { useStatusStore } from "./stores/status";
-import { NotBuilt } from "./views/NotBuilt";
 import { VIEWS } from "./views/registry";
 
 export function App() {
@@ -50,7 +49,6 @@ export function App() {
                 onClick={() => open(v.id)}
               >
                 {v.label}
-                {!v.component && <span className="soon">planned</span>}
               </button>
             </li>
           ))}
@@ -61,7 +59,7 @@ export function App() {
           <h1 data-testid="view-title">{view.label}</h1>
           <p className="muted">{view.purpose}</p>
         </header>
-        {Component ? <Component /> : <NotBuilt view={view} />}
+        <Component />
       </main>
       <Toasts />
       {error && <StartupErrorDialog error={error} />}

@@ -1,5 +1,4 @@
-// Every view the product has, in navigation order. A view without a
-// component says plainly what it will do and that it is not built yet.
+// Every view the product has, in navigation order, with its component.
 import type { ComponentType } from "react";
 import type { ViewId } from "../stores/nav";
 import { Agents } from "./Agents";
@@ -19,7 +18,7 @@ export type View = {
   label: string;
   /** What the view is for (shown as the page subtitle). */
   purpose: string;
-  component?: ComponentType;
+  component: ComponentType;
 };
 
 export const VIEWS: View[] = [
