@@ -1,10 +1,12 @@
 //! Who may do what: roles (seed 003), the principals that act (the desktop
-//! user, an API key, an agent), per-agent service tokens, API keys and the
-//! audit log of control actions. Pure rules here; keys and the audit log
+//! user, an API key, an agent), per-agent service tokens, API keys, the
+//! requests each API client may make a minute, and the audit log of
+//! control actions. Pure rules here; keys and the audit log
 //! persist through the store.
 
 pub mod audit;
 pub mod keys;
+pub mod rate;
 pub mod tokens;
 
 use std::net::SocketAddr;
