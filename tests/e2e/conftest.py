@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import urllib3
 from selenium import webdriver
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
@@ -129,7 +130,20 @@ class App:
         except Exception:
             self.screenshot("timeout")
             raise AssertionError(f"{test_id!r} never appeared")
-        element.click()
+        try:
+            element.click()
+        except ElementClickInterceptedException:
+            # An alert's toast lies over it: close the toasts, as a person
+            # would, and click again.
+            self.close_toasts()
+            element.click()
+
+    def close_toasts(self) -> None:
+        for close in self.driver.find_elements("css selector", '[data-testid="toast-close"]'):
+            try:
+                close.click()
+            except Exception:
+                pass
 
     def screenshot(self, label: str) -> Path:
         OUTPUT.mkdir(parents=True, exist_ok=True)

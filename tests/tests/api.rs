@@ -890,7 +890,16 @@ async fn metrics_are_queried_over_a_range_by_those_who_read_them() {
 async fn alerts_are_searched_acknowledged_and_silenced_and_rules_edited_through_the_api() {
     let api = api().await;
     // No Ollama answers at the default address on these machines: a real
-    // condition, so a real alert.
+    // condition, so a real alert (told at once rather than after a minute).
+    let mut down = api
+        .engine
+        .alert_rules()
+        .iter()
+        .find(|r| r.id == "ollama_down")
+        .cloned()
+        .unwrap();
+    down.threshold.for_s = 0;
+    api.engine.set_alert_rule(down, &Principal::Desktop).await.unwrap();
     let open = "/v1/alerts?state=open&text=ollama";
     sutazai_tests::until("Ollama's alert fires", Duration::from_secs(20), async || {
         let answer = api.call(Method::GET, open, Some("analyst"), None).await;
@@ -1019,6 +1028,7 @@ async fn a_rules_remedy_starts_its_workflow_behind_an_approval_when_the_alert_fi
         answer.json
     );
     rule["remedy"] = json!("incident_response");
+    rule["threshold"]["forS"] = json!(0); // at once, not after a minute
     let answer = api
         .call(Method::PUT, "/v1/alert-rules/ollama_down", Some("operator"), Some(rule))
         .await;

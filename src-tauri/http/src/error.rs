@@ -29,6 +29,9 @@ pub enum HttpCode {
     NoRoute,
     /// Too many failed authentications from the caller's address.
     TooManyRequests,
+    /// The caller's API key or agent made more requests this minute than
+    /// `api_rate_per_minute` allows.
+    RateLimited,
     /// The endpoint exists but not with this method.
     MethodNotAllowed,
 }

@@ -2,10 +2,12 @@
 //! an unauthenticated request's body is read: the bearer token is resolved
 //! into the [`Caller`], the endpoint's actions (from the route table) are
 //! checked against the caller's role, an address with too many failed
-//! authentications gets 429 without any token check, and on the agents'
-//! surface (the listener on Docker's bridge) only agents' service tokens
-//! get through. Refusals (401, 403, 404 on the agents' surface, 429) go to
-//! the audit log, which the engine keeps bounded per address.
+//! authentications gets 429 without any token check, an API key or agent
+//! past its requests a minute gets 429 (`rate_limited`), and on the
+//! agents' surface (the listener on Docker's bridge) only agents' service
+//! tokens get through. Refusals (401, 403, 404 on the agents' surface,
+//! 429) go to the audit log, which the engine keeps bounded per address
+//! (and to one a minute per client for `rate_limited`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -18,6 +20,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sutazai_engine::security::rate::Limited;
 use sutazai_engine::security::{Action, Principal};
 
 use crate::auth::Caller;
@@ -137,6 +140,9 @@ pub async fn check(State(door): State<Door>, mut request: Request, next: Next) -
             .await;
         return refuse(crate::not_found(request.uri().path()));
     }
+    if let Err(limited) = api.engine.admit_request(&principal) {
+        return rate_limited(api, &principal, from, &target, &limited, gateway).await;
+    }
     let caller = Caller(principal);
     if let Err(err) = caller.require_any(door.actions) {
         api.engine
@@ -168,6 +174,38 @@ async fn too_many(api: &Api, from: Option<SocketAddr>, target: &str, left: Durat
     api.engine
         .audit_refusal(None, from, target, &format!("refused: {}", err.message))
         .await;
+    let mut response = in_shape(err, gateway);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// 429: `principal` made more requests this minute than its quota. Only
+/// the refusal the engine announces (one a minute per client) is audited.
+async fn rate_limited(
+    api: &Api,
+    principal: &Principal,
+    from: Option<SocketAddr>,
+    target: &str,
+    limited: &Limited,
+    gateway: bool,
+) -> Response {
+    let seconds = limited.retry_after_seconds();
+    let err = ApiError::http(
+        StatusCode::TOO_MANY_REQUESTS,
+        HttpCode::RateLimited,
+        format!(
+            "rate limit exceeded: {} may make {} requests a minute; try again in {seconds} s",
+            principal.label(),
+            limited.limit_per_minute
+        ),
+    );
+    if limited.announced {
+        api.engine
+            .audit_refusal(Some(principal), from, target, &format!("refused: {}", err.message))
+            .await;
+    }
     let mut response = in_shape(err, gateway);
     response
         .headers_mut()

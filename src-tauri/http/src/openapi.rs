@@ -115,7 +115,15 @@ fn responses(answer: Answer, generator: &mut SchemaGenerator) -> Value {
         "403": {"description": "the caller's role may not do this"},
         "404": {"description": "no such task, agent or key"},
         "413": {"description": "the body is larger than 1 MiB"},
-        "429": {"description": "too many failed authentications from this address; see Retry-After"},
+        "429": {
+            "description": "too many failed authentications from this address (`too_many_requests`), or the \
+                caller's API key or agent made more requests this minute than `api_rate_per_minute` allows \
+                (`rate_limited`); see Retry-After",
+            "headers": {"Retry-After": {
+                "description": "whole seconds until a request may succeed again",
+                "schema": {"type": "integer", "minimum": 1},
+            }},
+        },
         "503": {"description": "the request took too long"},
     });
     for (_, response) in responses.as_object_mut().into_iter().flatten() {
@@ -160,7 +168,7 @@ fn error_schema() -> Schema {
                             `not_found`, `conflict`, `forbidden`, `unauthorized`, `unknown_agent`, `threat_blocked`, \
                             `store`, …) \
                             and HTTP's own (`payload_too_large`, `unsupported_media_type`, `timeout`, \
-                            `no_route`, `method_not_allowed`)",
+                            `no_route`, `method_not_allowed`, `too_many_requests`, `rate_limited`)",
                     },
                     "message": {"type": "string", "description": "What went wrong, for people"},
                 },

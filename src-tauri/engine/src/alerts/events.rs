@@ -34,14 +34,15 @@ impl Occurrence {
     }
 }
 
-/// An event rule's threshold: bad at 1, good at 0, firing at once, and
-/// resolving after the rule's keep-firing time of quiet.
+/// An event rule's threshold: bad at 1, good at 0, firing once bad for the
+/// rule's `for` time (at once with 0), and resolving after its keep-firing
+/// time of quiet.
 fn event_threshold(rule: &Rule) -> Threshold {
     Threshold {
         comparison: Comparison::Above,
         value: 0.5,
         clear: 0.5,
-        for_s: 0,
+        for_s: rule.threshold.for_s,
         keep_firing_s: rule.threshold.keep_firing_s,
     }
 }
@@ -190,6 +191,26 @@ mod tests {
         assert!(e.firing().is_empty());
         // It happens again: a new alert.
         assert_eq!(fired(&e.evaluate(&rules, &[died("AG-001")], 3_000 + keep)).len(), 1);
+    }
+
+    #[test]
+    fn a_lasting_condition_fires_only_after_its_for_time() {
+        let rules = defaults();
+        let down = || [Occurrence::new(EventKind::OllamaDown, None, "nothing answers")];
+        let mut e = EventEvaluator::default();
+        // Down at start for 30 s, then up: nothing fires.
+        for s in 0..30 {
+            assert!(fired(&e.evaluate(&rules, &down(), s * 1000)).is_empty());
+        }
+        assert!(fired(&e.evaluate(&rules, &[], 30_000)).is_empty());
+        // Down for a minute: it fires once, at 60 s.
+        let mut at = Vec::new();
+        for s in 100..170 {
+            if !fired(&e.evaluate(&rules, &down(), s * 1000)).is_empty() {
+                at.push(s - 100);
+            }
+        }
+        assert_eq!(at, vec![60]);
     }
 
     #[test]

@@ -42,8 +42,10 @@ pub enum Signal {
         denominator: Vec<String>,
     },
     /// An event (a container died, a breaker opened): bad the round it
-    /// happens and while its trouble lasts; only the threshold's
-    /// keep-firing time applies.
+    /// happens and while its trouble lasts. Of the threshold, `forS` is how
+    /// long a lasting condition (Ollama down) must hold before it fires (an
+    /// event that happens once fires only with 0) and `keepFiringS` how
+    /// long the alert stays after the trouble ends.
     Event { event: EventKind },
     /// The mean of one series over the window against its own rolling
     /// baseline: the value compared with the threshold is how many spreads
@@ -146,12 +148,7 @@ impl Rule {
             problems.push(format!("{}.threshold: {e}", self.id));
         }
         let names: Vec<&String> = match &self.signal {
-            Signal::Event { .. } => {
-                if self.threshold.for_s != 0 {
-                    problems.push(format!("{}.threshold.forS: an event rule fires at once (0)", self.id));
-                }
-                Vec::new()
-            }
+            Signal::Event { .. } => Vec::new(),
             Signal::Mean { series } => vec![series],
             Signal::Anomaly { series, baseline } => {
                 for problem in baseline.check() {
@@ -401,7 +398,15 @@ fn event_defaults() -> Vec<Rule> {
         ),
         rule(RunFailed, "run_failed", "Workflow run failed", Warning, 300),
         rule(RunWaiting, "run_waiting", "Workflow run waits for approval", Info, 0),
-        rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30),
+        Rule {
+            // Not at once: Ollama starting, or not started yet when the app
+            // is, is not an incident; down for a minute is.
+            threshold: Threshold {
+                for_s: 60,
+                ..rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30).threshold
+            },
+            ..rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30)
+        },
         rule(ModelMissing, "model_missing", "Model missing for an agent", Warning, 30),
         rule(ThreatFound, "threat_found", "Threat in an input", Critical, 300),
         rule(RateLimited, "rate_limited", "Rate limit exceeded", Warning, 120),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::values::{
     absolute_path, api_listen, boolean, count, default_api_listen, log_filter, millis, parse_docker_endpoint,
-    parse_ollama_url, queue, ttl, within, DEFAULT_OLLAMA_URL,
+    parse_ollama_url, queue, rate, ttl, within, DEFAULT_OLLAMA_URL,
 };
 use super::{Config, ConfigInputs};
 
@@ -184,6 +184,16 @@ pub(super) const KEYS: &[Key] = &[
         set: |c, t| put(&mut c.api_allow_remote, boolean(t)),
     },
     Key {
+        name: "api_rate_per_minute",
+        env: &["SUTAZAI_API_RATE_PER_MINUTE"],
+        kind: Kind::Int,
+        help: "requests each API key, and each agent's service tokens, may make to the local API a minute, \
+               in one burst at most as many (1..=100000); beyond, 429 with Retry-After",
+        // Seed 003's 100 a minute per client.
+        default: Fallback::Value("100"),
+        set: |c, t| put(&mut c.api_rate_per_minute, rate(t)),
+    },
+    Key {
         name: "breaker_failures",
         env: &["SUTAZAI_BREAKER_FAILURES"],
         kind: Kind::Int,
@@ -307,6 +317,7 @@ impl Config {
             health_timeout: Duration::ZERO,
             api_listen: default_api_listen(),
             api_allow_remote: false,
+            api_rate_per_minute: 0,
             breaker_failures: 0,
             breaker_recovery: Duration::ZERO,
             task_attempts: 0,

@@ -28,6 +28,7 @@ fn defaults_when_nothing_is_set() {
     assert_eq!(config.llm_cache_ttl, Duration::from_secs(3600));
     assert_eq!((config.llm_model_concurrency, config.llm_queue), (2, 16));
     assert_eq!(config.llm_timeout, Duration::from_secs(300));
+    assert_eq!(config.api_rate_per_minute, 100);
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     assert!(!report.file_found);
     assert!(report.values.iter().all(|v| v.source == ConfigSource::Default));
@@ -128,6 +129,16 @@ fn bad_files_are_reported_and_defaults_kept() {
             "expected an absolute path",
         ),
         ("log_level = \"[[[\"", Some("log_level"), "expected a tracing filter"),
+        (
+            "api_rate_per_minute = 0",
+            Some("api_rate_per_minute"),
+            "between 1 and 100000, found 0",
+        ),
+        (
+            "api_rate_per_minute = 100001",
+            Some("api_rate_per_minute"),
+            "between 1 and 100000, found 100001",
+        ),
     ];
     for (text, key, problem) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -145,6 +156,17 @@ fn bad_files_are_reported_and_defaults_kept() {
             "{text}"
         );
     }
+}
+
+#[test]
+fn the_api_rate_comes_from_the_file_or_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "api_rate_per_minute = 600\n").unwrap();
+    let (config, report) = Config::load(&inputs(dir.path(), &[]));
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert_eq!(config.api_rate_per_minute, 600);
+    let (config, _) = Config::load(&inputs(dir.path(), &[("SUTAZAI_API_RATE_PER_MINUTE", "100000")]));
+    assert_eq!(config.api_rate_per_minute, 100_000);
 }
 
 #[test]

@@ -74,6 +74,11 @@ pub(super) fn ttl(text: &str) -> Result<u64, String> {
     }
 }
 
+/// Requests a minute: at least one, at most a hundred thousand.
+pub(super) fn rate(text: &str) -> Result<u32, String> {
+    within(text, 1, 100_000).map(|n| n as u32)
+}
+
 /// A queue length: zero (refuse at once when busy) up to ten thousand.
 pub(super) fn queue(text: &str) -> Result<u32, String> {
     within(text, 0, 10_000).map(|n| n as u32)

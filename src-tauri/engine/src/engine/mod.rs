@@ -82,6 +82,9 @@ pub struct Engine {
     keyring: keys::Keyring,
     /// Bounds the audit log's entries for refused API calls per address.
     refusals: security::RefusalAudit,
+    /// The requests each API key and agent may make a minute, and what
+    /// each made.
+    rates: crate::security::rate::RateLimits,
     /// Injected time.
     clock: Arc<dyn Clock>,
     /// This run's row in `engine_runs`.
@@ -220,6 +223,7 @@ impl Engine {
             source: std::io::Error::other(err.to_string()),
         })?;
         let rules = alerts::merged(crate::alerts::journal::saved_rules(&store).await?);
+        let rates = crate::security::rate::RateLimits::new(config.api_rate_per_minute);
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,
@@ -232,6 +236,7 @@ impl Engine {
             credentials,
             keyring,
             refusals: security::RefusalAudit::new(),
+            rates,
             clock,
             run_id,
             status: watch::channel(initial).0,

@@ -1,6 +1,7 @@
 //! The engine's security side: who presents a token (API key or agent
-//! service token), API keys, and the audit log. A further `impl Engine`
-//! block beside the composition root (engine/mod.rs).
+//! service token), API keys, the requests each API client may make a
+//! minute, and the audit log. A further `impl Engine` block beside the
+//! composition root (engine/mod.rs).
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -14,6 +15,7 @@ use crate::fleet::FleetError;
 use crate::orchestrator::OrchestratorError;
 use crate::security::audit::{self, AuditEntry, Record};
 use crate::security::keys::{self, ApiKeyInfo, CreatedKey};
+use crate::security::rate::{self, ClientRate, Limited, RateRefusal};
 use crate::security::tokens::{IssueError, Issued};
 use crate::security::{Principal, Role};
 
@@ -78,6 +80,29 @@ impl Engine {
             role: info.role,
             from,
         }))
+    }
+
+    /// Counts one API request of `client` against its quota
+    /// (`api_rate_per_minute`): through, or refused with how long to wait.
+    /// Only API keys and agents are limited; the desktop and workflow runs
+    /// always get through.
+    pub fn admit_request(&self, client: &Principal) -> Result<(), Limited> {
+        match rate::client_of(client) {
+            Some((kind, id)) => self.rates.check(kind, &id, self.clock.now_ms()),
+            None => Ok(()),
+        }
+    }
+
+    /// Each API client seen lately: its quota and what it made of it, for
+    /// the Security view.
+    pub fn rate_limits(&self) -> Vec<ClientRate> {
+        self.rates.clients(self.clock.now_ms())
+    }
+
+    /// API clients going over their quota from now on: at most one a
+    /// minute per client.
+    pub fn subscribe_rate_refusals(&self) -> tokio::sync::broadcast::Receiver<RateRefusal> {
+        self.rates.subscribe()
     }
 
     /// New service tokens for `container`, as a deploy issues them (tests

@@ -1,12 +1,13 @@
 //! Who may do what: roles (seed 003), the principals that act (the desktop
 //! user, an API key, an agent), per-agent service tokens, API keys, the
-//! audit log of control actions and the inputs stopped as threats. Pure
-//! rules here; keys, the audit log and the threats persist through the
-//! store.
+//! requests each API client may make a minute, the audit log of control
+//! actions and the inputs stopped as threats. Pure rules here; keys, the
+//! audit log and the threats persist through the store.
 
 pub mod audit;
 pub mod container_audit;
 pub mod keys;
+pub mod rate;
 pub mod threats;
 pub mod tokens;
 
