@@ -22,6 +22,7 @@ use sutazai_engine::runs::RunPage;
 use sutazai_engine::security::audit::AuditEntry;
 use sutazai_engine::security::container_audit::ContainerAudit;
 use sutazai_engine::security::keys::{ApiKeyInfo, CreatedKey};
+use sutazai_engine::security::rate::ClientRate;
 use sutazai_engine::security::threats::Threat;
 use sutazai_engine::security::{Principal, Role};
 use sutazai_engine::workflow::files::{Naming, Template, WorkflowImport};
@@ -787,6 +788,12 @@ pub async fn reject_threat(shell: State<'_, Shell>, id: i64) -> Result<Threat, E
         .reject_threat(id, &Principal::Desktop)
         .await
         .map_err(|e| (&e).into())
+}
+
+/// Each API key's and agent's requests in the last minute against its limit.
+#[tauri::command]
+pub async fn rate_limits(shell: State<'_, Shell>) -> Result<Vec<ClientRate>, ErrorBody> {
+    Ok(shell.engine()?.rate_limits())
 }
 
 /// What each command takes and answers, read from the functions above by

@@ -74,6 +74,10 @@ impl Headless {
             .env("SUTAZAI_LLM_MODEL_CONCURRENCY", "1000")
             .env("SUTAZAI_LLM_QUEUE", "10000")
             .env("SUTAZAI_LOG", "warn")
+            // Crash tests poll hard with one key; rate limits are tested
+            // on their own (tests/tests/rate_limits.rs).
+            .env("SUTAZAI_API_RATE_PER_MINUTE", "1000000")
+            .env("SUTAZAI_AGENT_RATE_PER_MINUTE", "1000000")
             .stdin(Stdio::null());
         command
     }

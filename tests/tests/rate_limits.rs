@@ -85,6 +85,7 @@ async fn each_api_key_and_agent_gets_100_requests_a_minute_then_429_with_retry_a
         &[
             ("SUTAZAI_DOCKER_HOST", "unix:///nonexistent.sock"),
             ("SUTAZAI_API_RATE_PER_MINUTE", "100"),
+            ("SUTAZAI_AGENT_RATE_PER_MINUTE", "100"),
         ],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
@@ -162,5 +163,25 @@ async fn each_api_key_and_agent_gets_100_requests_a_minute_then_429_with_retry_a
         assert!(["key:operator", "agent:AG-001"].contains(&actor.as_str()), "{actor}");
         assert!(outcome.starts_with("refused: rate limit exceeded"), "{outcome}");
     }
+
+    // And each client over its limit is an alert.
+    let operator_client = format!("key:{}", id_of("operator"));
+    let query = || sutazai_engine::alerts::model::AlertQuery {
+        text: Some("rate_limited".into()),
+        ..sutazai_engine::alerts::model::AlertQuery::open(10)
+    };
+    sutazai_tests::until("both rate alerts fire", Duration::from_secs(10), async || {
+        engine.alerts(query()).await.unwrap().len() == 2
+    })
+    .await;
+    let mut subjects: Vec<String> = engine
+        .alerts(query())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|a| a.subject)
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["agent:AG-001".to_string(), operator_client]);
     engine.shutdown(Duration::from_secs(2)).await;
 }

@@ -136,6 +136,8 @@ async fn main() {
             ("SUTAZAI_DOCKER_HOST", "unix:///nonexistent.sock"),
             ("SUTAZAI_OLLAMA_URL", url.as_str()),
             ("SUTAZAI_LOG", "warn"),
+            // The gateway's overhead with one agent token, not the limiter's.
+            ("SUTAZAI_AGENT_RATE_PER_MINUTE", "1000000"),
             // Room for every client at once: the default (2 per model, 16
             // queued) measures the limit, not the gateway.
             ("SUTAZAI_LLM_MODEL_CONCURRENCY", "64"),

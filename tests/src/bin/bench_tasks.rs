@@ -60,7 +60,12 @@ async fn main() {
     let listen = format!("127.0.0.1:{api_port}");
     let (config, report) = sutazai_tests::engine::config(
         dir.path(),
-        &[("SUTAZAI_API_LISTEN", listen.as_str()), ("SUTAZAI_LOG", "warn")],
+        &[
+            ("SUTAZAI_API_LISTEN", listen.as_str()),
+            ("SUTAZAI_LOG", "warn"),
+            // Throughput through the API with one key, not the limiter's.
+            ("SUTAZAI_API_RATE_PER_MINUTE", "1000000"),
+        ],
     );
     let engine = Engine::start(config, report, Arc::new(SystemClock)).await.unwrap();
     let deployed = engine

@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ConfigReport, ContainerAudit, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, Threat, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ClientRate, ConfigReport, ContainerAudit, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, Threat, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -86,6 +86,7 @@ export const commands = {
   listThreats: (limit: number) => call<Threat[]>("list_threats", { limit }),
   approveThreat: (id: number) => call<Threat>("approve_threat", { id }),
   rejectThreat: (id: number) => call<Threat>("reject_threat", { id }),
+  rateLimits: () => call<ClientRate[]>("rate_limits"),
 } as const;
 
 /** Each command's arguments and answer, by its Rust name (for typed fakes in tests). */
@@ -169,6 +170,7 @@ export type Commands = {
   list_threats: { args: { limit: number }; result: Threat[] };
   approve_threat: { args: { id: number }; result: Threat };
   reject_threat: { args: { id: number }; result: Threat };
+  rate_limits: { args: Record<string, never>; result: ClientRate[] };
 };
 
 /** Event names, built in one place. */

@@ -241,6 +241,34 @@ detail: string,
  */
 fix: string | null, };
 
+export type ClientKind = "apiKey" | "agent";
+
+export type ClientRate = { 
+/**
+ * `key:<api key id>` or `agent:<agent id>`.
+ */
+client: string, kind: ClientKind, 
+/**
+ * The requests it may make a minute (and in one burst).
+ */
+limitPerMinute: number, 
+/**
+ * Requests let through in the last 60 seconds.
+ */
+allowedLastMinute: number, 
+/**
+ * Requests refused in the last 60 seconds.
+ */
+refusedLastMinute: number, 
+/**
+ * Requests refused since the client was first seen (or last forgotten).
+ */
+refusedTotal: number, 
+/**
+ * When it was last refused.
+ */
+lastRefusedMs: number | null, };
+
 export type Code = "data_dir" | "store" | "catalog" | "docker_missing" | "docker_refused" | "docker_timeout" | "docker_error" | "ollama_unreachable" | "ollama_timeout" | "ollama_error" | "program_start" | "engine_unavailable" | "agent_image" | "unknown_agent" | "invalid_request" | "not_found" | "conflict" | "forbidden" | "unauthorized" | "invalid_workflow" | "threat_blocked" | "input_held";
 
 export type Column = { 

@@ -20,7 +20,7 @@ export const VIEW_IDS = [
 
 export type ViewId = (typeof VIEW_IDS)[number];
 
-export type SecurityTab = "alerts" | "threats" | "containers" | "rules" | "audit" | "keys";
+export type SecurityTab = "alerts" | "threats" | "containers" | "rules" | "audit" | "keys" | "rates";
 
 /** Whether `name` (from the backend) names a view. */
 export function isViewId(name: string): name is ViewId {

@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import type { Alert, Rule, Silence } from "../ipc";
+import type { Alert, ClientRate, Rule, Silence } from "../ipc";
 import { alert, auditEntry, containerAudit, definition, eventRule, metricRule, notice, threat } from "../ipc/fixtures";
 import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
 
@@ -348,5 +348,45 @@ describe("Security: tabs", () => {
     tab("containers");
     await screen.findByTestId("container-row-sutazai-ag-001");
     expect(useNavStore.getState().securityTab).toBe("containers");
+  });
+});
+
+describe("Security: rate limits", () => {
+  const rate = (client: string, change: Partial<ClientRate> = {}): ClientRate => ({
+    client,
+    kind: client.startsWith("agent:") ? "agent" : "apiKey",
+    limitPerMinute: 100,
+    allowedLastMinute: 0,
+    refusedLastMinute: 0,
+    refusedTotal: 0,
+    lastRefusedMs: null,
+    ...change,
+  });
+
+  it("shows each client's use of its limit and its refusals", async () => {
+    backend(
+      invoke,
+      alertsBackend(
+        { alerts: [], silences: [] },
+        {
+          rate_limits: [
+            rate("key:3", { allowedLastMinute: 100, refusedLastMinute: 2, refusedTotal: 5, lastRefusedMs: 1_000 }),
+            rate("agent:AG-001", { limitPerMinute: 1200, allowedLastMinute: 40 }),
+          ],
+        },
+      ),
+    );
+    render(<Security />);
+    tab("rates");
+    expect((await screen.findByTestId("rate-used-key:3")).textContent).toBe("100 of 100");
+    expect(screen.getByTestId("rate-row-key:3").textContent).toContain("2 / 5");
+    expect(screen.getByTestId("rate-used-agent:AG-001").textContent).toBe("40 of 1200");
+  });
+
+  it("says when nobody called", async () => {
+    backend(invoke, alertsBackend({ alerts: [], silences: [] }, { rate_limits: [] }));
+    render(<Security />);
+    tab("rates");
+    await screen.findByTestId("rates-none");
   });
 });

@@ -1,7 +1,7 @@
 // Security: alerts (live, acknowledged and silenced here), the inputs the
 // threat gate stopped, the CIS audit of the containers, the alert rules, the
-// audit log of every control action, and the local API's keys. Rate limits
-// get a tab of their own when the engine offers them.
+// audit log of every control action, the local API's keys and each
+// client's rate against its limit.
 import { useEffect } from "react";
 import { useAlertsStore } from "../stores/alerts";
 import { useNavStore, type SecurityTab } from "../stores/nav";
@@ -9,6 +9,7 @@ import { AlertsTab } from "./security/AlertsTab";
 import { ApiKeys } from "./security/ApiKeys";
 import { AuditTab } from "./security/AuditTab";
 import { ContainersTab } from "./security/ContainersTab";
+import { RatesTab } from "./security/RatesTab";
 import { RulesTab } from "./security/RulesTab";
 import { ThreatsTab } from "./security/ThreatsTab";
 import "./Security.css";
@@ -20,6 +21,7 @@ const TABS: { id: SecurityTab; label: string }[] = [
   { id: "rules", label: "Rules" },
   { id: "audit", label: "Audit log" },
   { id: "keys", label: "API keys" },
+  { id: "rates", label: "Rate limits" },
 ];
 
 export function Security() {
@@ -60,6 +62,7 @@ export function Security() {
         {tab === "rules" && <RulesTab />}
         {tab === "audit" && <AuditTab />}
         {tab === "keys" && <ApiKeys />}
+        {tab === "rates" && <RatesTab />}
       </div>
     </div>
   );

@@ -187,11 +187,23 @@ pub(super) const KEYS: &[Key] = &[
         name: "api_rate_per_minute",
         env: &["SUTAZAI_API_RATE_PER_MINUTE"],
         kind: Kind::Int,
-        help: "requests each API key, and each agent's service tokens, may make to the local API a minute, \
-               in one burst at most as many (1..=100000); beyond, 429 with Retry-After",
+        help: "requests each API key may make to the local API a minute, in one burst at most as many \
+               (1..=1000000); beyond, 429 with Retry-After",
         // Seed 003's 100 a minute per client.
         default: Fallback::Value("100"),
         set: |c, t| put(&mut c.api_rate_per_minute, rate(t)),
+    },
+    Key {
+        name: "agent_rate_per_minute",
+        env: &["SUTAZAI_AGENT_RATE_PER_MINUTE"],
+        kind: Kind::Int,
+        help: "requests each agent (all its containers, with their service tokens) may make to the hub and \
+               the LLM gateway a minute (1..=1000000); beyond, 429 with Retry-After",
+        // Agents work for every client at once: 20 a second each stops a
+        // runaway loop without slowing honest work (a model call takes
+        // seconds).
+        default: Fallback::Value("1200"),
+        set: |c, t| put(&mut c.agent_rate_per_minute, rate(t)),
     },
     Key {
         name: "breaker_failures",
@@ -318,6 +330,7 @@ impl Config {
             api_listen: default_api_listen(),
             api_allow_remote: false,
             api_rate_per_minute: 0,
+            agent_rate_per_minute: 0,
             breaker_failures: 0,
             breaker_recovery: Duration::ZERO,
             task_attempts: 0,

@@ -72,9 +72,11 @@ pub struct Config {
     pub api_listen: std::net::SocketAddr,
     /// Whether `api_listen` may be an address other machines reach.
     pub api_allow_remote: bool,
-    /// Requests each API key, and each agent, may make to the API a
-    /// minute (in one burst at most as many).
+    /// Requests each API key may make to the API a minute (in one burst
+    /// at most as many).
     pub api_rate_per_minute: u32,
+    /// Requests each agent may make to the hub and the gateway a minute.
+    pub agent_rate_per_minute: u32,
     /// Consecutive failures that open an agent's circuit breaker.
     pub breaker_failures: u32,
     /// How long an open breaker waits before it lets one probe through.

@@ -29,6 +29,7 @@ fn defaults_when_nothing_is_set() {
     assert_eq!((config.llm_model_concurrency, config.llm_queue), (2, 16));
     assert_eq!(config.llm_timeout, Duration::from_secs(300));
     assert_eq!(config.api_rate_per_minute, 100);
+    assert_eq!(config.agent_rate_per_minute, 1200);
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     assert!(!report.file_found);
     assert!(report.values.iter().all(|v| v.source == ConfigSource::Default));
@@ -132,12 +133,12 @@ fn bad_files_are_reported_and_defaults_kept() {
         (
             "api_rate_per_minute = 0",
             Some("api_rate_per_minute"),
-            "between 1 and 100000, found 0",
+            "between 1 and 1000000, found 0",
         ),
         (
-            "api_rate_per_minute = 100001",
+            "api_rate_per_minute = 1000001",
             Some("api_rate_per_minute"),
-            "between 1 and 100000, found 100001",
+            "between 1 and 1000000, found 1000001",
         ),
     ];
     for (text, key, problem) in cases {

@@ -74,9 +74,9 @@ pub(super) fn ttl(text: &str) -> Result<u64, String> {
     }
 }
 
-/// Requests a minute: at least one, at most a hundred thousand.
+/// Requests a minute: at least one, at most a million.
 pub(super) fn rate(text: &str) -> Result<u32, String> {
-    within(text, 1, 100_000).map(|n| n as u32)
+    within(text, 1, 1_000_000).map(|n| n as u32)
 }
 
 /// A queue length: zero (refuse at once when busy) up to ten thousand.

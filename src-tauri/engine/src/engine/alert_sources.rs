@@ -21,6 +21,7 @@ use crate::orchestrator::model::{TaskEvent, TaskStatus};
 use crate::runs::model::RunStatus;
 use crate::runs::RunNews;
 use crate::security::container_audit::{ContainerAudit, FindingSeverity, Verdict};
+use crate::security::rate::RateRefusal;
 use crate::status::Probe;
 
 /// How often the data dir's free space is read.
@@ -42,6 +43,7 @@ pub(super) enum News {
     Fleet(Result<FleetEvent, RecvError>),
     Task(Result<TaskEvent, RecvError>),
     Run(Result<RunNews, RecvError>),
+    Rate(Result<RateRefusal, RecvError>),
 }
 
 /// The subscriptions and what the rounds remember between them.
@@ -49,8 +51,9 @@ pub(super) struct Sources {
     fleet: broadcast::Receiver<FleetEvent>,
     tasks: broadcast::Receiver<TaskEvent>,
     runs: broadcast::Receiver<RunNews>,
+    rates: broadcast::Receiver<RateRefusal>,
     /// Which subscriptions have ended (the engine is stopping).
-    closed: [bool; 3],
+    closed: [bool; 4],
     /// What happened since the last round.
     pending: Vec<Occurrence>,
     /// Runs waiting for approval: id → workflow name.
@@ -151,7 +154,8 @@ impl Sources {
             fleet: engine.fleet.subscribe(),
             tasks: engine.orchestrator.subscribe(),
             runs: engine.runs.subscribe(),
-            closed: [false; 3],
+            rates: engine.subscribe_rate_refusals(),
+            closed: [false; 4],
             pending: Vec::new(),
             waiting: BTreeMap::new(),
             stopped: BTreeSet::new(),
@@ -163,11 +167,12 @@ impl Sources {
 
     /// The next piece of news; never, once every subscription has ended.
     pub(super) async fn next(&mut self) -> News {
-        let [fleet_closed, tasks_closed, runs_closed] = self.closed;
+        let [fleet_closed, tasks_closed, runs_closed, rates_closed] = self.closed;
         tokio::select! {
             e = self.fleet.recv(), if !fleet_closed => News::Fleet(e),
             e = self.tasks.recv(), if !tasks_closed => News::Task(e),
             e = self.runs.recv(), if !runs_closed => News::Run(e),
+            e = self.rates.recv(), if !rates_closed => News::Rate(e),
             else => std::future::pending().await,
         }
     }
@@ -207,9 +212,15 @@ impl Sources {
                     ));
                 }
             }
+            News::Rate(Ok(refusal)) => self.pending.push(Occurrence::new(
+                EventKind::RateLimited,
+                Some(&refusal.client),
+                "went over its requests a minute; refused with 429 and Retry-After",
+            )),
             News::Fleet(Err(RecvError::Closed)) => self.closed[0] = true,
             News::Task(Err(RecvError::Closed)) => self.closed[1] = true,
             News::Run(Err(RecvError::Closed)) => self.closed[2] = true,
+            News::Rate(Err(RecvError::Closed)) => self.closed[3] = true,
             _ => {}
         }
         self.pending.len() > before

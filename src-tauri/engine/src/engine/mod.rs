@@ -223,7 +223,7 @@ impl Engine {
             source: std::io::Error::other(err.to_string()),
         })?;
         let rules = alerts::merged(crate::alerts::journal::saved_rules(&store).await?);
-        let rates = crate::security::rate::RateLimits::new(config.api_rate_per_minute);
+        let rates = crate::security::rate::RateLimits::new(config.api_rate_per_minute, config.agent_rate_per_minute);
         let engine = Arc::new(Engine {
             config: Arc::new(config),
             report,

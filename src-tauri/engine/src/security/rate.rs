@@ -22,7 +22,7 @@ use std::time::Duration;
 use governor::clock::{Clock as GovernorClock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::RateLimiter;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -134,11 +134,31 @@ pub fn client_of(principal: &Principal) -> Option<(ClientKind, String)> {
 /// Every client's quota and counters. `C` is governor's clock: the real
 /// monotonic one, or a fake one in tests.
 pub struct RateLimits<C: GovernorClock = DefaultClock> {
-    per_minute: NonZeroU32,
-    limiter: RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<C::Instant>>,
+    keys: Allowance<C>,
+    agents: Allowance<C>,
     clients: Mutex<Clients>,
     /// Refusals, the first of each client's minute.
     refusals: broadcast::Sender<RateRefusal>,
+}
+
+/// One kind of client's requests a minute, and its limiter.
+struct Allowance<C: GovernorClock> {
+    per_minute: NonZeroU32,
+    limiter: RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<C::Instant>>,
+}
+
+impl<C: GovernorClock> Allowance<C> {
+    fn new(per_minute: u32, clock: C) -> Allowance<C> {
+        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Allowance {
+            per_minute,
+            limiter: RateLimiter::new(
+                governor::Quota::per_minute(per_minute),
+                DefaultKeyedStateStore::default(),
+                clock,
+            ),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -208,22 +228,29 @@ impl Counters {
 }
 
 impl RateLimits<DefaultClock> {
-    /// `per_minute` requests a minute for each client, on the real clock.
-    pub fn new(per_minute: u32) -> RateLimits {
-        RateLimits::with_clock(per_minute, DefaultClock::default())
+    /// `keys` requests a minute for each API key and `agents` for each
+    /// agent, on the real clock.
+    pub fn new(keys: u32, agents: u32) -> RateLimits {
+        RateLimits::with_clock(keys, agents, DefaultClock::default())
     }
 }
 
-impl<C: GovernorClock> RateLimits<C> {
-    /// `per_minute` requests a minute for each client (at least one), on
-    /// `clock`.
-    pub fn with_clock(per_minute: u32, clock: C) -> RateLimits<C> {
-        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+impl<C: GovernorClock + Clone> RateLimits<C> {
+    /// `keys` requests a minute for each API key and `agents` for each
+    /// agent (at least one each), on `clock`.
+    pub fn with_clock(keys: u32, agents: u32, clock: C) -> RateLimits<C> {
         RateLimits {
-            per_minute,
-            limiter: RateLimiter::new(Quota::per_minute(per_minute), DefaultKeyedStateStore::default(), clock),
+            keys: Allowance::new(keys, clock.clone()),
+            agents: Allowance::new(agents, clock),
             clients: Mutex::default(),
             refusals: broadcast::channel(64).0,
+        }
+    }
+
+    fn quota(&self, kind: ClientKind) -> &Allowance<C> {
+        match kind {
+            ClientKind::ApiKey => &self.keys,
+            ClientKind::Agent => &self.agents,
         }
     }
 
@@ -235,8 +262,10 @@ impl<C: GovernorClock> RateLimits<C> {
         if now_ms - clients.swept_ms >= MINUTE_MS || now_ms < clients.swept_ms {
             clients.swept_ms = now_ms;
             clients.by_id.retain(|_, c| now_ms - c.last_seen_ms < FORGET_IDLE_MS);
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
+            for quota in [&self.keys, &self.agents] {
+                quota.limiter.retain_recent();
+                quota.limiter.shrink_to_fit();
+            }
         }
         let key = client.to_string();
         let counters = clients
@@ -244,7 +273,8 @@ impl<C: GovernorClock> RateLimits<C> {
             .entry(key.clone())
             .or_insert_with(|| Counters::new(kind, now_ms));
         counters.last_seen_ms = now_ms;
-        let not_until = match self.limiter.check_key(&key) {
+        let quota = self.quota(kind);
+        let not_until = match quota.limiter.check_key(&key) {
             Ok(()) => {
                 let second = counters.second(now_ms);
                 second.allowed = second.allowed.saturating_add(1);
@@ -269,8 +299,8 @@ impl<C: GovernorClock> RateLimits<C> {
         }
         Err(Limited {
             client: client.to_string(),
-            limit_per_minute: self.per_minute.get(),
-            retry_after: not_until.wait_time_from(self.limiter.clock().now()),
+            limit_per_minute: quota.per_minute.get(),
+            retry_after: not_until.wait_time_from(quota.limiter.clock().now()),
             announced,
         })
     }
@@ -288,7 +318,7 @@ impl<C: GovernorClock> RateLimits<C> {
                 ClientRate {
                     client: client.clone(),
                     kind: c.kind,
-                    limit_per_minute: self.per_minute.get(),
+                    limit_per_minute: self.quota(c.kind).per_minute.get(),
                     allowed_last_minute,
                     refused_last_minute,
                     refused_total: c.refused_total,
@@ -309,7 +339,7 @@ impl<C: GovernorClock> RateLimits<C> {
     #[cfg(test)]
     fn remembered(&self) -> (usize, usize) {
         let clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
-        (self.limiter.len(), clients.by_id.len())
+        (self.keys.limiter.len() + self.agents.limiter.len(), clients.by_id.len())
     }
 }
 
@@ -332,7 +362,7 @@ mod tests {
         fn new(per_minute: u32) -> Fixture {
             let clock = FakeRelativeClock::default();
             Fixture {
-                limits: RateLimits::with_clock(per_minute, clock.clone()),
+                limits: RateLimits::with_clock(per_minute, per_minute, clock.clone()),
                 clock,
                 now_ms: 1_700_000_000_000,
             }
