@@ -130,6 +130,8 @@ class App:
         except Exception:
             self.screenshot("timeout")
             raise AssertionError(f"{test_id!r} never appeared")
+        # In view first: a wide table scrolls inside its own box.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", element)
         try:
             element.click()
         except ElementClickInterceptedException:

@@ -22,5 +22,11 @@ export function ago(ms: number, now: number): string {
 
 /** A date and time for people, in the local zone. */
 export function when(ms: number): string {
-  return new Date(ms).toLocaleString();
+  return new Date(ms).toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
 }

@@ -2,6 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Alert, ClientRate, Rule, Silence } from "../ipc";
 import { alert, auditEntry, containerAudit, definition, eventRule, metricRule, notice, threat } from "../ipc/fixtures";
+import { when } from "../components/time";
 import { backend, callsOf, fakeEvents, type Answers } from "../ipc/testing";
 
 const invoke = vi.fn();
@@ -109,7 +110,7 @@ describe("Security: alerts", () => {
     fireEvent.change(screen.getByTestId("alert-silence-1"), { target: { value: "480" } });
     const silenced = await screen.findByTestId("alert-silenced-1");
     expect(callsOf(invoke, "silence_alert")).toEqual([{ fingerprint: "agent_down:AG-001", minutes: 480 }]);
-    expect(silenced.textContent).toBe(`silenced until ${new Date(until).toLocaleString()}`);
+    expect(silenced.textContent).toBe(`silenced until ${when(until)}`);
 
     fireEvent.click(screen.getByTestId("alert-unsilence-1"));
     await screen.findByTestId("alert-silence-1");

@@ -76,7 +76,6 @@ export function AlertTable({ alerts, silences, selected, now }: Props) {
         <tr>
           <th>Severity</th>
           <th>Alert</th>
-          <th>Subject</th>
           <th>Detail</th>
           <th>Fired</th>
           <th>Resolved</th>
@@ -102,9 +101,10 @@ export function AlertTable({ alerts, silences, selected, now }: Props) {
             </td>
             <td className="name-cell">
               <div>{a.name}</div>
-              <div className="muted small">{a.rule}</div>
+              <div className="muted small">
+                {a.subject ?? "fleet"} · {a.rule}
+              </div>
             </td>
-            <td className="nowrap">{a.subject ?? "—"}</td>
             <td className="alert-detail">{a.detail ?? ""}</td>
             <td className="nowrap">{when(a.firedMs)}</td>
             <td className="nowrap">
@@ -143,7 +143,7 @@ export function AlertTable({ alerts, silences, selected, now }: Props) {
         ))}
         {alerts.length === 0 && (
           <tr>
-            <td colSpan={8} className="muted" data-testid="alerts-none">
+            <td colSpan={7} className="muted" data-testid="alerts-none">
               No alert matches these filters.
             </td>
           </tr>
