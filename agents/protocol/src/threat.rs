@@ -21,6 +21,9 @@ mod patterns;
 
 use std::sync::OnceLock;
 
+#[cfg(feature = "fast-scan")]
+use regex::{Regex, RegexBuilder};
+#[cfg(not(feature = "fast-scan"))]
 use regex_lite::{Regex, RegexBuilder};
 use serde::Serialize;
 
@@ -68,23 +71,28 @@ pub struct ScanReport {
     pub categories: Vec<Category>,
 }
 
+/// The most memory one compiled pattern may take.
+#[cfg(not(feature = "fast-scan"))]
+const SIZE_LIMIT: usize = 1 << 20;
+#[cfg(feature = "fast-scan")]
+const SIZE_LIMIT: usize = 16 << 20;
+
 fn compiled() -> &'static [(Regex, &'static Pattern)] {
     static COMPILED: OnceLock<Vec<(Regex, &'static Pattern)>> = OnceLock::new();
     COMPILED.get_or_init(|| {
         PATTERNS
             .iter()
             .filter_map(|p| {
-                // regex-lite: small automata with ASCII classes. The syntax
-                // these patterns look for is ASCII once the text is
-                // normalised, and the full regex crate's Unicode-aware
+                // regex-lite (the agent): small automata with ASCII classes.
+                // The syntax these patterns look for is ASCII once the text
+                // is normalised, and the full regex crate's Unicode-aware
                 // engines made the compiled patterns the agent's largest
-                // memory use (+2.3 MB after the first scan).
-                RegexBuilder::new(p.regex)
-                    .case_insensitive(true)
-                    .size_limit(1 << 20)
-                    .build()
-                    .ok()
-                    .map(|r| (r, p))
+                // memory use (+2.3 MB after the first scan). With
+                // `fast-scan` (the hub) the regex crate's DFAs, with room
+                // for their Unicode classes.
+                let mut builder = RegexBuilder::new(p.regex);
+                builder.case_insensitive(true).size_limit(SIZE_LIMIT);
+                builder.build().ok().map(|r| (r, p))
             })
             .collect()
     })
