@@ -117,11 +117,35 @@ fn variants(text: &str) -> Vec<String> {
     out
 }
 
+/// With `fast-scan`, every pattern in one set: one pass over a text says
+/// which patterns match, and only those run again to say where.
+#[cfg(feature = "fast-scan")]
+fn matching(text: &str) -> Vec<usize> {
+    static SET: OnceLock<Option<regex::RegexSet>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        regex::RegexSetBuilder::new(compiled().iter().map(|(r, _)| r.as_str()))
+            .case_insensitive(true)
+            .size_limit(SIZE_LIMIT * 4)
+            .build()
+            .ok()
+    });
+    match set {
+        Some(set) => set.matches(text).into_iter().collect(),
+        None => (0..compiled().len()).collect(),
+    }
+}
+
+/// Without `fast-scan` every pattern runs on every text.
+#[cfg(not(feature = "fast-scan"))]
+fn matching(_text: &str) -> Vec<usize> {
+    (0..compiled().len()).collect()
+}
+
 /// Scans `text`.
 pub fn scan(text: &str) -> ScanReport {
     let mut findings: Vec<Finding> = Vec::new();
     for source in variants(text) {
-        for (regex, pattern) in compiled() {
+        for (regex, pattern) in matching(&source).into_iter().map(|i| &compiled()[i]) {
             if findings.iter().any(|f| f.pattern == pattern.name) {
                 continue;
             }
