@@ -23,6 +23,10 @@ pub(crate) fn normalise(text: &str) -> String {
         }
         current = next;
     }
+    // NFKC leaves ASCII as it is: most inputs skip its tables.
+    if current.is_ascii() {
+        return current.chars().filter_map(fold_char).collect();
+    }
     current.nfkc().filter_map(fold_char).collect()
 }
 
