@@ -99,6 +99,29 @@ struct Case {
 fn cases() -> Vec<Case> {
     vec![
         Case {
+            workflow: "incident_response",
+            inputs: json!({"alert": {
+                "rule": "agent_died",
+                "name": "Agent container died",
+                "subject": "AG-005",
+                "severity": "critical",
+                "detail": "sutazai-ag-005: exit code 137"
+            }}),
+            approve: &["approve"],
+            skipped: &[],
+            outputs: &[("plan", "plan", "")],
+            check: |run| {
+                let plan = input_of(run, "plan");
+                assert_eq!(
+                    plan["incident"],
+                    "Agent container died (critical) on AG-005: sutazai-ag-005: exit code 137"
+                );
+                assert_eq!(plan["affected"], json!(["AG-005"]));
+                // Nothing is planned before a person approved.
+                assert!(step(run, "plan").started_ms.unwrap() >= step(run, "approve").finished_ms.unwrap());
+            },
+        },
+        Case {
             workflow: "code_review",
             inputs: json!({"code": "def average(xs):\n    return sum(xs) / len(xs)\n"}),
             approve: &[],
