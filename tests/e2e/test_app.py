@@ -85,7 +85,11 @@ def test_every_view_is_reachable(launch):
     for view in VIEWS:
         app.click(f"nav-{view}")
         app.wait_text("view-title", view.capitalize())
-        assert app.driver.find_elements("css selector", "main.content section, main.content .card, main.content table"), view
+        # Each view draws something of its own (some load it first).
+        app.wait(
+            lambda d: d.find_elements("css selector", "main.content section, main.content .card, main.content table"),
+            10,
+        )
     app.click("nav-security")
     app.wait(lambda d: d.find_elements("css selector", '[data-testid="security-tab-alerts"]'), 10)
     app.screenshot("security-view")
