@@ -451,8 +451,10 @@ async fn start(engine: &Engine, case: &Case) -> (Run, Instant) {
 /// run and how long it took from its start.
 async fn finish(engine: &Engine, case: &Case, (run, started): (Run, Instant)) -> (Run, Duration) {
     for gate in case.approve {
+        // The run's status is written just after its step's (two writes):
+        // wait until both say so.
         let waiting = until(engine, &run.id, &format!("{gate} waits"), |r| {
-            r.status.is_final() || step(r, gate).status == StepStatus::Waiting
+            r.status.is_final() || (step(r, gate).status == StepStatus::Waiting && r.status == RunStatus::Waiting)
         })
         .await;
         assert_eq!(
