@@ -370,6 +370,10 @@ fn event_defaults() -> Vec<Rule> {
         enabled: true,
         remedy: None,
     };
+    // Not at once: Ollama starting, or not started yet when the app is, is
+    // not an incident; down for a minute is.
+    let mut ollama_down = rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30);
+    ollama_down.threshold.for_s = 60;
     vec![
         rule(AgentDied, "agent_died", "Agent container died", Critical, 30),
         rule(AgentOutOfMemory, "agent_oom", "Agent killed for memory", Critical, 30),
@@ -398,15 +402,7 @@ fn event_defaults() -> Vec<Rule> {
         ),
         rule(RunFailed, "run_failed", "Workflow run failed", Warning, 300),
         rule(RunWaiting, "run_waiting", "Workflow run waits for approval", Info, 0),
-        Rule {
-            // Not at once: Ollama starting, or not started yet when the app
-            // is, is not an incident; down for a minute is.
-            threshold: Threshold {
-                for_s: 60,
-                ..rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30).threshold
-            },
-            ..rule(OllamaDown, "ollama_down", "Ollama unreachable", Critical, 30)
-        },
+        ollama_down,
         rule(ModelMissing, "model_missing", "Model missing for an agent", Warning, 30),
         rule(ThreatFound, "threat_found", "Threat in an input", Critical, 300),
         rule(RateLimited, "rate_limited", "Rate limit exceeded", Warning, 120),
