@@ -82,13 +82,26 @@ def test_a_killed_agent_is_a_desktop_notification_acknowledged_and_resolved(laun
         app.wait_text(f"alert-state-{alert_id}", "resolved", 120)
         app.screenshot("3-resolved")
         # Its companion, "restarted by self-healing" (info: in the window
-        # only), resolves too; then no alert is open.
-        app.wait(lambda d: app.safe_text("alert-bell-count") in (None, "", "0"), 60)
+        # only), resolves too; then no alert about the agent is open. (Other
+        # alerts may be, and rightly: a CI machine's disk can be nearly full.)
+        try:
+            app.wait(lambda d: not [f for f in firing(app) if f.endswith(f":{AGENT}")], 60)
+        except Exception:
+            raise AssertionError(f"still firing: {firing(app)}") from None
         # Dunst's record has the notification it showed.
         assert TITLE in dunst_summaries(), dunst_summaries()
     finally:
         fake.stop()
         remove_phase_1()
+
+
+def firing(app) -> list[str]:
+    """The fingerprints of the firing alerts in the Security view's table."""
+    return app.driver.execute_script(
+        """return [...document.querySelectorAll('[data-testid^="alert-row-"]')]
+             .filter(r => r.querySelector('[data-testid^="alert-state-"]')?.textContent === 'firing')
+             .map(r => r.dataset.fingerprint)"""
+    )
 
 
 def displayed() -> int:
