@@ -27,7 +27,8 @@ pub enum Role {
     Operator,
     /// Read only.
     Analyst,
-    /// Agents: submit sub-tasks and call the LLM gateway, nothing else.
+    /// Agents: submit sub-tasks, call the LLM gateway and use the message
+    /// bus, nothing else.
     Service,
     /// Health only.
     Guest,
@@ -68,12 +69,15 @@ impl Role {
                     Admin | Operator | Analyst,
                     A::ReadWorkflows | A::ReadMetrics | A::ReadAlerts
                 )
-                | (Admin | Operator, A::ManageAlerts)
+                | (Admin | Operator | Analyst, A::ReadMessages)
+                | (Admin | Operator, A::ManageAlerts | A::ManageFleet | A::ManageModels)
+                | (Admin | Operator | Service, A::SendMessages)
+                | (Service, A::ReadMessages)
                 | (Admin | Operator, A::SubmitTasks | A::CancelTasks)
                 | (Admin | Operator, A::EditWorkflows | A::RunWorkflows | A::Approve)
                 | (Admin | Service, A::Gateway)
                 | (Service, A::Delegate)
-                | (Admin, A::ManageKeys | A::ReadAudit)
+                | (Admin, A::ManageKeys | A::ReadAudit | A::ReadConfig)
         )
     }
 }
@@ -107,6 +111,17 @@ pub enum Action {
     ReadAlerts,
     /// Acknowledge and silence alerts, edit and reset rules.
     ManageAlerts,
+    /// Deploy and undeploy phases; start, stop, restart, remove and scale
+    /// agents; set their auto-scaling.
+    ManageFleet,
+    /// Pull and delete models, start Ollama.
+    ManageModels,
+    /// Read the effective configuration (it names paths and addresses).
+    ReadConfig,
+    /// Read the message bus: messages, subscriptions, dead letters.
+    ReadMessages,
+    /// Send, broadcast and publish messages; subscribe to topics.
+    SendMessages,
 }
 
 /// Who acts. An API caller carries the address it called from, for the
@@ -196,6 +211,11 @@ mod tests {
             A::ReadMetrics,
             A::ReadAlerts,
             A::ManageAlerts,
+            A::ManageFleet,
+            A::ManageModels,
+            A::ReadConfig,
+            A::ReadMessages,
+            A::SendMessages,
         ];
         let table: String = [Role::Admin, Role::Operator, Role::Analyst, Role::Service, Role::Guest]
             .into_iter()
