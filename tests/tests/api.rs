@@ -149,6 +149,8 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "t-none")
         .replace("{version}", "1")
         .replace("{step}", "s")
+        // No such phase: a probe deploys nothing.
+        .replace("{phase}", "9")
 }
 
 /// A body that passes no check beyond the role's, for routes that take one.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 /// The classification of every error the UI can see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// The data dir could not be created or written.
@@ -71,7 +71,7 @@ impl Code {
 
 /// An error as it crosses a boundary (IPC, later HTTP): a code and a
 /// sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct ErrorBody {
     pub code: Code,
     pub message: String,

@@ -104,7 +104,7 @@ impl ApiError {
 
     /// From the engine's classification: the status follows the code, and
     /// internal failures keep their details in the log.
-    fn from_body(body: ErrorBody) -> ApiError {
+    pub fn from_body(body: ErrorBody) -> ApiError {
         let status = match body.code {
             Code::InvalidRequest => StatusCode::BAD_REQUEST,
             Code::InvalidWorkflow => StatusCode::UNPROCESSABLE_ENTITY,

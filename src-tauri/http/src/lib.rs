@@ -23,6 +23,7 @@ mod endpoint;
 mod error;
 mod events;
 mod extract;
+mod fleet;
 mod gateway;
 mod guard;
 mod health;
@@ -141,7 +142,8 @@ async fn wrong_method(method: Method, uri: Uri) -> ApiError {
 }
 
 /// Answers 503 `timeout` when a request takes longer than
-/// [`REQUEST_TIMEOUT`] plus its `wait` parameter. An event stream is not
+/// [`REQUEST_TIMEOUT`] plus its `wait` parameter (a deploy or a pull gets an
+/// hour: [`LONG_RUNNING`]). An event stream is not
 /// cut: its answer starts at once. The LLM gateway (`/api/…`), where a
 /// model may take minutes, gets `llm_timeout` on top instead (reading the
 /// body included; the engine limits the streamed answer itself).
@@ -149,6 +151,8 @@ async fn time_limit(State(llm_timeout): State<Duration>, request: Request, next:
     let gateway = guard::is_gateway(request.uri());
     let extra = if gateway {
         llm_timeout
+    } else if long_running(request.uri()) {
+        LONG_RUNNING
     } else {
         requested_wait(request.uri())
     };
@@ -164,6 +168,19 @@ async fn time_limit(State(llm_timeout): State<Duration>, request: Request, next:
             gateway,
         ),
     }
+}
+
+/// How long a deploy or a model pull answered as JSON may take (it answers
+/// once done; a fresh machine builds the agent image first, a model may be
+/// gigabytes).
+const LONG_RUNNING: Duration = Duration::from_secs(3600);
+
+/// Whether the request is a deploy or a pull, which answer once done.
+fn long_running(uri: &Uri) -> bool {
+    let path = uri.path();
+    path == "/v1/infrastructure/deploy-all"
+        || path == "/v1/models/pull"
+        || (path.starts_with("/v1/phases/") && path.ends_with("/deploy"))
 }
 
 /// The `wait=<ms>` query parameter, capped at [`MAX_WAIT`]; zero when absent.

@@ -47,7 +47,6 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
     }
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Error".into(), error_schema().to_value());
-    schemas.insert("AgentRow".into(), agent_row_schema().to_value());
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -175,42 +174,6 @@ fn error_schema() -> Schema {
             },
         },
     })
-}
-
-/// The fleet's agent row has no derived schema (it is the UI's type); this
-/// one describes its fields.
-fn agent_row_schema() -> Schema {
-    json_schema!({
-        "type": "object",
-        "description": "A catalog agent and its container's live status",
-        "required": ["id", "name", "title", "phase", "kind", "port", "capabilities", "status", "restarts", "instances"],
-        "properties": {
-            "id": {"type": "string", "description": "`AG-001`"},
-            "name": {"type": "string"},
-            "title": {"type": "string"},
-            "phase": {"type": "integer"},
-            "kind": {"type": "string"},
-            "port": {"type": "integer"},
-            "capabilities": {"type": "array", "items": {"type": "string"}},
-            "status": {
-                "type": "string",
-                "enum": ["unknown", "not_deployed", "starting", "healthy", "unhealthy", "stopped", "flapping"],
-            },
-            "containerId": {"type": ["string", "null"]},
-            "healthyAtMs": {"type": ["integer", "null"]},
-            "restarts": {"type": "integer"},
-            "reason": {"type": ["string", "null"]},
-            "instances": {"type": "integer"},
-        },
-    })
-}
-
-pub fn agent_row(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"$ref": "#/components/schemas/AgentRow"})
-}
-
-pub fn agent_rows(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"type": "array", "items": {"$ref": "#/components/schemas/AgentRow"}})
 }
 
 pub fn any_object(_: &mut SchemaGenerator) -> Schema {

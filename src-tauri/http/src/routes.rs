@@ -20,6 +20,7 @@ use sutazai_engine::workflow::model::Workflow;
 use sutazai_engine::workflow::versions::{Change, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 
+use crate::agents::AgentFilter;
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
@@ -29,11 +30,12 @@ use crate::tasks::{ListParams, SubmitParams};
 use crate::threats::ThreatParams;
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
 use crate::{
-    agents, alerts, events, gateway, health, keys, metrics, metrics_query, openapi, tasks, threats, workflow_files,
-    workflows,
+    agents, alerts, events, fleet, gateway, health, keys, metrics, metrics_query, openapi, tasks, threats,
+    workflow_files, workflows,
 };
 use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
+use sutazai_engine::fleet::model::AgentRow;
 use sutazai_engine::security::container_audit::ContainerAudit;
 
 /// The OpenAPI document of [`endpoints`].
@@ -125,11 +127,15 @@ pub fn endpoints() -> Vec<Endpoint> {
             Get,
             "/v1/agents",
             agents::list,
-            doc(
-                "Every catalog agent with its container's live status",
-                &[A::ReadAgents],
-                Answer::Json(200, openapi::agent_rows),
-            ),
+            Doc {
+                query: Some(query::<AgentFilter>),
+                ..doc(
+                    "Every catalog agent with its container's live status; seed 001's filters `status` \
+                     (comma-separated), `capability` and `phase`",
+                    &[A::ReadAgents],
+                    Answer::Json(200, schema::<Vec<AgentRow>>),
+                )
+            },
         ),
         endpoint(
             Get,
@@ -138,7 +144,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             doc(
                 "One agent (`AG-001`) with its container's live status",
                 &[A::ReadAgents],
-                Answer::Json(200, openapi::agent_row),
+                Answer::Json(200, schema::<AgentRow>),
             ),
         ),
         endpoint(
@@ -352,6 +358,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
     ];
     all.extend(workflow_endpoints());
+    all.extend(fleet::endpoints());
     all
 }
 

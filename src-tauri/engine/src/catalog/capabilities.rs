@@ -3,6 +3,7 @@
 //! task only when some agent has both the capability and the task type
 //! (`Roster::contenders`), so this is what a submit form may offer.
 
+use schemars::JsonSchema;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -11,7 +12,7 @@ use ts_rs::TS;
 use super::Catalog;
 
 /// One capability and who offers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CapabilityInfo {
     pub capability: String,
@@ -22,7 +23,7 @@ pub struct CapabilityInfo {
 }
 
 /// An agent as the capability picker lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CapableAgent {
     pub id: String,

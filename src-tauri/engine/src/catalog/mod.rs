@@ -12,6 +12,7 @@ mod watch;
 pub use capabilities::{CapabilityInfo, CapableAgent};
 pub use watch::{CatalogEvent, CatalogWatch};
 
+use schemars::JsonSchema;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,7 +36,7 @@ pub struct Entry {
 }
 
 /// A file that could not be loaded, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     pub file: String,
@@ -44,7 +45,7 @@ pub struct Problem {
 }
 
 /// What the Overview shows of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogSummary {
     pub dir: String,

@@ -16,6 +16,7 @@ mod container_audit;
 mod fleet;
 mod llm;
 mod metrics;
+mod overview;
 mod security;
 mod status;
 mod tasks;
@@ -27,6 +28,7 @@ pub use alerts::{AlertNews, AlertRounds};
 pub use fleet::{agent_hub_url, fleet_config};
 pub use llm::{gateway_settings, ollama_url_for_containers};
 pub use metrics::{Chart, ChartRequest, MetricsCatalog, METRICS_FILE};
+pub use overview::{AgentCount, InfrastructureStatus, SystemStatus};
 pub use tasks::orchestrator_config;
 
 use std::sync::Arc;

@@ -1,11 +1,12 @@
 //! What the fleet looks like from outside: per-agent status, deploy progress
 //! and summaries. Plain data, shared with the UI.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Where an agent stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
     /// Docker is not reachable, so nobody knows.
@@ -25,7 +26,7 @@ pub enum AgentStatus {
 }
 
 /// A change in the fleet, for the UI and the agent's history.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum FleetEvent {
     /// Self-healing started a dead agent again, or restarted one that
@@ -121,7 +122,7 @@ impl FleetEvent {
 }
 
 /// One entry of an agent's history, newest first in the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     #[ts(type = "number")]
@@ -130,7 +131,7 @@ pub struct HistoryEntry {
 }
 
 /// A stored event: what was recorded, even from an older app version.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetEventRecord {
     pub kind: String,
@@ -140,7 +141,7 @@ pub struct FleetEventRecord {
 }
 
 /// A container with the app's label that no catalog agent accounts for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Stray {
     pub container: String,
@@ -149,7 +150,7 @@ pub struct Stray {
 }
 
 /// One row of the Agents view.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentRow {
     pub id: String,
@@ -198,7 +199,7 @@ impl AgentRow {
 }
 
 /// What to do with the healthy part of a phase when some agents fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailurePolicy {
     /// Remove every container of the phase.
@@ -208,7 +209,7 @@ pub enum FailurePolicy {
 }
 
 /// The stages one agent goes through during a deploy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeployStage {
     Pending,
@@ -223,7 +224,7 @@ pub enum DeployStage {
 }
 
 /// Progress of a phase deploy, streamed to the UI.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum DeployEvent {
     #[serde(rename_all = "camelCase")]
@@ -249,7 +250,7 @@ pub enum DeployEvent {
 }
 
 /// How a deploy ended.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeployReport {
     pub phase: u8,
@@ -262,7 +263,7 @@ pub struct DeployReport {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedAgent {
     pub agent_id: String,
@@ -270,7 +271,7 @@ pub struct FailedAgent {
 }
 
 /// One card of the Deploy view.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PhaseSummary {
     pub phase: u8,
@@ -282,7 +283,7 @@ pub struct PhaseSummary {
 }
 
 /// What a scale did.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScaleReport {
     pub agent_id: String,
@@ -292,7 +293,7 @@ pub struct ScaleReport {
 }
 
 /// A lifecycle action on one agent (every instance of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentAction {
     Start,

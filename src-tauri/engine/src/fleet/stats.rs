@@ -10,6 +10,7 @@
 //! not ours to read (a remote Docker host, another PID namespace); it makes
 //! dockerd, containerd and each shim work for every sample.
 
+use schemars::JsonSchema;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,7 +29,7 @@ use super::{lock, Fleet, FleetError, Placed};
 const FRESH: Duration = Duration::from_millis(500);
 
 /// Where a sample's figures came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatsSource {
     CgroupV1,
@@ -47,7 +48,7 @@ pub enum StatsPreference {
 }
 
 /// One container's resource use at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerStats {
     pub agent_id: String,

@@ -1,5 +1,6 @@
 //! The Docker probe: reachable?, version, API version, containers.
 
+use schemars::JsonSchema;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -11,7 +12,7 @@ use crate::docker::{classify, connect};
 use crate::error::{Code, ErrorBody};
 
 /// What a reachable Docker engine reports about itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DockerFacts {
     /// The engine's version, e.g. `20.10.24+dfsg1`.

@@ -7,13 +7,14 @@ mod ollama;
 pub use docker::{probe_docker, DockerFacts};
 pub use ollama::{probe_ollama, OllamaFacts};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::ErrorBody;
 
 /// The outcome of probing one outside service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum Probe<T> {
     /// Not checked yet (the first check is under way).
@@ -23,7 +24,7 @@ pub enum Probe<T> {
 }
 
 /// Where the app keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataFacts {
     pub data_dir: String,
@@ -35,7 +36,7 @@ pub struct DataFacts {
 }
 
 /// The whole status the Overview shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EngineStatus {
     /// The Docker endpoint probed, e.g. `unix:///var/run/docker.sock`.

@@ -1,5 +1,6 @@
 //! The Ollama probe: `GET /api/version` and `GET /api/tags`.
 
+use schemars::JsonSchema;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use super::Probe;
 use crate::error::{Code, ErrorBody};
 
 /// What a reachable Ollama reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OllamaFacts {
     pub version: String,
