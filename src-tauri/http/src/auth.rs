@@ -85,5 +85,10 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMetrics => "read metrics",
         Action::ReadAlerts => "read alerts",
         Action::ManageAlerts => "acknowledge and silence alerts and edit their rules",
+        Action::ManageFleet => "deploy, control and scale agents",
+        Action::ManageModels => "pull and delete models and start Ollama",
+        Action::ReadConfig => "read the configuration",
+        Action::ReadMessages => "read messages",
+        Action::SendMessages => "send messages",
     }
 }
