@@ -1,84 +1,25 @@
-//! `sutazai-headless`: the engine without a window, serving the local API
-//! (for servers, scripts and the crash test), and the API keys' admin.
-//!
-//! ```text
-//! sutazai-headless                         serve until SIGTERM or Ctrl-C
-//! sutazai-headless key create <name> --role <admin|operator|analyst|service|guest>
-//! sutazai-headless key list
-//! sutazai-headless key revoke <id>
-//! ```
-//!
-//! The key commands work on the data dir's database directly, without
-//! starting the engine (which would reconcile the fleet and re-queue tasks
-//! beside a server that may be running). They write the same audit entries
-//! the API does, with `cli` as the actor.
+//! The server side of `sutazai-headless`: the engine serving the API, and
+//! the `key` commands, which work on the data dir's database directly,
+//! without starting the engine (which would reconcile the fleet and
+//! re-queue tasks beside a server that may be running). They write the
+//! same audit entries the API does, with `cli` as the actor.
 
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sutazai_engine::config::ConfigInputs;
 use sutazai_engine::security::{audit, keys, Role};
 use sutazai_engine::store::Store;
 use sutazai_engine::{logging, Clock, Config, ConfigReport, Engine, SystemClock};
 use sutazai_http::CancellationToken;
 
-/// mimalloc: the hub allocates per request, per task and per agent call;
-/// glibc's malloc cost a tenth of its CPU under load (`./.dev/bench tasks`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// How long background work may take to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-const USAGE: &str = "usage:
-  sutazai-headless                      serve the local API until SIGTERM or Ctrl-C
-  sutazai-headless key create <name> --role <admin|operator|analyst|service|guest>
-                                        make an API key and print it (shown only this once)
-  sutazai-headless key list             list the API keys (never the keys themselves)
-  sutazai-headless key revoke <id>      revoke an API key
-
-The configuration (data dir, listen address, ...) comes from the config file and
-the environment, as for the app: SUTAZAI_DATA_DIR, SUTAZAI_API_LISTEN, ...";
-
 /// The actor the key commands write in the audit log.
-const ACTOR: &str = "cli";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (config, report) = Config::load(&ConfigInputs::from_process());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => return fail(&format!("cannot start the async runtime: {err}")),
-    };
-    let result = match args.as_slice() {
-        [] | ["serve"] => runtime.block_on(serve(config, report)),
-        ["key", "create", rest @ ..] => runtime.block_on(key_create(&config, rest)),
-        ["key", "list"] => runtime.block_on(key_list(&config)),
-        ["key", "revoke", id] => runtime.block_on(key_revoke(&config, id)),
-        ["help" | "-h" | "--help"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(&message),
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("sutazai-headless: {message}");
-    ExitCode::FAILURE
-}
+pub const ACTOR: &str = "cli";
 
 /// Starts the engine, serves the API until a signal, stops both.
-async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
+pub async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
     report.log();
     let addr = config.api_listen;
@@ -127,17 +68,13 @@ fn stop_on_signal(cancel: CancellationToken) -> impl std::future::Future<Output 
 }
 
 /// The data dir's database, as the engine opens it.
-fn open_store(config: &Config) -> Result<Store, String> {
+pub fn open_store(config: &Config) -> Result<Store, String> {
     sutazai_engine::data_dir::make_private(&config.data_dir)
         .map_err(|err| format!("cannot create the data dir: {err}"))?;
     Store::open(&config.data_dir.join("sutazai.db")).map_err(|err| err.to_string())
 }
 
-async fn key_create(config: &Config, args: &[&str]) -> Result<(), String> {
-    let (name, role) = match args {
-        [name, "--role", role] | ["--role", role, name] => (*name, *role),
-        _ => return Err(format!("expected `key create <name> --role <role>`\n\n{USAGE}")),
-    };
+pub async fn key_create(config: &Config, name: &str, role: &str) -> Result<(), String> {
     let role = Role::parse(role)
         .ok_or_else(|| format!("role: expected admin, operator, analyst, service or guest, found `{role}`"))?;
     keys::check_name(name)?;
@@ -163,7 +100,7 @@ async fn key_create(config: &Config, args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-async fn key_list(config: &Config) -> Result<(), String> {
+pub async fn key_list(config: &Config) -> Result<(), String> {
     let store = open_store(config)?;
     let keys = keys::list(&store).await.map_err(|err| err.to_string())?;
     if keys.is_empty() {
@@ -187,7 +124,7 @@ async fn key_list(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn key_revoke(config: &Config, id: &str) -> Result<(), String> {
+pub async fn key_revoke(config: &Config, id: &str) -> Result<(), String> {
     let id: i64 = id
         .parse()
         .map_err(|_| format!("id: expected a key id (a number, see `key list`), found `{id}`"))?;
@@ -207,7 +144,7 @@ async fn key_revoke(config: &Config, id: &str) -> Result<(), String> {
 }
 
 /// An audit entry for a `key` command: actor and origin `cli`.
-fn cli_record(at_ms: i64, action: &str, target: &str, outcome: &str, detail: &str) -> audit::Record {
+pub fn cli_record(at_ms: i64, action: &str, target: &str, outcome: &str, detail: &str) -> audit::Record {
     audit::Record {
         at_ms,
         actor: ACTOR.into(),
