@@ -316,20 +316,13 @@ pub async fn delete_model(shell: State<'_, Shell>, name: String) -> Result<(), E
 
 /// Starts the installed `ollama serve` (the program on PATH, serving at the
 /// configured URL). No parameters: nothing from the UI reaches the process.
-/// Async, so the spawn runs off the main thread.
 #[tauri::command]
-pub async fn start_ollama<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
-    let engine = shell.engine()?;
-    let started = engine
-        .ollama_launch()
-        .and_then(|launch| shell.ollama.start(&app, launch));
-    let outcome = started
-        .as_ref()
-        .map_or_else(|err| format!("failed: {err}"), |_| "ok".into());
-    engine
-        .audit_action(&Principal::Desktop, "ollama.start", "ollama serve", &outcome, "")
-        .await;
-    Ok(started?)
+pub async fn start_ollama(shell: State<'_, Shell>) -> Result<OllamaStarted, ErrorBody> {
+    shell
+        .engine()?
+        .start_ollama(&Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
 }
 
 /// What the LLM gateway counted: per caller and model, per model, per caller.

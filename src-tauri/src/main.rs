@@ -12,6 +12,8 @@ mod dialog;
 mod events;
 mod ipc;
 mod ollama;
+#[cfg(test)]
+mod parity;
 mod state;
 
 use std::sync::Arc;
@@ -83,6 +85,7 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc::handler())
         .setup(move |app| {
+            let ollama = Arc::new(ollama::OllamaServe::default());
             let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));
             let engine = started.map_err(|err| {
                 tracing::error!(cause = %err, "the engine cannot start");
@@ -95,6 +98,10 @@ fn main() {
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
                 events::forward_runs(app.handle().clone(), engine.subscribe_runs());
                 events::forward_workflows(app.handle().clone(), engine.subscribe_workflows());
+                engine.set_ollama_launcher(Arc::new(ollama::ShellLauncher {
+                    app: app.handle().clone(),
+                    serve: Arc::clone(&ollama),
+                }));
                 alerts::answer_notifications(app.handle(), Arc::clone(engine));
                 let tray = alerts::tray(app.handle());
                 alerts::forward_alerts(app.handle().clone(), Arc::clone(engine), tray);
@@ -107,7 +114,7 @@ fn main() {
                 report,
                 engine,
                 follows: state::Follows::default(),
-                ollama: ollama::OllamaServe::default(),
+                ollama,
             });
             Ok(())
         })

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use sutazai_engine::llm::serve::{self, OllamaLaunch, OllamaStarted, ServeError};
+use sutazai_engine::llm::serve::{self, OllamaLaunch, OllamaLauncher, OllamaStarted, ServeError};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_shell::process::{CommandChild, CommandEvent};
 use tauri_plugin_shell::ShellExt;
@@ -84,5 +84,17 @@ async fn forward(
     let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
     if slot.as_ref().is_some_and(|child| child.pid() == pid) {
         *slot = None;
+    }
+}
+
+/// The engine's launcher in the app: [`OllamaServe`] with the app's handle.
+pub struct ShellLauncher<R: Runtime> {
+    pub app: AppHandle<R>,
+    pub serve: Arc<OllamaServe>,
+}
+
+impl<R: Runtime> OllamaLauncher for ShellLauncher<R> {
+    fn start(&self, launch: OllamaLaunch) -> Result<OllamaStarted, ServeError> {
+        self.serve.start(&self.app, launch)
     }
 }

@@ -20,7 +20,7 @@ pub struct Shell {
     /// Log streams the UI follows.
     pub follows: Follows,
     /// The `ollama serve` started from the Models view, while it runs.
-    pub ollama: crate::ollama::OllamaServe,
+    pub ollama: Arc<crate::ollama::OllamaServe>,
 }
 
 /// Streams forwarded to the UI, each until it ends, the UI stops it, or the

@@ -151,6 +151,10 @@ fn concrete(path: &str) -> String {
         .replace("{step}", "s")
         // No such phase: a probe deploys nothing.
         .replace("{phase}", "9")
+        // Nothing by these names: a probe pulls, deletes or controls nothing.
+        .replace("{name}", "no-such-model")
+        .replace("{service}", "no-such-service")
+        .replace("{fingerprint}", "no_such_rule")
 }
 
 /// A body that passes no check beyond the role's, for routes that take one.

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
+use sutazai_engine::alerts::model::{Alert, AlertNotice, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
 use sutazai_engine::security::container_audit::ContainerAudit;
 
@@ -114,4 +114,41 @@ pub async fn audit_csv(
         ],
         sutazai_engine::security::audit::to_csv(&entries),
     ))
+}
+
+/// `?limit=` of the notifications sent.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeParams {
+    /// The newest this many (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+pub async fn silences(State(api): State<Api>) -> Result<Json<Vec<Silence>>, ApiError> {
+    Ok(Json(api.engine.alert_silences().await?))
+}
+
+/// Ends the silence of a fingerprint; 404 when there was none.
+pub async fn unsilence(
+    State(api): State<Api>,
+    caller: Caller,
+    Path(fingerprint): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if api.engine.unsilence_alert(&fingerprint, &caller.0).await? {
+        Ok(Json(serde_json::json!({ "fingerprint": fingerprint })))
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            crate::error::ApiCode::Engine(sutazai_engine::Code::NotFound),
+            format!("fingerprint: `{fingerprint}` is not silenced"),
+        ))
+    }
+}
+
+pub async fn notices(
+    State(api): State<Api>,
+    params: Result<Params<NoticeParams>, ApiError>,
+) -> Result<Json<Vec<AlertNotice>>, ApiError> {
+    let limit = params?.0.limit.unwrap_or(100).min(1000);
+    Ok(Json(api.engine.alert_notices(limit).await?))
 }

@@ -18,21 +18,21 @@ use futures::StreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sutazai_engine::engine::{InfrastructureStatus, SystemStatus};
-use sutazai_engine::error::{Code, ErrorBody};
+use sutazai_engine::error::Code;
 use sutazai_engine::fleet::autoscale::AutoscalePolicy;
 use sutazai_engine::fleet::model::{
-    AgentAction, AgentRow, DeployEvent, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
+    AgentAction, AgentRow, DeployReport, FailurePolicy, HistoryEntry, PhaseSummary, ScaleReport, Stray,
 };
 use sutazai_engine::fleet::stats::ContainerStats;
 use sutazai_engine::security::{Action, Principal};
 use sutazai_engine::Engine;
-use tokio::sync::mpsc;
 
 use crate::agents::{agent_row, known_agent};
 use crate::auth::Caller;
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::error::{ApiCode, ApiError};
 use crate::extract::{body_or_default, JsonBody, Params};
+use crate::progress::{answer, error_body};
 use crate::Api;
 
 /// The most log lines one request reads.
@@ -315,69 +315,6 @@ pub async fn deploy_all(
         Ok(DeployedAll { phases })
     })
     .await
-}
-
-/// A deploy's answer: `progress` events then one `done` or `error` event
-/// for a client that accepts `text/event-stream`, else the result as JSON
-/// (200) once it is done.
-async fn answer<T, F, Fut>(api: &Api, headers: &HeaderMap, work: F) -> Result<Response, ApiError>
-where
-    T: Serialize + Send + 'static,
-    F: FnOnce(Box<dyn Fn(DeployEvent) + Send + Sync>) -> Fut,
-    Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
-{
-    let (events, received) = mpsc::unbounded_channel::<Event>();
-    let progress_events = events.clone();
-    let progress: Box<dyn Fn(DeployEvent) + Send + Sync> = Box::new(move |event| {
-        if let Ok(event) = Event::default().event("progress").json_data(event) {
-            // The client may have gone; the deploy goes on.
-            drop(progress_events.send(event));
-        }
-    });
-    let done = tokio::spawn(work(progress));
-    if !accepts_event_stream(headers) {
-        drop(events);
-        drop(received);
-        return match done.await {
-            Ok(result) => result.map(|value| Json(value).into_response()),
-            Err(err) => Err(ApiError::from_body(ErrorBody {
-                code: Code::EngineUnavailable,
-                message: format!("the deploy stopped: {err}"),
-            })),
-        };
-    }
-    tokio::spawn(async move {
-        let last = match done.await {
-            Ok(Ok(value)) => Event::default().event("done").json_data(value),
-            Ok(Err(err)) => Event::default().event("error").json_data(error_body(&err)),
-            Err(err) => Event::default().event("error").json_data(serde_json::json!({
-                "error": {"code": "engine_unavailable", "message": format!("the deploy stopped: {err}")}
-            })),
-        };
-        if let Ok(last) = last {
-            drop(events.send(last));
-        }
-    });
-    let stream = futures::stream::unfold(received, |mut received| async move {
-        received.recv().await.map(|event| (event, received))
-    })
-    .map(Ok::<_, Infallible>)
-    .take_until(api.stop.clone().cancelled_owned());
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
-}
-
-/// Whether the client asked for server-sent events.
-pub fn accepts_event_stream(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("text/event-stream"))
-}
-
-/// An error as the JSON of an `error` event: the API's error body.
-pub fn error_body(err: &ApiError) -> serde_json::Value {
-    serde_json::json!({"error": {"code": err.code, "message": err.message}})
 }
 
 /// The phase named in the path, if the catalog has agents in it.

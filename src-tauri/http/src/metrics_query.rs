@@ -5,10 +5,11 @@ use axum::extract::State;
 use axum::Json;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::metrics::{MetricsQuery, MetricsReading};
 
 use crate::error::ApiError;
-use crate::extract::Params;
+use crate::extract::{JsonBody, Params};
 use crate::Api;
 
 /// `GET /v1/metrics/query` parameters.
@@ -57,4 +58,17 @@ pub async fn query(
         tier: None,
     };
     Ok(Json(api.engine.metrics_query(&query).await?))
+}
+
+pub async fn catalog(State(api): State<Api>) -> Json<MetricsCatalog> {
+    Json(api.engine.metrics_catalog())
+}
+
+/// The chart the Metrics view draws: the SVG, where its plot sits, its
+/// legend and the figures it was drawn from.
+pub async fn chart(
+    State(api): State<Api>,
+    body: Result<JsonBody<ChartRequest>, ApiError>,
+) -> Result<Json<Chart>, ApiError> {
+    Ok(Json(api.engine.metrics_chart(&body?.0).await?))
 }

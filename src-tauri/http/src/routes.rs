@@ -17,7 +17,7 @@ use sutazai_engine::security::threats::Threat;
 use sutazai_engine::security::Action;
 use sutazai_engine::workflow::files::{Naming, Template};
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::{Change, VersionInfo};
+use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 
 use crate::agents::AgentFilter;
@@ -30,11 +30,12 @@ use crate::tasks::{ListParams, SubmitParams};
 use crate::threats::ThreatParams;
 use crate::workflows::{Deleted, DiffParams, Note, Rerun, RunParams, SaveParams, StartParams};
 use crate::{
-    agents, alerts, events, fleet, gateway, health, keys, metrics, metrics_query, openapi, tasks, threats,
-    workflow_files, workflows,
+    agents, alerts, events, fleet, gateway, health, keys, metrics, metrics_query, models, openapi, system, tasks,
+    threats, workflow_files, workflows,
 };
-use sutazai_engine::alerts::model::{Alert, AlertQuery, AlertRules, Silence};
+use sutazai_engine::alerts::model::{Alert, AlertNotice, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
+use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::fleet::model::AgentRow;
 use sutazai_engine::security::container_audit::ContainerAudit;
 
@@ -325,6 +326,39 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(
             Get,
+            "/v1/alerts/silences",
+            alerts::silences,
+            doc(
+                "The silences in force",
+                &[A::ReadAlerts],
+                Answer::Json(200, schema::<Vec<Silence>>),
+            ),
+        ),
+        endpoint(
+            Delete,
+            "/v1/alerts/silences/{fingerprint}",
+            alerts::unsilence,
+            doc(
+                "Ends the silence of a fingerprint (URL-encoded); 404 when it is not silenced",
+                &[A::ManageAlerts],
+                Answer::Json(200, openapi::any_object),
+            ),
+        ),
+        endpoint(
+            Get,
+            "/v1/alerts/notices",
+            alerts::notices,
+            Doc {
+                query: Some(query::<alerts::NoticeParams>),
+                ..doc(
+                    "The desktop notifications sent, newest first",
+                    &[A::ReadAlerts],
+                    Answer::Json(200, schema::<Vec<AlertNotice>>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
             "/v1/alert-rules",
             alerts::rules,
             doc(
@@ -359,6 +393,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     ];
     all.extend(workflow_endpoints());
     all.extend(fleet::endpoints());
+    all.extend(models::endpoints());
+    all.extend(system::endpoints());
     all
 }
 
@@ -544,6 +580,39 @@ fn workflow_endpoints() -> Vec<Endpoint> {
             ),
         ),
         endpoint(
+            Get,
+            "/v1/workflows/{id}/draft",
+            workflows::draft,
+            doc(
+                "The designer's unsaved edit of a workflow, or null",
+                &[A::ReadWorkflows],
+                Answer::Json(200, schema::<Option<Draft>>),
+            ),
+        ),
+        endpoint(
+            Put,
+            "/v1/workflows/{id}/draft",
+            workflows::save_draft,
+            Doc {
+                body: Some(schema::<workflows::DraftBody>),
+                ..doc(
+                    "Keeps an edit as the workflow's draft (the designer does at every change); the draft",
+                    &[A::EditWorkflows],
+                    Answer::Json(200, schema::<Option<Draft>>),
+                )
+            },
+        ),
+        endpoint(
+            Delete,
+            "/v1/workflows/{id}/draft",
+            workflows::discard_draft,
+            doc(
+                "Throws the workflow's draft away",
+                &[A::EditWorkflows],
+                Answer::Json(200, schema::<Option<Draft>>),
+            ),
+        ),
+        endpoint(
             Post,
             "/v1/workflows/{id}/runs",
             workflows::start,
@@ -572,6 +641,30 @@ fn workflow_endpoints() -> Vec<Endpoint> {
                      1 h for a year), and where the app was not running",
                     &[A::ReadMetrics],
                     Answer::Json(200, schema::<MetricsReading>),
+                )
+            },
+        ),
+        endpoint(
+            Get,
+            "/v1/metrics/catalog",
+            metrics_query::catalog,
+            doc(
+                "Every metric, and the agents and models to pick from",
+                &[A::ReadMetrics],
+                Answer::Json(200, schema::<MetricsCatalog>),
+            ),
+        ),
+        endpoint(
+            Post,
+            "/v1/metrics/chart",
+            metrics_query::chart,
+            Doc {
+                body: Some(schema::<ChartRequest>),
+                ..doc(
+                    "A chart of the metrics history as the Metrics view draws it (plotters): the SVG, its plot \
+                     area, legend and figures",
+                    &[A::ReadMetrics],
+                    Answer::Json(200, schema::<Chart>),
                 )
             },
         ),

@@ -12,7 +12,7 @@ use sutazai_engine::runs::model::{NewRun, Run, RunQuery, RunStatus};
 use sutazai_engine::runs::preflight::Warning;
 use sutazai_engine::runs::RunPage;
 use sutazai_engine::workflow::model::Workflow;
-use sutazai_engine::workflow::versions::{Change, VersionInfo};
+use sutazai_engine::workflow::versions::{Change, Draft, VersionInfo};
 use sutazai_engine::workflow::{Definition, SavedVersion, WorkflowProblem};
 
 use crate::auth::Caller;
@@ -277,4 +277,40 @@ pub async fn reject(
     body: axum::body::Bytes,
 ) -> Result<Json<Run>, ApiError> {
     decide(api, caller, ids, false, body).await
+}
+
+/// The designer's edit of a workflow to keep.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DraftBody {
+    pub workflow: Workflow,
+    /// The version the edit started from (none for a new workflow).
+    #[serde(default)]
+    pub base: Option<u32>,
+}
+
+pub async fn draft(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Option<Draft>>, ApiError> {
+    Ok(Json(api.engine.draft(&id).await?))
+}
+
+/// Keeps the edit as the workflow's draft; the path's id must be the body's.
+pub async fn save_draft(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    body: Result<JsonBody<DraftBody>, ApiError>,
+) -> Result<Json<Option<Draft>>, ApiError> {
+    let DraftBody { workflow, base } = body?.0;
+    if workflow.id != id {
+        return Err(ApiError::invalid(format!(
+            "workflow.id: the path names `{id}`, the body `{}`",
+            workflow.id
+        )));
+    }
+    api.engine.save_draft(&workflow, base).await?;
+    Ok(Json(api.engine.draft(&id).await?))
+}
+
+pub async fn discard_draft(State(api): State<Api>, Path(id): Path<String>) -> Result<Json<Option<Draft>>, ApiError> {
+    api.engine.discard_draft(&id).await?;
+    Ok(Json(None))
 }

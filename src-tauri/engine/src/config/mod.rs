@@ -103,7 +103,7 @@ pub struct Config {
 }
 
 /// Where an effective value came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ConfigSource {
     Default,
@@ -112,7 +112,7 @@ pub enum ConfigSource {
 }
 
 /// One effective value, as Settings shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigValue {
     pub key: String,
@@ -122,7 +122,7 @@ pub struct ConfigValue {
 }
 
 /// A problem found while loading; the key kept the value of the layer below.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigIssue {
     /// The file path or `environment variable NAME`.
@@ -142,7 +142,7 @@ impl std::fmt::Display for ConfigIssue {
 }
 
 /// What Settings shows: the effective values, their origins and the issues.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigReport {
     /// The config file that was looked for (it may not exist).

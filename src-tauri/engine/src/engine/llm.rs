@@ -1,6 +1,7 @@
 //! The engine's Ollama side: the gateway agents call, its statistics, the
 //! Models view (models, pulls, deletes) and what "Start Ollama" runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::{instrument, warn};
@@ -12,7 +13,7 @@ use crate::llm::client::{ClientConfig, OllamaClient, OllamaError};
 use crate::llm::gateway::{GatewayCall, GatewayReply, GatewaySettings};
 use crate::llm::model::{validate_model_name, PullProgress};
 use crate::llm::models::{self, AgentModels, AgentRef, ModelsError, ModelsOverview, OllamaState};
-use crate::llm::serve::{self, OllamaLaunch, ServeError};
+use crate::llm::serve::{self, OllamaLaunch, OllamaStarted, ServeError};
 use crate::llm::usage::GatewayStats;
 use crate::logging::log_dir;
 use crate::security::Principal;
@@ -75,6 +76,36 @@ impl Engine {
             host,
             log_dir: log_dir(&self.config.data_dir).display().to_string(),
         })
+    }
+
+    /// Registers what starts `ollama serve` on this host (the app's shell,
+    /// the headless server).
+    pub fn set_ollama_launcher(&self, launcher: Arc<dyn serve::OllamaLauncher>) {
+        *self
+            .ollama_launcher
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(launcher);
+    }
+
+    /// "Start Ollama" for `by`: the installed `ollama serve` at the
+    /// configured URL, through the host's launcher; audited.
+    #[instrument(skip_all, fields(by = %by.label()))]
+    pub async fn start_ollama(&self, by: &Principal) -> Result<OllamaStarted, ServeError> {
+        let launcher = self
+            .ollama_launcher
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let started = match launcher {
+            Some(launcher) => self.ollama_launch().and_then(|launch| launcher.start(launch)),
+            None => Err(ServeError::NoLauncher),
+        };
+        let outcome = started
+            .as_ref()
+            .map_or_else(|err| format!("failed: {err}"), |_| "ok".into());
+        self.audit_action(by, "ollama.start", "ollama serve", &outcome, "")
+            .await;
+        started
     }
 
     /// Ollama's version, its installed and loaded models with the agents

@@ -99,6 +99,8 @@ pub struct Engine {
     gateway: Gateway,
     /// The model pulls in flight (Models view), each cancellable.
     pulls: Pulls,
+    /// What starts `ollama serve` for "Start Ollama", as the host registered.
+    ollama_launcher: std::sync::RwLock<Option<Arc<dyn crate::llm::serve::OllamaLauncher>>>,
     /// The metrics history (its own thread and file).
     metrics: crate::metrics::Metrics,
     /// The Prometheus text, fed by the collection loop.
@@ -245,6 +247,7 @@ impl Engine {
             http,
             gateway,
             pulls: Pulls::default(),
+            ollama_launcher: std::sync::RwLock::default(),
             metrics: history,
             exported: metrics::Exported::default(),
             alert_news: tokio::sync::broadcast::channel(256).0,

@@ -94,6 +94,13 @@ pub struct OllamaStarted {
     pub log_dir: String,
 }
 
+/// Starts `ollama serve` as the host allows: the desktop app through
+/// tauri-plugin-shell, the headless server as a child process. The engine
+/// decides what runs ([`OllamaLaunch`]); the launcher only spawns it.
+pub trait OllamaLauncher: Send + Sync {
+    fn start(&self, launch: OllamaLaunch) -> Result<OllamaStarted, ServeError>;
+}
+
 /// Why `ollama serve` was not started.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -107,6 +114,8 @@ pub enum ServeError {
     AlreadyRunning(u32),
     #[error("cannot start {program}: {reason}")]
     Spawn { program: String, reason: String },
+    #[error("this engine was started without a way to start programs; start `ollama serve` yourself")]
+    NoLauncher,
 }
 
 impl Coded for ServeError {
@@ -114,7 +123,7 @@ impl Coded for ServeError {
         match self {
             Self::NotInstalled => Code::NotFound,
             Self::NoHost(_) | Self::NotLocal(_) => Code::InvalidRequest,
-            Self::AlreadyRunning(_) => Code::Conflict,
+            Self::AlreadyRunning(_) | Self::NoLauncher => Code::Conflict,
             Self::Spawn { .. } => Code::ProgramStart,
         }
     }

@@ -19,6 +19,7 @@ mod client;
 mod connect;
 mod fleet;
 mod models;
+mod ollama;
 mod runs;
 mod server;
 mod tasks;

@@ -26,6 +26,8 @@ pub async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
     let engine = Engine::start(config, report, Arc::new(SystemClock))
         .await
         .map_err(|err| format!("the engine cannot start: {err}"))?;
+    let ollama = Arc::new(crate::ollama::ProcessLauncher::default());
+    engine.set_ollama_launcher(Arc::clone(&ollama) as Arc<dyn sutazai_engine::llm::serve::OllamaLauncher>);
     let listeners = match sutazai_http::bind(addr).await {
         Ok(listeners) => listeners,
         Err(err) => {
@@ -41,6 +43,7 @@ pub async fn serve(config: Config, report: ConfigReport) -> Result<(), String> {
         println!("listening on http://{addr}");
     }
     let served = listeners.serve(Arc::clone(&engine), cancel).await;
+    ollama.stop();
     engine.shutdown(SHUTDOWN_GRACE).await;
     served.map_err(|err| format!("the API stopped: {err}"))
 }
