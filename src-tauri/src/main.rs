@@ -10,6 +10,7 @@ mod commands;
 mod contract;
 mod dialog;
 mod events;
+mod footprint;
 mod ipc;
 mod ollama;
 #[cfg(test)]
@@ -59,6 +60,7 @@ fn serve_api(engine: Arc<Engine>, stop: sutazai_http::CancellationToken) {
 }
 
 fn main() {
+    footprint::before_webkit();
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);
     report.log();
@@ -85,6 +87,9 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc::handler())
         .setup(move |app| {
+            if let Some(window) = app.get_webview_window("main") {
+                footprint::tune(&window);
+            }
             let ollama = Arc::new(ollama::OllamaServe::default());
             let started = tauri::async_runtime::block_on(Engine::start(config, report.clone(), Arc::new(SystemClock)));
             let engine = started.map_err(|err| {

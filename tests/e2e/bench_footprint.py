@@ -1,0 +1,180 @@
+"""The footprint benchmark (`./.dev/bench footprint`): what the app costs
+while it idles with the Overview open, per process and in all, and how
+long it takes from launch until the Overview is interactive; each variant
+measured in the same run, side by side.
+
+- PSS (proportional set size: shared pages split among their sharers,
+  from /proc/<pid>/smaps_rollup) of the app's process and of every process
+  it started (WebKit's web and network processes), after the window has
+  idled 30 s, the median of five readings 2 s apart.
+- Launch to interactive: from the app process's start (its start time in
+  /proc) until the page's own clock says the Overview has drawn its
+  Docker and Ollama cards (polled every 20 ms through WebDriver; the
+  figure is the page's `Date.now()` at the first poll that sees them).
+
+Variants: the app as shipped, and with its footprint settings switched off
+(`SUTAZAI_FOOTPRINT=default`: WebKit's and the engine's defaults), so what
+those settings buy is measured in the same run. Docker and Ollama are the
+machine's; with `--agents`, phase 1 is deployed first so 20 agents are
+monitored (needs phase 1's ports free).
+
+    python3 tests/e2e/bench_footprint.py [--rounds N] [--idle S] [--agents]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conftest import app_binary, start_app, stop_app, wait_until_gone
+
+VARIANTS = [
+    ("as shipped", {}),
+    ("footprint settings off", {"SUTAZAI_FOOTPRINT": "default"}),
+]
+GOAL_PSS_MB = 250
+GOAL_INTERACTIVE_S = 1.5
+
+
+def children(pid: int) -> list[int]:
+    """Every process started by `pid`, and by those, recursively."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def name_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def started_epoch(pid: int) -> float:
+    """When `pid` started, in seconds since the Unix epoch."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    start = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return time.time() - uptime + start / ticks
+
+
+def app_pid() -> int:
+    binary = app_binary()
+    for _ in range(100):
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.readlink(entry / "exe") == binary:
+                        return int(entry.name)
+                except OSError:
+                    continue
+        time.sleep(0.05)
+    raise RuntimeError(f"no process of {binary}")
+
+
+INTERACTIVE = """
+const docker = document.querySelector('[data-testid="docker-card"]');
+const ollama = document.querySelector('[data-testid="ollama-card"]');
+const title = document.querySelector('[data-testid="view-title"]');
+return (docker && ollama && title && title.textContent === 'Overview') ? Date.now() : null;
+"""
+
+
+def measure(env: dict[str, str], idle: float) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="sutazai-footprint-"))
+    server, driver = start_app(home, env, "footprint")
+    try:
+        pid = app_pid()
+        born = started_epoch(pid)
+        drawn = None
+        deadline = time.monotonic() + 60
+        while drawn is None and time.monotonic() < deadline:
+            drawn = driver.execute_script(INTERACTIVE)
+            if drawn is None:
+                time.sleep(0.02)
+        if drawn is None:
+            raise RuntimeError("the Overview did not draw its cards within 60 s")
+        interactive = drawn / 1000 - born
+        time.sleep(idle)
+        readings = []
+        for _ in range(5):
+            procs = {pid: pss_kib(pid)}
+            for child in children(pid):
+                procs[child] = pss_kib(child)
+            readings.append(procs)
+            time.sleep(2)
+        by_name: dict[str, list[int]] = {}
+        for procs in readings:
+            sums: dict[str, int] = {}
+            for p, kib in procs.items():
+                label = "app" if p == pid else name_of(p)
+                sums[label] = sums.get(label, 0) + kib
+            for label, kib in sums.items():
+                by_name.setdefault(label, []).append(kib)
+        per = {label: statistics.median(v) / 1024 for label, v in by_name.items() if max(v) > 0}
+        totals = [sum(procs.values()) / 1024 for procs in readings]
+        return {"interactive": interactive, "per": per, "total": statistics.median(totals)}
+    finally:
+        stop_app(server, driver)
+        wait_until_gone(app_binary(), 20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--idle", type=float, default=30)
+    args = parser.parse_args()
+    results: dict[str, list[dict]] = {name: [] for name, _ in VARIANTS}
+    for _ in range(args.rounds):
+        # Interleaved, so a busy moment of the machine hits both alike.
+        for name, env in VARIANTS:
+            results[name].append(measure(env, args.idle))
+    print(f"\nfootprint after {args.idle:.0f} s idle on the Overview (PSS, MB; median of rounds: {args.rounds})")
+    labels = sorted({label for runs in results.values() for run in runs for label in run["per"]})
+    header = f"{'':28}" + "".join(f"{name:>24}" for name, _ in VARIANTS)
+    print(header)
+    for label in labels:
+        row = f"{label:28}"
+        for name, _ in VARIANTS:
+            values = [run["per"].get(label, 0) for run in results[name]]
+            row += f"{statistics.median(values):>24.1f}"
+        print(row)
+    row = f"{'total (goal <= ' + str(GOAL_PSS_MB) + ')':28}"
+    for name, _ in VARIANTS:
+        row += f"{statistics.median(run['total'] for run in results[name]):>24.1f}"
+    print(row)
+    row = f"{'launch to interactive, s':28}"
+    for name, _ in VARIANTS:
+        row += f"{statistics.median(run['interactive'] for run in results[name]):>24.2f}"
+    print(row + f"   (goal <= {GOAL_INTERACTIVE_S})")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
