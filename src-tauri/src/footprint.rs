@@ -1,7 +1,9 @@
-//! What the app does to stay small while it idles (`./.dev/bench
-//! footprint` measures each setting against WebKit's defaults in the same
-//! run). `SUTAZAI_FOOTPRINT=default` leaves WebKit as it comes, for that
-//! reference.
+//! Settings that keep the app small while it idles, opt-in for now with
+//! `SUTAZAI_FOOTPRINT=lean` (`./.dev/bench footprint` measures them against
+//! WebKit's defaults in the same run). Not the default yet: with
+//! compositing off, WebKitWebDriver's screenshot of the Models view hangs
+//! (the end-to-end test `test_models_pull_cancel_fail_and_delete` times
+//! out), which is not understood.
 //!
 //! - On a machine without a GPU render node (`/dev/dri/renderD*`), WebKit's
 //!   accelerated compositing runs in software on llvmpipe: about 90 MB more
@@ -14,11 +16,11 @@
 
 use tauri::{Runtime, WebviewWindow};
 
-/// The variable that puts WebKit's defaults back.
+/// The variable that turns the settings on (`lean`).
 const SWITCH: &str = "SUTAZAI_FOOTPRINT";
 
 fn tuned() -> bool {
-    std::env::var(SWITCH).map_or(true, |v| v != "default")
+    std::env::var(SWITCH).is_ok_and(|v| v == "lean")
 }
 
 /// Whether this machine renders on a GPU (a DRM render node exists).
