@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod bench;
+pub mod caller;
 pub mod docker;
 pub mod dockerd;
 pub mod engine;

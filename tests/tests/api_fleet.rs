@@ -10,82 +10,16 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::{Client, Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use sutazai_engine::security::{Principal, Role};
+use sutazai_tests::caller::Caller;
 use sutazai_tests::docker::PhaseGuard;
 use sutazai_tests::engine::{api_key, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama};
 use sutazai_tests::until;
 
 const AGENT: &str = "AG-005";
-
-struct Caller {
-    http: Client,
-    base: String,
-    key: String,
-}
-
-impl Caller {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    /// Reads server-sent events until `stop` says enough; (event, data) each.
-    async fn events(&self, method: Method, path: &str, mut stop: impl FnMut(&str) -> bool) -> Vec<(String, Value)> {
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream"));
-        let mut body = response.bytes_stream();
-        let mut buffer = String::new();
-        let mut out = Vec::new();
-        while let Some(chunk) = body.next().await {
-            buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-            while let Some(end) = buffer.find("\n\n") {
-                let block: String = buffer.drain(..end + 2).collect();
-                let mut event = String::from("message");
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(name) = line.strip_prefix("event:") {
-                        event = name.trim().to_string();
-                    } else if let Some(text) = line.strip_prefix("data:") {
-                        data.push_str(text.trim_start());
-                    }
-                }
-                if data.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                let done = stop(&event);
-                out.push((event, serde_json::from_str(&data).unwrap()));
-                if done {
-                    return out;
-                }
-            }
-        }
-        out
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_script_deploys_controls_reads_and_undeploys_phase_1() {
@@ -118,7 +52,7 @@ async fn a_script_deploys_controls_reads_and_undeploys_phase_1() {
 
     // Deploy with progress as it happens.
     let events = operator
-        .events(Method::POST, "/v1/phases/1/deploy", |event| event != "progress")
+        .events(Method::POST, "/v1/phases/1/deploy", None, |event| event != "progress")
         .await;
     let (last, report) = events.last().unwrap();
     assert_eq!(last, "done", "{events:?}");
@@ -226,6 +160,7 @@ async fn a_script_deploys_controls_reads_and_undeploys_phase_1() {
         analyst.events(
             Method::GET,
             &format!("/v1/agents/{AGENT}/logs?tail=5&follow=true"),
+            None,
             |_| true,
         ),
     )

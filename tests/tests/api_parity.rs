@@ -12,60 +12,12 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use sutazai_engine::security::Role;
+use sutazai_tests::caller::Caller;
 use sutazai_tests::engine::{api_key, start_with_api};
 use sutazai_tests::fake_ollama::{FakeModel, FakeOllama, PullPlan};
-
-struct Caller {
-    http: Client,
-    base: String,
-    key: String,
-}
-
-impl Caller {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    /// Every server-sent event of the answer until it ends: (event, data).
-    async fn events(&self, path: &str, body: Value) -> Vec<(String, Value)> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .header("accept", "text/event-stream")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let mut text = String::new();
-        let mut body = response.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        }
-        text.split("\n\n")
-            .filter_map(|block| {
-                let event = block.lines().find_map(|l| l.strip_prefix("event:"))?.trim().to_string();
-                let data = block.lines().find_map(|l| l.strip_prefix("data:"))?.trim();
-                Some((event, serde_json::from_str(data).unwrap()))
-            })
-            .collect()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_windows_views_answer_through_the_api() {
@@ -97,7 +49,12 @@ async fn the_windows_views_answer_through_the_api() {
     assert_eq!(status, StatusCode::OK, "{models}");
     assert!(models.to_string().contains("llama3.2:1b"), "{models}");
     let events = operator
-        .events("/v1/models/pull", json!({"name": "qwen2.5-coder:1.5b"}))
+        .events(
+            Method::POST,
+            "/v1/models/pull",
+            Some(json!({"name": "qwen2.5-coder:1.5b"})),
+            |_| false,
+        )
         .await;
     let progress = events.iter().filter(|(e, _)| e == "progress").count();
     assert!(progress >= 5, "{events:?}");
