@@ -4,6 +4,8 @@
 //!   whether the task succeeded or failed; requests that cannot be taken at
 //!   all get an [`ErrorReply`] with 400, 401, 404, 413 or 503.
 //! - `GET /health` answers a [`HealthReport`].
+//! - `POST /message` takes a [`BusMessage`] from the hub's message bus and
+//!   answers a [`MessageAnswer`] (200), which may carry a reply.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -295,4 +297,39 @@ mod tests {
             assert!(err.contains(want), "{body}: {err}");
         }
     }
+}
+
+/// A message of the hub's message bus, as the hub hands it to an agent
+/// (`POST /message`). The kinds are kept as text so a newer hub's kinds
+/// reach an older agent as something it can log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BusMessage {
+    pub id: String,
+    pub sender_id: String,
+    #[serde(default)]
+    pub recipient_id: Option<String>,
+    /// `task_request`, `health_check`, `system_announcement`, ….
+    pub message_type: String,
+    /// `point_to_point`, `broadcast`, `publish_subscribe`, `request_response`.
+    pub pattern: String,
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    #[serde(default)]
+    pub payload: serde_json::Value,
+    /// For a reply: the request it answers.
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub created_ms: i64,
+}
+
+/// An agent's answer to a bus message: `{}`, or `{"reply": {...}}`, which
+/// the hub stores as a reply to the message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
 }

@@ -28,6 +28,11 @@ pub struct Settings {
     pub llm_timeout: Duration,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// The hub's API, for the bus's topics: `SUTAZAI_HUB_URL`.
+    pub hub_url: Option<String>,
+    /// The bus topics the agent subscribes to at start: `SUTAZAI_TOPICS`,
+    /// a comma list.
+    pub topics: Vec<String>,
 }
 
 pub const ENV_MANIFEST: &str = "SUTAZAI_AGENT_MANIFEST";
@@ -89,6 +94,16 @@ impl Settings {
             drain: Duration::from_secs(number("SUTAZAI_AGENT_DRAIN_SECS", 30, 0..=3600)?),
             llm_timeout: Duration::from_secs(number("SUTAZAI_AGENT_LLM_TIMEOUT_SECS", 300, 1..=3600)?),
             max_body_bytes: number("SUTAZAI_AGENT_MAX_BODY_BYTES", 1 << 20, 1024..=(64 << 20))? as usize,
+            hub_url: env("SUTAZAI_HUB_URL")
+                .filter(|u| !u.is_empty())
+                .map(|u| u.trim_end_matches('/').to_string()),
+            topics: env("SUTAZAI_TOPICS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! `sutazai-agent`: the program inside every agent container.
 //!
-//! - `sutazai-agent` / `sutazai-agent serve`: serve `/health`, `/task`, `/metrics`.
+//! - `sutazai-agent` / `sutazai-agent serve`: serve `/health`, `/task`, `/message`, `/metrics`.
 //! - `sutazai-agent healthcheck`: exit 0 when the local agent is healthy (for
 //!   Docker's exec-form HEALTHCHECK; the image has no shell or curl).
 //! - `sutazai-agent version`.
@@ -8,6 +8,7 @@
 //! Settings come from the environment; see `config.rs`. `SUTAZAI_AGENT_LOG`
 //! sets the log level (error, warn, info (default), debug, trace).
 
+mod bus;
 mod config;
 mod healthcheck;
 mod llm;

@@ -1,5 +1,6 @@
-//! The agent's HTTP API: `GET /health`, `POST /task`, `GET /metrics`; the
-//! concurrency limit; draining on SIGTERM.
+//! The agent's HTTP API: `GET /health`, `POST /task`, `POST /message` (the
+//! hub's message bus), `GET /metrics`; the concurrency limit; draining on
+//! SIGTERM.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sutazai_protocol::wire::{ErrorReply, HealthReport, HealthStatus, TaskError, TaskOutcome, TaskRequest};
+use sutazai_protocol::wire::{BusMessage, ErrorReply, HealthReport, HealthStatus, TaskError, TaskOutcome, TaskRequest};
 use sutazai_protocol::{ErrorCode, PROTOCOL_VERSION};
 use tokio::sync::Semaphore;
 
@@ -63,6 +64,7 @@ pub fn app(agent: Arc<Agent>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/task", post(task))
+        .route("/message", post(message))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(agent)
@@ -78,6 +80,7 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|err| format!("cannot listen on {listen}: {err}"))?;
     tracing::info!(agent = %agent.settings.manifest.id, %listen, "agent serving");
+    tokio::spawn(crate::bus::subscribe(agent.settings.clone()));
     let stop = Arc::new(tokio::sync::Notify::new());
     let signal = {
         let agent = Arc::clone(&agent);
@@ -150,6 +153,26 @@ async fn metrics(State(agent): State<Arc<Agent>>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// `POST /message`: a message of the hub's bus; a health check is answered
+/// with a reply, anything else acknowledged with `{}`.
+async fn message(State(agent): State<Arc<Agent>>, http: Request) -> Response {
+    if let Some(token) = &agent.settings.accept_token {
+        if !presents(http.headers(), token) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "a valid bearer token is required",
+            );
+        }
+    }
+    let body: Result<Json<BusMessage>, JsonRejection> = Json::from_request(http, &()).await;
+    let Json(message) = match body {
+        Ok(body) => body,
+        Err(rejection) => return refuse(rejection.status(), ErrorCode::BadRequest, rejection.body_text()),
+    };
+    Json(crate::bus::answer(&agent.settings, &message)).into_response()
 }
 
 fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {

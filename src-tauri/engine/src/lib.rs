@@ -7,6 +7,7 @@
 //! HTTP framework). The shell calls one function here per command.
 
 pub mod alerts;
+pub mod bus;
 pub mod capped;
 pub mod catalog;
 pub mod clock;

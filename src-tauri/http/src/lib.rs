@@ -29,6 +29,7 @@ mod guard;
 mod health;
 mod keys;
 mod listen;
+mod messages;
 mod metrics;
 mod metrics_query;
 mod models;

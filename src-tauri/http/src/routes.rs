@@ -395,6 +395,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     all.extend(fleet::endpoints());
     all.extend(models::endpoints());
     all.extend(system::endpoints());
+    all.extend(crate::messages::endpoints());
     all
 }
 

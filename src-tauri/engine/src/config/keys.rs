@@ -279,6 +279,14 @@ pub(super) const KEYS: &[Key] = &[
         set: |c, t| put(&mut c.metrics_collect, boolean(t)),
     },
     Key {
+        name: "message_retention_hours",
+        env: &["SUTAZAI_MESSAGE_RETENTION_HOURS", "MESSAGE_RETENTION_HOURS"],
+        kind: Kind::Int,
+        help: "how long the message bus keeps a message once none of its deliveries is pending (1..=87600 hours)",
+        default: Fallback::Value("168"),
+        set: |c, t| put(&mut c.message_retention, within(t, 1, 87_600).map(|h| Duration::from_secs(h * 3600))),
+    },
+    Key {
         name: "metrics_max_mb",
         env: &["SUTAZAI_METRICS_MAX_MB"],
         kind: Kind::Int,
@@ -340,6 +348,7 @@ impl Config {
             llm_queue: 0,
             llm_timeout: Duration::ZERO,
             metrics_collect: true,
+            message_retention: Duration::ZERO,
             metrics: super::Keeping::default(),
             search_path: inputs.env.get("PATH").cloned().unwrap_or_default(),
         }

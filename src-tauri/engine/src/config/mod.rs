@@ -95,6 +95,9 @@ pub struct Config {
     pub llm_timeout: Duration,
     /// Whether the metrics are sampled once a second.
     pub metrics_collect: bool,
+    /// How long the message bus keeps a message whose deliveries are all
+    /// finished.
+    pub message_retention: Duration,
     /// How long each tier of the metrics history is kept, and its size limit.
     pub metrics: Keeping,
     /// The `PATH` the app was started with: where "Start Ollama" looks for

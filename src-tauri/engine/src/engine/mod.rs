@@ -3,7 +3,7 @@
 //! builds each subsystem from the config, starts its background work on
 //! the engine's [`Lifetime`] and ends them all. Each subsystem's methods
 //! on `Engine` live beside it: the fleet in `engine/fleet.rs`, tasks in
-//! `engine/tasks.rs`, the status of the outside world in
+//! `engine/tasks.rs`, the message bus in `engine/bus.rs`, the status of the outside world in
 //! `engine/status.rs`, the Ollama side (gateway, Models view, "Start
 //! Ollama") in `engine/llm.rs`, API keys and the audit log in
 //! `engine/security.rs`, the threat gate in front of tasks and runs in
@@ -12,6 +12,8 @@
 mod alert_sources;
 mod alerts;
 mod autoscale;
+mod bus;
+mod bus_journal;
 mod container_audit;
 mod fleet;
 mod llm;
@@ -74,6 +76,8 @@ pub struct Engine {
     fleet: Fleet,
     /// Durable tasks, routing, retries, breakers.
     orchestrator: Arc<Orchestrator>,
+    /// The message bus's state in memory (the messages are in the store).
+    bus: bus::Bus,
     /// Workflow runs, each driven through the orchestrator's tasks.
     runs: Arc<Runs>,
     /// The workflows folder, watched.
@@ -235,6 +239,7 @@ impl Engine {
             catalog,
             fleet,
             orchestrator,
+            bus: bus::Bus::new(crate::bus::BusPolicy::default()),
             runs,
             workflows_watch,
             credentials,
@@ -273,6 +278,8 @@ impl Engine {
         engine.life.spawn(Arc::clone(&engine.orchestrator).run());
         // After the tasks: a resumed step re-attaches to its queued task.
         engine.runs.recover().await?;
+        // Pending deliveries are in the store: the loop resumes them.
+        engine.life.spawn(bus::deliver_messages(Arc::clone(&engine)));
         info!(run_id, version = VERSION, "engine started");
         Ok(engine)
     }

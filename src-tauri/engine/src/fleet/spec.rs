@@ -110,6 +110,14 @@ pub fn agent_of_container(name: &str) -> Option<String> {
         .then(|| format!("{}-{number}", prefix.to_ascii_uppercase()))
 }
 
+/// The bus topics an agent subscribes to at start: its capabilities and
+/// `all`.
+fn topics(m: &Manifest) -> String {
+    let mut topics: Vec<&str> = m.capabilities.iter().map(String::as_str).collect();
+    topics.push(crate::bus::TOPIC_ALL);
+    topics.join(",")
+}
+
 /// The create body for the agent's container.
 pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
     let m = spec.manifest;
@@ -130,6 +138,7 @@ pub fn create_body(spec: &AgentSpec<'_>) -> ContainerCreateBody {
         format!("SUTAZAI_HUB_TOKEN={}", spec.hub_token),
         format!("SUTAZAI_HUB_URL={}", spec.hub_url),
         format!("SUTAZAI_AGENT_LISTEN=0.0.0.0:{}", m.port),
+        format!("SUTAZAI_TOPICS={}", topics(m)),
     ];
     let bindings = HashMap::from([(
         port.clone(),

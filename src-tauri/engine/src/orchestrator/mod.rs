@@ -13,7 +13,7 @@
 
 mod admission;
 pub mod breaker;
-mod dispatch;
+pub(crate) mod dispatch;
 mod dispatcher;
 mod intake;
 mod journal;

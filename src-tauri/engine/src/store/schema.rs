@@ -228,6 +228,49 @@ pub(super) const MIGRATIONS: &[&str] = &[
         decided_ms   INTEGER,
         result_id    TEXT
     );",
+    // 18: the message bus: each message once, one delivery per recipient
+    // (the due ones found by status and time), and the agents' topics.
+    "CREATE TABLE messages (
+        seq             INTEGER PRIMARY KEY,
+        id              TEXT    NOT NULL UNIQUE,
+        sender_id       TEXT    NOT NULL,
+        recipient_id    TEXT,
+        message_type    TEXT    NOT NULL,
+        pattern         TEXT    NOT NULL,
+        priority        INTEGER NOT NULL,
+        topic           TEXT,
+        payload         TEXT    NOT NULL,
+        metadata        TEXT    NOT NULL,
+        correlation_id  TEXT,
+        created_ms      INTEGER NOT NULL,
+        expires_ms      INTEGER
+    );
+    CREATE INDEX messages_by_sender ON messages (sender_id, seq);
+    CREATE INDEX messages_by_topic ON messages (topic, seq) WHERE topic IS NOT NULL;
+    CREATE INDEX messages_by_correlation ON messages (correlation_id) WHERE correlation_id IS NOT NULL;
+    CREATE INDEX messages_by_created ON messages (created_ms);
+    CREATE TABLE deliveries (
+        message_id      TEXT    NOT NULL,
+        recipient       TEXT    NOT NULL,
+        status          TEXT    NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        error           TEXT,
+        finished_ms     INTEGER,
+        priority        INTEGER NOT NULL,
+        created_ms      INTEGER NOT NULL,
+        expires_ms      INTEGER,
+        PRIMARY KEY (message_id, recipient)
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_ms);
+    CREATE INDEX deliveries_by_recipient ON deliveries (recipient, status);
+    CREATE TABLE subscriptions (
+        agent_id    TEXT    NOT NULL,
+        topic       TEXT    NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        PRIMARY KEY (topic, agent_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscriptions_by_agent ON subscriptions (agent_id);",
 ];
 
 /// The schema version this build writes.
