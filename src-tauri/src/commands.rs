@@ -2,6 +2,7 @@
 
 use sutazai_engine::alerts::model::{Alert, AlertNotice, AlertQuery, AlertRules, Silence};
 use sutazai_engine::alerts::rules::Rule;
+use sutazai_engine::bus::model::{Message, MessageDetail, MessagePage, MessageQuery, NewMessage, Topic};
 use sutazai_engine::catalog::{CapabilityInfo, CatalogSummary};
 use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
 use sutazai_engine::error::ErrorBody;
@@ -587,6 +588,56 @@ pub async fn get_run(shell: State<'_, Shell>, run_id: String) -> Result<Run, Err
 #[tauri::command]
 pub async fn run_definition(shell: State<'_, Shell>, run_id: String) -> Result<Workflow, ErrorBody> {
     shell.engine()?.run_definition(&run_id).await.map_err(|e| (&e).into())
+}
+
+/// Sends a message on the bus as the person at the desktop (sender `hub`
+/// unless the message names another); stored before it returns.
+#[tauri::command]
+pub async fn send_message(shell: State<'_, Shell>, message: NewMessage) -> Result<Message, ErrorBody> {
+    shell
+        .engine()?
+        .send_message(message, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Sends a request to one agent and waits at most `wait_ms` for its reply.
+#[tauri::command]
+pub async fn request_message(shell: State<'_, Shell>, message: NewMessage, wait_ms: u32) -> Result<Message, ErrorBody> {
+    let wait = std::time::Duration::from_millis(u64::from(wait_ms));
+    shell
+        .engine()?
+        .request(message, &Principal::Desktop, wait)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// One page of bus messages, newest first, with how their deliveries stand.
+#[tauri::command]
+pub async fn list_messages(shell: State<'_, Shell>, query: MessageQuery) -> Result<MessagePage, ErrorBody> {
+    shell.engine()?.messages(query).await.map_err(|e| (&e).into())
+}
+
+/// One message with every delivery and reply.
+#[tauri::command]
+pub async fn get_message(shell: State<'_, Shell>, message_id: String) -> Result<MessageDetail, ErrorBody> {
+    shell.engine()?.message(&message_id).await.map_err(|e| (&e).into())
+}
+
+/// Puts a message's dead and expired deliveries back in the queue.
+#[tauri::command]
+pub async fn requeue_message(shell: State<'_, Shell>, message_id: String) -> Result<MessageDetail, ErrorBody> {
+    shell
+        .engine()?
+        .requeue_message(&message_id, &Principal::Desktop)
+        .await
+        .map_err(|e| (&e).into())
+}
+
+/// Every bus topic with its subscribers.
+#[tauri::command]
+pub async fn list_topics(shell: State<'_, Shell>) -> Result<Vec<Topic>, ErrorBody> {
+    shell.engine()?.topics().await.map_err(|e| (&e).into())
 }
 
 /// Cancels a run and its tasks.

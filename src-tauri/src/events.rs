@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sutazai_engine::alerts::model::AlertEvent;
 use sutazai_engine::alerts::notify::Notice;
+use sutazai_engine::bus::model::MessageEvent;
 use sutazai_engine::catalog::CatalogEvent;
 use sutazai_engine::fleet::model::{DeployEvent, FleetEvent};
 use sutazai_engine::orchestrator::model::{TaskEvent, TaskSummary};
@@ -75,6 +76,9 @@ declare! {
     FLEET_EVENT: FleetEvent = "fleet-event";
     /// At most once per [`TASKS_WINDOW`] while tasks change.
     TASKS_CHANGED: TasksChanged = "tasks-changed";
+    /// For every change of a bus message: sent, delivered, replied,
+    /// retrying, dead, expired, re-queued.
+    MESSAGE_CHANGED: MessageEvent = "message-changed";
     /// Whenever a run's status changes or one of its steps ends.
     RUN_CHANGED: RunEvent = "run-changed";
     /// Whenever a step of a run changes.
@@ -124,6 +128,11 @@ pub fn forward_fleet<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<
 /// Forwards every catalog change to the UI until the engine stops.
 pub fn forward_catalog<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<CatalogEvent>) {
     forward(app, CATALOG_CHANGED, events);
+}
+
+/// Forwards every change of a bus message to the UI until the engine stops.
+pub fn forward_messages<R: Runtime>(app: AppHandle<R>, events: broadcast::Receiver<MessageEvent>) {
+    forward(app, MESSAGE_CHANGED, events);
 }
 
 /// Forwards every change of the workflows folder to the UI until the engine stops.

@@ -101,6 +101,7 @@ fn main() {
                 events::forward_catalog(app.handle().clone(), engine.subscribe_catalog());
                 events::forward_fleet(app.handle().clone(), engine.subscribe_fleet());
                 events::forward_tasks(app.handle().clone(), engine.subscribe_tasks());
+                events::forward_messages(app.handle().clone(), engine.subscribe_messages());
                 events::forward_runs(app.handle().clone(), engine.subscribe_runs());
                 events::forward_workflows(app.handle().clone(), engine.subscribe_workflows());
                 engine.set_ollama_launcher(Arc::new(ollama::ShellLauncher {

@@ -3,10 +3,11 @@
 //! Ollama: models listed, pulled (progress as server-sent events, and as
 //! JSON), a pull cancelled that does not run, a model deleted; the
 //! gateway's statistics; the catalog, capabilities and configuration (admin
-//! only); the metrics catalog and a chart; silences and notifications; the
-//! rate limits; a designer draft kept, read and thrown away; "Start Ollama"
-//! and seed 001's service control. Docker is pointed at a missing socket:
-//! an agent as a service reaches the fleet, which says Docker is missing.
+//! only); the metrics catalog and a chart (SVG, and the PNG the window
+//! exports); silences and notifications; the rate limits; a designer draft
+//! kept, read and thrown away; "Start Ollama" and seed 001's service
+//! control. Docker is pointed at a missing socket: an agent as a service
+//! reaches the fleet, which says Docker is missing.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -132,6 +133,26 @@ async fn the_windows_views_answer_through_the_api() {
         .await;
     assert_eq!(status, StatusCode::OK, "{chart}");
     assert!(chart["svg"].as_str().unwrap().contains("<svg"), "{chart}");
+    let png = analyst
+        .http
+        .post(format!("{}/v1/metrics/chart?format=png", analyst.base))
+        .bearer_auth(&analyst.key)
+        .json(&json!({
+            "query": {"series": ["cpu_percent"], "fromMs": now - 300_000, "toMs": now, "width": 400},
+            "spec": {"title": "CPU", "width": 400, "height": 200, "utcOffsetMinutes": 0, "dark": true}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), StatusCode::OK);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let png = png.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &png[..png.len().min(16)]);
+    let (status, body) = analyst
+        .call(Method::POST, "/v1/metrics/chart?format=gif", Some(json!({"query": {}})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("format"), "{body}");
     let (status, chart) = analyst
         .call(Method::POST, "/v1/metrics/chart", Some(json!({"query": {}})))
         .await;

@@ -1,12 +1,16 @@
 //! `GET /v1/metrics/query`: series of the metrics history over a range, as
-//! Prometheus's `query_range` takes them (start, end, step).
+//! Prometheus's `query_range` takes them (start, end, step); the catalog of
+//! metrics; and `POST /v1/metrics/chart`, the Metrics view's chart as JSON
+//! with its SVG or, `?format=png`, as the PNG the window exports.
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sutazai_engine::engine::{Chart, ChartRequest, MetricsCatalog};
-use sutazai_engine::metrics::{MetricsQuery, MetricsReading};
+use sutazai_engine::engine::{ChartRequest, MetricsCatalog};
+use sutazai_engine::metrics::{MetricsError, MetricsQuery, MetricsReading};
 
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params};
@@ -64,11 +68,43 @@ pub async fn catalog(State(api): State<Api>) -> Json<MetricsCatalog> {
     Json(api.engine.metrics_catalog())
 }
 
+/// `POST /v1/metrics/chart` parameters.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartParams {
+    /// `json` (default): the SVG with its plot area, legend and figures;
+    /// `png`: the picture alone (`image/png`), as the window exports it.
+    pub format: Option<ChartFormat>,
+}
+
+/// What `POST /v1/metrics/chart` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartFormat {
+    Json,
+    Png,
+}
+
 /// The chart the Metrics view draws: the SVG, where its plot sits, its
-/// legend and the figures it was drawn from.
+/// legend and the figures it was drawn from; or, `?format=png`, the PNG the
+/// window's export writes (the engine draws it into a file of a temporary
+/// directory, read back and removed here).
 pub async fn chart(
     State(api): State<Api>,
+    params: Result<Params<ChartParams>, ApiError>,
     body: Result<JsonBody<ChartRequest>, ApiError>,
-) -> Result<Json<Chart>, ApiError> {
-    Ok(Json(api.engine.metrics_chart(&body?.0).await?))
+) -> Result<Response, ApiError> {
+    let Params(params) = params?;
+    let request = body?.0;
+    if params.format != Some(ChartFormat::Png) {
+        return Ok(Json(api.engine.metrics_chart(&request).await?).into_response());
+    }
+    let dir =
+        tempfile::tempdir().map_err(|err| MetricsError::Chart(format!("no temporary directory for the PNG: {err}")))?;
+    let path = dir.path().join("chart.png");
+    api.engine.export_metrics_chart(&request, &path).await?;
+    let png = tokio::fs::read(&path)
+        .await
+        .map_err(|err| MetricsError::Chart(format!("cannot read the PNG back from {}: {err}", path.display())))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

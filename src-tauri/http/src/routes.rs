@@ -24,7 +24,7 @@ use crate::agents::AgentFilter;
 use crate::endpoint::{doc, endpoint, query, schema, Answer, Doc, Endpoint, Verb};
 use crate::health::Health;
 use crate::keys::{AuditParams, NewKey};
-use crate::metrics_query::QueryParams;
+use crate::metrics_query::{ChartParams, QueryParams};
 use crate::seed::SeedTask;
 use crate::tasks::{ListParams, SubmitParams};
 use crate::threats::ThreatParams;
@@ -660,10 +660,11 @@ fn workflow_endpoints() -> Vec<Endpoint> {
             "/v1/metrics/chart",
             metrics_query::chart,
             Doc {
+                query: Some(query::<ChartParams>),
                 body: Some(schema::<ChartRequest>),
                 ..doc(
                     "A chart of the metrics history as the Metrics view draws it (plotters): the SVG, its plot \
-                     area, legend and figures",
+                     area, legend and figures; `?format=png`: the PNG the window exports (`image/png`)",
                     &[A::ReadMetrics],
                     Answer::Json(200, schema::<Chart>),
                 )

@@ -3,7 +3,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 import { call } from "./call";
-import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ClientRate, ConfigReport, ContainerAudit, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, Threat, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
+import type { AgentAction, AgentRow, Alert, AlertEvent, AlertNotice, AlertQuery, AlertRules, ApiKeyInfo, AuditEntry, AutoscalePolicy, CapabilityInfo, CatalogEvent, CatalogSummary, Change, Chart, ChartRequest, ClientRate, ConfigReport, ContainerAudit, ContainerStats, CreatedKey, Definition, DeployEvent, DeployReport, Draft, EngineStatus, FailurePolicy, FleetEvent, GatewayStats, HistoryEntry, Message, MessageDetail, MessageEvent, MessagePage, MessageQuery, MetricsCatalog, MetricsQuery, MetricsReading, ModelsOverview, Naming, NewMessage, NewRun, NewTask, Notice, OllamaStarted, OpenView, PhaseSummary, PullProgress, Role, Rule, Run, RunEvent, RunPage, RunQuery, SavedVersion, ScaleReport, Silence, StepEvent, Stray, Task, TaskPage, TaskQuery, TasksChanged, Template, Threat, Topic, VersionInfo, Warning, Workflow, WorkflowImport, WorkflowProblem, WorkflowsChanged } from "./types";
 
 /** The backend's commands; the only way the UI calls Rust. */
 export const commands = {
@@ -65,6 +65,12 @@ export const commands = {
   listRuns: (query: RunQuery) => call<RunPage>("list_runs", { query }),
   getRun: (runId: string) => call<Run>("get_run", { runId }),
   runDefinition: (runId: string) => call<Workflow>("run_definition", { runId }),
+  sendMessage: (message: NewMessage) => call<Message>("send_message", { message }),
+  requestMessage: (message: NewMessage, waitMs: number) => call<Message>("request_message", { message, waitMs }),
+  listMessages: (query: MessageQuery) => call<MessagePage>("list_messages", { query }),
+  getMessage: (messageId: string) => call<MessageDetail>("get_message", { messageId }),
+  requeueMessage: (messageId: string) => call<MessageDetail>("requeue_message", { messageId }),
+  listTopics: () => call<Topic[]>("list_topics"),
   cancelRun: (runId: string) => call<Run>("cancel_run", { runId }),
   pauseRun: (runId: string, pause: boolean) => call<Run>("pause_run", { runId, pause }),
   rerun: (runId: string, fromStep: string) => call<Run>("rerun", { runId, fromStep }),
@@ -149,6 +155,12 @@ export type Commands = {
   list_runs: { args: { query: RunQuery }; result: RunPage };
   get_run: { args: { runId: string }; result: Run };
   run_definition: { args: { runId: string }; result: Workflow };
+  send_message: { args: { message: NewMessage }; result: Message };
+  request_message: { args: { message: NewMessage; waitMs: number }; result: Message };
+  list_messages: { args: { query: MessageQuery }; result: MessagePage };
+  get_message: { args: { messageId: string }; result: MessageDetail };
+  requeue_message: { args: { messageId: string }; result: MessageDetail };
+  list_topics: { args: Record<string, never>; result: Topic[] };
   cancel_run: { args: { runId: string }; result: Run };
   pause_run: { args: { runId: string; pause: boolean }; result: Run };
   rerun: { args: { runId: string; fromStep: string }; result: Run };
@@ -180,6 +192,7 @@ export const events = {
   deployProgress: "deploy-progress",
   fleetEvent: "fleet-event",
   tasksChanged: "tasks-changed",
+  messageChanged: "message-changed",
   runChanged: "run-changed",
   stepChanged: "step-changed",
   workflowsChanged: "workflows-changed",
@@ -195,6 +208,7 @@ export type EventPayloads = {
   "deploy-progress": DeployEvent;
   "fleet-event": FleetEvent;
   "tasks-changed": TasksChanged;
+  "message-changed": MessageEvent;
   "run-changed": RunEvent;
   "step-changed": StepEvent;
   "workflows-changed": WorkflowsChanged;

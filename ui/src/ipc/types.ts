@@ -379,6 +379,32 @@ export type Definition = { file: string, workflow: Workflow | null, problems: Ar
  */
 needs: Array<Array<string>>, };
 
+export type Delivery = { messageId: string, 
+/**
+ * An agent id, or `hub`.
+ */
+recipient: string, status: DeliveryStatus, 
+/**
+ * Attempts made so far.
+ */
+attempts: number, 
+/**
+ * When a pending delivery is tried next.
+ */
+nextAttemptMs: number, 
+/**
+ * Why the last attempt failed.
+ */
+error: string | null, 
+/**
+ * When it was delivered, dead or expired.
+ */
+finishedMs: number | null, };
+
+export type DeliveryCounts = { pending: number, delivered: number, replied: number, dead: number, expired: number, };
+
+export type DeliveryStatus = "pending" | "delivered" | "replied" | "dead" | "expired";
+
 export type DeployEvent = { "kind": "started", phase: number, 
 /**
  * The agents in dependency order.
@@ -515,6 +541,79 @@ expiresAt: string,
 contextLength: number | null, };
 
 export type Merge = "all" | "first" | "majority";
+
+export type Message = { 
+/**
+ * `m-<ms in base 36>-<random hex>`.
+ */
+id: string, 
+/**
+ * The agent (or `hub`, or the name a person's caller gave) that sent it.
+ */
+senderId: string, 
+/**
+ * The one recipient of a point-to-point or request-response message.
+ */
+recipientId: string | null, messageType: MessageType, pattern: Pattern, priority: Priority, 
+/**
+ * The topic of a published message.
+ */
+topic: string | null, payload: unknown, 
+/**
+ * What the sender adds about the message (a trace id, a reason): kept
+ * and delivered, never read by the hub.
+ */
+metadata: unknown, 
+/**
+ * For a reply: the request it answers.
+ */
+correlationId: string | null, createdMs: number, 
+/**
+ * After this, a delivery not made yet is given up as `expired`.
+ */
+expiresMs: number | null, };
+
+export type MessageChange = "sent" | "delivered" | "replied" | "retrying" | "dead" | "expired" | "requeued";
+
+export type MessageDetail = { message: Message, deliveries: Array<Delivery>, 
+/**
+ * The messages whose `correlationId` is this one, oldest first.
+ */
+replies: Array<Message>, };
+
+export type MessageEvent = { messageId: string, change: MessageChange, senderId: string, messageType: MessageType, priority: Priority, 
+/**
+ * The delivery the change is about (none for `sent`, `requeued`).
+ */
+recipient: string | null, attempts: number, error: string | null, };
+
+export type MessagePage = { messages: Array<MessageSummary>, 
+/**
+ * How many messages pass the filters in all.
+ */
+total: number, };
+
+export type MessageQuery = { 
+/**
+ * Sent by or to this agent.
+ */
+agent: string | null, topic: string | null, messageType: MessageType | null, 
+/**
+ * With at least one delivery in this state.
+ */
+status: DeliveryStatus | null, 
+/**
+ * At most this many (default 100, at most 1000).
+ */
+limit: number | null, 
+/**
+ * Skip this many of the newest (paging).
+ */
+offset: number | null, };
+
+export type MessageSummary = { message: Message, deliveries: DeliveryCounts, };
+
+export type MessageType = "task_request" | "task_response" | "status_update" | "health_check" | "coordination_message" | "system_command" | "system_announcement";
 
 export type Metric = { name: string, help: string, unit: Unit, kind: Kind, label: Label, 
 /**
@@ -669,6 +768,21 @@ pulling: Array<string>, };
 
 export type Naming = { id: string, name: string, };
 
+export type NewMessage = { 
+/**
+ * Who sends it; an agent caller is the sender whatever this says;
+ * `hub` when neither says.
+ */
+senderId: string | null, recipientId: string | null, messageType: MessageType, pattern: Pattern, priority: Priority, topic: string | null, payload: unknown, metadata: unknown, 
+/**
+ * For a reply: the request it answers.
+ */
+correlationId: string | null, 
+/**
+ * Give up deliveries not made within this many milliseconds.
+ */
+expiresInMs: number | null, };
+
 export type NewRun = { inputs: Record<string, unknown>, };
 
 export type NewTask = { capability?: string, agentId?: string, taskType: string, 
@@ -744,11 +858,15 @@ export type Output = { name: string,
  */
 from: string, };
 
+export type Pattern = "point_to_point" | "broadcast" | "publish_subscribe" | "request_response";
+
 export type PhaseSummary = { phase: number, agents: number, deployed: number, healthy: number, memoryNeededMb: number, memoryAvailableMb: number, };
 
 export type PlotArea = { left: number, top: number, width: number, height: number, };
 
 export type Position = { x: number, y: number, };
+
+export type Priority = "low" | "normal" | "high" | "critical";
 
 export type Probe<T> = { "state": "checking" } | { "state": "connected" } & T | { "state": "unreachable" } & ErrorBody;
 
@@ -1199,6 +1317,8 @@ forS: number,
 keepFiringS: number, };
 
 export type Tier = "second" | "minute" | "hour";
+
+export type Topic = { name: string, subscribers: Array<string>, };
 
 export type Unit = "percent" | "bytes" | "bytesPerSecond" | "perSecond" | "count" | "milliseconds" | "ratio";
 
