@@ -1,14 +1,22 @@
 """The app as a person uses it: launch, read the Overview, watch Docker go
 away, read Settings, and get a clear dialog when the data dir is unusable."""
 
+import re
 import sqlite3
 import subprocess
 from pathlib import Path
 
-from conftest import OUTPUT, closed_port_url, remove_phase_1
+from conftest import OUTPUT, ROOT, closed_port_url, remove_phase_1
 from selenium.webdriver.common.keys import Keys
 
-VIEWS = ["overview", "agents", "deploy", "workflows", "tasks", "models", "metrics", "security", "settings"]
+def declared_views() -> list[str]:
+    """Every view, as `ui/src/stores/nav.ts` declares them (VIEW_IDS)."""
+    nav = (ROOT / "ui" / "src" / "stores" / "nav.ts").read_text()
+    ids = re.search(r"VIEW_IDS = \[(.*?)\] as const", nav, re.S).group(1)
+    return re.findall(r'"([a-z]+)"', ids)
+
+
+VIEWS = declared_views()
 
 
 def docker_server_version() -> str:

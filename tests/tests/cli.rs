@@ -230,6 +230,56 @@ async fn tasks_runs_workflows_and_alerts_answer_as_json() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--payload"));
 }
 
+/// The message bus without containers: a message to the hub is delivered
+/// at once, a request nobody can answer ends naming the agent, a bad type
+/// is refused naming the field, and re-queueing what is not dead is 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_are_sent_listed_shown_and_refused_as_json() {
+    let hub = hub_without_docker().await;
+    let sent = json(
+        &hub.hub,
+        &[
+            "message",
+            "send",
+            "hub",
+            "--type",
+            "status_update",
+            "--priority",
+            "high",
+            "--payload",
+            r#"{"n":1}"#,
+            "--json",
+        ],
+    );
+    assert_eq!(sent["recipientId"], "hub", "{sent}");
+    assert_eq!(sent["priority"], "high", "{sent}");
+    let id = sent["id"].as_str().unwrap();
+    let detail = json(&hub.hub, &["message", "show", id, "--json"]);
+    assert_eq!(detail["deliveries"][0]["status"], "delivered", "{detail}");
+    let page = json(
+        &hub.hub,
+        &["message", "list", "--agent", "hub", "--status", "delivered", "--json"],
+    );
+    assert_eq!(page["total"], 1, "{page}");
+    let table = run(&hub.hub, &["message", "list"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("1 delivered"));
+    assert_eq!(json(&hub.hub, &["topics", "--json"]), serde_json::json!([]));
+
+    let again = run(&hub.hub, &["message", "requeue", id]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no dead or expired delivery"));
+    let bad = run(&hub.hub, &["message", "send", "AG-001", "--type", "gossip"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("message_type"));
+    let silent = run(
+        &hub.hub,
+        &["message", "send", "AG-001", "--type", "health_check", "--wait", "1"],
+    );
+    assert_eq!(silent.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&silent.stderr);
+    assert!(said.contains("AG-001") && said.contains("1000 ms"), "{said}");
+}
+
 /// Needs the fleet endpoints (`GET /v1/status`) of issue 23's fleet part.
 #[tokio::test(flavor = "multi_thread")]
 async fn status_answers_as_json() {
@@ -256,6 +306,7 @@ fn completions_and_every_group_s_help_print() {
         &["models", "--help"],
         &["key", "--help"],
         &["deploy", "--help"],
+        &["message", "--help"],
         &["logs", "--help"],
     ] {
         let out = Command::new(binary()).args(group).output().unwrap();
@@ -356,6 +407,49 @@ async fn deploy_then_logs_read_and_followed() {
     let mut followed = String::new();
     follow.stdout.take().unwrap().read_to_string(&mut followed).unwrap();
     assert!(!followed.is_empty(), "logs -f printed the last lines");
+
+    // The bus: AG-001's runtime answers a health check, and a broadcast
+    // reaches all 20 once the loop has handed it over.
+    let reply = json(
+        &hub.hub,
+        &[
+            "message",
+            "send",
+            "AG-001",
+            "--type",
+            "health_check",
+            "--wait",
+            "10",
+            "--json",
+        ],
+    );
+    assert_eq!(reply["senderId"], "AG-001", "{reply}");
+    assert_eq!(reply["payload"]["status"], "ok", "{reply}");
+    let sent = json(
+        &hub.hub,
+        &[
+            "message",
+            "broadcast",
+            "--type",
+            "system_announcement",
+            "--payload",
+            r#"{"text":"hi"}"#,
+            "--json",
+        ],
+    );
+    let id = sent["id"].as_str().unwrap();
+    let mut delivered = 0;
+    for _ in 0..100 {
+        let detail = json(&hub.hub, &["message", "show", id, "--json"]);
+        let deliveries = detail["deliveries"].as_array().unwrap();
+        assert_eq!(deliveries.len(), 20, "{detail}");
+        delivered = deliveries.iter().filter(|d| d["status"] == "delivered").count();
+        if delivered == 20 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(delivered, 20);
 
     let undeployed = json(&hub.hub, &["undeploy", "1", "--json"]);
     assert_eq!(undeployed["removed"], 20, "{undeployed}");

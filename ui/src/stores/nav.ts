@@ -12,6 +12,7 @@ export const VIEW_IDS = [
   "deploy",
   "workflows",
   "tasks",
+  "messages",
   "models",
   "metrics",
   "security",

@@ -3,6 +3,7 @@ import type { ComponentType } from "react";
 import type { ViewId } from "../stores/nav";
 import { Agents } from "./Agents";
 import { Deploy } from "./Deploy";
+import { Messages } from "./Messages";
 import { Metrics } from "./Metrics";
 import { Models } from "./Models";
 import { Overview } from "./Overview";
@@ -55,6 +56,13 @@ export const VIEWS: View[] = [
     purpose:
       "Submit tasks, see which agent the router chose and why, and follow each attempt to its result.",
     component: Tasks,
+  },
+  {
+    id: "messages",
+    label: "Messages",
+    purpose:
+      "The hub's message bus: send to one agent, ask and wait for the reply, broadcast or publish to a topic; follow every message and each delivery live, and re-queue dead letters.",
+    component: Messages,
   },
   {
     id: "models",

@@ -88,6 +88,11 @@ pub enum Command {
     Run(RunCommand),
     /// The workflow definitions, with their problems.
     Workflows,
+    /// Send, list, show, follow and re-queue messages of the bus.
+    #[command(subcommand)]
+    Message(MessageCommand),
+    /// The bus's topics with their subscribers.
+    Topics,
     /// The installed models; pull or remove one.
     Models(Models),
     /// The alerts kept.
@@ -208,6 +213,65 @@ pub struct Submit {
     /// Wait up to this many seconds for the task to end.
     #[arg(long)]
     pub wait: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Send a message to one agent (or `hub`); with --wait, as a request
+    /// whose reply is printed.
+    Send {
+        /// The agent (`AG-001` or its name), or `hub`.
+        recipient: String,
+        #[command(flatten)]
+        body: MessageBody,
+        /// Send it as a request and wait up to this many seconds for the reply.
+        #[arg(long)]
+        wait: Option<f64>,
+    },
+    /// Send a message to every deployed agent.
+    Broadcast(MessageBody),
+    /// Send a message to a topic's subscribers.
+    Publish {
+        topic: String,
+        #[command(flatten)]
+        body: MessageBody,
+    },
+    /// List messages, newest first, with how their deliveries stand.
+    List {
+        /// Sent by or to this agent (or `hub`).
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only this message type.
+        #[arg(long = "type")]
+        message_type: Option<String>,
+        /// With a delivery in this state: pending, delivered, replied,
+        /// dead (the dead letters) or expired.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// One message with each delivery and its replies.
+    Show { id: String },
+    /// Put a message's dead and expired deliveries back in the queue.
+    Requeue { id: String },
+    /// Print every change of every message as it happens, until Ctrl-C.
+    Follow,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageBody {
+    /// task_request, task_response, status_update, health_check,
+    /// coordination_message, system_command or system_announcement.
+    #[arg(long = "type")]
+    pub message_type: String,
+    /// The payload: JSON, or @file to read it from a file.
+    #[arg(long)]
+    pub payload: Option<String>,
+    /// low, normal, high or critical.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Give up deliveries not made within this many seconds.
+    #[arg(long)]
+    pub expires: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@
 //! ```text
 //! sutazai-headless [serve]                 serve until SIGTERM or Ctrl-C
 //! sutazai-headless key create|list|revoke  the key store, on the data dir's database
-//! sutazai-headless status|agents|deploy|task|run|models|…   clients of the API
+//! sutazai-headless status|agents|deploy|task|run|message|models|…   clients of the API
 //! ```
 //!
 //! The client commands never start an engine: they call the API of the
@@ -18,6 +18,7 @@ mod cli;
 mod client;
 mod connect;
 mod fleet;
+mod messages;
 mod models;
 mod ollama;
 mod runs;
@@ -110,6 +111,8 @@ async fn dispatch(client: &Client, command: &Command, json: bool) -> Result<(), 
         Command::Task(task) => tasks::run(client, task, json).await,
         Command::Run(run) => runs::run(client, run, json).await,
         Command::Workflows => runs::workflows(client, json).await,
+        Command::Message(message) => messages::run(client, message, json).await,
+        Command::Topics => messages::topics(client, json).await,
         Command::Models(models) => models::run(client, models.command.as_ref(), json).await,
         Command::Alerts { open } => models::alerts(client, *open, json).await,
         Command::Serve | Command::Key(_) | Command::Completions { .. } => Ok(()),

@@ -83,10 +83,11 @@ impl From<&str> for Cell {
 impl Cell {
     /// A status, coloured by what it means.
     pub fn status(text: &str) -> Cell {
-        Cell {
-            text: text.to_string(),
-            tone: tone_of(text),
-        }
+        Cell::toned(text.to_string(), tone_of(text))
+    }
+
+    pub fn toned(text: String, tone: Tone) -> Cell {
+        Cell { text, tone }
     }
 }
 
@@ -148,11 +149,11 @@ pub fn paint(text: &str, tone: Tone) -> String {
 /// The tone of a status word the engine uses.
 pub fn tone_of(status: &str) -> Tone {
     match status {
-        "healthy" | "succeeded" | "ok" | "live" | "resolved" | "unchanged" => Tone::Good,
+        "healthy" | "succeeded" | "ok" | "live" | "resolved" | "unchanged" | "delivered" | "replied" => Tone::Good,
         "starting" | "queued" | "dispatched" | "running" | "waiting" | "paused" | "creating" | "pending"
-        | "warning" => Tone::Busy,
+        | "warning" | "retrying" | "requeued" => Tone::Busy,
         "unhealthy" | "failed" | "dead" | "flapping" | "critical" | "down" | "rolled_back" => Tone::Bad,
-        "not_deployed" | "cancelled" | "stopped" | "unknown" | "info" => Tone::Dim,
+        "not_deployed" | "cancelled" | "stopped" | "unknown" | "info" | "expired" => Tone::Dim,
         _ => Tone::Plain,
     }
 }
