@@ -318,6 +318,19 @@ async fn seed_bodies_roles_the_hub_and_the_runtime_without_docker() {
     let operator = Caller::new(base.clone(), api_key(&engine, Role::Operator).await);
     let analyst = Caller::new(base, api_key(&engine, Role::Analyst).await);
 
+    // The live stream: a message's changes as server-sent `message` events.
+    let watcher = Caller::new(format!("http://{listen}"), analyst.key.clone());
+    let mut seen = 0;
+    let stream = tokio::spawn(async move {
+        watcher
+            .events(Method::GET, "/v1/messages/stream", None, move |event| {
+                seen += usize::from(event == "message");
+                seen == 2
+            })
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
     // To the hub: stored and delivered at once.
     let (status, sent) = operator
         .call(
@@ -338,6 +351,16 @@ async fn seed_bodies_roles_the_hub_and_the_runtime_without_docker() {
     assert_eq!(status, StatusCode::OK, "{detail}");
     assert_eq!(detail["deliveries"][0]["recipient"], "hub", "{detail}");
     assert_eq!(detail["deliveries"][0]["status"], "delivered", "{detail}");
+    let streamed = tokio::time::timeout(Duration::from_secs(10), stream)
+        .await
+        .expect("the stream told both changes")
+        .unwrap();
+    let changes: Vec<(&str, &str)> = streamed
+        .iter()
+        .map(|(_, data)| (data["messageId"].as_str().unwrap(), data["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(changes, [(id, "sent"), (id, "delivered")], "{streamed:?}");
+    assert_eq!(streamed[1].1["recipient"], "hub", "{streamed:?}");
     assert_eq!(detail["message"]["metadata"]["trace"], "t-9", "{detail}");
 
     // To an agent that is not deployed: retried, then expired.
