@@ -480,6 +480,25 @@ async fn seed_bodies_roles_the_hub_and_the_runtime_without_docker() {
     assert_eq!(status, StatusCode::OK, "{topics}");
     assert_eq!(topics, json!([]));
 
+    // Sends and subscription changes are in the audit log, refusals too.
+    let admin = Caller::new(format!("http://{listen}"), api_key(&engine, Role::Admin).await);
+    let (_, audit) = admin.call(Method::GET, "/v1/audit?limit=200", None).await;
+    let entries: Vec<(&str, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["action"].as_str().unwrap(), a["outcome"].as_str().unwrap()))
+        .collect();
+    for action in ["message.send", "topic.subscribe", "topic.unsubscribe"] {
+        assert!(entries.contains(&(action, "ok")), "{action} not audited: {entries:?}");
+    }
+    assert!(
+        entries
+            .iter()
+            .any(|(action, outcome)| *action == "message.send" && outcome.starts_with("refused: ")),
+        "a refused send is audited: {entries:?}"
+    );
+
     // The runtime answers a health check with a reply, anything else {}.
     let manifest = sutazai_tests::agent::shipped_manifest(MANAGER);
     let agent =

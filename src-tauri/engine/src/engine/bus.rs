@@ -97,7 +97,7 @@ impl Bus {
 impl Engine {
     /// Sends a message for `by`; stored with one delivery per recipient
     /// before this returns. An agent caller is the sender whatever the
-    /// message says.
+    /// message says. Audited (`message.send`), as a task's submit is.
     #[instrument(skip_all, err, fields(by = %by.label()))]
     pub async fn send_message(&self, message: NewMessage, by: &Principal) -> Result<Message, BusError> {
         let id = crate::orchestrator::new_id("m", self.clock.now_ms());
@@ -154,6 +154,16 @@ impl Engine {
     }
 
     async fn send_with_id(&self, new: NewMessage, by: &Principal, id: String) -> Result<Message, BusError> {
+        let result = self.store_new(new, by, id).await;
+        let (target, outcome) = match &result {
+            Ok(message) => (message.id.as_str(), "ok".to_string()),
+            Err(err) => ("", format!("refused: {err}")),
+        };
+        self.orchestrator.audit(by, "message.send", target, outcome);
+        result
+    }
+
+    async fn store_new(&self, new: NewMessage, by: &Principal, id: String) -> Result<Message, BusError> {
         bus::check_new(&new)?;
         let sender_id = match by {
             Principal::Agent { agent_id, .. } => agent_id.clone(),
@@ -293,8 +303,18 @@ impl Engine {
         topics: Vec<String>,
         by: &Principal,
     ) -> Result<Vec<Topic>, BusError> {
-        let agent = self.subscriber(agent, &topics, by)?;
-        self.store.subscribe(&agent, topics, self.clock.now_ms()).await?;
+        let result = self.subscriber(agent, &topics, by);
+        let result = match result {
+            Ok(agent) => self
+                .store
+                .subscribe(&agent, topics, self.clock.now_ms())
+                .await
+                .map(|()| agent)
+                .map_err(BusError::from),
+            Err(err) => Err(err),
+        };
+        self.audit_subscription(by, "topic.subscribe", &result);
+        result?;
         self.topics().await
     }
 
@@ -306,9 +326,27 @@ impl Engine {
         topics: Vec<String>,
         by: &Principal,
     ) -> Result<Vec<Topic>, BusError> {
-        let agent = self.subscriber(agent, &topics, by)?;
-        self.store.unsubscribe(&agent, topics).await?;
+        let result = self.subscriber(agent, &topics, by);
+        let result = match result {
+            Ok(agent) => self
+                .store
+                .unsubscribe(&agent, topics)
+                .await
+                .map(|_| agent)
+                .map_err(BusError::from),
+            Err(err) => Err(err),
+        };
+        self.audit_subscription(by, "topic.unsubscribe", &result);
+        result?;
         self.topics().await
+    }
+
+    fn audit_subscription(&self, by: &Principal, action: &'static str, result: &Result<String, BusError>) {
+        let (target, outcome) = match result {
+            Ok(agent) => (agent.as_str(), "ok".to_string()),
+            Err(err) => ("", format!("refused: {err}")),
+        };
+        self.orchestrator.audit(by, action, target, outcome);
     }
 
     /// Checks a subscription change: the agent exists, an agent changes only
