@@ -158,14 +158,8 @@ async fn metrics(State(agent): State<Arc<Agent>>) -> Response {
 /// `POST /message`: a message of the hub's bus; a health check is answered
 /// with a reply, anything else acknowledged with `{}`.
 async fn message(State(agent): State<Arc<Agent>>, http: Request) -> Response {
-    if let Some(token) = &agent.settings.accept_token {
-        if !presents(http.headers(), token) {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "a valid bearer token is required",
-            );
-        }
+    if let Some(refusal) = unauthorized(&agent, http.headers()) {
+        return refusal;
     }
     let body: Result<Json<BusMessage>, JsonRejection> = Json::from_request(http, &()).await;
     let Json(message) = match body {
@@ -186,6 +180,18 @@ fn refuse(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Re
     (status, Json(reply)).into_response()
 }
 
+/// The refusal of a caller without the hub's token, when the agent expects one.
+fn unauthorized(agent: &Agent, headers: &HeaderMap) -> Option<Response> {
+    let token = agent.settings.accept_token.as_ref()?;
+    (!presents(headers, token)).then(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "a valid bearer token is required",
+        )
+    })
+}
+
 /// Whether `headers` carry `Authorization: Bearer <token>`, compared in
 /// constant time.
 fn presents(headers: &HeaderMap, token: &str) -> bool {
@@ -200,14 +206,8 @@ async fn task(State(agent): State<Arc<Agent>>, http: Request) -> Response {
     let received = Instant::now();
     // The caller is checked before its body is read: an unknown caller
     // costs no body buffer and no JSON parse.
-    if let Some(token) = &agent.settings.accept_token {
-        if !presents(http.headers(), token) {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "a valid bearer token is required",
-            );
-        }
+    if let Some(refusal) = unauthorized(&agent, http.headers()) {
+        return refusal;
     }
     let body: Result<Json<TaskRequest>, JsonRejection> = Json::from_request(http, &()).await;
     let Json(request) = match body {
