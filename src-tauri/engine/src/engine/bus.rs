@@ -303,19 +303,7 @@ impl Engine {
         topics: Vec<String>,
         by: &Principal,
     ) -> Result<Vec<Topic>, BusError> {
-        let result = self.subscriber(agent, &topics, by);
-        let result = match result {
-            Ok(agent) => self
-                .store
-                .subscribe(&agent, topics, self.clock.now_ms())
-                .await
-                .map(|()| agent)
-                .map_err(BusError::from),
-            Err(err) => Err(err),
-        };
-        self.audit_subscription(by, "topic.subscribe", &result);
-        result?;
-        self.topics().await
+        self.change_subscription(agent, topics, by, true).await
     }
 
     /// Takes `agent` off `topics`; an agent caller only itself.
@@ -326,8 +314,25 @@ impl Engine {
         topics: Vec<String>,
         by: &Principal,
     ) -> Result<Vec<Topic>, BusError> {
-        let result = self.subscriber(agent, &topics, by);
-        let result = match result {
+        self.change_subscription(agent, topics, by, false).await
+    }
+
+    /// Subscribes or unsubscribes, audited (`topic.subscribe`,
+    /// `topic.unsubscribe`), refusals too.
+    async fn change_subscription(
+        &self,
+        agent: &str,
+        topics: Vec<String>,
+        by: &Principal,
+        subscribe: bool,
+    ) -> Result<Vec<Topic>, BusError> {
+        let changed: Result<String, BusError> = match self.subscriber(agent, &topics, by) {
+            Ok(agent) if subscribe => self
+                .store
+                .subscribe(&agent, topics, self.clock.now_ms())
+                .await
+                .map(|()| agent)
+                .map_err(BusError::from),
             Ok(agent) => self
                 .store
                 .unsubscribe(&agent, topics)
@@ -336,17 +341,18 @@ impl Engine {
                 .map_err(BusError::from),
             Err(err) => Err(err),
         };
-        self.audit_subscription(by, "topic.unsubscribe", &result);
-        result?;
-        self.topics().await
-    }
-
-    fn audit_subscription(&self, by: &Principal, action: &'static str, result: &Result<String, BusError>) {
-        let (target, outcome) = match result {
+        let (target, outcome) = match &changed {
             Ok(agent) => (agent.as_str(), "ok".to_string()),
             Err(err) => ("", format!("refused: {err}")),
         };
+        let action = if subscribe {
+            "topic.subscribe"
+        } else {
+            "topic.unsubscribe"
+        };
         self.orchestrator.audit(by, action, target, outcome);
+        changed?;
+        self.topics().await
     }
 
     /// Checks a subscription change: the agent exists, an agent changes only
