@@ -14,7 +14,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sutazai_engine::bus::model::{
-    DeliveryStatus, MessageDetail, MessageQuery, MessageType, NewMessage, Pattern, Priority,
+    DeliveryStatus, MessageDetail, MessageQuery, MessageType, NewMessage, Pattern, Priority, Topic,
 };
 use sutazai_engine::bus::BusError;
 use sutazai_engine::fleet::model::AgentAction;
@@ -479,6 +479,42 @@ async fn seed_bodies_roles_the_hub_and_the_runtime_without_docker() {
         .await;
     assert_eq!(status, StatusCode::OK, "{topics}");
     assert_eq!(topics, json!([]));
+
+    // An agent sends as itself whatever the message says, to another agent
+    // or to a topic, and changes only its own subscriptions.
+    let as_agent = Principal::Agent {
+        agent_id: MANAGER.to_string(),
+        container: "sutazai-ag-005".to_string(),
+        from: None,
+    };
+    let mut forged = to(COORDINATOR, MessageType::CoordinationMessage, Pattern::PointToPoint);
+    forged.sender_id = Some("hub".to_string());
+    let sent = engine.send_message(forged, &as_agent).await.unwrap();
+    assert_eq!(sent.sender_id, MANAGER);
+    assert_eq!(
+        engine.message(&sent.id).await.unwrap().deliveries[0].recipient,
+        COORDINATOR
+    );
+    let own = engine
+        .subscribe_topics("", vec!["planning".to_string()], &as_agent)
+        .await
+        .unwrap();
+    assert_eq!(
+        own,
+        [Topic {
+            name: "planning".to_string(),
+            subscribers: vec![MANAGER.to_string()]
+        }]
+    );
+    let other = engine
+        .subscribe_topics(COORDINATOR, vec!["planning".to_string()], &as_agent)
+        .await
+        .unwrap_err();
+    assert!(matches!(other, BusError::Forbidden(_)), "{other}");
+    engine
+        .unsubscribe_topics(MANAGER, vec!["planning".to_string()], &as_agent)
+        .await
+        .unwrap();
 
     // Sends and subscription changes are in the audit log, refusals too.
     let admin = Caller::new(format!("http://{listen}"), api_key(&engine, Role::Admin).await);
