@@ -12,14 +12,16 @@ measured in the same run, side by side.
   Docker and Ollama cards (polled every 20 ms through WebDriver; the
   figure is the page's `Date.now()` at the first poll that sees them).
 
-Variants: the app as shipped (WebKit's defaults), and with its lean
-settings (`SUTAZAI_FOOTPRINT=lean`, src-tauri/src/footprint.rs: no
-accelerated compositing without a GPU, the DocumentViewer cache model), so
-what those settings buy is measured in the same run. Docker and Ollama are the
-machine's; with `--agents`, phase 1 is deployed first so 20 agents are
-monitored (needs phase 1's ports free).
+Variants (src-tauri/src/footprint.rs), so what the settings buy is
+measured in the same run: the reference with WebKit's and the allocator's
+own defaults (`SUTAZAI_FOOTPRINT=defaults`); the app as shipped
+(transparent huge pages off, the DocumentViewer cache model, Skia painting
+on the CPU without a GPU); and its lean settings
+(`SUTAZAI_FOOTPRINT=lean`: as shipped, and no accelerated compositing
+without a GPU). Docker and Ollama are the machine's, as found: nothing is
+deployed for the run.
 
-    python3 tests/e2e/bench_footprint.py [--rounds N] [--idle S] [--agents]
+    python3 tests/e2e/bench_footprint.py [--rounds N] [--idle S]
 """
 
 import argparse
@@ -33,6 +35,7 @@ from pathlib import Path
 from conftest import app_binary, start_app, stop_app, wait_until_gone
 
 VARIANTS = [
+    ("reference (defaults)", {"SUTAZAI_FOOTPRINT": "defaults"}),
     ("as shipped", {}),
     ("lean settings", {"SUTAZAI_FOOTPRINT": "lean"}),
 ]
