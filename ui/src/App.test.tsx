@@ -16,9 +16,6 @@ const { useNavStore } = await import("./stores/nav");
 const { useOpenAlertsStore } = await import("./stores/openAlerts");
 const { TOAST_MS } = await import("./components/Toasts");
 const { App } = await import("./App");
-// Loaded here, so the view the tests open (lazily, views/registry.ts) is
-// ready at once instead of after its first transform.
-await import("./views/Security");
 
 const FIRED: AlertEvent = {
   fingerprint: "agent_down:AG-002",
@@ -69,8 +66,7 @@ describe("App: alert bell", () => {
 
     fireEvent.click(screen.getByTestId("alert-bell"));
     expect(screen.getByTestId("view-title").textContent).toBe("Security");
-    // The Security view is loaded on first opening (views/registry.ts).
-    expect(((await screen.findByTestId("alerts-filter-state")) as HTMLSelectElement).value).toBe("open");
+    expect((screen.getByTestId("alerts-filter-state") as HTMLSelectElement).value).toBe("open");
     await screen.findByTestId("alert-row-2");
   });
 

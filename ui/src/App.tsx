@@ -1,4 +1,4 @@
-import { Suspense, useEffect } from "react";
+import { useEffect } from "react";
 import { AlertBell } from "./components/AlertBell";
 import { StartupErrorDialog } from "./components/StartupErrorDialog";
 import { Toasts } from "./components/Toasts";
@@ -59,10 +59,7 @@ export function App() {
           <h1 data-testid="view-title">{view.label}</h1>
           <p className="muted">{view.purpose}</p>
         </header>
-        {/* A view other than the Overview loads on first opening (views/registry.ts). */}
-        <Suspense fallback={null}>
-          <Component />
-        </Suspense>
+        <Component />
       </main>
       <Toasts />
       {error && <StartupErrorDialog error={error} />}

@@ -1,21 +1,15 @@
 // Every view the product has, in navigation order, with its component.
-import { lazy, type ComponentType } from "react";
+import type { ComponentType } from "react";
 import type { ViewId } from "../stores/nav";
+import { Agents } from "./Agents";
+import { Deploy } from "./Deploy";
+import { Metrics } from "./Metrics";
+import { Models } from "./Models";
 import { Overview } from "./Overview";
-
-// The Overview opens first and is in the main bundle. Every other view is
-// its own chunk, fetched from the embedded assets the first time it opens
-// (a few ms): the page the app idles on then never parses or keeps the
-// designer's graph library, the charts or the tables (the web process's
-// memory, `./.dev/bench footprint`).
-const Agents = lazy(() => import("./Agents").then((m) => ({ default: m.Agents })));
-const Deploy = lazy(() => import("./Deploy").then((m) => ({ default: m.Deploy })));
-const Metrics = lazy(() => import("./Metrics").then((m) => ({ default: m.Metrics })));
-const Models = lazy(() => import("./Models").then((m) => ({ default: m.Models })));
-const Security = lazy(() => import("./Security").then((m) => ({ default: m.Security })));
-const Settings = lazy(() => import("./Settings").then((m) => ({ default: m.Settings })));
-const Tasks = lazy(() => import("./Tasks").then((m) => ({ default: m.Tasks })));
-const Workflows = lazy(() => import("./Workflows").then((m) => ({ default: m.Workflows })));
+import { Security } from "./Security";
+import { Settings } from "./Settings";
+import { Tasks } from "./Tasks";
+import { Workflows } from "./Workflows";
 
 export type { ViewId };
 
