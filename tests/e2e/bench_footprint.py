@@ -125,31 +125,28 @@ return (docker && ollama && title && title.textContent === 'Overview') ? Date.no
 
 
 class Fleet:
-    """All 69 agents, deployed by `sutazai-headless` on a data dir of their
-    own that the app's launches share (`data_dir`)."""
+    """All 69 agents, deployed by `sutazai-headless` on a data dir that the
+    app's launches then share (`data_dir`): each launch adopts the running
+    containers with their service tokens in force, as after a restart."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.home = Path(tempfile.mkdtemp(prefix=f"sutazai-footprint-fleet-{self.port}-"))
+        self.home = Path(tempfile.mkdtemp(prefix="sutazai-footprint-fleet-"))
         self.data_dir = self.home / "data"
 
-    def _engine(self, *command: str) -> None:
-        """Runs `command` against an engine serving on the fleet's data dir."""
-        env = app_environment(self.home, {"SUTAZAI_API_LISTEN": f"127.0.0.1:{self.port}"})
+    def deploy(self) -> None:
+        self.remove()
+        port = free_port()
+        env = app_environment(self.home, {"SUTAZAI_API_LISTEN": f"127.0.0.1:{port}"})
+        started = time.monotonic()
+        # The engine serves only for the deploy: the app monitors the fleet.
         server = subprocess.Popen([headless_binary(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_for_port(self.port, 30)
-            url = f"http://127.0.0.1:{self.port}"
-            subprocess.run([headless_binary(), "--url", url, *command], env=env, check=True, stdout=subprocess.DEVNULL)
+            wait_for_port(port, 30)
+            deploy = [headless_binary(), "--url", f"http://127.0.0.1:{port}", "deploy", "all", "--keep"]
+            subprocess.run(deploy, env=env, check=True, stdout=subprocess.DEVNULL)
         finally:
             server.terminate()
             server.wait(30)
-
-    def deploy(self) -> None:
-        for phase in (1, 2, 3):
-            remove_phase(phase)
-        started = time.monotonic()
-        self._engine("deploy", "all", "--keep")
         running = subprocess.run(
             ["docker", "ps", "-q", "--filter", "label=ai.sutazai.app=sutazai-control-center"],
             capture_output=True,
