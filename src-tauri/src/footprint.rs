@@ -16,7 +16,9 @@
 //!   GPU work on llvmpipe, Mesa's GL in software:
 //!   - accelerated compositing is off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`):
 //!     about 55 MB less in the web process, and a 500-step designer drag
-//!     at ~50 fps instead of ~1 (`./.dev/bench designer`);
+//!     at 144 fps instead of 38 (`./.dev/bench designer`). WebKitWebDriver's
+//!     screenshots need the page to paint (tests/e2e/conftest.py,
+//!     `App.screenshot`);
 //!   - Skia paints on the CPU (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`): about
 //!     29 MB less in the web process while compositing is on.
 //!
