@@ -1,26 +1,44 @@
-//! Settings that keep the app small while it idles, opt-in for now with
-//! `SUTAZAI_FOOTPRINT=lean` (`./.dev/bench footprint` measures them against
-//! WebKit's defaults in the same run). Not the default yet: with
-//! compositing off, WebKitWebDriver's screenshot of the Models view hangs
-//! (the end-to-end test `test_models_pull_cancel_fail_and_delete` times
-//! out), which is not understood.
+//! Settings that keep the app small while it idles. `./.dev/bench footprint`
+//! measures them against WebKit's and the allocator's own defaults
+//! (`SUTAZAI_FOOTPRINT=defaults`) in the same run.
 //!
-//! - On a machine without a GPU render node (`/dev/dri/renderD*`), WebKit's
-//!   accelerated compositing runs in software on llvmpipe: about 90 MB more
-//!   in the web process, and a 500-step designer drag at ~1 fps instead of
-//!   ~50 (`./.dev/bench designer`). There it is switched off (unless
-//!   `WEBKIT_DISABLE_COMPOSITING_MODE` is set either way).
+//! What each one buys (release build, no GPU, PSS after 30 s on the
+//! Overview; README, "footprint"):
+//!
+//! - Transparent huge pages off, for the app and the WebKit processes it
+//!   starts (the flag is inherited): mimalloc commits its arenas eagerly and
+//!   asks for huge pages, so a few small allocations kept whole 2 MiB pages
+//!   resident (about 24 MB of the app process).
 //! - The webview's cache model is WebKit's `DocumentViewer`: the app loads
 //!   one local page, so the page and memory caches a browser keeps for
 //!   going back and forth hold nothing worth their memory.
+//! - Without a GPU render node (`/dev/dri/renderD*`) WebKit would do its
+//!   GPU work on llvmpipe, Mesa's GL in software:
+//!   - accelerated compositing is off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`):
+//!     about 55 MB less in the web process, and a 500-step designer drag
+//!     at 144 fps instead of 38 (`./.dev/bench designer`). WebKitWebDriver's
+//!     screenshots need the page to paint (tests/e2e/conftest.py,
+//!     `App.screenshot`);
+//!   - Skia paints on the CPU (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`): about
+//!     29 MB less in the web process while compositing is on.
+//!
+//!   Either variable set beforehand, to anything, is left as it is
+//!   (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings compositing back).
 
 use tauri::{Runtime, WebviewWindow};
 
-/// The variable that turns the settings on (`lean`).
+/// The variable that picks the reference (`defaults`).
 const SWITCH: &str = "SUTAZAI_FOOTPRINT";
 
+/// WebKit's compositing of the page's layers on GL.
+const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// WebKit paints the page's tiles with Skia on the CPU instead of on GL.
+const SKIA_CPU: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+
+/// Whether the settings apply: not with `SUTAZAI_FOOTPRINT=defaults`.
 fn tuned() -> bool {
-    std::env::var(SWITCH).is_ok_and(|v| v == "lean")
+    std::env::var(SWITCH).as_deref() != Ok("defaults")
 }
 
 /// Whether this machine renders on a GPU (a DRM render node exists).
@@ -32,12 +50,25 @@ fn has_gpu() -> bool {
     })
 }
 
-/// Settings read from the environment when WebKit starts: call first thing
-/// in `main`, before any thread exists.
+/// Settings of the process, read when WebKit starts its processes: call
+/// first thing in `main`, before any thread exists.
 pub fn before_webkit() {
-    if tuned() && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() && !has_gpu() {
-        // Single-threaded still: no other thread reads the environment.
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    if !tuned() {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(err) = rustix::thread::disable_transparent_huge_pages(true) {
+        // Logging starts later; a kernel without the flag just keeps them.
+        eprintln!("cannot turn transparent huge pages off: {err}");
+    }
+    if has_gpu() {
+        return;
+    }
+    for name in [NO_COMPOSITING, SKIA_CPU] {
+        if std::env::var_os(name).is_none() {
+            // Single-threaded still: no other thread reads the environment.
+            std::env::set_var(name, "1");
+        }
     }
 }
 

@@ -406,7 +406,8 @@ def main() -> int:
     args = parser.parse_args()
     large = args.steps
 
-    compositing = "off" if os.environ.get("WEBKIT_DISABLE_COMPOSITING_MODE") else "on"
+    # Off unless asked for: no GPU under Xvfb (src-tauri/src/footprint.rs).
+    compositing = "on" if os.environ.get("WEBKIT_DISABLE_COMPOSITING_MODE") == "0" else "off"
     print(
         f"designer benchmark: {large} steps against {SMALL}, {args.rounds} rounds (medians); "
         f"WebKit compositing {compositing}; app {app_binary()}",

@@ -12,12 +12,17 @@ measured in the same run, side by side.
   Docker and Ollama cards (polled every 20 ms through WebDriver; the
   figure is the page's `Date.now()` at the first poll that sees them).
 
-Variants: the app as shipped (WebKit's defaults), and with its lean
-settings (`SUTAZAI_FOOTPRINT=lean`, src-tauri/src/footprint.rs: no
-accelerated compositing without a GPU, the DocumentViewer cache model), so
-what those settings buy is measured in the same run. Docker and Ollama are the
-machine's; with `--agents`, phase 1 is deployed first so 20 agents are
-monitored (needs phase 1's ports free).
+Variants (src-tauri/src/footprint.rs), so what the settings buy is
+measured in the same run: the reference with WebKit's and the allocator's
+own defaults (`SUTAZAI_FOOTPRINT=defaults`); the app as shipped
+(transparent huge pages off, the DocumentViewer cache model and, without a
+GPU, no accelerated compositing and Skia painting on the CPU); and as
+shipped but with compositing on (`WEBKIT_DISABLE_COMPOSITING_MODE=0`).
+Docker and Ollama are the machine's, as found. With
+`--agents`, all 69 agents are deployed first (by `sutazai-headless` on a
+data dir every launch then shares, so each launch adopts and monitors them
+as after a restart: health, stats and metrics of 69 containers) and
+removed at the end; that needs every agent port free.
 
     python3 tests/e2e/bench_footprint.py [--rounds N] [--idle S] [--agents]
 """
@@ -25,16 +30,28 @@ monitored (needs phase 1's ports free).
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from conftest import app_binary, start_app, stop_app, wait_until_gone
+from conftest import (
+    app_binary,
+    app_environment,
+    free_port,
+    headless_binary,
+    remove_phase,
+    start_app,
+    stop_app,
+    wait_for_port,
+    wait_until_gone,
+)
 
 VARIANTS = [
+    ("reference (defaults)", {"SUTAZAI_FOOTPRINT": "defaults"}),
+    ("shipped, compositing on", {"WEBKIT_DISABLE_COMPOSITING_MODE": "0"}),
     ("as shipped", {}),
-    ("lean settings", {"SUTAZAI_FOOTPRINT": "lean"}),
 ]
 GOAL_PSS_MB = 250
 GOAL_INTERACTIVE_S = 1.5
@@ -107,6 +124,44 @@ return (docker && ollama && title && title.textContent === 'Overview') ? Date.no
 """
 
 
+class Fleet:
+    """All 69 agents, deployed by `sutazai-headless` on a data dir that the
+    app's launches then share (`data_dir`): each launch adopts the running
+    containers with their service tokens in force, as after a restart."""
+
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="sutazai-footprint-fleet-"))
+        self.data_dir = self.home / "data"
+
+    def deploy(self) -> None:
+        self.remove()
+        port = free_port()
+        env = app_environment(self.home, {"SUTAZAI_API_LISTEN": f"127.0.0.1:{port}"})
+        started = time.monotonic()
+        # The engine serves only for the deploy: the app monitors the fleet.
+        server = subprocess.Popen([headless_binary(), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, 30)
+            deploy = [headless_binary(), "--url", f"http://127.0.0.1:{port}", "deploy", "all", "--keep"]
+            subprocess.run(deploy, env=env, check=True, stdout=subprocess.DEVNULL)
+        finally:
+            server.terminate()
+            server.wait(30)
+        running = subprocess.run(
+            ["docker", "ps", "-q", "--filter", "label=ai.sutazai.app=sutazai-control-center"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        if len(running) != 69:
+            raise RuntimeError(f"{len(running)} agents run after deploying all 69")
+        print(f"deployed 69 agents in {time.monotonic() - started:.0f} s")
+
+    def remove(self) -> None:
+        for phase in (1, 2, 3):
+            remove_phase(phase)
+
+
 def measure(env: dict[str, str], idle: float) -> dict:
     home = Path(tempfile.mkdtemp(prefix="sutazai-footprint-"))
     server, driver = start_app(home, env, "footprint")
@@ -150,13 +205,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--idle", type=float, default=30)
+    parser.add_argument("--agents", action="store_true", help="with all 69 agents deployed and monitored")
     args = parser.parse_args()
+    fleet = Fleet() if args.agents else None
+    shared = {"SUTAZAI_DATA_DIR": str(fleet.data_dir)} if fleet else {}
     results: dict[str, list[dict]] = {name: [] for name, _ in VARIANTS}
-    for _ in range(args.rounds):
-        # Interleaved, so a busy moment of the machine hits both alike.
-        for name, env in VARIANTS:
-            results[name].append(measure(env, args.idle))
-    print(f"\nfootprint after {args.idle:.0f} s idle on the Overview (PSS, MB; median of rounds: {args.rounds})")
+    try:
+        if fleet:
+            fleet.deploy()
+        for _ in range(args.rounds):
+            # Interleaved, so a busy moment of the machine hits all alike.
+            for name, env in VARIANTS:
+                results[name].append(measure({**env, **shared}, args.idle))
+    finally:
+        if fleet:
+            fleet.remove()
+    monitored = "69 agents monitored" if fleet else "no agents"
+    print(f"\nfootprint after {args.idle:.0f} s idle on the Overview, {monitored} (PSS, MB; median of rounds: {args.rounds})")
     labels = sorted({label for runs in results.values() for run in runs for label in run["per"]})
     header = f"{'':28}" + "".join(f"{name:>24}" for name, _ in VARIANTS)
     print(header)

@@ -86,6 +86,19 @@ def wait_for_port(port: int, timeout: float) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
 
 
+# Repaints one transparent pixel every 50 ms for 2 s (see App.screenshot).
+REPAINT = """
+const dot = document.createElement('div');
+dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;background:rgba(0,0,0,0)';
+document.body.appendChild(dot);
+let n = 0;
+const tick = setInterval(() => {
+  dot.style.background = n % 2 ? 'rgba(0,0,0,0)' : 'rgba(0,0,1,0)';
+  if (++n > 40) { clearInterval(tick); dot.remove(); }
+}, 50);
+"""
+
+
 class App:
     """A launched app window and the WebDriver session that drives it."""
 
@@ -165,6 +178,13 @@ class App:
     def screenshot(self, label: str) -> Path:
         OUTPUT.mkdir(parents=True, exist_ok=True)
         path = OUTPUT / f"{self.name}-{label}.png"
+        # WebKitWebDriver takes the screenshot after the page's next paint.
+        # Without accelerated compositing (the app's setting where there is
+        # no GPU, src-tauri/src/footprint.rs) a page where nothing changes
+        # does not paint: a static view's screenshot waited 43 s, or for
+        # ever. So the page is made to paint for the next two seconds, by a
+        # transparent pixel that changes nothing on screen.
+        self.driver.execute_script(REPAINT)
         self.driver.get_screenshot_as_file(str(path))
         return path
 
