@@ -130,8 +130,11 @@ pub struct Collector {
     /// The last cumulative counter per (what, container or caller/model).
     previous: HashMap<(&'static str, String), u64>,
     host: Option<(i64, HostCounters)>,
-    /// Per latency series, the last seconds' histograms.
-    windows: HashMap<SeriesKey, VecDeque<Histogram<u64>>>,
+    /// Per latency series, the last seconds' histograms; `None` for a
+    /// second with no latency (an idle agent's every second: an empty
+    /// histogram of the latencies' shape is 26 KB, and 69 of them a second
+    /// were most of what monitoring a fleet cost the app's memory).
+    windows: HashMap<SeriesKey, VecDeque<Option<Histogram<u64>>>>,
     /// The fleet's ended attempts (ok, failed) in the last seconds.
     outcomes: VecDeque<(u64, u64)>,
 }
@@ -332,19 +335,23 @@ impl Collector {
     /// A latency series' second: its histogram for the minute rollup, and
     /// p50/p95/p99 over the last seconds while any latency is in them.
     fn latency(&mut self, out: &mut Samples, key: SeriesKey, second: Option<&Histogram<u64>>) {
+        let second = second.filter(|h| !h.is_empty());
+        if second.is_none() && !self.windows.contains_key(&key) {
+            return;
+        }
         let window = self.windows.entry(key.clone()).or_default();
-        window.push_back(second.cloned().unwrap_or_else(latency_histogram));
+        window.push_back(second.cloned());
         if window.len() > PERCENTILE_WINDOW {
             window.pop_front();
         }
-        if window.iter().all(Histogram::is_empty) {
+        if window.iter().all(Option::is_none) {
             if window.len() == PERCENTILE_WINDOW {
                 self.windows.remove(&key);
             }
             return;
         }
         let mut merged = latency_histogram();
-        for h in window.iter() {
+        for h in window.iter().flatten() {
             let _ = merged.add(h);
         }
         for (part, p) in PERCENTILES {
@@ -353,7 +360,7 @@ impl Collector {
                 merged.value_at_percentile(p) as f64 / 1000.0,
             ));
         }
-        if let Some(h) = second.filter(|h| !h.is_empty()) {
+        if let Some(h) = second {
             out.latencies.push((key, h.clone()));
         }
     }
@@ -523,6 +530,40 @@ mod tests {
         assert!(value(&second, "task_latency_ms:p50{AG-001}").is_some());
         // No Docker answer: no container series at all (not zeros).
         assert_eq!(value(&second, "cpu_percent"), None);
+    }
+
+    #[test]
+    fn idle_agents_keep_no_latency_window_and_a_latency_leaves_after_the_window() {
+        let endpoints: Vec<_> = (1..=69)
+            .map(|n| endpoint(&format!("AG-{n:03}"), &format!("sutazai-ag-{n:03}"), true))
+            .collect();
+        let mut c = Collector::default();
+        let mut tick = |c: &mut Collector, second: i64, latencies: &[u64]| {
+            c.tick(
+                Sources {
+                    at_ms: second * 1_000,
+                    endpoints: endpoints.clone(),
+                    orchestrator: vec![figures("sutazai-ag-001", second as u64, 0, 0, latencies)],
+                    ..Sources::default()
+                },
+                0,
+            )
+        };
+        for second in 1..=35 {
+            tick(&mut c, second, &[]);
+        }
+        assert!(c.windows.is_empty(), "an idle fleet keeps {} windows", c.windows.len());
+
+        let with = tick(&mut c, 36, &[40]);
+        assert!(value(&with, "task_latency_ms:p50{AG-001}").is_some());
+        assert_eq!(c.windows.len(), 2, "AG-001's and the fleet's");
+        for second in 37..=45 {
+            let s = tick(&mut c, second, &[]);
+            assert!(value(&s, "task_latency_ms:p50{AG-001}").is_some(), "second {second}");
+        }
+        let after = tick(&mut c, 46, &[]);
+        assert_eq!(value(&after, "task_latency_ms:p50{AG-001}"), None);
+        assert!(c.windows.is_empty());
     }
 
     #[test]
