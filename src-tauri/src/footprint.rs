@@ -22,8 +22,21 @@
 //!   - Skia paints on the CPU (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`): about
 //!     29 MB less in the web process while compositing is on.
 //!
-//!   Either variable set beforehand, to anything, is left as it is
-//!   (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings compositing back).
+//!   - with nothing composited, the app process opens no GL at all: GTK
+//!     would open GLX when it starts, and WebKit an EGL display when it
+//!     starts its web process, to ask which render node and buffer
+//!     formats to use. Either one loads Mesa, whose llvmpipe driver maps
+//!     libLLVM (about 25 MB of the app process). `GDK_GL=disable` keeps
+//!     GTK's; WebKit's is kept by naming the render node it would ask
+//!     for (`WEBKIT_WEB_RENDER_DEVICE_FILE`, a path that is no device:
+//!     there is none) and by not using its DMA-BUF renderer
+//!     (`WEBKIT_DISABLE_DMABUF_RENDERER=1`), which only compositing used.
+//!     The web process still opens its own EGL display (surfaceless):
+//!     WebKit aborts without one.
+//!
+//!   Each variable set beforehand, to anything, is left as it is
+//!   (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings compositing back, and then
+//!   the app process opens GL as WebKit needs).
 
 use tauri::{Runtime, WebviewWindow};
 
@@ -35,6 +48,14 @@ const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
 /// WebKit paints the page's tiles with Skia on the CPU instead of on GL.
 const SKIA_CPU: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+
+/// Without compositing, the GL the app process would open only to learn
+/// what compositing could use (see the module's notes).
+const NO_GL: [(&str, &str); 3] = [
+    ("GDK_GL", "disable"),
+    ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/none"),
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+];
 
 /// Whether the settings apply: not with `SUTAZAI_FOOTPRINT=defaults`.
 fn tuned() -> bool {
@@ -64,10 +85,16 @@ pub fn before_webkit() {
     if has_gpu() {
         return;
     }
-    for name in [NO_COMPOSITING, SKIA_CPU] {
+    let mut settings = vec![(NO_COMPOSITING, "1"), (SKIA_CPU, "1")];
+    // WebKit composites unless the variable is set to anything but `0`.
+    let compositing = std::env::var(NO_COMPOSITING).is_ok_and(|v| v == "0");
+    if !compositing {
+        settings.extend(NO_GL);
+    }
+    for (name, value) in settings {
         if std::env::var_os(name).is_none() {
             // Single-threaded still: no other thread reads the environment.
-            std::env::set_var(name, "1");
+            std::env::set_var(name, value);
         }
     }
 }

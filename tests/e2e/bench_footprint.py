@@ -22,9 +22,12 @@ Docker and Ollama are the machine's, as found. With
 `--agents`, all 69 agents are deployed first (by `sutazai-headless` on a
 data dir every launch then shares, so each launch adopts and monitors them
 as after a restart: health, stats and metrics of 69 containers) and
-removed at the end; that needs every agent port free.
+removed at the end; that needs every agent port free. `--variant
+LABEL:NAME=VALUE,...` adds the app as shipped with more environment (to
+try a setting), `--only` leaves out all but those and the app as shipped.
 
     python3 tests/e2e/bench_footprint.py [--rounds N] [--idle S] [--agents]
+        [--variant LABEL:NAME=VALUE,...] [--only]
 """
 
 import argparse
@@ -162,6 +165,18 @@ class Fleet:
             remove_phase(phase)
 
 
+def variant(text: str) -> tuple[str, dict[str, str]]:
+    """`LABEL:NAME=VALUE,NAME=VALUE` as a variant's label and environment."""
+    label, _, assignments = text.partition(":")
+    env = {}
+    for assignment in filter(None, assignments.split(",")):
+        name, sep, value = assignment.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--variant {text!r}: {assignment!r} is not NAME=VALUE")
+        env[name] = value
+    return label[:23], env
+
+
 def measure(env: dict[str, str], idle: float) -> dict:
     home = Path(tempfile.mkdtemp(prefix="sutazai-footprint-"))
     server, driver = start_app(home, env, "footprint")
@@ -206,16 +221,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--idle", type=float, default=30)
     parser.add_argument("--agents", action="store_true", help="with all 69 agents deployed and monitored")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:NAME=VALUE,...",
+        help="one more variant: the app as shipped with these environment variables (repeatable)",
+    )
+    parser.add_argument("--only", action="store_true", help="measure only the --variant ones and the app as shipped")
     args = parser.parse_args()
+    variants = [v for v in VARIANTS if not args.only or not v[1]] + [variant(text) for text in args.variant]
     fleet = Fleet() if args.agents else None
     shared = {"SUTAZAI_DATA_DIR": str(fleet.data_dir)} if fleet else {}
-    results: dict[str, list[dict]] = {name: [] for name, _ in VARIANTS}
+    results: dict[str, list[dict]] = {name: [] for name, _ in variants}
     try:
         if fleet:
             fleet.deploy()
         for _ in range(args.rounds):
             # Interleaved, so a busy moment of the machine hits all alike.
-            for name, env in VARIANTS:
+            for name, env in variants:
                 results[name].append(measure({**env, **shared}, args.idle))
     finally:
         if fleet:
@@ -223,20 +247,20 @@ def main() -> None:
     monitored = "69 agents monitored" if fleet else "no agents"
     print(f"\nfootprint after {args.idle:.0f} s idle on the Overview, {monitored} (PSS, MB; median of rounds: {args.rounds})")
     labels = sorted({label for runs in results.values() for run in runs for label in run["per"]})
-    header = f"{'':28}" + "".join(f"{name:>24}" for name, _ in VARIANTS)
+    header = f"{'':28}" + "".join(f"{name:>24}" for name, _ in variants)
     print(header)
     for label in labels:
         row = f"{label:28}"
-        for name, _ in VARIANTS:
+        for name, _ in variants:
             values = [run["per"].get(label, 0) for run in results[name]]
             row += f"{statistics.median(values):>24.1f}"
         print(row)
     row = f"{'total (goal <= ' + str(GOAL_PSS_MB) + ')':28}"
-    for name, _ in VARIANTS:
+    for name, _ in variants:
         row += f"{statistics.median(run['total'] for run in results[name]):>24.1f}"
     print(row)
     row = f"{'launch to interactive, s':28}"
-    for name, _ in VARIANTS:
+    for name, _ in variants:
         row += f"{statistics.median(run['interactive'] for run in results[name]):>24.2f}"
     print(row + f"   (goal <= {GOAL_INTERACTIVE_S})")
     sys.stdout.flush()
