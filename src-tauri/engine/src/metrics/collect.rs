@@ -538,7 +538,7 @@ mod tests {
             .map(|n| endpoint(&format!("AG-{n:03}"), &format!("sutazai-ag-{n:03}"), true))
             .collect();
         let mut c = Collector::default();
-        let mut tick = |c: &mut Collector, second: i64, latencies: &[u64]| {
+        let tick = |c: &mut Collector, second: i64, latencies: &[u64]| {
             c.tick(
                 Sources {
                     at_ms: second * 1_000,
