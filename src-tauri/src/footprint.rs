@@ -28,8 +28,9 @@
 //!     formats to use. Either one loads Mesa, whose llvmpipe driver maps
 //!     libLLVM (29 MB of the app process, launch to interactive 1.09 s
 //!     instead of 0.55). `GDK_GL=disable` keeps GTK's; WebKit's is kept
-//!     by naming the render node it would ask for (`WEBKIT_WEB_RENDER_DEVICE_FILE`, a path that is no device:
-//!     there is none) and by not using its DMA-BUF renderer
+//!     by naming the render node it would ask for
+//!     (`WEBKIT_WEB_RENDER_DEVICE_FILE`, a path that is no device: there
+//!     is none) and by not using its DMA-BUF renderer
 //!     (`WEBKIT_DISABLE_DMABUF_RENDERER=1`), which only compositing used.
 //!     The web process still opens its own EGL display (surfaceless):
 //!     WebKit aborts without one.

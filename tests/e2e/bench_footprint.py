@@ -231,6 +231,10 @@ def main() -> None:
     parser.add_argument("--only", action="store_true", help="measure only the --variant ones and the app as shipped")
     args = parser.parse_args()
     variants = [v for v in VARIANTS if not args.only or not v[1]] + [variant(text) for text in args.variant]
+    labels = [name for name, _ in variants]
+    if len(set(labels)) != len(labels):
+        # The results are kept by label: two alike would be one column.
+        raise SystemExit(f"--variant: labels must differ in their first 23 characters: {labels}")
     fleet = Fleet() if args.agents else None
     shared = {"SUTAZAI_DATA_DIR": str(fleet.data_dir)} if fleet else {}
     results: dict[str, list[dict]] = {name: [] for name, _ in variants}
