@@ -20,13 +20,35 @@ export function ago(ms: number, now: number): string {
   return `${Math.floor(seconds / 3600)} h ago`;
 }
 
-/** A date and time for people, in the local zone. */
+// Formatters are made once: `Date.prototype.toLocaleString` builds a new
+// ICU formatter on every call, and a view that re-renders every second
+// would leave one behind per call until the web process collects garbage.
+const WHEN = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+const TIME_OF_DAY = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+
+/** `format` of a moment, or "–" for none (`Intl` throws on NaN). */
+function formatted(format: Intl.DateTimeFormat, ms: number): string {
+  return Number.isFinite(ms) ? format.format(ms) : "–";
+}
+
+/** A date and time for people, in the local zone ("Dec 5, 02:14:09"). */
 export function when(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, {
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return formatted(WHEN, ms);
+}
+
+/** A full date and time for people, in the local zone. */
+export function dateTime(ms: number): string {
+  return formatted(DATE_TIME, ms);
+}
+
+/** The time of day for people, in the local zone. */
+export function timeOfDay(ms: number): string {
+  return formatted(TIME_OF_DAY, ms);
 }

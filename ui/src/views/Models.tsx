@@ -3,6 +3,7 @@
 // agents left with neither of their models, a pull with live progress, and
 // the LLM gateway's statistics.
 import { useEffect, useState } from "react";
+import { dateTime, timeOfDay } from "../components/time";
 import type { ModelRow, UnservedAgent } from "../ipc";
 import { useModelsStore } from "../stores/models";
 import { modelNameProblem, percent } from "../stores/pull";
@@ -264,10 +265,10 @@ function ModelLine({ row }: { row: ModelRow }) {
         {model.family || "–"} {model.parameterSize}
       </td>
       <td>{model.quantizationLevel || "–"}</td>
-      <td>{model.modifiedAt ? new Date(model.modifiedAt).toLocaleString() : "–"}</td>
+      <td>{model.modifiedAt ? dateTime(Date.parse(model.modifiedAt)) : "–"}</td>
       <td>
         {loaded
-          ? `${formatBytes(loaded.size)} (${formatBytes(loaded.sizeVram)} GPU), until ${new Date(loaded.expiresAt).toLocaleTimeString()}`
+          ? `${formatBytes(loaded.size)} (${formatBytes(loaded.sizeVram)} GPU), until ${timeOfDay(Date.parse(loaded.expiresAt))}`
           : "no"}
       </td>
       <td data-testid={`model-preferred-${model.name}`}>{row.preferredBy.map((a) => a.id).join(", ") || "–"}</td>

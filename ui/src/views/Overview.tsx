@@ -213,12 +213,22 @@ function AlertsCard() {
   );
 }
 
+/** When the engine last checked Docker and Ollama, ticking every second:
+ * the clock re-renders this line, not the whole Overview. */
+function CheckedAt({ checkedAtMs }: { checkedAtMs: number }) {
+  const now = useNow(1000);
+  return (
+    <span className="muted" data-testid="checked-at">
+      {checkedAtMs === 0 ? "First check under way…" : `Checked ${ago(checkedAtMs, now)}`}
+    </span>
+  );
+}
+
 export function Overview() {
   const status = useStatusStore((s) => s.status);
   const refreshing = useStatusStore((s) => s.refreshing);
   const refresh = useStatusStore((s) => s.refresh);
   const error = useStatusStore((s) => s.error);
-  const now = useNow(1000);
 
   if (!status && error) {
     return (
@@ -232,9 +242,7 @@ export function Overview() {
   return (
     <div className="overview">
       <div className="toolbar">
-        <span className="muted" data-testid="checked-at">
-          {status.checkedAtMs === 0 ? "First check under way…" : `Checked ${ago(status.checkedAtMs, now)}`}
-        </span>
+        <CheckedAt checkedAtMs={status.checkedAtMs} />
         <button type="button" onClick={() => void refresh()} disabled={refreshing} data-testid="refresh-status">
           {refreshing ? "Checking…" : "Check now"}
         </button>

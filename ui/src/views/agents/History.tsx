@@ -1,7 +1,7 @@
 // What happened to an agent, newest first: deploys, self-healing restarts,
 // flapping, the user's actions, scaling and replacements.
 import { useEffect, useState } from "react";
-import { ago } from "../../components/time";
+import { ago, dateTime } from "../../components/time";
 import { commands, type HistoryEntry } from "../../ipc";
 import { toIpcError } from "../../ipc/call";
 import { historyContainer, historyLine } from "./format";
@@ -51,7 +51,7 @@ export function AgentHistory({ agentId, reload, now }: { agentId: string; reload
           <ol className="history">
             {shown.map((entry, i) => {
               const container = historyContainer(entry);
-              const when = new Date(entry.atMs).toLocaleString();
+              const when = dateTime(entry.atMs);
               return (
                 <li
                   key={`${entry.atMs}-${i}`}

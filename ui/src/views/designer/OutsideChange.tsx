@@ -1,6 +1,7 @@
 // The banner that says the workflow was saved elsewhere while it was being
 // edited here, and offers a merge, a copy of this edit, or the other
 // version; after a merge, what clashed (this edit was kept there).
+import { timeOfDay } from "../../components/time";
 import { useOutsideStore, type Resolution } from "../../stores/designerOutside";
 
 type Props = { onCopied: (id: string) => void };
@@ -24,7 +25,7 @@ export function OutsideChange({ onCopied }: Props) {
         <>
           <span>
             Version {newer.version} was saved elsewhere ({newer.savedBy === "disk" ? "the file was edited" : `by ${newer.savedBy}`},{" "}
-            {new Date(newer.savedMs).toLocaleTimeString()}) while you edited here. Nothing is overwritten until you choose:
+            {timeOfDay(newer.savedMs)}) while you edited here. Nothing is overwritten until you choose:
           </span>
           <button type="button" className="btn-sm primary" data-testid="outside-merge" onClick={() => void act("merge")}>
             Merge into my edit

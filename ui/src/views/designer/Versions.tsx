@@ -1,6 +1,7 @@
 // Every saved version of the workflow: compare two side by side (steps
 // added, removed, changed), restore one as the newest.
 import { useEffect, useState } from "react";
+import { dateTime } from "../../components/time";
 import { commands, type IpcError, type VersionInfo } from "../../ipc";
 import { compare, type StepChanges } from "./versions";
 
@@ -91,7 +92,7 @@ export function Versions({ workflowId, onRestored }: Props) {
                   onChange={() => setPair([pair?.[0] ?? v.version, v.version])}
                 />
               </td>
-              <td title={new Date(v.savedMs).toLocaleString()}>
+              <td title={dateTime(v.savedMs)}>
                 v{v.version} <span className="muted">{v.savedBy}</span>
               </td>
               <td>

@@ -2,7 +2,7 @@
 // per message with where it went and how its deliveries stand.
 import type { AgentRow, DeliveryStatus, MessageSummary, MessageType } from "../../ipc";
 import type { MessageFilter } from "../../stores/messages";
-import { ago } from "../../components/time";
+import { ago, dateTime } from "../../components/time";
 import { countsText, DELIVERY_STATUSES, destination, MESSAGE_TYPES, PRIORITY_BADGE, words } from "./format";
 
 type FiltersProps = {
@@ -99,7 +99,7 @@ export function MessageTable({ messages, selected, now, onOpen }: TableProps) {
               if (e.key === "Enter" && e.target === e.currentTarget) onOpen(m.id);
             }}
           >
-            <td className="nowrap" title={new Date(m.createdMs).toLocaleString()}>
+            <td className="nowrap" title={dateTime(m.createdMs)}>
               {ago(m.createdMs, now)}
             </td>
             <td className="nowrap">{m.senderId}</td>

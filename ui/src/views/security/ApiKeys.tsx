@@ -1,7 +1,7 @@
 // API keys for the local API: the list (never the keys themselves), a form
 // that makes one and shows it once, and revoke with a confirmation.
 import { useEffect, useRef, useState } from "react";
-import { ago, useNow } from "../../components/time";
+import { ago, dateTime, useNow } from "../../components/time";
 import type { ApiKeyInfo, CreatedKey, Role } from "../../ipc";
 import { useKeysStore } from "../../stores/keys";
 
@@ -126,7 +126,7 @@ function KeyTable({ keys }: { keys: ApiKeyInfo[] }) {
               <code>{`${k.prefix}_…`}</code>
             </td>
             <td className="nowrap" title={`by ${k.createdBy}`}>
-              {new Date(k.createdMs).toLocaleString()}
+              {dateTime(k.createdMs)}
             </td>
             <td className="nowrap">{k.lastUsedMs === null ? "never" : ago(k.lastUsedMs, now)}</td>
             <td className="nowrap">

@@ -3,6 +3,7 @@
 // it ended without success.
 import { useEffect, useRef } from "react";
 import { Fact } from "../../components/Fact";
+import { dateTime } from "../../components/time";
 import type { IpcError, Task } from "../../ipc";
 import { capabilityLabel } from "../agents/format";
 import { canCancel, canRequeue, elapsed, outcomeText, pretty, resultText, score, taskDuration } from "./format";
@@ -96,8 +97,8 @@ export function TaskDetail({ task, now, actionError, onCancel, onRequeue, onClos
         <Fact label="Attempts" value={`${task.attempts} of at most ${task.maxAttempts}`} />
         <Fact label="Priority" value={task.priority} />
         <Fact label="Duration" value={taskDuration(task, now)} testId="task-detail-duration" />
-        <Fact label="Submitted" value={`${new Date(task.createdMs).toLocaleString()} by ${task.submittedBy}`} />
-        <Fact label="Deadline" value={new Date(task.deadlineMs).toLocaleString()} />
+        <Fact label="Submitted" value={`${dateTime(task.createdMs)} by ${task.submittedBy}`} />
+        <Fact label="Deadline" value={dateTime(task.deadlineMs)} />
         {task.parentId && <Fact label="Parent task" value={<code>{task.parentId}</code>} />}
         {task.delegationChain.length > 0 && <Fact label="Delegated by" value={task.delegationChain.join(" → ")} />}
       </dl>

@@ -3,6 +3,7 @@
 // its agent, timings, tokens and I/O; Approve/Reject on a step that waits,
 // Re-run from a step once the run has ended.
 import { useState } from "react";
+import { timeOfDay } from "../../components/time";
 import type { IpcError, Run, RunStep } from "../../ipc";
 import { elapsed, pretty } from "../tasks/format";
 import { RUN_BADGE, STEP_BADGE, underWay } from "./format";
@@ -112,7 +113,7 @@ export function StepIo({ step }: { step: RunStep }) {
         <ul className="decisions">
           {step.decisions.map((d, i) => (
             <li key={i}>
-              {d.approve ? "Approved" : "Rejected"} by {d.by} at {new Date(d.atMs).toLocaleTimeString()}
+              {d.approve ? "Approved" : "Rejected"} by {d.by} at {timeOfDay(d.atMs)}
               {d.note && `: ${d.note}`}
             </li>
           ))}
