@@ -45,9 +45,9 @@
 //!   object that dies holds memory outside it until it is collected (an
 //!   IPC call's fetch and response, the DOM a render replaced): with the
 //!   defaults the Overview's web process grew for minutes between
-//!   collections. Collecting a heap this small takes a few milliseconds;
-//!   the CPU of an idle window and the designer's drag are unchanged
-//!   (README, "footprint").
+//!   collections. Collecting a heap this small takes a few milliseconds:
+//!   the idle window's CPU is unchanged, the 500-step designer drag ran at
+//!   121 fps instead of 138 (README, "footprint").
 
 use tauri::{Runtime, WebviewWindow};
 

@@ -200,7 +200,8 @@ def tree_pss_kib(pid: int) -> dict[str, int]:
     """PSS of the app (`app`) and of the processes it started, by name."""
     sums = {"app": pss_kib(pid)}
     for child in children(pid):
-        sums[name_of(child)] = sums.get(name_of(child), 0) + pss_kib(child)
+        name = name_of(child)
+        sums[name] = sums.get(name, 0) + pss_kib(child)
     return sums
 
 
@@ -236,7 +237,7 @@ def measure(env: dict[str, str], idle: float) -> dict:
                 break
             time.sleep(READ_EVERY_S)
         cpu = 100 * (tree_cpu_seconds(pid) - cpu_from[1]) / (at - cpu_from[0])
-        early = [procs for at, procs in readings if at <= FIRST_READING_S + 10]
+        early = [procs for read_at, procs in readings if read_at <= FIRST_READING_S + 10]
         peak = max((procs for _, procs in readings), key=lambda procs: sum(procs.values()))
         return {
             "interactive": interactive,
