@@ -10,6 +10,11 @@
 //! - **query**: a 24 h chart read from full detail and drawn by plotters
 //!   (goal ≤ 30 ms) and a 3,600-point chart (goal ≤ 5 ms), against the same
 //!   24 h chart from the minute tier the range picks on its own.
+//! - **open blocks**: the history's memory after the longest life of a
+//!   block of seconds (599 s of the same samples fed one second at a time,
+//!   flushed each minute as the app does): live heap bytes, against the
+//!   same samples kept as plain `i64` columns (offset and value per
+//!   second, what the open blocks held before they were packed).
 //! - **memory**: `sutazai-headless` idle on a data dir holding that day of
 //!   history against one with an empty store: resident memory after
 //!   settling (goal: no more than +20 MB).
@@ -27,6 +32,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use stats_alloc::{Region, StatsAlloc};
 use sutazai_engine::fleet::model::FailurePolicy;
 use sutazai_engine::metrics::chart::{self, ChartSpec};
 use sutazai_engine::metrics::history::{History, Keeping, SeriesId};
@@ -37,8 +43,9 @@ use sutazai_engine::metrics::{MetricsReading, SeriesReading};
 use sutazai_engine::security::Principal;
 use sutazai_engine::{Engine, SystemClock};
 
+/// mimalloc, as the app, counted: the open blocks' share of the heap.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: StatsAlloc<mimalloc::MiMalloc> = StatsAlloc::new(mimalloc::MiMalloc);
 
 const AGENTS: usize = 69;
 const DAY_S: i64 = 86_400;
@@ -210,6 +217,50 @@ fn rows_reference(path: &Path, seconds: i64) -> (f64, f64) {
     db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
     let rows = (seconds as usize * all.len()) as f64;
     (rows / took, file_bytes(path) as f64 / rows)
+}
+
+/// Live heap bytes now.
+fn heap_bytes(region: &Region<'_, mimalloc::MiMalloc>) -> f64 {
+    let change = region.change();
+    // A reallocation's growth is counted in `bytes_allocated` already.
+    change.bytes_allocated as f64 - change.bytes_deallocated as f64
+}
+
+/// The history's heap growth over the 599 s one block of seconds lives,
+/// in MB, and the same samples' size as plain `i64` columns.
+fn open_blocks_mb(path: &Path) -> (f64, f64) {
+    let all = series();
+    let shapes: Vec<Shape> = all.iter().map(|(_, s)| *s).collect();
+    let mut history = History::open(path, Keeping::default()).unwrap();
+    let ids: Vec<SeriesId> = all.iter().map(|(k, _)| history.id(k).unwrap()).collect();
+    let mut state = vec![0.0; all.len()];
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut row = Vec::with_capacity(all.len());
+    let start = Tier::Second.block_start(END_MS);
+    let region = Region::new(&ALLOCATOR);
+    let mut plain: Vec<(Vec<i64>, Vec<i64>)> = vec![(Vec::new(), Vec::new()); all.len()];
+    for s in 0..599 {
+        let at = start + s * 1000;
+        values(&shapes, &mut state, &mut rng, &mut row);
+        for ((id, v), (offsets, stored)) in ids.iter().zip(&row).zip(plain.iter_mut()) {
+            history.record(*id, at, *v).unwrap();
+            offsets.push(s);
+            stored.push(v.round() as i64);
+        }
+        if s % 60 == 59 {
+            history.flush(at).unwrap();
+        }
+    }
+    history.flush(start + 599_000).unwrap();
+    let reference = plain
+        .iter()
+        .map(|(o, v)| (o.capacity() + v.capacity()) * 8)
+        .sum::<usize>() as f64
+        / 1e6;
+    drop(plain);
+    let packed = heap_bytes(&region) / 1e6;
+    drop(history);
+    (packed, reference)
 }
 
 fn file_bytes(path: &Path) -> u64 {
@@ -393,6 +444,17 @@ async fn main() {
     );
     line("3,600-point chart (1 h of seconds)", hour_ms, "ms", "", "(goal ≤ 5 ms)");
     println!("  columns drawn: {full_cols} (day), {hour_cols} (hour)");
+
+    // (6) The open blocks in memory.
+    let (packed_mb, plain_mb) = open_blocks_mb(&dir.path().join("open.db"));
+    println!("Open blocks in memory (599 s of seconds, live heap of the history):");
+    line(
+        "history after a block's whole life",
+        packed_mb,
+        "MB",
+        &format!("plain i64 columns: {plain_mb:.1} MB"),
+        "",
+    );
 
     // (5) Idle memory with the day of history against an empty store.
     if let Some(headless) = std::env::var_os("SUTAZAI_HEADLESS") {

@@ -15,6 +15,7 @@ use hdrhistogram::Histogram;
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod open;
+mod packed;
 mod read;
 
 use super::block;
@@ -275,8 +276,8 @@ impl History {
         let series = &mut self.series[id.0];
         if series.open[slot].as_ref().is_some_and(|b| b.start_ms != start) {
             let done = series.open[slot].take().expect("checked above");
-            if !done.offsets.is_empty() {
-                let end = done.start_ms + (done.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
+            if !done.is_empty() {
+                let end = done.end_ms(tier);
                 self.pending
                     .push((series.row, tier.code(), done.start_ms, end, done.encode()));
             }
@@ -302,14 +303,10 @@ impl History {
                 |r| r.get(0),
             )
             .optional()?;
-        let mut open = Open::new(tier, start);
-        if let Some(mut columns) = stored.and_then(|data| block::decode(&data).ok()) {
-            if columns.len() == open.columns.len() + 1 {
-                open.offsets = columns.remove(0);
-                open.columns = columns;
-            }
-        }
-        Ok(open)
+        let stored = stored.and_then(|data| block::decode(&data).ok());
+        Ok(stored
+            .and_then(|columns| Open::from_stored(tier, start, columns))
+            .unwrap_or_else(|| Open::new(tier, start)))
     }
 
     /// Writes closed blocks and the open ones that changed, in one
@@ -328,8 +325,13 @@ impl History {
                     let Some(open) = open.as_mut().filter(|o| o.dirty) else {
                         continue;
                     };
-                    let end = open.start_ms + (open.offsets.last().copied().unwrap_or(0) + 1) * tier.step_ms();
-                    put.execute(params![series.row, tier.code(), open.start_ms, end, open.encode()])?;
+                    put.execute(params![
+                        series.row,
+                        tier.code(),
+                        open.start_ms,
+                        open.end_ms(*tier),
+                        open.encode()
+                    ])?;
                     open.dirty = false;
                 }
             }

@@ -7,6 +7,7 @@ use super::super::block;
 use super::super::reduce::{Point, Rollup};
 use super::super::series::SeriesKey;
 use super::super::tier::Tier;
+use super::packed::Packed;
 use super::HistoryError;
 
 /// A tier's block still being filled.
@@ -14,26 +15,70 @@ use super::HistoryError;
 pub(super) struct Open {
     pub(super) start_ms: i64,
     /// Offsets from `start_ms`, in the tier's steps.
-    pub(super) offsets: Vec<i64>,
+    offsets: Packed,
     /// At 1 s one column (the value); rollup tiers min, max, sum, count.
-    pub(super) columns: Vec<Vec<i64>>,
+    columns: Vec<Packed>,
     pub(super) dirty: bool,
+}
+
+/// The columns of a tier's block: the value, or a rollup's four.
+fn width(tier: Tier) -> usize {
+    if tier == Tier::Second {
+        1
+    } else {
+        4
+    }
+}
+
+/// The point at `offset` of a block starting at `start_ms`, from its
+/// columns' values there.
+fn point(tier: Tier, start_ms: i64, offset: i64, values: &[i64]) -> Point {
+    Point {
+        at_ms: start_ms + offset * tier.step_ms(),
+        rollup: match *values {
+            [min, max, sum, count] => Rollup { min, max, sum, count },
+            [sum, ..] => Rollup::of(sum),
+            [] => Rollup::of(0),
+        },
+    }
 }
 
 impl Open {
     pub(super) fn new(tier: Tier, start_ms: i64) -> Open {
-        let width = if tier == Tier::Second { 1 } else { 4 };
         Open {
             start_ms,
-            offsets: Vec::new(),
-            columns: vec![Vec::new(); width],
+            offsets: Packed::default(),
+            columns: vec![Packed::default(); width(tier)],
             dirty: false,
         }
     }
 
+    /// The block as stored (offsets, then the tier's columns); `None` when
+    /// its columns do not fit the tier.
+    pub(super) fn from_stored(tier: Tier, start_ms: i64, columns: Vec<Vec<i64>>) -> Option<Open> {
+        let mut columns = columns.into_iter();
+        let offsets = columns.next()?.into_iter().collect();
+        let columns: Vec<Packed> = columns.map(|c| c.into_iter().collect()).collect();
+        (columns.len() == width(tier)).then_some(Open {
+            start_ms,
+            offsets,
+            columns,
+            dirty: false,
+        })
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.offsets.len() == 0
+    }
+
+    /// Where the block's points end (after its last step).
+    pub(super) fn end_ms(&self, tier: Tier) -> i64 {
+        self.start_ms + (self.offsets.last().unwrap_or(0) + 1) * tier.step_ms()
+    }
+
     pub(super) fn push(&mut self, tier: Tier, at_ms: i64, rollup: Rollup) {
         let offset = (at_ms - self.start_ms) / tier.step_ms();
-        if self.offsets.last().is_some_and(|last| *last >= offset) {
+        if self.offsets.last().is_some_and(|last| last >= offset) {
             return; // a second sample for a step already stored
         }
         self.offsets.push(offset);
@@ -52,24 +97,22 @@ impl Open {
     }
 
     pub(super) fn encode(&self) -> Vec<u8> {
-        let mut columns: Vec<&[i64]> = vec![&self.offsets];
-        columns.extend(self.columns.iter().map(Vec::as_slice));
-        block::encode(&columns)
+        let columns: Vec<Vec<i64>> = std::iter::once(&self.offsets)
+            .chain(&self.columns)
+            .map(Packed::to_vec)
+            .collect();
+        let slices: Vec<&[i64]> = columns.iter().map(Vec::as_slice).collect();
+        block::encode(&slices)
     }
 
     pub(super) fn points(&self, tier: Tier) -> impl Iterator<Item = Point> + '_ {
-        self.offsets.iter().enumerate().map(move |(i, offset)| Point {
-            at_ms: self.start_ms + offset * tier.step_ms(),
-            rollup: if tier == Tier::Second {
-                Rollup::of(self.columns[0][i])
-            } else {
-                Rollup {
-                    min: self.columns[0][i],
-                    max: self.columns[1][i],
-                    sum: self.columns[2][i],
-                    count: self.columns[3][i],
-                }
-            },
+        let mut columns: Vec<_> = self.columns.iter().map(Packed::iter).collect();
+        let mut values = vec![0; columns.len()];
+        self.offsets.iter().map(move |offset| {
+            for (value, column) in values.iter_mut().zip(columns.iter_mut()) {
+                *value = column.next().unwrap_or(0);
+            }
+            point(tier, self.start_ms, offset, &values)
         })
     }
 }
@@ -95,14 +138,18 @@ pub(super) fn decode_points(
         start_ms: start,
         source,
     })?;
-    let mut open = Open::new(tier, start);
-    let mut columns = columns.into_iter();
-    open.offsets = columns.next().unwrap_or_default();
-    open.columns = columns.collect();
-    if open.columns.len() != if tier == Tier::Second { 1 } else { 4 } {
+    let Some((offsets, columns)) = columns.split_first().filter(|(_, c)| c.len() == width(tier)) else {
         return Ok(Vec::new().into_iter());
-    }
-    Ok(open.points(tier).collect::<Vec<_>>().into_iter())
+    };
+    let points: Vec<Point> = offsets
+        .iter()
+        .enumerate()
+        .map(|(i, offset)| {
+            let values: Vec<i64> = columns.iter().map(|c| c[i]).collect();
+            point(tier, start, *offset, &values)
+        })
+        .collect();
+    Ok(points.into_iter())
 }
 
 pub(super) fn encode_histogram_block(open: &OpenHistograms) -> Vec<u8> {
