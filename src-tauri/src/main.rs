@@ -60,6 +60,7 @@ fn serve_api(engine: Arc<Engine>, stop: sutazai_http::CancellationToken) {
 }
 
 fn main() {
+    footprint::allocator_settings();
     footprint::before_webkit();
     let (config, report) = Config::load(&ConfigInputs::from_process());
     let _log_guard = logging::init(&config.data_dir, &config.log_level);

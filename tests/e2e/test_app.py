@@ -1,12 +1,13 @@
 """The app as a person uses it: launch, read the Overview, watch Docker go
 away, read Settings, and get a clear dialog when the data dir is unusable."""
 
+import os
 import re
 import sqlite3
 import subprocess
 from pathlib import Path
 
-from conftest import OUTPUT, ROOT, closed_port_url, remove_phase_1
+from conftest import OUTPUT, ROOT, app_binary, app_pids, closed_port_url, remove_phase_1
 from selenium.webdriver.common.keys import Keys
 
 def declared_views() -> list[str]:
@@ -49,6 +50,28 @@ def test_launch_shows_docker_connected_and_ollama_unreachable(launch):
     # The real window, decorations and all, as the X server shows it.
     OUTPUT.mkdir(parents=True, exist_ok=True)
     subprocess.run(["import", "-window", "root", str(OUTPUT / f"{app.name}-screen.png")], check=False)
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    """The environment a process image started with."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    return dict(entry.split("=", 1) for entry in raw.split("\0") if "=" in entry)
+
+
+def test_the_idle_memory_settings_reach_the_app_and_its_web_process(launch):
+    """src-tauri/src/footprint.rs: mimalloc reads its setting before `main`,
+    so the app starts itself again with it (the same process); the web
+    process inherits JavaScriptCore's."""
+    assert "MIMALLOC_PURGE_DELAY" not in os.environ, "the test needs the app to set it itself"
+    app = launch()
+    app.wait_text("view-title", "Overview")
+    [pid] = app_pids(app_binary())
+    assert environment_of(pid).get("MIMALLOC_PURGE_DELAY") == "0"
+    web = subprocess.run(["pgrep", "-P", str(pid), "WebKitWebProces"], capture_output=True, text=True).stdout.split()
+    assert web, "the app started no WebKit web process"
+    javascript = environment_of(int(web[0]))
+    assert javascript.get("JSC_smallHeapGrowthFactor") == "1.5"
+    assert javascript.get("JSC_useFTLJIT") == "0"
 
 
 def test_docker_going_away_is_shown_and_the_app_keeps_working(launch, private_dockerd):
