@@ -71,6 +71,7 @@ def test_the_idle_memory_settings_reach_the_app_and_its_web_process(launch):
     assert web, "the app started no WebKit web process"
     javascript = environment_of(int(web[0]))
     assert javascript.get("JSC_smallHeapGrowthFactor") == "1.5"
+    assert javascript.get("JSC_useDFGJIT") == "0"
     assert javascript.get("JSC_useFTLJIT") == "0"
 
 
