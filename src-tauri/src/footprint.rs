@@ -53,17 +53,17 @@
 //!   `JSC_useDFGJIT=0`, `JSC_useFTLJIT=0`). The page's scripts are short
 //!   event handlers and renders: with 69 agents the web process held
 //!   8.4 MB less at its highest (126.7 against 135.1 MB, same run, `dist`
-//!   build) — 4.3 MB
-//!   of that from FTL alone. The cost shows only in the heaviest script,
+//!   build), 4.3 MB of that from FTL alone. The cost shows only in the heaviest script,
 //!   the 500-step designer drag: 83 fps against 125 (goal 30), opening
 //!   the workflow and auto-layout unchanged within noise. Either set to
 //!   `1` beforehand brings its tier back.
 //! - mimalloc hands memory it has freed back to the system at once
 //!   (`MIMALLOC_PURGE_DELAY=0`) instead of a second later: with 69 agents
 //!   monitored the app process held 4.4 MB less (same run, `dist` build),
-//!   at the same CPU. mimalloc reads its settings from the environment as the process
-//!   loads, before `main`: the app executes itself again, once, with the
-//!   setting in its environment (same process, same arguments).
+//!   at the same CPU. mimalloc reads its settings from the environment as
+//!   the process loads, before `main`: the app executes itself again,
+//!   once, with the setting in its environment (same process, same
+//!   arguments).
 
 use tauri::{Runtime, WebviewWindow};
 
